@@ -1,0 +1,24 @@
+//! Shared core of the Neptune Guardrails rules.
+//!
+//! Every rule is one [`RuleSpec`] declaration plus an implementation of [`Rule`]; this crate
+//! turns an AWS Config rule event into exactly one [`Evaluation`] per resource in scope and
+//! reports them with `PutEvaluations`. Evaluation logic in the rule crates is pure; AWS calls
+//! sit behind one thin seam per service.
+
+pub mod aws;
+pub mod evaluation;
+pub mod event;
+pub mod item;
+pub mod lambda;
+pub mod params;
+pub mod registry;
+pub mod config_service;
+pub mod rule;
+
+pub use evaluation::{Compliance, Evaluation};
+pub use event::{Invocation, Message};
+pub use item::ConfigurationItem;
+pub use params::Params;
+pub use registry::{ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
+pub use config_service::ConfigService;
+pub use rule::{Assessed, Rule, RuleError};

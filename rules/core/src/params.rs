@@ -1,0 +1,132 @@
+//! Rule parameters: `ruleParameters` is a JSON string of string values, checked against the
+//! rule's declaration so that a typo is an error rather than a silently ignored setting.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::registry::{ParamKind, RuleSpec};
+use crate::rule::RuleError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Params {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Params {
+    pub fn defaults(spec: &RuleSpec) -> Self {
+        Params {
+            values: spec
+                .parameters
+                .iter()
+                .map(|p| (p.name, p.default.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Parse `ruleParameters` (absent means all defaults).
+    pub fn parse(spec: &RuleSpec, json: Option<&str>) -> Result<Self, RuleError> {
+        let mut params = Params::defaults(spec);
+        let Some(json) = json else { return Ok(params) };
+        let invalid = |why: String| RuleError::InvalidParameters(why);
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| invalid(format!("`ruleParameters` is not JSON: {e}")))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| invalid("`ruleParameters` is not a JSON object".into()))?;
+        for (name, raw) in object {
+            let spec_param = spec.parameter(name).ok_or_else(|| {
+                let known: Vec<_> = spec.parameters.iter().map(|p| p.name).collect();
+                invalid(format!(
+                    "unknown parameter `{name}` for {} (known: {})",
+                    spec.id,
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                ))
+            })?;
+            let text = match raw {
+                Value::String(s) => s.trim().to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                _ => return Err(invalid(format!("parameter `{name}` must be a string"))),
+            };
+            if text.is_empty() {
+                continue;
+            }
+            let text = match spec_param.kind {
+                ParamKind::Bool => match text.to_ascii_lowercase().as_str() {
+                    v @ ("true" | "false") => v.to_string(),
+                    _ => {
+                        return Err(invalid(format!(
+                            "parameter `{name}` must be true or false, not `{text}`"
+                        )))
+                    }
+                },
+                ParamKind::Text => text,
+            };
+            params.values.insert(spec_param.name, text);
+        }
+        Ok(params)
+    }
+
+    /// A boolean parameter (declared with [`ParamKind::Bool`]).
+    pub fn flag(&self, name: &str) -> bool {
+        self.values.get(name).is_some_and(|v| v == "true")
+    }
+
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{ParamSpec, ResourceType, Severity, Trigger};
+
+    const SPEC: RuleSpec = RuleSpec {
+        id: "x-rule",
+        title: "X",
+        resource_types: &[ResourceType::RdsDbCluster],
+        triggers: &[Trigger::ConfigurationChange],
+        parameters: &[
+            ParamSpec { name: "strict", kind: ParamKind::Bool, default: "true", description: "" },
+            ParamSpec { name: "exemptTag", kind: ParamKind::Text, default: "", description: "" },
+        ],
+        severity: Severity::High,
+        remediation_runbook: "X",
+        docs: "",
+    };
+
+    #[test]
+    fn absent_or_blank_parameters_take_their_defaults() {
+        for json in [None, Some("{}"), Some("{\"strict\": \"  \"}")] {
+            let p = Params::parse(&SPEC, json).unwrap();
+            assert!(p.flag("strict"), "{json:?}");
+            assert_eq!(p.text("exemptTag"), Some(""));
+        }
+    }
+
+    #[test]
+    fn values_are_typed_and_trimmed() {
+        let p = Params::parse(&SPEC, Some("{\"strict\":\" FALSE \",\"exemptTag\":\"skip\"}")).unwrap();
+        assert!(!p.flag("strict"));
+        assert_eq!(p.text("exemptTag"), Some("skip"));
+        let p = Params::parse(&SPEC, Some("{\"strict\":false}")).unwrap();
+        assert!(!p.flag("strict"));
+    }
+
+    #[test]
+    fn bad_parameters_are_clear_errors() {
+        for (json, expected) in [
+            ("nope", "not JSON"),
+            ("[1]", "not a JSON object"),
+            ("{\"strikt\":\"true\"}", "unknown parameter `strikt` for x-rule (known: strict, exemptTag)"),
+            ("{\"strict\":\"maybe\"}", "must be true or false, not `maybe`"),
+            ("{\"strict\":[true]}", "must be a string"),
+        ] {
+            let err = Params::parse(&SPEC, Some(json)).unwrap_err();
+            assert!(matches!(err, RuleError::InvalidParameters(_)));
+            assert!(err.to_string().contains(expected), "{json} -> {err}");
+        }
+    }
+}

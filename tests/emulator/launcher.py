@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Start moto in server mode on 127.0.0.1 with the few patches Neptune Guardrails needs.
+
+moto is the real AWS API emulator of our tests; this launcher only bridges gaps in it, each
+one patched in-process and listed here (and in README.md, "Test world"):
+
+1. Config ``PutEvaluations`` is refused by moto unless ``TestMode`` is true. Here it is
+   accepted and every evaluation is *recorded* with its ResultToken, so tests read back
+   exactly what a rule reported: ``GET /_guardrails/evaluations[?token=T]`` returns a JSON
+   list of ``{"ResultToken", "TestMode", "Evaluation"}`` objects. Nothing else changes:
+   validation of an empty list or a missing token stays moto's.
+2. Neptune clusters cannot have IAM database authentication in moto 5.2: ``CreateDBCluster``
+   with ``EnableIAMDatabaseAuthentication=True`` fails ("not supported by Multi-AZ DB
+   clusters") and ``ModifyDBCluster`` ignores it. Here both work for engine ``neptune``, as
+   in AWS.
+
+Usage: ``launcher.py [--port N] [--exit-on-stdin-eof]``. Port 0 (the default) picks a free
+port; the chosen one is printed as ``GUARDRAILS_EMULATOR_PORT=N`` on the first stdout line.
+With ``--exit-on-stdin-eof`` the process exits when its stdin closes, so a test process
+that dies never leaves an emulator behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from typing import Any
+from urllib.parse import parse_qs
+
+from moto.config.models import ConfigBackend
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.rds.models import DBCluster, RDSBackend
+from werkzeug.serving import make_server
+
+EVALUATIONS_PATH = "/_guardrails/evaluations"
+
+_recorded: list[dict[str, Any]] = []
+_recorded_lock = threading.Lock()
+
+
+def _patch_put_evaluations() -> None:
+    original = ConfigBackend.put_evaluations
+
+    def put_evaluations(self, evaluations=None, result_token=None, test_mode=False):
+        # Keep moto's own validation (empty list, missing token) by calling it in test mode.
+        result = original(self, evaluations, result_token, True)
+        with _recorded_lock:
+            for evaluation in evaluations or []:
+                _recorded.append(
+                    {
+                        "ResultToken": result_token,
+                        "TestMode": bool(test_mode),
+                        "Evaluation": evaluation,
+                    }
+                )
+        return result
+
+    ConfigBackend.put_evaluations = put_evaluations
+
+
+def _patch_neptune_iam_auth() -> None:
+    original_init = DBCluster.__init__
+
+    def init(self, *args, **kwargs):
+        wants_iam = kwargs.get("enable_iam_database_authentication")
+        if kwargs.get("engine") == "neptune" and wants_iam:
+            kwargs = dict(kwargs, enable_iam_database_authentication=False)
+        original_init(self, *args, **kwargs)
+        if kwargs.get("engine") == "neptune":
+            self.iam_auth = bool(wants_iam)
+
+    original_modify = RDSBackend.modify_db_cluster
+
+    def modify_db_cluster(self, kwargs):
+        wants_iam = kwargs.get("enable_iam_database_authentication")
+        cluster = original_modify(self, kwargs)
+        if wants_iam is not None:
+            stored = self.clusters[cluster.db_cluster_identifier]
+            if stored.engine == "neptune":
+                stored.iam_auth = bool(wants_iam)
+                cluster.iam_auth = bool(wants_iam)
+        return cluster
+
+    DBCluster.__init__ = init
+    RDSBackend.modify_db_cluster = modify_db_cluster
+
+
+def _with_evaluations_route(app):
+    """Serve the recorded evaluations beside moto's own routes."""
+
+    def wsgi(environ, start_response):
+        if environ.get("PATH_INFO") != EVALUATIONS_PATH:
+            return app(environ, start_response)
+        token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [None])[0]
+        with _recorded_lock:
+            rows = [r for r in _recorded if token is None or r["ResultToken"] == token]
+            body = json.dumps(rows, default=str).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+    return wsgi
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--exit-on-stdin-eof", action="store_true")
+    args = parser.parse_args()
+
+    _patch_put_evaluations()
+    _patch_neptune_iam_auth()
+
+    app = _with_evaluations_route(DomainDispatcherApplication(create_backend_app))
+    server = make_server(
+        "127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler
+    )
+    print(f"GUARDRAILS_EMULATOR_PORT={server.server_port}", flush=True)
+
+    if args.exit_on_stdin_eof:
+
+        def exit_when_parent_goes() -> None:
+            sys.stdin.read()
+            os._exit(0)
+
+        threading.Thread(target=exit_when_parent_goes, daemon=True).start()
+
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
