@@ -1,1 +1,292 @@
+//! Rule `neptune-cluster-iam-auth`: every Neptune DB cluster has IAM database
+//! authentication enabled. AWS Config records Neptune clusters as `AWS::RDS::DBCluster`;
+//! other RDS engines are NOT_APPLICABLE, never NON_COMPLIANT.
 
+use aws_sdk_neptune::types::DbCluster;
+use guardrails_core::evaluation::Verdict;
+use guardrails_core::registry::{ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
+
+pub const SPEC: RuleSpec = RuleSpec {
+    id: "neptune-cluster-iam-auth",
+    title: "Neptune DB clusters require IAM database authentication",
+    resource_types: &[ResourceType::RdsDbCluster],
+    triggers: &[Trigger::ConfigurationChange, Trigger::Periodic("TwentyFour_Hours")],
+    parameters: &[],
+    severity: Severity::Medium,
+    remediation_runbook: "NeptuneGuardrails-EnableClusterIamAuth",
+    docs: "NON_COMPLIANT when a Neptune cluster's IAMDatabaseAuthenticationEnabled is false or \
+           absent: without it, anyone who reaches the cluster's port can query and change the \
+           graph, and IAM policies (fine-grained neptune-db: actions) cannot restrict access. \
+           Other RDS engines and deleted clusters are NOT_APPLICABLE.",
+};
+
+/// What the rule knows about one DB cluster, from a configuration item or a describe call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClusterFacts {
+    /// The `cluster-…` resource id, which AWS Config uses as the resource id.
+    pub resource_id: String,
+    pub identifier: String,
+    pub engine: Option<String>,
+    pub iam_auth: Option<bool>,
+    /// Writer and reader endpoint host names, lower case.
+    pub endpoints: Vec<String>,
+}
+
+impl ClusterFacts {
+    pub fn from_sdk(cluster: &DbCluster) -> Self {
+        ClusterFacts {
+            resource_id: cluster.db_cluster_resource_id().unwrap_or_default().to_string(),
+            identifier: cluster.db_cluster_identifier().unwrap_or_default().to_string(),
+            engine: cluster.engine().map(str::to_string),
+            iam_auth: cluster.iam_database_authentication_enabled(),
+            endpoints: [cluster.endpoint(), cluster.reader_endpoint()]
+                .into_iter()
+                .flatten()
+                .map(normalise_host)
+                .collect(),
+        }
+    }
+
+    pub fn from_item(item: &ConfigurationItem) -> Self {
+        ClusterFacts {
+            resource_id: item.resource_id.clone(),
+            identifier: item
+                .text(&["dBClusterIdentifier"])
+                .or_else(|| item.resource_name.clone())
+                .unwrap_or_default(),
+            engine: item.text(&["engine"]),
+            iam_auth: item.flag(&["iAMDatabaseAuthenticationEnabled"]),
+            endpoints: [item.text(&["endpoint"]), item.text(&["readerEndpoint"])]
+                .into_iter()
+                .flatten()
+                .map(|h| normalise_host(&h))
+                .collect(),
+        }
+    }
+
+    pub fn is_neptune(&self) -> bool {
+        self.engine
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("neptune"))
+    }
+
+    /// Whether `host` is this cluster's writer or reader endpoint.
+    pub fn serves(&self, host: &str) -> bool {
+        let host = normalise_host(host);
+        self.endpoints.iter().any(|e| *e == host)
+    }
+}
+
+/// Host names compare case-insensitively and without a trailing dot.
+pub fn normalise_host(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The verdict for one cluster.
+pub fn evaluate(cluster: &ClusterFacts) -> Verdict {
+    match (&cluster.engine, cluster.is_neptune(), cluster.iam_auth) {
+        (None, _, _) => Verdict::new(
+            Compliance::NotApplicable,
+            format!("engine of cluster {} could not be determined", cluster.identifier),
+        ),
+        (Some(engine), false, _) => Verdict::new(
+            Compliance::NotApplicable,
+            format!("engine {engine} is not Neptune"),
+        ),
+        (_, true, Some(true)) => Verdict::new(
+            Compliance::Compliant,
+            "IAMDatabaseAuthenticationEnabled is true",
+        ),
+        (_, true, Some(false)) => Verdict::new(
+            Compliance::NonCompliant,
+            format!(
+                "IAMDatabaseAuthenticationEnabled is false on Neptune cluster {}: enable IAM DB auth (runbook {})",
+                cluster.identifier, SPEC.remediation_runbook
+            ),
+        ),
+        (_, true, None) => Verdict::new(
+            Compliance::NonCompliant,
+            format!(
+                "IAMDatabaseAuthenticationEnabled is absent on Neptune cluster {} (treated as off)",
+                cluster.identifier
+            ),
+        ),
+    }
+}
+
+/// The Neptune seam: DescribeDBClusters (which also lists other RDS engines).
+#[derive(Clone)]
+pub struct NeptuneClusters {
+    client: aws_sdk_neptune::Client,
+}
+
+impl NeptuneClusters {
+    /// Neptune's DescribeDBClusters accepts at most 100 records a page.
+    pub const PAGE_SIZE: i32 = 100;
+
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        NeptuneClusters {
+            client: aws_sdk_neptune::Client::new(sdk),
+        }
+    }
+
+    /// Every DB cluster of the account and region, of every engine.
+    pub async fn list_all(&self) -> Result<Vec<ClusterFacts>, RuleError> {
+        let clusters: Vec<DbCluster> = self
+            .client
+            .describe_db_clusters()
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
+        Ok(clusters.iter().map(ClusterFacts::from_sdk).collect())
+    }
+
+    /// One cluster by identifier or ARN; `None` when it does not exist.
+    pub async fn describe(&self, identifier: &str) -> Result<Option<ClusterFacts>, RuleError> {
+        let filter = aws_sdk_neptune::types::Filter::builder()
+            .name("db-cluster-id")
+            .values(identifier)
+            .build();
+        let out = self
+            .client
+            .describe_db_clusters()
+            .filters(filter)
+            .send()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
+        Ok(out.db_clusters().first().map(ClusterFacts::from_sdk))
+    }
+}
+
+pub struct ClusterIamAuth {
+    clusters: NeptuneClusters,
+}
+
+impl ClusterIamAuth {
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        ClusterIamAuth {
+            clusters: NeptuneClusters::new(sdk),
+        }
+    }
+}
+
+impl Rule for ClusterIamAuth {
+    fn spec(&self) -> &'static RuleSpec {
+        &SPEC
+    }
+
+    async fn evaluate_item(&self, item: &ConfigurationItem, _: &Params) -> Verdict {
+        let mut facts = ClusterFacts::from_item(item);
+        let incomplete = facts.engine.is_none() || (facts.is_neptune() && facts.iam_auth.is_none());
+        if incomplete {
+            let key = item.arn.clone().unwrap_or_else(|| facts.identifier.clone());
+            match self.clusters.describe(&key).await {
+                Ok(Some(described)) => facts = ClusterFacts { resource_id: facts.resource_id, ..described },
+                Ok(None) => {
+                    return Verdict::new(
+                        Compliance::NotApplicable,
+                        format!("cluster {key} no longer exists"),
+                    )
+                }
+                Err(err) => {
+                    return Verdict::new(
+                        Compliance::NotApplicable,
+                        format!("could not read cluster {key}: {err}"),
+                    )
+                }
+            }
+        }
+        evaluate(&facts)
+    }
+
+    async fn evaluate_all(&self, _: &Params) -> Result<Vec<Assessed>, RuleError> {
+        Ok(self
+            .clusters
+            .list_all()
+            .await?
+            .iter()
+            .map(|cluster| Assessed {
+                resource_type: ResourceType::RdsDbCluster,
+                resource_id: cluster.resource_id.clone(),
+                verdict: evaluate(cluster),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cluster(engine: Option<&str>, iam: Option<bool>) -> ClusterFacts {
+        ClusterFacts {
+            resource_id: "cluster-ABC".into(),
+            identifier: "graph".into(),
+            engine: engine.map(str::to_string),
+            iam_auth: iam,
+            endpoints: vec!["graph.cluster-x.us-east-1.neptune.amazonaws.com".into()],
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_design() {
+        use Compliance::*;
+        let cases = [
+            (Some("neptune"), Some(true), Compliant, "IAMDatabaseAuthenticationEnabled is true"),
+            (Some("NEPTUNE"), Some(true), Compliant, "IAMDatabaseAuthenticationEnabled is true"),
+            (Some("neptune"), Some(false), NonCompliant, "IAMDatabaseAuthenticationEnabled is false on Neptune cluster graph"),
+            (Some("neptune"), None, NonCompliant, "IAMDatabaseAuthenticationEnabled is absent on Neptune cluster graph"),
+            (Some("aurora-postgresql"), Some(false), NotApplicable, "engine aurora-postgresql is not Neptune"),
+            (Some("docdb"), None, NotApplicable, "engine docdb is not Neptune"),
+            (None, Some(false), NotApplicable, "engine of cluster graph could not be determined"),
+        ];
+        for (engine, iam, compliance, annotation) in cases {
+            let v = evaluate(&cluster(engine, iam));
+            assert_eq!(v.compliance, compliance, "{engine:?} {iam:?}");
+            assert!(v.annotation.starts_with(annotation), "{engine:?} {iam:?}: {}", v.annotation);
+        }
+    }
+
+    #[test]
+    fn facts_come_from_config_items_with_config_casing() {
+        let item = ConfigurationItem::from_json(&json!({
+            "resourceType": "AWS::RDS::DBCluster",
+            "resourceId": "cluster-ABC",
+            "resourceName": "graph",
+            "configuration": {
+                "dBClusterIdentifier": "graph",
+                "engine": "neptune",
+                "iAMDatabaseAuthenticationEnabled": false,
+                "endpoint": "Graph.cluster-x.us-east-1.neptune.amazonaws.com.",
+                "readerEndpoint": "graph.cluster-ro-x.us-east-1.neptune.amazonaws.com"
+            }
+        }))
+        .unwrap();
+        let facts = ClusterFacts::from_item(&item);
+        assert_eq!(facts.identifier, "graph");
+        assert_eq!(facts.iam_auth, Some(false));
+        assert!(facts.serves("graph.cluster-x.us-east-1.neptune.amazonaws.com"));
+        assert!(facts.serves("GRAPH.cluster-ro-x.us-east-1.neptune.amazonaws.com"));
+        assert!(!facts.serves("other.cluster-x.us-east-1.neptune.amazonaws.com"));
+    }
+
+    #[test]
+    fn facts_come_from_describe_output() {
+        let sdk = DbCluster::builder()
+            .db_cluster_identifier("graph")
+            .db_cluster_resource_id("cluster-ABC")
+            .engine("neptune")
+            .iam_database_authentication_enabled(true)
+            .endpoint("graph.cluster-x.us-east-1.neptune.amazonaws.com")
+            .build();
+        let facts = ClusterFacts::from_sdk(&sdk);
+        assert_eq!(facts.resource_id, "cluster-ABC");
+        assert_eq!(evaluate(&facts).compliance, Compliance::Compliant);
+    }
+}
