@@ -1,1 +1,52 @@
-fn main(){}
+//! `gen`: evaluate the Neptune Guardrails rules against an account, and (later) roll them out
+//! across an AWS Organization.
+
+mod catalog;
+mod scan;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "gen", version, about = "Neptune Guardrails: scan accounts and roll the AWS Config rule pack out org-wide")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where AWS calls go; also read from the usual `AWS_*` environment variables.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AwsTarget {
+    /// AWS region to call.
+    #[arg(long, env = "AWS_REGION")]
+    region: Option<String>,
+    /// Endpoint URL for every AWS service (an emulator such as moto).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    endpoint_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate the rules locally against an account, without AWS Config.
+    Scan(scan::ScanArgs),
+    /// Print the rule table (Markdown) derived from the rule declarations.
+    Rules,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Rules => {
+            print!("{}", guardrails_core::registry::markdown_table(catalog::SPECS));
+            ExitCode::SUCCESS
+        }
+        Command::Scan(args) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a current-thread Tokio runtime always builds");
+            runtime.block_on(scan::run(args))
+        }
+    }
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Seed a small Neptune estate into the emulator with boto3, and print what was made.
+
+Usage: ``seed.py --endpoint-url URL --region REGION [--world estate]``
+
+Prints one JSON object: ``{"clusters": {name: {"resource_id", "endpoint", "arn",
+"iam_auth", "engine"}}, "dms_endpoints": {name: {"arn"}}, "expected": {...}}`` where
+``expected`` maps ``"<rule>/<name>"`` to the verdict the design asks for, so tests and the
+demo read the intended outcome from the same place the world is defined.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import boto3
+
+ACCOUNT = "123456789012"
+DMS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/dms-neptune-access"
+DMS_RULE = "neptune-dms-endpoint-iam-auth"
+CLUSTER_RULE = "neptune-cluster-iam-auth"
+
+
+def clients(endpoint_url: str, region: str):
+    kwargs = dict(
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return (
+        boto3.client("neptune", **kwargs),
+        boto3.client("rds", **kwargs),
+        boto3.client("dms", **kwargs),
+    )
+
+
+def neptune_settings(iam: bool | None = True, role: bool = True) -> dict:
+    settings = {"S3BucketName": "graph-staging", "S3BucketFolder": "dms"}
+    if iam is not None:
+        settings["IamAuthEnabled"] = iam
+    if role:
+        settings["ServiceAccessRoleArn"] = DMS_ROLE
+    return settings
+
+
+def seed_estate(endpoint_url: str, region: str) -> dict:
+    neptune, rds, dms = clients(endpoint_url, region)
+    world: dict = {"clusters": {}, "dms_endpoints": {}, "expected": {}}
+
+    def cluster(name: str, iam: bool, expected: str, modify_to: bool | None = None) -> dict:
+        made = neptune.create_db_cluster(
+            DBClusterIdentifier=name, Engine="neptune", EnableIAMDatabaseAuthentication=iam
+        )["DBCluster"]
+        if modify_to is not None:
+            made = neptune.modify_db_cluster(
+                DBClusterIdentifier=name,
+                EnableIAMDatabaseAuthentication=modify_to,
+                ApplyImmediately=True,
+            )["DBCluster"]
+        world["clusters"][name] = {
+            "resource_id": made["DbClusterResourceId"],
+            "arn": made["DBClusterArn"],
+            "endpoint": made["Endpoint"],
+            "engine": made["Engine"],
+            "iam_auth": made["IAMDatabaseAuthenticationEnabled"],
+        }
+        world["expected"][f"{CLUSTER_RULE}/{name}"] = expected
+        return world["clusters"][name]
+
+    iam_on = cluster("graph-iam", True, "COMPLIANT")
+    iam_off = cluster("graph-open", False, "NON_COMPLIANT")
+    cluster("graph-fixed", False, "COMPLIANT", modify_to=True)
+
+    pg = rds.create_db_cluster(
+        DBClusterIdentifier="orders-pg",
+        Engine="aurora-postgresql",
+        MasterUsername="admin_user",
+        MasterUserPassword="not-a-real-password-1",
+    )["DBCluster"]
+    world["clusters"]["orders-pg"] = {
+        "resource_id": pg["DbClusterResourceId"],
+        "arn": pg["DBClusterArn"],
+        "endpoint": pg["Endpoint"],
+        "engine": pg["Engine"],
+        "iam_auth": pg["IAMDatabaseAuthenticationEnabled"],
+    }
+    world["expected"][f"{CLUSTER_RULE}/orders-pg"] = "NOT_APPLICABLE"
+
+    def endpoint(name: str, expected: str, engine: str = "neptune", server=None, **extra) -> None:
+        made = dms.create_endpoint(
+            EndpointIdentifier=name,
+            EndpointType="target" if engine == "neptune" else "source",
+            EngineName=engine,
+            ServerName=server or iam_on["endpoint"],
+            Port=8182 if engine == "neptune" else 3306,
+            **extra,
+        )["Endpoint"]
+        world["dms_endpoints"][name] = {"arn": made["EndpointArn"]}
+        world["expected"][f"{DMS_RULE}/{name}"] = expected
+
+    endpoint("to-graph-iam", "COMPLIANT", NeptuneSettings=neptune_settings())
+    endpoint(
+        "to-graph-open", "NON_COMPLIANT", server=iam_off["endpoint"], NeptuneSettings=neptune_settings()
+    )
+    endpoint("iam-off", "NON_COMPLIANT", NeptuneSettings=neptune_settings(iam=False))
+    endpoint("iam-absent", "NON_COMPLIANT", NeptuneSettings=neptune_settings(iam=None))
+    endpoint("no-role", "NON_COMPLIANT", NeptuneSettings=neptune_settings(role=False))
+    endpoint("no-settings", "NON_COMPLIANT")
+    endpoint(
+        "unknown-target",
+        "COMPLIANT",
+        server="elsewhere.cluster-zzz.us-west-2.neptune.amazonaws.com",
+        NeptuneSettings=neptune_settings(),
+    )
+    endpoint(
+        "mysql-source",
+        "NOT_APPLICABLE",
+        engine="mysql",
+        server="orders.example.internal",
+        Username="reader",
+        Password="not-a-real-password-2",
+    )
+    return world
+
+
+WORLDS = {"estate": seed_estate}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--world", default="estate", choices=sorted(WORLDS))
+    args = parser.parse_args()
+    print(json.dumps(WORLDS[args.world](args.endpoint_url, args.region), indent=2))
+
+
+if __name__ == "__main__":
+    main()
