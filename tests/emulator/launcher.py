@@ -99,7 +99,10 @@ def _with_evaluations_route(app):
         with _recorded_lock:
             rows = [r for r in _recorded if token is None or r["ResultToken"] == token]
             body = json.dumps(rows, default=str).encode()
-        start_response("200 OK", [("Content-Type", "application/json")])
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
     return wsgi

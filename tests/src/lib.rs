@@ -1,1 +1,277 @@
+//! The test world of Neptune Guardrails: the moto emulator in server mode (through
+//! `tests/emulator/launcher.py`), estates seeded with boto3 (`tests/emulator/seed.py`), and a
+//! local Lambda Runtime API that hands real Config events to a rule binary.
+//!
+//! Python comes from `GUARDRAILS_PYTHON` or the workspace's `.venv` (made by `scripts/setup`).
 
+mod runtime_api;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub use runtime_api::{Outcome, RuntimeApi};
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the testkit lives one level below the workspace root")
+        .to_path_buf()
+}
+
+pub fn python() -> PathBuf {
+    std::env::var_os("GUARDRAILS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"))
+}
+
+/// A running moto server on 127.0.0.1. It exits when this process's end of its stdin closes,
+/// so even a test binary that never drops it leaves nothing behind.
+pub struct Emulator {
+    pub url: String,
+    port: u16,
+    _child: Child,
+    _keepalive: ChildStdin,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let python = python();
+        let mut child = Command::new(&python)
+            .arg(workspace_root().join("tests/emulator/launcher.py"))
+            .args(["--port", "0", "--exit-on-stdin-eof"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} (run scripts/setup first): {e}", python.display()));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut first = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("the launcher prints its port");
+        let port: u16 = first
+            .trim()
+            .strip_prefix("GUARDRAILS_EMULATOR_PORT=")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected launcher output: {first:?}"));
+        let keepalive = child.stdin.take().expect("stdin is piped");
+        Emulator {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            _child: child,
+            _keepalive: keepalive,
+        }
+    }
+
+    /// One emulator per test binary; tests isolate themselves by region.
+    pub fn shared() -> &'static Emulator {
+        static SHARED: OnceLock<Emulator> = OnceLock::new();
+        SHARED.get_or_init(Emulator::start)
+    }
+
+    /// Seed a world (see `seed.py`) into `region`; returns what was made and the expected
+    /// verdicts.
+    pub fn seed(&self, region: &str, world: &str) -> World {
+        let out = Command::new(python())
+            .arg(workspace_root().join("tests/emulator/seed.py"))
+            .args(["--endpoint-url", &self.url, "--region", region, "--world", world])
+            .output()
+            .expect("seed.py runs");
+        assert!(
+            out.status.success(),
+            "seeding failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        World(serde_json::from_slice(&out.stdout).expect("seed.py prints JSON"))
+    }
+
+    /// Evaluations that reached `PutEvaluations` with this result token.
+    pub fn evaluations(&self, token: &str) -> Vec<Value> {
+        let body = self.get(&format!("/_guardrails/evaluations?token={token}"));
+        let rows: Vec<Value> = serde_json::from_str(&body).expect("evaluations are JSON");
+        rows.into_iter().map(|r| r["Evaluation"].clone()).collect()
+    }
+
+    fn get(&self, path: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("emulator reachable");
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").expect("request sent");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response read");
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Environment for a process that talks to this emulator with dummy credentials.
+    pub fn env(&self, region: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.url.clone()),
+            ("AWS_REGION", region.to_string()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+}
+
+/// A seeded world as `seed.py` describes it.
+pub struct World(pub Value);
+
+impl World {
+    pub fn cluster(&self, name: &str) -> &Value {
+        &self.0["clusters"][name]
+    }
+
+    pub fn dms_endpoint_arn(&self, name: &str) -> String {
+        self.0["dms_endpoints"][name]["arn"].as_str().expect("endpoint seeded").to_string()
+    }
+
+    /// `(rule, resource_id) → expected compliance` for every resource of the world.
+    pub fn expected(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for (key, verdict) in self.0["expected"].as_object().expect("expected verdicts") {
+            let (rule, name) = key.split_once('/').expect("rule/name");
+            let id = if rule == "neptune-cluster-iam-auth" {
+                self.cluster(name)["resource_id"].as_str().expect("id").to_string()
+            } else {
+                self.dms_endpoint_arn(name)
+            };
+            out.push((rule.to_string(), id, verdict.as_str().expect("verdict").to_string()));
+        }
+        out.sort();
+        out
+    }
+
+    /// The name a resource id was seeded under (for readable assertion messages).
+    pub fn name_of(&self, resource_id: &str) -> String {
+        for kind in ["clusters", "dms_endpoints"] {
+            for (name, facts) in self.0[kind].as_object().into_iter().flatten() {
+                if facts["resource_id"] == resource_id || facts["arn"] == resource_id {
+                    return name.clone();
+                }
+            }
+        }
+        resource_id.to_string()
+    }
+}
+
+/// Run a rule binary against a local Runtime API serving `events`, until it has answered
+/// them all; returns the responses and errors it posted, in order.
+pub fn run_lambda(binary: &Path, emulator: &Emulator, region: &str, events: Vec<Value>) -> Vec<Outcome> {
+    let count = events.len();
+    let api = RuntimeApi::start(events);
+    let mut child = Command::new(binary)
+        .envs(emulator.env(region))
+        .env("AWS_LAMBDA_RUNTIME_API", api.address())
+        .env("AWS_LAMBDA_FUNCTION_NAME", binary.file_name().unwrap_or_default())
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("rule binary starts");
+    let outcomes = api.wait_for(count, std::time::Duration::from_secs(60));
+    let still_running = matches!(child.try_wait(), Ok(None));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(still_running, "the rule process exited instead of polling for the next event");
+    outcomes
+}
+
+/// A Config rule event as AWS Config sends it: `invokingEvent` and `ruleParameters` are
+/// JSON strings.
+pub fn config_event(rule: &str, invoking: Value, token: &str, parameters: Option<Value>) -> Value {
+    serde_json::json!({
+        "version": "1.0",
+        "invokingEvent": invoking.to_string(),
+        "ruleParameters": parameters.map(|p| p.to_string()),
+        "resultToken": token,
+        "eventLeftScope": false,
+        "executionRoleArn": "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+        "configRuleArn": format!("arn:aws:config:us-east-1:123456789012:config-rule/config-rule-{rule}"),
+        "configRuleName": rule,
+        "configRuleId": format!("config-rule-{rule}"),
+        "accountId": "123456789012"
+    })
+}
+
+pub const CAPTURE_TIME: &str = "2026-11-01T10:00:00.000Z";
+/// `CAPTURE_TIME` in epoch seconds, as `PutEvaluations` carries it.
+pub const CAPTURE_EPOCH: f64 = 1_793_527_200.0;
+
+pub fn change_event(rule: &str, item: Value, token: &str, parameters: Option<Value>) -> Value {
+    config_event(
+        rule,
+        serde_json::json!({
+            "messageType": "ConfigurationItemChangeNotification",
+            "configurationItem": item,
+            "notificationCreationTime": "2026-11-01T10:00:05.000Z",
+            "recordVersion": "1.3"
+        }),
+        token,
+        parameters,
+    )
+}
+
+pub fn oversized_event(rule: &str, summary: Value, token: &str) -> Value {
+    config_event(
+        rule,
+        serde_json::json!({
+            "messageType": "OversizedConfigurationItemChangeNotification",
+            "configurationItemSummary": summary,
+            "notificationCreationTime": "2026-11-01T10:00:05.000Z",
+            "recordVersion": "1.3"
+        }),
+        token,
+        None,
+    )
+}
+
+pub fn scheduled_event(rule: &str, token: &str) -> Value {
+    config_event(
+        rule,
+        serde_json::json!({
+            "messageType": "ScheduledNotification",
+            "notificationCreationTime": "2026-11-01T12:00:00.000Z",
+            "awsAccountId": "123456789012"
+        }),
+        token,
+        None,
+    )
+}
+
+/// A configuration item envelope with Config's casing around `configuration`.
+pub fn configuration_item(resource_type: &str, id: &str, name: &str, arn: &str, status: &str, configuration: Value) -> Value {
+    serde_json::json!({
+        "configurationItemVersion": "1.3",
+        "configurationItemCaptureTime": CAPTURE_TIME,
+        "configurationItemStatus": status,
+        "configurationStateId": 1,
+        "awsAccountId": "123456789012",
+        "resourceType": resource_type,
+        "resourceId": id,
+        "resourceName": name,
+        "ARN": arn,
+        "awsRegion": "us-east-1",
+        "tags": {},
+        "relationships": [],
+        "configuration": configuration
+    })
+}
+
+/// The outcome of `request-{index}` in a run.
+pub fn outcome(outcomes: &[Outcome], index: usize) -> &Outcome {
+    let id = format!("request-{index}");
+    outcomes
+        .iter()
+        .find(|o| matches!(o, Outcome::Response { request_id, .. } | Outcome::Error { request_id, .. } if *request_id == id))
+        .unwrap_or_else(|| panic!("no outcome for {id}: {outcomes:#?}"))
+}

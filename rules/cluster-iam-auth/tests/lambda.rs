@@ -1,0 +1,114 @@
+//! `neptune-cluster-iam-auth` through the real Lambda Runtime API protocol, against moto:
+//! the evaluations asserted are the ones that reached the emulator's PutEvaluations.
+
+use guardrails_testkit::*;
+use serde_json::{json, Value};
+
+const RULE: &str = "neptune-cluster-iam-auth";
+const REGION: &str = "us-west-2";
+
+fn cluster_item(world: &World, name: &str, status: &str, configuration: Value) -> Value {
+    let c = world.cluster(name);
+    configuration_item(
+        "AWS::RDS::DBCluster",
+        c["resource_id"].as_str().unwrap(),
+        name,
+        c["arn"].as_str().unwrap(),
+        status,
+        configuration,
+    )
+}
+
+fn verdicts(emulator: &Emulator, token: &str) -> Vec<(String, String, String)> {
+    let mut rows: Vec<_> = emulator
+        .evaluations(token)
+        .into_iter()
+        .map(|e| {
+            (
+                e["ComplianceResourceId"].as_str().unwrap().to_string(),
+                e["ComplianceType"].as_str().unwrap().to_string(),
+                e["Annotation"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
+    let emulator = Emulator::shared();
+    let world = emulator.seed(REGION, "estate");
+    let id = |name: &str| world.cluster(name)["resource_id"].as_str().unwrap().to_string();
+
+    let events = vec![
+        // 0: change, Config's casing, IAM off.
+        change_event(
+            RULE,
+            cluster_item(&world, "graph-open", "OK", json!({"dBClusterIdentifier": "graph-open", "engine": "neptune", "iAMDatabaseAuthenticationEnabled": false})),
+            "t-change",
+            None,
+        ),
+        // 1: change whose item lacks the IAM field: read back with DescribeDBClusters.
+        change_event(RULE, cluster_item(&world, "graph-iam", "OK", json!({"engine": "neptune"})), "t-describe", None),
+        // 2: oversized: history (which moto lacks for RDS) or describe.
+        oversized_event(RULE, cluster_item(&world, "graph-fixed", "OK", Value::Null), "t-oversized"),
+        // 3: deleted.
+        change_event(RULE, cluster_item(&world, "graph-open", "ResourceDeleted", Value::Null), "t-deleted", None),
+        // 4: scheduled: every cluster of every engine.
+        scheduled_event(RULE, "t-scheduled"),
+        // 5-7: malformed events and parameters.
+        json!("not an event"),
+        json!({"invokingEvent": "{not json", "resultToken": "t-bad"}),
+        config_event(RULE, json!({"messageType": "ScheduledNotification"}), "t-params", Some(json!({"strict": "true"}))),
+    ];
+    let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
+    let outcomes = run_lambda(binary.as_ref(), emulator, REGION, events);
+    assert_eq!(outcomes.len(), 8, "{outcomes:#?}");
+
+    assert_eq!(
+        verdicts(emulator, "t-change"),
+        [(id("graph-open"), "NON_COMPLIANT".into(), "IAMDatabaseAuthenticationEnabled is false on Neptune cluster graph-open: enable IAM DB auth (runbook NeptuneGuardrails-EnableClusterIamAuth)".into())]
+    );
+    let change = emulator.evaluations("t-change");
+    assert_eq!(change[0]["OrderingTimestamp"].as_f64(), Some(CAPTURE_EPOCH));
+    assert_eq!(change[0]["ComplianceResourceType"], "AWS::RDS::DBCluster");
+
+    assert_eq!(verdicts(emulator, "t-describe"), [(id("graph-iam"), "COMPLIANT".into(), "IAMDatabaseAuthenticationEnabled is true".into())]);
+    assert_eq!(verdicts(emulator, "t-oversized"), [(id("graph-fixed"), "COMPLIANT".into(), "IAMDatabaseAuthenticationEnabled is true".into())]);
+    assert_eq!(verdicts(emulator, "t-deleted"), [(id("graph-open"), "NOT_APPLICABLE".into(), "resource deleted".into())]);
+
+    let scheduled: Vec<_> = verdicts(emulator, "t-scheduled").into_iter().map(|(id, c, _)| (id, c)).collect();
+    let mut expected: Vec<_> = world
+        .expected()
+        .into_iter()
+        .filter(|(rule, _, _)| rule == RULE)
+        .map(|(_, id, c)| (id, c))
+        .collect();
+    expected.sort();
+    assert_eq!(scheduled, expected);
+    assert_eq!(scheduled.len(), 4, "one evaluation per cluster, Neptune or not");
+
+    match outcome(&outcomes, 4) {
+        Outcome::Response { body, .. } => {
+            assert_eq!(body["evaluations"], 4);
+            assert_eq!(body["non_compliant"], 1);
+            assert_eq!(body["put_evaluations_calls"], 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    for (index, error_type, message) in [
+        (5, "MalformedConfigEvent", "malformed Config event: the event is not a JSON object"),
+        (6, "MalformedConfigEvent", "`invokingEvent` is not a JSON string"),
+        (7, "InvalidRuleParameters", "unknown parameter `strict` for neptune-cluster-iam-auth (known: none)"),
+    ] {
+        match outcome(&outcomes, index) {
+            Outcome::Error { body, .. } => {
+                assert_eq!(body["errorType"], error_type, "{body}");
+                assert!(body["errorMessage"].as_str().unwrap().contains(message), "{body}");
+            }
+            other => panic!("event {index}: {other:?}"),
+        }
+    }
+    assert!(emulator.evaluations("t-params").is_empty());
+}
