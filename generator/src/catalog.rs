@@ -7,7 +7,10 @@ use neptune_cluster_iam_auth::ClusterIamAuth;
 use neptune_dms_endpoint_iam_auth::DmsEndpointIamAuth;
 
 /// Every implemented rule, in the order reports list them.
-pub const SPECS: &[&RuleSpec] = &[&neptune_dms_endpoint_iam_auth::SPEC, &neptune_cluster_iam_auth::SPEC];
+pub const SPECS: &[&RuleSpec] = &[
+    &neptune_dms_endpoint_iam_auth::SPEC,
+    &neptune_cluster_iam_auth::SPEC,
+];
 
 pub fn find(id: &str) -> Option<&'static RuleSpec> {
     SPECS.iter().copied().find(|s| s.id == id)

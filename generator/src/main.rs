@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "gen", version, about = "Neptune Guardrails: scan accounts and roll the AWS Config rule pack out org-wide")]
+#[command(
+    name = "gen",
+    version,
+    about = "Neptune Guardrails: scan accounts and roll the AWS Config rule pack out org-wide"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,7 +42,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Rules => {
-            print!("{}", guardrails_core::registry::markdown_table(catalog::SPECS));
+            print!(
+                "{}",
+                guardrails_core::registry::markdown_table(catalog::SPECS)
+            );
             ExitCode::SUCCESS
         }
         Command::Scan(args) => {

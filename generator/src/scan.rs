@@ -93,10 +93,24 @@ fn select(ids: &[String]) -> Result<Vec<&'static RuleSpec>, String> {
 
 /// Aligned columns for people; verdicts coloured when writing to a terminal.
 fn table(rows: &[Row], colour: bool) -> String {
-    let headers = ["RULE", "RESOURCE TYPE", "RESOURCE ID", "COMPLIANCE", "ANNOTATION"];
+    let headers = [
+        "RULE",
+        "RESOURCE TYPE",
+        "RESOURCE ID",
+        "COMPLIANCE",
+        "ANNOTATION",
+    ];
     let cells: Vec<[&str; 5]> = rows
         .iter()
-        .map(|r| [r.rule, r.resource_type, r.resource_id.as_str(), r.compliance.as_str(), r.annotation.as_str()])
+        .map(|r| {
+            [
+                r.rule,
+                r.resource_type,
+                r.resource_id.as_str(),
+                r.compliance.as_str(),
+                r.annotation.as_str(),
+            ]
+        })
         .collect();
     let mut widths = headers.map(str::len);
     for row in &cells {
@@ -174,7 +188,10 @@ mod tests {
 
     #[test]
     fn table_columns_align_and_colour_only_on_terminals() {
-        let rows = [row("cluster-1", Compliance::Compliant), row("cluster-22", Compliance::NonCompliant)];
+        let rows = [
+            row("cluster-1", Compliance::Compliant),
+            row("cluster-22", Compliance::NonCompliant),
+        ];
         let plain = table(&rows, false);
         let lines: Vec<_> = plain.lines().collect();
         let column = |l: &str| l.find("COMPLIANT").or_else(|| l.find("NON_COMPLIANT"));
@@ -188,7 +205,10 @@ mod tests {
     #[test]
     fn rule_selection_rejects_unknown_ids() {
         assert_eq!(select(&[]).unwrap().len(), catalog::SPECS.len());
-        assert_eq!(select(&["neptune-cluster-iam-auth".into()]).unwrap()[0].id, "neptune-cluster-iam-auth");
+        assert_eq!(
+            select(&["neptune-cluster-iam-auth".into()]).unwrap()[0].id,
+            "neptune-cluster-iam-auth"
+        );
         let err = select(&["nope".into()]).unwrap_err();
         assert!(err.starts_with("unknown rule `nope` (known: neptune-dms-endpoint-iam-auth, neptune-cluster-iam-auth)"), "{err}");
     }

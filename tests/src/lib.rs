@@ -48,7 +48,12 @@ impl Emulator {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {} (run scripts/setup first): {e}", python.display()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {} (run scripts/setup first): {e}",
+                    python.display()
+                )
+            });
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut first = String::new();
         BufReader::new(stdout)
@@ -79,7 +84,14 @@ impl Emulator {
     pub fn seed(&self, region: &str, world: &str) -> World {
         let out = Command::new(python())
             .arg(workspace_root().join("tests/emulator/seed.py"))
-            .args(["--endpoint-url", &self.url, "--region", region, "--world", world])
+            .args([
+                "--endpoint-url",
+                &self.url,
+                "--region",
+                region,
+                "--world",
+                world,
+            ])
             .output()
             .expect("seed.py runs");
         assert!(
@@ -129,7 +141,10 @@ impl World {
     }
 
     pub fn dms_endpoint_arn(&self, name: &str) -> String {
-        self.0["dms_endpoints"][name]["arn"].as_str().expect("endpoint seeded").to_string()
+        self.0["dms_endpoints"][name]["arn"]
+            .as_str()
+            .expect("endpoint seeded")
+            .to_string()
     }
 
     /// `(rule, resource_id) → expected compliance` for every resource of the world.
@@ -138,11 +153,18 @@ impl World {
         for (key, verdict) in self.0["expected"].as_object().expect("expected verdicts") {
             let (rule, name) = key.split_once('/').expect("rule/name");
             let id = if rule == "neptune-cluster-iam-auth" {
-                self.cluster(name)["resource_id"].as_str().expect("id").to_string()
+                self.cluster(name)["resource_id"]
+                    .as_str()
+                    .expect("id")
+                    .to_string()
             } else {
                 self.dms_endpoint_arn(name)
             };
-            out.push((rule.to_string(), id, verdict.as_str().expect("verdict").to_string()));
+            out.push((
+                rule.to_string(),
+                id,
+                verdict.as_str().expect("verdict").to_string(),
+            ));
         }
         out.sort();
         out
@@ -163,13 +185,21 @@ impl World {
 
 /// Run a rule binary against a local Runtime API serving `events`, until it has answered
 /// them all; returns the responses and errors it posted, in order.
-pub fn run_lambda(binary: &Path, emulator: &Emulator, region: &str, events: Vec<Value>) -> Vec<Outcome> {
+pub fn run_lambda(
+    binary: &Path,
+    emulator: &Emulator,
+    region: &str,
+    events: Vec<Value>,
+) -> Vec<Outcome> {
     let count = events.len();
     let api = RuntimeApi::start(events);
     let mut child = Command::new(binary)
         .envs(emulator.env(region))
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", binary.file_name().unwrap_or_default())
+        .env(
+            "AWS_LAMBDA_FUNCTION_NAME",
+            binary.file_name().unwrap_or_default(),
+        )
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
@@ -182,7 +212,10 @@ pub fn run_lambda(binary: &Path, emulator: &Emulator, region: &str, events: Vec<
     let still_running = matches!(child.try_wait(), Ok(None));
     let _ = child.kill();
     let _ = child.wait();
-    assert!(still_running, "the rule process exited instead of polling for the next event");
+    assert!(
+        still_running,
+        "the rule process exited instead of polling for the next event"
+    );
     outcomes
 }
 
@@ -249,7 +282,14 @@ pub fn scheduled_event(rule: &str, token: &str) -> Value {
 }
 
 /// A configuration item envelope with Config's casing around `configuration`.
-pub fn configuration_item(resource_type: &str, id: &str, name: &str, arn: &str, status: &str, configuration: Value) -> Value {
+pub fn configuration_item(
+    resource_type: &str,
+    id: &str,
+    name: &str,
+    arn: &str,
+    status: &str,
+    configuration: Value,
+) -> Value {
     serde_json::json!({
         "configurationItemVersion": "1.3",
         "configurationItemCaptureTime": CAPTURE_TIME,

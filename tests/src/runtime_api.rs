@@ -90,13 +90,20 @@ fn serve(stream: TcpStream, state: &(Mutex<State>, Condvar)) {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
-        if writer.write_all(head.as_bytes()).and_then(|_| writer.write_all(&body)).is_err() {
+        if writer
+            .write_all(head.as_bytes())
+            .and_then(|_| writer.write_all(&body))
+            .is_err()
+        {
             return;
         }
     }
 }
 
-fn route(request: &Request, state: &(Mutex<State>, Condvar)) -> (&'static str, Vec<(String, String)>, Vec<u8>) {
+fn route(
+    request: &Request,
+    state: &(Mutex<State>, Condvar),
+) -> (&'static str, Vec<(String, String)>, Vec<u8>) {
     let (lock, signal) = state;
     let path = request.path.trim_start_matches("/2018-06-01");
     if request.method == "GET" && path == "/runtime/invocation/next" {
@@ -106,36 +113,65 @@ fn route(request: &Request, state: &(Mutex<State>, Condvar)) -> (&'static str, V
                 break next;
             }
             // No more events: hold the poll open, as Lambda does between invocations.
-            drop(signal.wait_timeout(guard, Duration::from_millis(200)).expect("state lock"));
+            drop(
+                signal
+                    .wait_timeout(guard, Duration::from_millis(200))
+                    .expect("state lock"),
+            );
         };
-        let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(60);
+        let deadline = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            + Duration::from_secs(60);
         let headers = vec![
             ("Content-Type".into(), "application/json".into()),
             ("Lambda-Runtime-Aws-Request-Id".into(), next.0.clone()),
-            ("Lambda-Runtime-Deadline-Ms".into(), deadline.as_millis().to_string()),
+            (
+                "Lambda-Runtime-Deadline-Ms".into(),
+                deadline.as_millis().to_string(),
+            ),
             (
                 "Lambda-Runtime-Invoked-Function-Arn".into(),
                 "arn:aws:lambda:us-east-1:123456789012:function:guardrails-test".into(),
             ),
-            ("Lambda-Runtime-Trace-Id".into(), "Root=1-00000000-000000000000000000000000;Sampled=0".into()),
+            (
+                "Lambda-Runtime-Trace-Id".into(),
+                "Root=1-00000000-000000000000000000000000;Sampled=0".into(),
+            ),
         ];
-        return ("200 OK", headers, serde_json::to_vec(&next.1).expect("event JSON"));
+        return (
+            "200 OK",
+            headers,
+            serde_json::to_vec(&next.1).expect("event JSON"),
+        );
     }
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     let outcome = match path.strip_prefix("/runtime/invocation/") {
         Some(rest) if request.method == "POST" => match rest.rsplit_once('/') {
-            Some((id, "response")) => Some(Outcome::Response { request_id: id.into(), body }),
-            Some((id, "error")) => Some(Outcome::Error { request_id: id.into(), body }),
+            Some((id, "response")) => Some(Outcome::Response {
+                request_id: id.into(),
+                body,
+            }),
+            Some((id, "error")) => Some(Outcome::Error {
+                request_id: id.into(),
+                body,
+            }),
             _ => None,
         },
-        _ if request.method == "POST" && path == "/runtime/init/error" => Some(Outcome::InitError { body }),
+        _ if request.method == "POST" && path == "/runtime/init/error" => {
+            Some(Outcome::InitError { body })
+        }
         _ => None,
     };
     match outcome {
         Some(outcome) => {
             lock.lock().expect("state lock").outcomes.push(outcome);
             signal.notify_all();
-            ("202 Accepted", vec![("Content-Type".into(), "application/json".into())], b"{\"status\":\"OK\"}".to_vec())
+            (
+                "202 Accepted",
+                vec![("Content-Type".into(), "application/json".into())],
+                b"{\"status\":\"OK\"}".to_vec(),
+            )
         }
         None => ("404 Not Found", Vec::new(), Vec::new()),
     }

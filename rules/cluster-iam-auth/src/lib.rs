@@ -11,7 +11,10 @@ pub const SPEC: RuleSpec = RuleSpec {
     id: "neptune-cluster-iam-auth",
     title: "Neptune DB clusters require IAM database authentication",
     resource_types: &[ResourceType::RdsDbCluster],
-    triggers: &[Trigger::ConfigurationChange, Trigger::Periodic("TwentyFour_Hours")],
+    triggers: &[
+        Trigger::ConfigurationChange,
+        Trigger::Periodic("TwentyFour_Hours"),
+    ],
     parameters: &[],
     severity: Severity::Medium,
     remediation_runbook: "NeptuneGuardrails-EnableClusterIamAuth",
@@ -36,8 +39,14 @@ pub struct ClusterFacts {
 impl ClusterFacts {
     pub fn from_sdk(cluster: &DbCluster) -> Self {
         ClusterFacts {
-            resource_id: cluster.db_cluster_resource_id().unwrap_or_default().to_string(),
-            identifier: cluster.db_cluster_identifier().unwrap_or_default().to_string(),
+            resource_id: cluster
+                .db_cluster_resource_id()
+                .unwrap_or_default()
+                .to_string(),
+            identifier: cluster
+                .db_cluster_identifier()
+                .unwrap_or_default()
+                .to_string(),
             engine: cluster.engine().map(str::to_string),
             iam_auth: cluster.iam_database_authentication_enabled(),
             endpoints: [cluster.endpoint(), cluster.reader_endpoint()]
@@ -74,7 +83,7 @@ impl ClusterFacts {
     /// Whether `host` is this cluster's writer or reader endpoint.
     pub fn serves(&self, host: &str) -> bool {
         let host = normalise_host(host);
-        self.endpoints.iter().any(|e| *e == host)
+        self.endpoints.contains(&host)
     }
 }
 
@@ -186,7 +195,12 @@ impl Rule for ClusterIamAuth {
         if incomplete {
             let key = item.arn.clone().unwrap_or_else(|| facts.identifier.clone());
             match self.clusters.describe(&key).await {
-                Ok(Some(described)) => facts = ClusterFacts { resource_id: facts.resource_id, ..described },
+                Ok(Some(described)) => {
+                    facts = ClusterFacts {
+                        resource_id: facts.resource_id,
+                        ..described
+                    }
+                }
                 Ok(None) => {
                     return Verdict::new(
                         Compliance::NotApplicable,
@@ -238,18 +252,57 @@ mod tests {
     fn verdicts_follow_the_design() {
         use Compliance::*;
         let cases = [
-            (Some("neptune"), Some(true), Compliant, "IAMDatabaseAuthenticationEnabled is true"),
-            (Some("NEPTUNE"), Some(true), Compliant, "IAMDatabaseAuthenticationEnabled is true"),
-            (Some("neptune"), Some(false), NonCompliant, "IAMDatabaseAuthenticationEnabled is false on Neptune cluster graph"),
-            (Some("neptune"), None, NonCompliant, "IAMDatabaseAuthenticationEnabled is absent on Neptune cluster graph"),
-            (Some("aurora-postgresql"), Some(false), NotApplicable, "engine aurora-postgresql is not Neptune"),
-            (Some("docdb"), None, NotApplicable, "engine docdb is not Neptune"),
-            (None, Some(false), NotApplicable, "engine of cluster graph could not be determined"),
+            (
+                Some("neptune"),
+                Some(true),
+                Compliant,
+                "IAMDatabaseAuthenticationEnabled is true",
+            ),
+            (
+                Some("NEPTUNE"),
+                Some(true),
+                Compliant,
+                "IAMDatabaseAuthenticationEnabled is true",
+            ),
+            (
+                Some("neptune"),
+                Some(false),
+                NonCompliant,
+                "IAMDatabaseAuthenticationEnabled is false on Neptune cluster graph",
+            ),
+            (
+                Some("neptune"),
+                None,
+                NonCompliant,
+                "IAMDatabaseAuthenticationEnabled is absent on Neptune cluster graph",
+            ),
+            (
+                Some("aurora-postgresql"),
+                Some(false),
+                NotApplicable,
+                "engine aurora-postgresql is not Neptune",
+            ),
+            (
+                Some("docdb"),
+                None,
+                NotApplicable,
+                "engine docdb is not Neptune",
+            ),
+            (
+                None,
+                Some(false),
+                NotApplicable,
+                "engine of cluster graph could not be determined",
+            ),
         ];
         for (engine, iam, compliance, annotation) in cases {
             let v = evaluate(&cluster(engine, iam));
             assert_eq!(v.compliance, compliance, "{engine:?} {iam:?}");
-            assert!(v.annotation.starts_with(annotation), "{engine:?} {iam:?}: {}", v.annotation);
+            assert!(
+                v.annotation.starts_with(annotation),
+                "{engine:?} {iam:?}: {}",
+                v.annotation
+            );
         }
     }
 

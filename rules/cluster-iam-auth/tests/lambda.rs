@@ -39,28 +39,57 @@ fn verdicts(emulator: &Emulator, token: &str) -> Vec<(String, String, String)> {
 fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let emulator = Emulator::shared();
     let world = emulator.seed(REGION, "estate");
-    let id = |name: &str| world.cluster(name)["resource_id"].as_str().unwrap().to_string();
+    let id = |name: &str| {
+        world.cluster(name)["resource_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
 
     let events = vec![
         // 0: change, Config's casing, IAM off.
         change_event(
             RULE,
-            cluster_item(&world, "graph-open", "OK", json!({"dBClusterIdentifier": "graph-open", "engine": "neptune", "iAMDatabaseAuthenticationEnabled": false})),
+            cluster_item(
+                &world,
+                "graph-open",
+                "OK",
+                json!({"dBClusterIdentifier": "graph-open", "engine": "neptune", "iAMDatabaseAuthenticationEnabled": false}),
+            ),
             "t-change",
             None,
         ),
         // 1: change whose item lacks the IAM field: read back with DescribeDBClusters.
-        change_event(RULE, cluster_item(&world, "graph-iam", "OK", json!({"engine": "neptune"})), "t-describe", None),
+        change_event(
+            RULE,
+            cluster_item(&world, "graph-iam", "OK", json!({"engine": "neptune"})),
+            "t-describe",
+            None,
+        ),
         // 2: oversized: history (which moto lacks for RDS) or describe.
-        oversized_event(RULE, cluster_item(&world, "graph-fixed", "OK", Value::Null), "t-oversized"),
+        oversized_event(
+            RULE,
+            cluster_item(&world, "graph-fixed", "OK", Value::Null),
+            "t-oversized",
+        ),
         // 3: deleted.
-        change_event(RULE, cluster_item(&world, "graph-open", "ResourceDeleted", Value::Null), "t-deleted", None),
+        change_event(
+            RULE,
+            cluster_item(&world, "graph-open", "ResourceDeleted", Value::Null),
+            "t-deleted",
+            None,
+        ),
         // 4: scheduled: every cluster of every engine.
         scheduled_event(RULE, "t-scheduled"),
         // 5-7: malformed events and parameters.
         json!("not an event"),
         json!({"invokingEvent": "{not json", "resultToken": "t-bad"}),
-        config_event(RULE, json!({"messageType": "ScheduledNotification"}), "t-params", Some(json!({"strict": "true"}))),
+        config_event(
+            RULE,
+            json!({"messageType": "ScheduledNotification"}),
+            "t-params",
+            Some(json!({"strict": "true"})),
+        ),
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
     let outcomes = run_lambda(binary.as_ref(), emulator, REGION, events);
@@ -74,11 +103,35 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     assert_eq!(change[0]["OrderingTimestamp"].as_f64(), Some(CAPTURE_EPOCH));
     assert_eq!(change[0]["ComplianceResourceType"], "AWS::RDS::DBCluster");
 
-    assert_eq!(verdicts(emulator, "t-describe"), [(id("graph-iam"), "COMPLIANT".into(), "IAMDatabaseAuthenticationEnabled is true".into())]);
-    assert_eq!(verdicts(emulator, "t-oversized"), [(id("graph-fixed"), "COMPLIANT".into(), "IAMDatabaseAuthenticationEnabled is true".into())]);
-    assert_eq!(verdicts(emulator, "t-deleted"), [(id("graph-open"), "NOT_APPLICABLE".into(), "resource deleted".into())]);
+    assert_eq!(
+        verdicts(emulator, "t-describe"),
+        [(
+            id("graph-iam"),
+            "COMPLIANT".into(),
+            "IAMDatabaseAuthenticationEnabled is true".into()
+        )]
+    );
+    assert_eq!(
+        verdicts(emulator, "t-oversized"),
+        [(
+            id("graph-fixed"),
+            "COMPLIANT".into(),
+            "IAMDatabaseAuthenticationEnabled is true".into()
+        )]
+    );
+    assert_eq!(
+        verdicts(emulator, "t-deleted"),
+        [(
+            id("graph-open"),
+            "NOT_APPLICABLE".into(),
+            "resource deleted".into()
+        )]
+    );
 
-    let scheduled: Vec<_> = verdicts(emulator, "t-scheduled").into_iter().map(|(id, c, _)| (id, c)).collect();
+    let scheduled: Vec<_> = verdicts(emulator, "t-scheduled")
+        .into_iter()
+        .map(|(id, c, _)| (id, c))
+        .collect();
     let mut expected: Vec<_> = world
         .expected()
         .into_iter()
@@ -87,7 +140,11 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         .collect();
     expected.sort();
     assert_eq!(scheduled, expected);
-    assert_eq!(scheduled.len(), 4, "one evaluation per cluster, Neptune or not");
+    assert_eq!(
+        scheduled.len(),
+        4,
+        "one evaluation per cluster, Neptune or not"
+    );
 
     match outcome(&outcomes, 4) {
         Outcome::Response { body, .. } => {
@@ -98,14 +155,29 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         other => panic!("{other:?}"),
     }
     for (index, error_type, message) in [
-        (5, "MalformedConfigEvent", "malformed Config event: the event is not a JSON object"),
-        (6, "MalformedConfigEvent", "`invokingEvent` is not a JSON string"),
-        (7, "InvalidRuleParameters", "unknown parameter `strict` for neptune-cluster-iam-auth (known: none)"),
+        (
+            5,
+            "MalformedConfigEvent",
+            "malformed Config event: the event is not a JSON object",
+        ),
+        (
+            6,
+            "MalformedConfigEvent",
+            "`invokingEvent` is not a JSON string",
+        ),
+        (
+            7,
+            "InvalidRuleParameters",
+            "unknown parameter `strict` for neptune-cluster-iam-auth (known: none)",
+        ),
     ] {
         match outcome(&outcomes, index) {
             Outcome::Error { body, .. } => {
                 assert_eq!(body["errorType"], error_type, "{body}");
-                assert!(body["errorMessage"].as_str().unwrap().contains(message), "{body}");
+                assert!(
+                    body["errorMessage"].as_str().unwrap().contains(message),
+                    "{body}"
+                );
             }
             other => panic!("event {index}: {other:?}"),
         }

@@ -45,10 +45,18 @@ mod tests {
 
     #[test]
     fn throttling_codes_are_recognised() {
-        for code in ["ThrottlingException", "Throttling", "TooManyRequestsException"] {
+        for code in [
+            "ThrottlingException",
+            "Throttling",
+            "TooManyRequestsException",
+        ] {
             assert!(is_throttling_code(Some(code)), "{code}");
         }
-        for code in [None, Some("AccessDeniedException"), Some("ValidationException")] {
+        for code in [
+            None,
+            Some("AccessDeniedException"),
+            Some("ValidationException"),
+        ] {
             assert!(!is_throttling_code(code), "{code:?}");
         }
     }

@@ -80,7 +80,8 @@ impl ConfigService {
     ) -> Result<usize, RuleError> {
         let test_mode = result_token == TEST_MODE_TOKEN;
         deliver(evaluations, &self.retry, |batch| async move {
-            let sdk_batch: Vec<SdkEvaluation> = batch.iter().map(to_sdk).collect::<Result<_, _>>()?;
+            let sdk_batch: Vec<SdkEvaluation> =
+                batch.iter().map(to_sdk).collect::<Result<_, _>>()?;
             let out = self
                 .client
                 .put_evaluations()
@@ -109,7 +110,10 @@ impl ConfigService {
 }
 
 impl ItemSource for ConfigService {
-    async fn fetch_item(&self, summary: &ConfigurationItem) -> Result<ConfigurationItem, RuleError> {
+    async fn fetch_item(
+        &self,
+        summary: &ConfigurationItem,
+    ) -> Result<ConfigurationItem, RuleError> {
         let out = self
             .client
             .get_resource_config_history()
@@ -145,10 +149,15 @@ fn to_sdk(e: &Evaluation) -> Result<SdkEvaluation, SendError> {
 
 fn is_retryable<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
         SdkError::ServiceError(service) => {
             crate::aws::is_throttling_code(service.err().code())
-                || matches!(service.err().code(), Some("InternalFailure" | "ServiceUnavailable" | "InternalServerError"))
+                || matches!(
+                    service.err().code(),
+                    Some("InternalFailure" | "ServiceUnavailable" | "InternalServerError")
+                )
         }
         _ => false,
     }
@@ -231,7 +240,10 @@ mod tests {
     };
 
     fn throttled() -> SendError {
-        SendError { retryable: true, message: "ThrottlingException: slow down".into() }
+        SendError {
+            retryable: true,
+            message: "ThrottlingException: slow down".into(),
+        }
     }
 
     #[tokio::test]
@@ -253,7 +265,13 @@ mod tests {
         let calls = deliver(&evaluations(3), &FAST, |_| {
             *attempts.borrow_mut() += 1;
             let n = *attempts.borrow();
-            async move { if n < 3 { Err(throttled()) } else { Ok(vec![]) } }
+            async move {
+                if n < 3 {
+                    Err(throttled())
+                } else {
+                    Ok(vec![])
+                }
+            }
         })
         .await
         .unwrap();
@@ -277,12 +295,20 @@ mod tests {
         })
         .await
         .unwrap();
-        assert_eq!(*sent.borrow(), vec![vec!["cluster-0", "cluster-1", "cluster-2"], vec!["cluster-1"]]);
+        assert_eq!(
+            *sent.borrow(),
+            vec![
+                vec!["cluster-0", "cluster-1", "cluster-2"],
+                vec!["cluster-1"]
+            ]
+        );
     }
 
     #[tokio::test]
     async fn persistent_or_fatal_errors_say_how_many_were_not_delivered() {
-        let err = deliver(&evaluations(120), &FAST, |_| async { Err(throttled()) }).await.unwrap_err();
+        let err = deliver(&evaluations(120), &FAST, |_| async { Err(throttled()) })
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "PutEvaluations did not accept 100 of 120 evaluations: ThrottlingException: slow down (after 4 attempts)"
@@ -290,11 +316,19 @@ mod tests {
         let calls = RefCell::new(0);
         let err = deliver(&evaluations(2), &FAST, |_| {
             *calls.borrow_mut() += 1;
-            async { Err(SendError { retryable: false, message: "AccessDenied".into() }) }
+            async {
+                Err(SendError {
+                    retryable: false,
+                    message: "AccessDenied".into(),
+                })
+            }
         })
         .await
         .unwrap_err();
-        assert!(err.to_string().contains("AccessDenied (after 1 attempts)"), "{err}");
+        assert!(
+            err.to_string().contains("AccessDenied (after 1 attempts)"),
+            "{err}"
+        );
         assert_eq!(*calls.borrow(), 1);
     }
 
@@ -303,7 +337,10 @@ mod tests {
         let policy = RetryPolicy::default();
         for attempt in 1..20 {
             let d = policy.delay(attempt);
-            assert!(d <= policy.max_delay && d >= policy.base_delay.min(policy.max_delay / 2), "{d:?}");
+            assert!(
+                d <= policy.max_delay && d >= policy.base_delay.min(policy.max_delay / 2),
+                "{d:?}"
+            );
         }
     }
 }

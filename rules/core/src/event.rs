@@ -38,9 +38,7 @@ impl Invocation {
             .as_object_mut()
             .ok_or_else(|| malformed("the event is not a JSON object".into()))?;
         // Real events always carry it; a hand-made test event may not.
-        object
-            .entry("eventLeftScope")
-            .or_insert(Value::Bool(false));
+        object.entry("eventLeftScope").or_insert(Value::Bool(false));
         let event: ConfigEvent = serde_json::from_value(payload)
             .map_err(|e| malformed(format!("not an AWS Config rule event: {e}")))?;
 
@@ -61,13 +59,19 @@ impl Invocation {
             "ConfigurationItemChangeNotification" => {
                 let raw = item::get(&invoking, "configurationItem")
                     .filter(|v| !v.is_null())
-                    .ok_or_else(|| malformed("no `configurationItem` in the change notification".into()))?;
+                    .ok_or_else(|| {
+                        malformed("no `configurationItem` in the change notification".into())
+                    })?;
                 Message::Change(ConfigurationItem::from_json(raw)?)
             }
             "OversizedConfigurationItemChangeNotification" => {
                 let raw = item::get(&invoking, "configurationItemSummary")
                     .filter(|v| !v.is_null())
-                    .ok_or_else(|| malformed("no `configurationItemSummary` in the oversized notification".into()))?;
+                    .ok_or_else(|| {
+                        malformed(
+                            "no `configurationItemSummary` in the oversized notification".into(),
+                        )
+                    })?;
                 let mut summary = ConfigurationItem::from_json(raw)?;
                 summary.configuration = Value::Null;
                 Message::Oversized(summary)
@@ -129,7 +133,10 @@ mod tests {
         })))
         .unwrap();
         assert_eq!(inv.result_token, "token-1");
-        assert_eq!(inv.rule_parameters.as_deref(), Some("{\"checkTargetCluster\":\"false\"}"));
+        assert_eq!(
+            inv.rule_parameters.as_deref(),
+            Some("{\"checkTargetCluster\":\"false\"}")
+        );
         match inv.message {
             Message::Change(item) => assert_eq!(item.text(&["engine"]).as_deref(), Some("neptune")),
             other => panic!("{other:?}"),
@@ -163,7 +170,9 @@ mod tests {
         .unwrap();
         assert_eq!(
             inv.message,
-            Message::Scheduled { notification_time: item::parse_time("2026-11-01T10:00:01Z") }
+            Message::Scheduled {
+                notification_time: item::parse_time("2026-11-01T10:00:01Z")
+            }
         );
     }
 
@@ -175,17 +184,31 @@ mod tests {
         invoking_not_string["invokingEvent"] = json!("{not json");
         let cases: Vec<(Value, &str)> = vec![
             (json!("text"), "not a JSON object"),
-            (json!({"invokingEvent": 5, "resultToken": "t"}), "not an AWS Config rule event"),
+            (
+                json!({"invokingEvent": 5, "resultToken": "t"}),
+                "not an AWS Config rule event",
+            ),
             (no_token, "resultToken"),
             (invoking_not_string, "invokingEvent"),
             (event(json!({"x": 1})), "messageType"),
-            (event(json!({"messageType": "Other"})), "unsupported messageType `Other`"),
-            (event(json!({"messageType": "ConfigurationItemChangeNotification"})), "configurationItem"),
             (
-                event(json!({"messageType": "ConfigurationItemChangeNotification", "configurationItem": {"resourceType": "AWS::RDS::DBCluster"}})),
+                event(json!({"messageType": "Other"})),
+                "unsupported messageType `Other`",
+            ),
+            (
+                event(json!({"messageType": "ConfigurationItemChangeNotification"})),
+                "configurationItem",
+            ),
+            (
+                event(
+                    json!({"messageType": "ConfigurationItemChangeNotification", "configurationItem": {"resourceType": "AWS::RDS::DBCluster"}}),
+                ),
                 "resourceId",
             ),
-            (event(json!({"messageType": "OversizedConfigurationItemChangeNotification"})), "configurationItemSummary"),
+            (
+                event(json!({"messageType": "OversizedConfigurationItemChangeNotification"})),
+                "configurationItemSummary",
+            ),
         ];
         for (payload, expected) in cases {
             let err = Invocation::parse(payload.clone()).unwrap_err();

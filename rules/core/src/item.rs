@@ -178,9 +178,15 @@ mod tests {
         let item = ConfigurationItem::from_json(&cluster_item()).unwrap();
         assert_eq!(item.resource_id, "cluster-ABC");
         assert_eq!(item.resource_name.as_deref(), Some("graph"));
-        assert_eq!(item.arn.as_deref(), Some("arn:aws:rds:us-east-1:123456789012:cluster:graph"));
+        assert_eq!(
+            item.arn.as_deref(),
+            Some("arn:aws:rds:us-east-1:123456789012:cluster:graph")
+        );
         assert_eq!(item.text(&["Engine"]).as_deref(), Some("neptune"));
-        assert_eq!(item.flag(&["IAMDatabaseAuthenticationEnabled"]), Some(false));
+        assert_eq!(
+            item.flag(&["IAMDatabaseAuthenticationEnabled"]),
+            Some(false)
+        );
         assert_eq!(item.tags.get("team").map(String::as_str), Some("data"));
         assert_eq!(item.capture_time, parse_time("2026-11-01T10:00:00Z"));
         assert!(!item.is_deleted());
@@ -217,7 +223,10 @@ mod tests {
         ] {
             let mut raw = cluster_item();
             raw["configurationItemStatus"] = json!(status);
-            assert_eq!(ConfigurationItem::from_json(&raw).unwrap().is_deleted(), deleted);
+            assert_eq!(
+                ConfigurationItem::from_json(&raw).unwrap().is_deleted(),
+                deleted
+            );
         }
     }
 

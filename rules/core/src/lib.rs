@@ -6,19 +6,19 @@
 //! sit behind one thin seam per service.
 
 pub mod aws;
+pub mod config_service;
 pub mod evaluation;
 pub mod event;
 pub mod item;
 pub mod lambda;
 pub mod params;
 pub mod registry;
-pub mod config_service;
 pub mod rule;
 
+pub use config_service::ConfigService;
 pub use evaluation::{Compliance, Evaluation};
 pub use event::{Invocation, Message};
 pub use item::ConfigurationItem;
 pub use params::Params;
 pub use registry::{ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
-pub use config_service::ConfigService;
 pub use rule::{Assessed, Rule, RuleError};

@@ -40,7 +40,11 @@ impl Params {
                 invalid(format!(
                     "unknown parameter `{name}` for {} (known: {})",
                     spec.id,
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 ))
             })?;
             let text = match raw {
@@ -89,8 +93,18 @@ mod tests {
         resource_types: &[ResourceType::RdsDbCluster],
         triggers: &[Trigger::ConfigurationChange],
         parameters: &[
-            ParamSpec { name: "strict", kind: ParamKind::Bool, default: "true", description: "" },
-            ParamSpec { name: "exemptTag", kind: ParamKind::Text, default: "", description: "" },
+            ParamSpec {
+                name: "strict",
+                kind: ParamKind::Bool,
+                default: "true",
+                description: "",
+            },
+            ParamSpec {
+                name: "exemptTag",
+                kind: ParamKind::Text,
+                default: "",
+                description: "",
+            },
         ],
         severity: Severity::High,
         remediation_runbook: "X",
@@ -108,7 +122,11 @@ mod tests {
 
     #[test]
     fn values_are_typed_and_trimmed() {
-        let p = Params::parse(&SPEC, Some("{\"strict\":\" FALSE \",\"exemptTag\":\"skip\"}")).unwrap();
+        let p = Params::parse(
+            &SPEC,
+            Some("{\"strict\":\" FALSE \",\"exemptTag\":\"skip\"}"),
+        )
+        .unwrap();
         assert!(!p.flag("strict"));
         assert_eq!(p.text("exemptTag"), Some("skip"));
         let p = Params::parse(&SPEC, Some("{\"strict\":false}")).unwrap();
@@ -120,8 +138,14 @@ mod tests {
         for (json, expected) in [
             ("nope", "not JSON"),
             ("[1]", "not a JSON object"),
-            ("{\"strikt\":\"true\"}", "unknown parameter `strikt` for x-rule (known: strict, exemptTag)"),
-            ("{\"strict\":\"maybe\"}", "must be true or false, not `maybe`"),
+            (
+                "{\"strikt\":\"true\"}",
+                "unknown parameter `strikt` for x-rule (known: strict, exemptTag)",
+            ),
+            (
+                "{\"strict\":\"maybe\"}",
+                "must be true or false, not `maybe`",
+            ),
             ("{\"strict\":[true]}", "must be a string"),
         ] {
             let err = Params::parse(&SPEC, Some(json)).unwrap_err();

@@ -91,7 +91,9 @@ pub struct RuleSpec {
 
 impl RuleSpec {
     pub fn evaluates(&self, resource_type: &str) -> bool {
-        self.resource_types.iter().any(|t| t.as_str() == resource_type)
+        self.resource_types
+            .iter()
+            .any(|t| t.as_str() == resource_type)
     }
 
     pub fn parameter(&self, name: &str) -> Option<&ParamSpec> {
@@ -106,7 +108,11 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
          |---|---|---|---|---|---|---|\n",
     );
     for spec in specs {
-        let types: Vec<_> = spec.resource_types.iter().map(|t| format!("`{t}`")).collect();
+        let types: Vec<_> = spec
+            .resource_types
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect();
         let triggers: Vec<_> = spec
             .triggers
             .iter()
@@ -127,7 +133,11 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
             types.join(", "),
             triggers.join(" + "),
             spec.severity.label(),
-            if params.is_empty() { "—".to_string() } else { params.join(", ") },
+            if params.is_empty() {
+                "—".to_string()
+            } else {
+                params.join(", ")
+            },
             spec.remediation_runbook,
         ));
     }
@@ -142,7 +152,10 @@ mod tests {
         id: "x-rule",
         title: "X",
         resource_types: &[ResourceType::RdsDbCluster],
-        triggers: &[Trigger::ConfigurationChange, Trigger::Periodic("TwentyFour_Hours")],
+        triggers: &[
+            Trigger::ConfigurationChange,
+            Trigger::Periodic("TwentyFour_Hours"),
+        ],
         parameters: &[ParamSpec {
             name: "flag",
             kind: ParamKind::Bool,

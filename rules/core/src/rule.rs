@@ -151,7 +151,11 @@ async fn evaluate_one<R: Rule>(
     } else if !rule.spec().evaluates(&item.resource_type) {
         Verdict::new(
             Compliance::NotApplicable,
-            format!("{} is not evaluated by {}", item.resource_type, rule.spec().id),
+            format!(
+                "{} is not evaluated by {}",
+                item.resource_type,
+                rule.spec().id
+            ),
         )
     } else {
         rule.evaluate_item(item, params).await
@@ -227,19 +231,29 @@ mod tests {
     struct History(Option<serde_json::Value>);
 
     impl ItemSource for History {
-        async fn fetch_item(&self, summary: &ConfigurationItem) -> Result<ConfigurationItem, RuleError> {
+        async fn fetch_item(
+            &self,
+            summary: &ConfigurationItem,
+        ) -> Result<ConfigurationItem, RuleError> {
             match &self.0 {
                 Some(configuration) => Ok(ConfigurationItem {
                     configuration: configuration.clone(),
                     ..summary.clone()
                 }),
-                None => Err(RuleError::Aws { operation: "GetResourceConfigHistory", message: "not found".into() }),
+                None => Err(RuleError::Aws {
+                    operation: "GetResourceConfigHistory",
+                    message: "not found".into(),
+                }),
             }
         }
     }
 
     fn invocation(message_type: &str, status: &str, left_scope: bool) -> Invocation {
-        let key = if message_type.starts_with("Oversized") { "configurationItemSummary" } else { "configurationItem" };
+        let key = if message_type.starts_with("Oversized") {
+            "configurationItemSummary"
+        } else {
+            "configurationItem"
+        };
         Invocation::parse(json!({
             "invokingEvent": json!({
                 "messageType": message_type,
@@ -271,17 +285,50 @@ mod tests {
     async fn each_message_type_yields_one_evaluation_per_resource() {
         use Compliance::*;
         let change = |status, left| invocation("ConfigurationItemChangeNotification", status, left);
-        let oversized = |status| invocation("OversizedConfigurationItemChangeNotification", status, false);
+        let oversized = |status| {
+            invocation(
+                "OversizedConfigurationItemChangeNotification",
+                status,
+                false,
+            )
+        };
         let cases = vec![
-            (change("OK", false), History(None), vec![("cluster-1", NonCompliant, "not ok")]),
-            (change("ResourceDeleted", false), History(None), vec![("cluster-1", NotApplicable, "resource deleted")]),
-            (change("OK", true), History(None), vec![("cluster-1", NotApplicable, "resource left the rule's scope")]),
-            (oversized("OK"), History(Some(json!({"ok": true}))), vec![("cluster-1", Compliant, "ok")]),
-            (oversized("OK"), History(None), vec![("cluster-1", NotApplicable, "described")]),
-            (oversized("ResourceDeleted"), History(Some(json!({"ok": true}))), vec![("cluster-1", NotApplicable, "resource deleted")]),
+            (
+                change("OK", false),
+                History(None),
+                vec![("cluster-1", NonCompliant, "not ok")],
+            ),
+            (
+                change("ResourceDeleted", false),
+                History(None),
+                vec![("cluster-1", NotApplicable, "resource deleted")],
+            ),
+            (
+                change("OK", true),
+                History(None),
+                vec![("cluster-1", NotApplicable, "resource left the rule's scope")],
+            ),
+            (
+                oversized("OK"),
+                History(Some(json!({"ok": true}))),
+                vec![("cluster-1", Compliant, "ok")],
+            ),
+            (
+                oversized("OK"),
+                History(None),
+                vec![("cluster-1", NotApplicable, "described")],
+            ),
+            (
+                oversized("ResourceDeleted"),
+                History(Some(json!({"ok": true}))),
+                vec![("cluster-1", NotApplicable, "resource deleted")],
+            ),
         ];
         for (inv, history, expected) in cases {
-            let expected: Vec<_> = expected.into_iter().map(|(id, c, a)| (id.to_string(), c, a.to_string())).collect();
+            let expected: Vec<_> = expected
+                .into_iter()
+                .map(|(id, c, a)| (id.to_string(), c, a.to_string()))
+                .collect();
             assert_eq!(verdicts(&inv, history).await, expected, "{inv:?}");
         }
     }
@@ -293,10 +340,15 @@ mod tests {
             "resultToken": "t"
         }))
         .unwrap();
-        let evals = evaluate_invocation(&Fake, &History(None), &inv).await.unwrap();
+        let evals = evaluate_invocation(&Fake, &History(None), &inv)
+            .await
+            .unwrap();
         let ids: Vec<_> = evals.iter().map(|e| e.resource_id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
-        assert!(evals.iter().all(|e| e.ordering_timestamp == crate::item::parse_time("2026-11-01T11:00:00Z").unwrap()));
+        assert!(evals
+            .iter()
+            .all(|e| e.ordering_timestamp
+                == crate::item::parse_time("2026-11-01T11:00:00Z").unwrap()));
     }
 
     #[tokio::test]

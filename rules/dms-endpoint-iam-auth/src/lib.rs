@@ -15,7 +15,10 @@ pub const SPEC: RuleSpec = RuleSpec {
     id: "neptune-dms-endpoint-iam-auth",
     title: "DMS endpoints targeting Neptune use IAM authorization end to end",
     resource_types: &[ResourceType::DmsEndpoint],
-    triggers: &[Trigger::ConfigurationChange, Trigger::Periodic("TwentyFour_Hours")],
+    triggers: &[
+        Trigger::ConfigurationChange,
+        Trigger::Periodic("TwentyFour_Hours"),
+    ],
     parameters: &[ParamSpec {
         name: CHECK_TARGET_CLUSTER,
         kind: ParamKind::Bool,
@@ -55,7 +58,10 @@ impl EndpointFacts {
     pub fn from_sdk(endpoint: &Endpoint) -> Self {
         EndpointFacts {
             arn: endpoint.endpoint_arn().unwrap_or_default().to_string(),
-            identifier: endpoint.endpoint_identifier().unwrap_or_default().to_string(),
+            identifier: endpoint
+                .endpoint_identifier()
+                .unwrap_or_default()
+                .to_string(),
             engine: endpoint.engine_name().map(str::to_string),
             server_name: endpoint.server_name().map(str::to_string),
             neptune: endpoint.neptune_settings().map(|s| NeptuneSettingsFacts {
@@ -80,9 +86,12 @@ impl EndpointFacts {
                 NeptuneSettingsFacts {
                     iam_auth_enabled: item.flag(&["neptuneSettings", "iamAuthEnabled"]),
                     service_access_role_arn: non_empty(
-                        item.text(&["neptuneSettings", "serviceAccessRoleArn"]).as_deref(),
+                        item.text(&["neptuneSettings", "serviceAccessRoleArn"])
+                            .as_deref(),
                     ),
-                    s3_bucket_name: non_empty(item.text(&["neptuneSettings", "s3BucketName"]).as_deref()),
+                    s3_bucket_name: non_empty(
+                        item.text(&["neptuneSettings", "s3BucketName"]).as_deref(),
+                    ),
                 }
             }),
         }
@@ -96,7 +105,9 @@ impl EndpointFacts {
 }
 
 fn non_empty(text: Option<&str>) -> Option<String> {
-    text.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    text.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// The outcome of resolving the endpoint's target cluster.
@@ -106,14 +117,20 @@ pub enum TargetCluster {
     NotChecked,
     NoServerName,
     Found(ClusterFacts),
-    NotFound { server_name: String },
+    NotFound {
+        server_name: String,
+    },
     LookupFailed(String),
 }
 
 /// Find the cluster whose writer or reader endpoint is the DMS endpoint's ServerName.
 /// Only an exact host match counts: a near match is not guessed at.
 pub fn resolve_target(endpoint: &EndpointFacts, clusters: &[ClusterFacts]) -> TargetCluster {
-    let Some(server) = endpoint.server_name.as_deref().filter(|s| !s.trim().is_empty()) else {
+    let Some(server) = endpoint
+        .server_name
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    else {
         return TargetCluster::NoServerName;
     };
     clusters
@@ -130,11 +147,17 @@ pub fn evaluate(endpoint: &EndpointFacts, target: &TargetCluster) -> Verdict {
     let Some(engine) = endpoint.engine.as_deref() else {
         return Verdict::new(
             Compliance::NotApplicable,
-            format!("engine of DMS endpoint {} could not be determined", endpoint.identifier),
+            format!(
+                "engine of DMS endpoint {} could not be determined",
+                endpoint.identifier
+            ),
         );
     };
     if !endpoint.is_neptune() {
-        return Verdict::new(Compliance::NotApplicable, format!("engine {engine} is not neptune"));
+        return Verdict::new(
+            Compliance::NotApplicable,
+            format!("engine {engine} is not neptune"),
+        );
     }
 
     let mut failures = Vec::new();
@@ -243,9 +266,21 @@ impl DmsEndpoints {
             .values(arn)
             .build()
             .map_err(|e| RuleError::aws("DescribeEndpoints", &e))?;
-        match self.client.describe_endpoints().filters(filter).send().await {
+        match self
+            .client
+            .describe_endpoints()
+            .filters(filter)
+            .send()
+            .await
+        {
             Ok(out) => Ok(out.endpoints().first().map(EndpointFacts::from_sdk)),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_fault()) => Ok(None),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_fault()) =>
+            {
+                Ok(None)
+            }
             Err(err) => Err(RuleError::aws("DescribeEndpoints", &err)),
         }
     }
@@ -266,8 +301,13 @@ impl DmsEndpointIamAuth {
 
     /// Resolve targets for the Neptune endpoints with one cluster listing for all of them.
     async fn targets(&self, endpoints: &[EndpointFacts], params: &Params) -> Vec<TargetCluster> {
-        let wanted = params.flag(CHECK_TARGET_CLUSTER) && endpoints.iter().any(EndpointFacts::is_neptune);
-        let clusters = if wanted { Some(self.clusters.list_all().await) } else { None };
+        let wanted =
+            params.flag(CHECK_TARGET_CLUSTER) && endpoints.iter().any(EndpointFacts::is_neptune);
+        let clusters = if wanted {
+            Some(self.clusters.list_all().await)
+        } else {
+            None
+        };
         endpoints
             .iter()
             .map(|endpoint| match &clusters {
@@ -343,7 +383,8 @@ mod tests {
     fn settings(iam: Option<bool>, role: bool, bucket: bool) -> Option<NeptuneSettingsFacts> {
         Some(NeptuneSettingsFacts {
             iam_auth_enabled: iam,
-            service_access_role_arn: role.then(|| "arn:aws:iam::123456789012:role/dms-neptune".into()),
+            service_access_role_arn: role
+                .then(|| "arn:aws:iam::123456789012:role/dms-neptune".into()),
             s3_bucket_name: bucket.then(|| "staging".into()),
         })
     }
@@ -394,7 +435,11 @@ mod tests {
         for (endpoint, target, compliance, annotation) in cases {
             let v = evaluate(&endpoint, &target);
             assert_eq!(v.compliance, compliance, "{endpoint:?} {target:?}");
-            assert!(v.annotation.starts_with(annotation), "{annotation}\n  got {}", v.annotation);
+            assert!(
+                v.annotation.starts_with(annotation),
+                "{annotation}\n  got {}",
+                v.annotation
+            );
         }
     }
 
@@ -402,13 +447,21 @@ mod tests {
     fn targets_resolve_only_on_an_exact_endpoint_match() {
         let clusters = [cluster("neptune", Some(true))];
         let mut e = endpoint("neptune", None);
-        assert_eq!(resolve_target(&e, &clusters), TargetCluster::Found(clusters[0].clone()));
+        assert_eq!(
+            resolve_target(&e, &clusters),
+            TargetCluster::Found(clusters[0].clone())
+        );
         e.server_name = Some(format!("{}.", HOST.to_uppercase()));
-        assert_eq!(resolve_target(&e, &clusters), TargetCluster::Found(clusters[0].clone()));
+        assert_eq!(
+            resolve_target(&e, &clusters),
+            TargetCluster::Found(clusters[0].clone())
+        );
         e.server_name = Some("graph.cluster-y.us-east-1.neptune.amazonaws.com".into());
         assert_eq!(
             resolve_target(&e, &clusters),
-            TargetCluster::NotFound { server_name: "graph.cluster-y.us-east-1.neptune.amazonaws.com".into() }
+            TargetCluster::NotFound {
+                server_name: "graph.cluster-y.us-east-1.neptune.amazonaws.com".into()
+            }
         );
         e.server_name = Some("  ".into());
         assert_eq!(resolve_target(&e, &clusters), TargetCluster::NoServerName);

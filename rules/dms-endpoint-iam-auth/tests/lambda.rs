@@ -16,7 +16,10 @@ fn verdict(emulator: &Emulator, token: &str) -> (String, String) {
     let evaluations = emulator.evaluations(token);
     assert_eq!(evaluations.len(), 1, "{token}: {evaluations:?}");
     (
-        evaluations[0]["ComplianceType"].as_str().unwrap().to_string(),
+        evaluations[0]["ComplianceType"]
+            .as_str()
+            .unwrap()
+            .to_string(),
         evaluations[0]["Annotation"].as_str().unwrap().to_string(),
     )
 }
@@ -25,24 +28,75 @@ fn verdict(emulator: &Emulator, token: &str) -> (String, String) {
 fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let emulator = Emulator::shared();
     let world = emulator.seed(REGION, "estate");
-    let open_cluster = world.cluster("graph-open")["endpoint"].as_str().unwrap().to_string();
+    let open_cluster = world.cluster("graph-open")["endpoint"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let settings = json!({"iamAuthEnabled": true, "serviceAccessRoleArn": "arn:aws:iam::123456789012:role/dms", "s3BucketName": "staging", "s3BucketFolder": "dms"});
 
     let events = vec![
         scheduled_event(RULE, "t-scheduled"),
         // Config casing, no NeptuneSettings at all.
-        change_event(RULE, endpoint_item(&world, "no-settings", json!({"endpointIdentifier": "no-settings", "engineName": "neptune", "serverName": open_cluster})), "t-no-settings", None),
+        change_event(
+            RULE,
+            endpoint_item(
+                &world,
+                "no-settings",
+                json!({"endpointIdentifier": "no-settings", "engineName": "neptune", "serverName": open_cluster}),
+            ),
+            "t-no-settings",
+            None,
+        ),
         // Endpoint fine, target cluster has IAM off: the cross-check catches it ...
-        change_event(RULE, endpoint_item(&world, "to-graph-open", json!({"engineName": "neptune", "serverName": open_cluster, "neptuneSettings": settings})), "t-target", None),
+        change_event(
+            RULE,
+            endpoint_item(
+                &world,
+                "to-graph-open",
+                json!({"engineName": "neptune", "serverName": open_cluster, "neptuneSettings": settings}),
+            ),
+            "t-target",
+            None,
+        ),
         // ... unless the parameter turns the cross-check off.
-        change_event(RULE, endpoint_item(&world, "to-graph-open", json!({"engineName": "neptune", "serverName": open_cluster, "neptuneSettings": settings})), "t-no-target", Some(json!({"checkTargetCluster": "false"}))),
+        change_event(
+            RULE,
+            endpoint_item(
+                &world,
+                "to-graph-open",
+                json!({"engineName": "neptune", "serverName": open_cluster, "neptuneSettings": settings}),
+            ),
+            "t-no-target",
+            Some(json!({"checkTargetCluster": "false"})),
+        ),
         // Oversized: read back with DescribeEndpoints.
-        oversized_event(RULE, endpoint_item(&world, "iam-off", Value::Null), "t-oversized"),
+        oversized_event(
+            RULE,
+            endpoint_item(&world, "iam-off", Value::Null),
+            "t-oversized",
+        ),
         // Wrong resource type delivered to this rule.
-        change_event(RULE, configuration_item("AWS::S3::Bucket", "bucket", "bucket", "arn:aws:s3:::bucket", "OK", json!({})), "t-other-type", None),
+        change_event(
+            RULE,
+            configuration_item(
+                "AWS::S3::Bucket",
+                "bucket",
+                "bucket",
+                "arn:aws:s3:::bucket",
+                "OK",
+                json!({}),
+            ),
+            "t-other-type",
+            None,
+        ),
         // Malformed.
         json!({"invokingEvent": json!({"messageType": "ConfigurationItemChangeNotification"}).to_string(), "resultToken": "t-bad"}),
-        config_event(RULE, json!({"messageType": "ScheduledNotification"}), "t-params", Some(json!({"checkTargetCluster": "sometimes"}))),
+        config_event(
+            RULE,
+            json!({"messageType": "ScheduledNotification"}),
+            "t-params",
+            Some(json!({"checkTargetCluster": "sometimes"})),
+        ),
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-dms-endpoint-iam-auth");
     let outcomes = run_lambda(binary.as_ref(), emulator, REGION, events);
@@ -51,33 +105,95 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let mut scheduled: Vec<_> = emulator
         .evaluations("t-scheduled")
         .into_iter()
-        .map(|e| (e["ComplianceResourceId"].as_str().unwrap().to_string(), e["ComplianceType"].as_str().unwrap().to_string()))
+        .map(|e| {
+            (
+                e["ComplianceResourceId"].as_str().unwrap().to_string(),
+                e["ComplianceType"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     scheduled.sort();
-    let mut expected: Vec<_> = world.expected().into_iter().filter(|(r, _, _)| r == RULE).map(|(_, id, c)| (id, c)).collect();
+    let mut expected: Vec<_> = world
+        .expected()
+        .into_iter()
+        .filter(|(r, _, _)| r == RULE)
+        .map(|(_, id, c)| (id, c))
+        .collect();
     expected.sort();
     assert_eq!(
-        scheduled.iter().map(|(id, c)| (world.name_of(id), c.clone())).collect::<Vec<_>>(),
-        expected.iter().map(|(id, c)| (world.name_of(id), c.clone())).collect::<Vec<_>>()
+        scheduled
+            .iter()
+            .map(|(id, c)| (world.name_of(id), c.clone()))
+            .collect::<Vec<_>>(),
+        expected
+            .iter()
+            .map(|(id, c)| (world.name_of(id), c.clone()))
+            .collect::<Vec<_>>()
     );
-    assert_eq!(scheduled.len(), 8, "one evaluation per endpoint, Neptune or not");
-    let ts = emulator.evaluations("t-scheduled")[0]["OrderingTimestamp"].as_f64().unwrap();
-    assert_eq!(ts, CAPTURE_EPOCH + 2.0 * 3600.0, "scheduled evaluations carry the notification time");
+    assert_eq!(
+        scheduled.len(),
+        8,
+        "one evaluation per endpoint, Neptune or not"
+    );
+    let ts = emulator.evaluations("t-scheduled")[0]["OrderingTimestamp"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(
+        ts,
+        CAPTURE_EPOCH + 2.0 * 3600.0,
+        "scheduled evaluations carry the notification time"
+    );
 
     assert_eq!(verdict(emulator, "t-no-settings"), ("NON_COMPLIANT".into(), "NeptuneSettings missing; target cluster graph-open has IAMDatabaseAuthenticationEnabled=false".into()));
-    assert_eq!(verdict(emulator, "t-target"), ("NON_COMPLIANT".into(), "target cluster graph-open has IAMDatabaseAuthenticationEnabled=false".into()));
-    assert_eq!(verdict(emulator, "t-no-target"), ("COMPLIANT".into(), "IamAuthEnabled with service access role and S3 staging bucket".into()));
-    assert_eq!(verdict(emulator, "t-oversized"), ("NON_COMPLIANT".into(), "NeptuneSettings.IamAuthEnabled is false; target cluster graph-iam has IAM DB auth on".into()));
-    assert_eq!(verdict(emulator, "t-other-type"), ("NOT_APPLICABLE".into(), "AWS::S3::Bucket is not evaluated by neptune-dms-endpoint-iam-auth".into()));
+    assert_eq!(
+        verdict(emulator, "t-target"),
+        (
+            "NON_COMPLIANT".into(),
+            "target cluster graph-open has IAMDatabaseAuthenticationEnabled=false".into()
+        )
+    );
+    assert_eq!(
+        verdict(emulator, "t-no-target"),
+        (
+            "COMPLIANT".into(),
+            "IamAuthEnabled with service access role and S3 staging bucket".into()
+        )
+    );
+    assert_eq!(
+        verdict(emulator, "t-oversized"),
+        (
+            "NON_COMPLIANT".into(),
+            "NeptuneSettings.IamAuthEnabled is false; target cluster graph-iam has IAM DB auth on"
+                .into()
+        )
+    );
+    assert_eq!(
+        verdict(emulator, "t-other-type"),
+        (
+            "NOT_APPLICABLE".into(),
+            "AWS::S3::Bucket is not evaluated by neptune-dms-endpoint-iam-auth".into()
+        )
+    );
 
     for (index, error_type, message) in [
-        (6, "MalformedConfigEvent", "no `configurationItem` in the change notification"),
-        (7, "InvalidRuleParameters", "parameter `checkTargetCluster` must be true or false, not `sometimes`"),
+        (
+            6,
+            "MalformedConfigEvent",
+            "no `configurationItem` in the change notification",
+        ),
+        (
+            7,
+            "InvalidRuleParameters",
+            "parameter `checkTargetCluster` must be true or false, not `sometimes`",
+        ),
     ] {
         match outcome(&outcomes, index) {
             Outcome::Error { body, .. } => {
                 assert_eq!(body["errorType"], error_type, "{body}");
-                assert!(body["errorMessage"].as_str().unwrap().contains(message), "{body}");
+                assert!(
+                    body["errorMessage"].as_str().unwrap().contains(message),
+                    "{body}"
+                );
             }
             other => panic!("event {index}: {other:?}"),
         }

@@ -1,0 +1,177 @@
+//! `gen scan` against the emulator: same verdicts as the rules' scheduled evaluation, in
+//! the DESIGN.md JSON shape.
+
+use std::process::{Command, Output};
+
+use guardrails_testkit::*;
+use serde_json::Value;
+
+const REGION: &str = "eu-west-1";
+
+fn gen(emulator: &Emulator, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gen"))
+        .envs(emulator.env(REGION))
+        .args(args)
+        .output()
+        .expect("gen runs")
+}
+
+#[test]
+fn json_output_gives_every_seeded_resource_its_design_verdict() {
+    let emulator = Emulator::shared();
+    let world = emulator.seed(REGION, "estate");
+    let out = gen(
+        emulator,
+        &[
+            "scan",
+            "--region",
+            REGION,
+            "--endpoint-url",
+            &emulator.url,
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("one JSON array");
+    for row in &rows {
+        let keys: Vec<_> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "annotation",
+                "compliance",
+                "resource_id",
+                "resource_type",
+                "rule"
+            ]
+        );
+    }
+    let mut got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap().to_string(),
+                world.name_of(r["resource_id"].as_str().unwrap()),
+                r["compliance"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut expected: Vec<_> = world
+        .expected()
+        .into_iter()
+        .map(|(rule, id, c)| (rule, world.name_of(&id), c))
+        .collect();
+    expected.sort();
+    assert_eq!(got, expected);
+
+    let annotation = |name: &str| {
+        let id = world.dms_endpoint_arn(name);
+        rows.iter()
+            .find(|r| r["resource_id"] == id.as_str())
+            .unwrap()["annotation"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        annotation("to-graph-open"),
+        "target cluster graph-open has IAMDatabaseAuthenticationEnabled=false"
+    );
+    assert!(annotation("unknown-target").contains("no Neptune cluster in this account/region has endpoint elsewhere.cluster-zzz.us-west-2.neptune.amazonaws.com"));
+    let cluster_row = rows
+        .iter()
+        .find(|r| r["resource_type"] == "AWS::RDS::DBCluster")
+        .unwrap();
+    assert!(
+        cluster_row["resource_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("cluster-"),
+        "Config's resource id for clusters"
+    );
+}
+
+#[test]
+fn table_output_for_selected_rules_is_plain_when_piped() {
+    let emulator = Emulator::shared();
+    emulator.seed("eu-central-1", "estate");
+    let out = gen(
+        emulator,
+        &[
+            "scan",
+            "--region",
+            "eu-central-1",
+            "--rules",
+            "neptune-cluster-iam-auth",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("RULE "), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour codes when stdout is not a terminal"
+    );
+    assert!(!text.contains("neptune-dms-endpoint-iam-auth"));
+    assert!(
+        text.ends_with("4 evaluations: 2 COMPLIANT, 1 NON_COMPLIANT, 1 NOT_APPLICABLE\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_rules_and_unreachable_endpoints_are_clear_errors() {
+    let emulator = Emulator::shared();
+    let out = gen(emulator, &["scan", "--rules", "neptune-nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown rule `neptune-nope`"));
+
+    let out = gen(
+        emulator,
+        &[
+            "scan",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "rule neptune-cluster-iam-auth could not evaluate: DescribeDBClusters failed"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+}
+
+#[test]
+fn rules_table_in_the_readme_is_derived_from_the_declarations() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("rules")
+        .output()
+        .expect("gen runs");
+    let table = String::from_utf8(out.stdout).unwrap();
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md");
+    assert!(
+        readme.contains(&table),
+        "README.md's rule table is stale; replace it with the output of `cargo run -q -p generator -- rules`:\n{table}"
+    );
+}
