@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed a small Neptune estate into the emulator with boto3, and print what was made.
 
-Usage: ``seed.py --endpoint-url URL --region REGION [--world estate]``
+Usage: ``seed.py --endpoint-url URL --region REGION [--world estate|fleet]``
 
 Prints one JSON object: ``{"clusters": {name: {"resource_id", "endpoint", "arn",
 "iam_auth", "engine"}}, "dms_endpoints": {name: {"arn"}}, "expected": {...}}`` where
@@ -125,7 +125,31 @@ def seed_estate(endpoint_url: str, region: str) -> dict:
     return world
 
 
-WORLDS = {"estate": seed_estate}
+FLEET_SIZE = 120
+
+
+def seed_fleet(endpoint_url: str, region: str) -> dict:
+    """More clusters than one DescribeDBClusters page (100) or one PutEvaluations call (100)."""
+    neptune, _, _ = clients(endpoint_url, region)
+    world: dict = {"clusters": {}, "dms_endpoints": {}, "expected": {}}
+    for i in range(FLEET_SIZE):
+        name = f"fleet-{i:03d}"
+        iam = i % 3 != 0
+        made = neptune.create_db_cluster(
+            DBClusterIdentifier=name, Engine="neptune", EnableIAMDatabaseAuthentication=iam
+        )["DBCluster"]
+        world["clusters"][name] = {
+            "resource_id": made["DbClusterResourceId"],
+            "arn": made["DBClusterArn"],
+            "endpoint": made["Endpoint"],
+            "engine": made["Engine"],
+            "iam_auth": made["IAMDatabaseAuthenticationEnabled"],
+        }
+        world["expected"][f"{CLUSTER_RULE}/{name}"] = "COMPLIANT" if iam else "NON_COMPLIANT"
+    return world
+
+
+WORLDS = {"estate": seed_estate, "fleet": seed_fleet}
 
 
 def main() -> None:

@@ -315,3 +315,19 @@ pub fn outcome(outcomes: &[Outcome], index: usize) -> &Outcome {
         .find(|o| matches!(o, Outcome::Response { request_id, .. } | Outcome::Error { request_id, .. } if *request_id == id))
         .unwrap_or_else(|| panic!("no outcome for {id}: {outcomes:#?}"))
 }
+
+/// Assert that event `index` got a Lambda error response of this type whose message
+/// contains `message`.
+pub fn assert_error_outcome(outcomes: &[Outcome], index: usize, error_type: &str, message: &str) {
+    match outcome(outcomes, index) {
+        Outcome::Error { body, .. } => {
+            assert_eq!(body["errorType"], error_type, "{body}");
+            let text = body["errorMessage"].as_str().unwrap_or_default();
+            assert!(
+                text.contains(message),
+                "event {index}: {text:?} lacks {message:?}"
+            );
+        }
+        other => panic!("event {index}: expected an error response, got {other:?}"),
+    }
+}

@@ -171,16 +171,43 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
             "unknown parameter `strict` for neptune-cluster-iam-auth (known: none)",
         ),
     ] {
-        match outcome(&outcomes, index) {
-            Outcome::Error { body, .. } => {
-                assert_eq!(body["errorType"], error_type, "{body}");
-                assert!(
-                    body["errorMessage"].as_str().unwrap().contains(message),
-                    "{body}"
-                );
-            }
-            other => panic!("event {index}: {other:?}"),
-        }
+        assert_error_outcome(&outcomes, index, error_type, message);
     }
     assert!(emulator.evaluations("t-params").is_empty());
+}
+
+#[test]
+fn scheduled_runs_page_through_every_cluster_and_batch_put_evaluations() {
+    let emulator = Emulator::shared();
+    let region = "ca-central-1";
+    let world = emulator.seed(region, "fleet");
+    let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
+    let outcomes = run_lambda(
+        binary.as_ref(),
+        emulator,
+        region,
+        vec![scheduled_event(RULE, "t-fleet")],
+    );
+    match outcome(&outcomes, 0) {
+        Outcome::Response { body, .. } => {
+            assert_eq!(body["evaluations"], 120, "{body}");
+            assert_eq!(body["put_evaluations_calls"], 2, "⌈120/100⌉ calls");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut got: Vec<_> = verdicts(emulator, "t-fleet")
+        .into_iter()
+        .map(|(id, c, _)| (id, c))
+        .collect();
+    got.sort();
+    let mut expected: Vec<_> = world
+        .expected()
+        .into_iter()
+        .map(|(_, id, c)| (id, c))
+        .collect();
+    expected.sort();
+    assert_eq!(
+        got, expected,
+        "exactly one evaluation per cluster across pages"
+    );
 }

@@ -187,15 +187,6 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
             "parameter `checkTargetCluster` must be true or false, not `sometimes`",
         ),
     ] {
-        match outcome(&outcomes, index) {
-            Outcome::Error { body, .. } => {
-                assert_eq!(body["errorType"], error_type, "{body}");
-                assert!(
-                    body["errorMessage"].as_str().unwrap().contains(message),
-                    "{body}"
-                );
-            }
-            other => panic!("event {index}: {other:?}"),
-        }
+        assert_error_outcome(&outcomes, index, error_type, message);
     }
 }
