@@ -183,14 +183,36 @@ impl World {
     }
 }
 
+/// What a rule binary did in one run.
+pub struct LambdaRun {
+    /// Responses and errors it posted to the Runtime API, in order.
+    pub outcomes: Vec<Outcome>,
+    /// Its log lines (stdout), each expected to be one JSON object.
+    pub logs: Vec<String>,
+}
+
+impl LambdaRun {
+    /// Log lines that record one evaluation each, parsed.
+    pub fn evaluation_logs(&self) -> Vec<Value> {
+        self.logs
+            .iter()
+            .map(|line| {
+                serde_json::from_str::<Value>(line)
+                    .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"))
+            })
+            .filter(|entry| entry["message"] == "evaluation")
+            .collect()
+    }
+}
+
 /// Run a rule binary against a local Runtime API serving `events`, until it has answered
-/// them all; returns the responses and errors it posted, in order.
+/// them all.
 pub fn run_lambda(
     binary: &Path,
     emulator: &Emulator,
     region: &str,
     events: Vec<Value>,
-) -> Vec<Outcome> {
+) -> LambdaRun {
     let count = events.len();
     let api = RuntimeApi::start(events);
     let mut child = Command::new(binary)
@@ -204,19 +226,27 @@ pub fn run_lambda(
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("rule binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
     let outcomes = api.wait_for(count, std::time::Duration::from_secs(60));
     let still_running = matches!(child.try_wait(), Ok(None));
     let _ = child.kill();
     let _ = child.wait();
+    let logs = reader.join().expect("log reader");
     assert!(
         still_running,
         "the rule process exited instead of polling for the next event"
     );
-    outcomes
+    LambdaRun { outcomes, logs }
 }
 
 /// A Config rule event as AWS Config sends it: `invokingEvent` and `ruleParameters` are

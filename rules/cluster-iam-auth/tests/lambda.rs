@@ -92,7 +92,8 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         ),
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
-    let outcomes = run_lambda(binary.as_ref(), emulator, REGION, events);
+    let run = run_lambda(binary.as_ref(), emulator, REGION, events);
+    let outcomes = &run.outcomes;
     assert_eq!(outcomes.len(), 8, "{outcomes:#?}");
 
     assert_eq!(
@@ -146,7 +147,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         "one evaluation per cluster, Neptune or not"
     );
 
-    match outcome(&outcomes, 4) {
+    match outcome(outcomes, 4) {
         Outcome::Response { body, .. } => {
             assert_eq!(body["evaluations"], 4);
             assert_eq!(body["non_compliant"], 1);
@@ -171,9 +172,22 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
             "unknown parameter `strict` for neptune-cluster-iam-auth (known: none)",
         ),
     ] {
-        assert_error_outcome(&outcomes, index, error_type, message);
+        assert_error_outcome(outcomes, index, error_type, message);
     }
     assert!(emulator.evaluations("t-params").is_empty());
+
+    // Structured logs: one JSON line per evaluation (1 + 1 + 1 + 1 + 4 = 8).
+    let logged = run.evaluation_logs();
+    assert_eq!(logged.len(), 8, "{:#?}", run.logs);
+    let open = logged
+        .iter()
+        .find(|l| {
+            l["resource_id"] == id("graph-open").as_str() && l["compliance"] == "NON_COMPLIANT"
+        })
+        .expect("the non-compliant cluster is logged");
+    assert_eq!(open["rule"], RULE);
+    assert_eq!(open["resource_type"], "AWS::RDS::DBCluster");
+    assert_eq!(open["level"], "INFO");
 }
 
 #[test]
@@ -182,13 +196,13 @@ fn scheduled_runs_page_through_every_cluster_and_batch_put_evaluations() {
     let region = "ca-central-1";
     let world = emulator.seed(region, "fleet");
     let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
-    let outcomes = run_lambda(
+    let run = run_lambda(
         binary.as_ref(),
         emulator,
         region,
         vec![scheduled_event(RULE, "t-fleet")],
     );
-    match outcome(&outcomes, 0) {
+    match outcome(&run.outcomes, 0) {
         Outcome::Response { body, .. } => {
             assert_eq!(body["evaluations"], 120, "{body}");
             assert_eq!(body["put_evaluations_calls"], 2, "⌈120/100⌉ calls");

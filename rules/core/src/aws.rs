@@ -1,7 +1,6 @@
 //! AWS SDK plumbing shared by every rule and by `gen`.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 /// Load the SDK configuration from the usual `AWS_*` environment (which includes
 /// `AWS_ENDPOINT_URL`), with explicit overrides for a region and an endpoint (an emulator).
@@ -16,10 +15,20 @@ pub async fn load(region: Option<String>, endpoint_url: Option<String>) -> SdkCo
     loader.load().await
 }
 
-/// The whole chain of an SDK error in one line (the SDK's own `Display` says only
-/// "service error").
+/// The chain of causes of an SDK error in one line (the SDK's own `Display` says only
+/// "service error"; its `DisplayErrorContext` appends a Debug dump no user should read).
 pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
-    DisplayErrorContext(err).to_string()
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Error codes AWS services use for throttling; worth a retry with backoff.
@@ -42,6 +51,41 @@ pub fn is_throttling_code(code: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
+    #[test]
+    fn error_text_joins_the_causes_once_each() {
+        let err = Layer(
+            "dispatch failure",
+            Some(Box::new(Layer(
+                "io error",
+                Some(Box::new(Layer("connection refused", None))),
+            ))),
+        );
+        assert_eq!(
+            error_text(&err),
+            "dispatch failure: io error: connection refused"
+        );
+        let repeated = Layer(
+            "service error: AccessDenied",
+            Some(Box::new(Layer("AccessDenied", None))),
+        );
+        assert_eq!(error_text(&repeated), "service error: AccessDenied");
+    }
 
     #[test]
     fn throttling_codes_are_recognised() {

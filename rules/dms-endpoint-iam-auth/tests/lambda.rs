@@ -99,7 +99,8 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         ),
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-dms-endpoint-iam-auth");
-    let outcomes = run_lambda(binary.as_ref(), emulator, REGION, events);
+    let run = run_lambda(binary.as_ref(), emulator, REGION, events);
+    let outcomes = &run.outcomes;
     assert_eq!(outcomes.len(), 8, "{outcomes:#?}");
 
     let mut scheduled: Vec<_> = emulator
@@ -175,6 +176,9 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         )
     );
 
+    // One JSON log line per evaluation: 8 scheduled + 5 single-resource events.
+    assert_eq!(run.evaluation_logs().len(), 13, "{:#?}", run.logs);
+
     for (index, error_type, message) in [
         (
             6,
@@ -187,6 +191,6 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
             "parameter `checkTargetCluster` must be true or false, not `sometimes`",
         ),
     ] {
-        assert_error_outcome(&outcomes, index, error_type, message);
+        assert_error_outcome(outcomes, index, error_type, message);
     }
 }
