@@ -45,6 +45,17 @@ def neptune_settings(iam: bool | None = True, role: bool = True) -> dict:
     return settings
 
 
+def cluster_facts(made: dict) -> dict:
+    """What tests need to know of a created DB cluster."""
+    return {
+        "resource_id": made["DbClusterResourceId"],
+        "arn": made["DBClusterArn"],
+        "endpoint": made["Endpoint"],
+        "engine": made["Engine"],
+        "iam_auth": made["IAMDatabaseAuthenticationEnabled"],
+    }
+
+
 def seed_estate(endpoint_url: str, region: str) -> dict:
     neptune, rds, dms = clients(endpoint_url, region)
     world: dict = {"clusters": {}, "dms_endpoints": {}, "expected": {}}
@@ -59,13 +70,7 @@ def seed_estate(endpoint_url: str, region: str) -> dict:
                 EnableIAMDatabaseAuthentication=modify_to,
                 ApplyImmediately=True,
             )["DBCluster"]
-        world["clusters"][name] = {
-            "resource_id": made["DbClusterResourceId"],
-            "arn": made["DBClusterArn"],
-            "endpoint": made["Endpoint"],
-            "engine": made["Engine"],
-            "iam_auth": made["IAMDatabaseAuthenticationEnabled"],
-        }
+        world["clusters"][name] = cluster_facts(made)
         world["expected"][f"{CLUSTER_RULE}/{name}"] = expected
         return world["clusters"][name]
 
@@ -79,13 +84,7 @@ def seed_estate(endpoint_url: str, region: str) -> dict:
         MasterUsername="admin_user",
         MasterUserPassword="not-a-real-password-1",
     )["DBCluster"]
-    world["clusters"]["orders-pg"] = {
-        "resource_id": pg["DbClusterResourceId"],
-        "arn": pg["DBClusterArn"],
-        "endpoint": pg["Endpoint"],
-        "engine": pg["Engine"],
-        "iam_auth": pg["IAMDatabaseAuthenticationEnabled"],
-    }
+    world["clusters"]["orders-pg"] = cluster_facts(pg)
     world["expected"][f"{CLUSTER_RULE}/orders-pg"] = "NOT_APPLICABLE"
 
     def endpoint(name: str, expected: str, engine: str = "neptune", server=None, **extra) -> None:
@@ -138,13 +137,7 @@ def seed_fleet(endpoint_url: str, region: str) -> dict:
         made = neptune.create_db_cluster(
             DBClusterIdentifier=name, Engine="neptune", EnableIAMDatabaseAuthentication=iam
         )["DBCluster"]
-        world["clusters"][name] = {
-            "resource_id": made["DbClusterResourceId"],
-            "arn": made["DBClusterArn"],
-            "endpoint": made["Endpoint"],
-            "engine": made["Engine"],
-            "iam_auth": made["IAMDatabaseAuthenticationEnabled"],
-        }
+        world["clusters"][name] = cluster_facts(made)
         world["expected"][f"{CLUSTER_RULE}/{name}"] = "COMPLIANT" if iam else "NON_COMPLIANT"
     return world
 
