@@ -34,7 +34,7 @@ pub struct AwsTarget {
 enum Command {
     /// Evaluate the rules locally against an account, without AWS Config.
     Scan(scan::ScanArgs),
-    /// Print the rule table (Markdown) derived from the rule declarations.
+    /// Print the rule table and reference (Markdown) derived from the rule declarations.
     Rules,
 }
 
@@ -43,8 +43,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Rules => {
             print!(
-                "{}",
-                guardrails_core::registry::markdown_table(catalog::SPECS)
+                "{}{}",
+                guardrails_core::registry::markdown_table(catalog::SPECS),
+                guardrails_core::registry::markdown_details(catalog::SPECS)
             );
             ExitCode::SUCCESS
         }

@@ -144,6 +144,21 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
     out
 }
 
+/// Per-rule reference (Markdown) under the table: the rule's docs and its parameters.
+pub fn markdown_details(specs: &[&RuleSpec]) -> String {
+    let mut out = String::new();
+    for spec in specs {
+        out.push_str(&format!("\n**`{}`** — {}\n", spec.id, spec.docs));
+        for p in spec.parameters {
+            out.push_str(&format!(
+                "- parameter `{}` (default `{}`): {}\n",
+                p.name, p.default, p.description
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +196,10 @@ mod tests {
         assert!(table.contains(
             "| `x-rule` | X | `AWS::RDS::DBCluster` | configuration change + periodic (TwentyFour_Hours) | HIGH | `flag` (`true`) | `X-Runbook` |"
         ), "{table}");
+        assert_eq!(
+            markdown_details(&[&SPEC]),
+            "\n**`x-rule`** — docs\n- parameter `flag` (default `true`): d\n"
+        );
         assert!(SPEC.evaluates("AWS::RDS::DBCluster"));
         assert!(!SPEC.evaluates("AWS::DMS::Endpoint"));
     }
