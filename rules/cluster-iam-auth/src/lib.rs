@@ -5,6 +5,7 @@
 use aws_sdk_neptune::types::DbCluster;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::registry::{ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
 
 pub const SPEC: RuleSpec = RuleSpec {
@@ -75,9 +76,7 @@ impl ClusterFacts {
     }
 
     pub fn is_neptune(&self) -> bool {
-        self.engine
-            .as_deref()
-            .is_some_and(|e| e.eq_ignore_ascii_case("neptune"))
+        is_neptune_engine(self.engine.as_deref())
     }
 
     /// Whether `host` is this cluster's writer or reader endpoint.
@@ -85,6 +84,11 @@ impl ClusterFacts {
         let host = normalise_host(host);
         self.endpoints.contains(&host)
     }
+}
+
+/// Engine names compare case-insensitively (`neptune`, as RDS and DMS both spell it).
+pub fn is_neptune_engine(engine: Option<&str>) -> bool {
+    engine.is_some_and(|e| e.eq_ignore_ascii_case("neptune"))
 }
 
 /// Host names compare case-insensitively and without a trailing dot.
@@ -194,25 +198,17 @@ impl Rule for ClusterIamAuth {
         let incomplete = facts.engine.is_none() || (facts.is_neptune() && facts.iam_auth.is_none());
         if incomplete {
             let key = item.arn.clone().unwrap_or_else(|| facts.identifier.clone());
-            match self.clusters.describe(&key).await {
-                Ok(Some(described)) => {
+            match described(
+                &format!("cluster {key}"),
+                self.clusters.describe(&key).await,
+            ) {
+                Ok(described) => {
                     facts = ClusterFacts {
                         resource_id: facts.resource_id,
                         ..described
                     }
                 }
-                Ok(None) => {
-                    return Verdict::new(
-                        Compliance::NotApplicable,
-                        format!("cluster {key} no longer exists"),
-                    )
-                }
-                Err(err) => {
-                    return Verdict::new(
-                        Compliance::NotApplicable,
-                        format!("could not read cluster {key}: {err}"),
-                    )
-                }
+                Err(verdict) => return verdict,
             }
         }
         evaluate(&facts)

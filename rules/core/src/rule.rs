@@ -89,6 +89,23 @@ pub trait Rule: Sync {
     ) -> impl Future<Output = Result<Vec<Assessed>, RuleError>> + Send;
 }
 
+/// The outcome of a describe call that fills in what a configuration item lacked: the
+/// resource, or the NOT_APPLICABLE verdict saying why there is none (`what` names it, e.g.
+/// "cluster graph"). Every rule treats a vanished or unreadable resource the same way.
+pub fn described<T>(what: &str, result: Result<Option<T>, RuleError>) -> Result<T, Verdict> {
+    match result {
+        Ok(Some(resource)) => Ok(resource),
+        Ok(None) => Err(Verdict::new(
+            Compliance::NotApplicable,
+            format!("{what} no longer exists"),
+        )),
+        Err(err) => Err(Verdict::new(
+            Compliance::NotApplicable,
+            format!("could not read {what}: {err}"),
+        )),
+    }
+}
+
 /// Where the full configuration item of an oversized notification comes from.
 pub trait ItemSource: Sync {
     fn fetch_item(
@@ -360,6 +377,29 @@ mod tests {
         let got = verdicts(&inv, History(None)).await;
         assert_eq!(got[0].1, Compliance::NotApplicable);
         assert_eq!(got[0].2, "AWS::S3::Bucket is not evaluated by test-rule");
+    }
+
+    #[test]
+    fn describe_fallbacks_name_a_vanished_or_unreadable_resource() {
+        assert_eq!(described("cluster g", Ok(Some(1))), Ok(1));
+        assert_eq!(
+            described::<u8>("cluster g", Ok(None)),
+            Err(Verdict::new(
+                Compliance::NotApplicable,
+                "cluster g no longer exists"
+            ))
+        );
+        let err = RuleError::Aws {
+            operation: "DescribeDBClusters",
+            message: "AccessDenied".into(),
+        };
+        assert_eq!(
+            described::<u8>("cluster g", Err(err)),
+            Err(Verdict::new(
+                Compliance::NotApplicable,
+                "could not read cluster g: DescribeDBClusters failed: AccessDenied"
+            ))
+        );
     }
 
     #[test]

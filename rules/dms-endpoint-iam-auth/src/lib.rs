@@ -6,8 +6,9 @@
 use aws_sdk_databasemigration::types::Endpoint;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::registry::{ParamKind, ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
-use neptune_cluster_iam_auth::{normalise_host, ClusterFacts, NeptuneClusters};
+use neptune_cluster_iam_auth::{is_neptune_engine, normalise_host, ClusterFacts, NeptuneClusters};
 
 const CHECK_TARGET_CLUSTER: &str = "checkTargetCluster";
 
@@ -98,9 +99,7 @@ impl EndpointFacts {
     }
 
     pub fn is_neptune(&self) -> bool {
-        self.engine
-            .as_deref()
-            .is_some_and(|e| e.eq_ignore_ascii_case("neptune"))
+        is_neptune_engine(self.engine.as_deref())
     }
 }
 
@@ -328,20 +327,10 @@ impl Rule for DmsEndpointIamAuth {
     async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
         let mut endpoint = EndpointFacts::from_item(item);
         if endpoint.engine.is_none() {
-            match self.endpoints.describe(&endpoint.arn).await {
-                Ok(Some(described)) => endpoint = described,
-                Ok(None) => {
-                    return Verdict::new(
-                        Compliance::NotApplicable,
-                        format!("DMS endpoint {} no longer exists", endpoint.arn),
-                    )
-                }
-                Err(err) => {
-                    return Verdict::new(
-                        Compliance::NotApplicable,
-                        format!("could not read DMS endpoint {}: {err}", endpoint.arn),
-                    )
-                }
+            let what = format!("DMS endpoint {}", endpoint.arn);
+            match described(&what, self.endpoints.describe(&endpoint.arn).await) {
+                Ok(described) => endpoint = described,
+                Err(verdict) => return verdict,
             }
         }
         let target = self.targets(std::slice::from_ref(&endpoint), params).await;
