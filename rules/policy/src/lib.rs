@@ -1,0 +1,15 @@
+//! IAM policy documents and the Neptune fine-grained access control (FGAC) analyzer.
+//!
+//! Pure functions over policy text: [`document`] parses documents the way IAM returns them
+//! (URL-encoded, `Statement`/`Action`/`Resource` as a string or a list), [`pattern`] matches
+//! IAM wildcards, [`catalogue`] lists the `neptune-db:` actions with their sources and
+//! [`analyzer`] turns a document into findings and a verdict. The Config rule and
+//! `gen lint-policy` are thin shells around [`analyzer::analyze_text`].
+
+pub mod analyzer;
+pub mod catalogue;
+pub mod document;
+pub mod pattern;
+
+pub use analyzer::{analyze, analyze_text, Analysis, Code, Context, Finding, Verdict};
+pub use document::{Document, Effect, PolicyError, Statement};
