@@ -2,6 +2,7 @@
 //! across an AWS Organization.
 
 mod catalog;
+mod lint;
 mod scan;
 
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ pub struct AwsTarget {
 enum Command {
     /// Evaluate the rules locally against an account, without AWS Config.
     Scan(scan::ScanArgs),
+    /// Lint IAM policy files for Neptune fine-grained access control (offline).
+    LintPolicy(lint::LintArgs),
     /// Print the rule table and reference (Markdown) derived from the rule declarations.
     Rules,
 }
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Command::LintPolicy(args) => lint::run(args),
         Command::Scan(args) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -1,0 +1,294 @@
+//! `gen lint-policy`: the FGAC analyzer offline on policy files, for CI pipelines.
+//!
+//! Exit status (DESIGN.md §3): 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when
+//! an input cannot be read or parsed — the other files are still reported.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use guardrails_policy::analyzer::Level;
+use guardrails_policy::{analyze_text, Analysis, Code, Context, Verdict};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    /// Policy files, or directories searched recursively for `*.json`.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Also analyze admin policies (`Action: "*"`, service-wide `NotAction`), which are
+    /// NOT_APPLICABLE by default.
+    #[arg(long)]
+    include_admin: bool,
+    /// The policies are attached to IAM users: flag unconditional write/delete/reset (FGAC012).
+    #[arg(long)]
+    attached_to_user: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+    Sarif,
+}
+
+/// One file's report; the `--format json` shape is a contract (DESIGN.md §3).
+#[derive(Debug, Serialize)]
+struct FileReport {
+    file: String,
+    compliance: Verdict,
+    findings: Vec<FindingReport>,
+    #[serde(skip)]
+    lines: Vec<usize>,
+}
+
+#[derive(Debug, Serialize)]
+struct FindingReport {
+    code: Code,
+    message: String,
+    statement: usize,
+}
+
+pub fn run(args: LintArgs) -> ExitCode {
+    let context = Context {
+        include_admin: args.include_admin,
+        attached_to_user: args.attached_to_user,
+    };
+    let mut failed = false;
+    let mut reports = Vec::new();
+    for file in expand(&args.paths, &mut failed) {
+        let name = file.to_string_lossy().replace('\\', "/");
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(err) => {
+                eprintln!("gen lint-policy: {name}: cannot read: {err}");
+                failed = true;
+                continue;
+            }
+        };
+        match analyze_text(&text, context) {
+            Ok(analysis) => reports.push(report(name, &text, analysis)),
+            Err(err) => {
+                eprintln!("gen lint-policy: {name}: {err}");
+                failed = true;
+            }
+        }
+    }
+    let output = match args.format {
+        Format::Json => {
+            serde_json::to_string_pretty(&reports).expect("reports always serialise") + "\n"
+        }
+        Format::Sarif => {
+            serde_json::to_string_pretty(&sarif(&reports)).expect("SARIF always serialises") + "\n"
+        }
+        Format::Table => table(&reports, std::io::stdout().is_terminal()),
+    };
+    if std::io::stdout().write_all(output.as_bytes()).is_err() {
+        return ExitCode::from(2);
+    }
+    if failed {
+        ExitCode::from(2)
+    } else if reports
+        .iter()
+        .any(|r| r.compliance == Verdict::NonCompliant)
+    {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Files as given, directories walked for `*.json` in name order; unreadable paths are
+/// reported on stderr and set `failed`.
+fn expand(paths: &[PathBuf], failed: &mut bool) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut files, failed);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, failed: &mut bool) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            eprintln!("gen lint-policy: {}: cannot read: {err}", dir.display());
+            *failed = true;
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            walk(&path, files, failed);
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            files.push(path);
+        }
+    }
+}
+
+fn report(file: String, text: &str, analysis: Analysis) -> FileReport {
+    FileReport {
+        lines: analysis
+            .findings
+            .iter()
+            .map(|f| line_of(text, f.statement, &f.value))
+            .collect(),
+        findings: analysis
+            .findings
+            .iter()
+            .map(|f| FindingReport {
+                code: f.code,
+                message: f.message(),
+                statement: f.statement,
+            })
+            .collect(),
+        compliance: analysis.verdict,
+        file,
+    }
+}
+
+/// The 1-based line of a finding for inline annotations: the offending value inside the
+/// statement (the statement's `"Effect"`, counted in order, marks where it starts); line 1
+/// when the text does not show it (for example a URL-encoded file).
+fn line_of(text: &str, statement: usize, value: &str) -> usize {
+    let start = text
+        .match_indices("\"Effect\"")
+        .nth(statement)
+        .map(|(at, _)| at);
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    let at = start.map(|s| {
+        text[s..]
+            .find(&quoted)
+            .map(|v| s + v)
+            // The value may sit before `Effect` in its statement object.
+            .or_else(|| {
+                text[..s]
+                    .rfind(&quoted)
+                    .filter(|v| !text[*v..s].contains('}'))
+            })
+            .unwrap_or(s)
+    });
+    at.map_or(1, |at| text[..at].matches('\n').count() + 1)
+}
+
+fn table(reports: &[FileReport], colour: bool) -> String {
+    let mut out = String::new();
+    for r in reports {
+        let verdict = serde_json::to_value(r.compliance)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let verdict = format!("{verdict:<14}");
+        let verdict = match (colour, r.compliance) {
+            (true, Verdict::NonCompliant) => format!("\x1b[31;1m{verdict}\x1b[0m"),
+            (true, Verdict::Compliant) => format!("\x1b[32m{verdict}\x1b[0m"),
+            (true, Verdict::NotApplicable) => format!("\x1b[2m{verdict}\x1b[0m"),
+            (false, _) => verdict,
+        };
+        out.push_str(&format!("{verdict}  {}\n", r.file));
+        for (f, line) in r.findings.iter().zip(&r.lines) {
+            out.push_str(&format!("  {}:{line}  {}  {}\n", r.file, f.code, f.message));
+        }
+    }
+    let count = |v| reports.iter().filter(|r| r.compliance == v).count();
+    out.push_str(&format!(
+        "\n{} files: {} COMPLIANT, {} NON_COMPLIANT, {} NOT_APPLICABLE; {} findings\n",
+        reports.len(),
+        count(Verdict::Compliant),
+        count(Verdict::NonCompliant),
+        count(Verdict::NotApplicable),
+        reports.iter().map(|r| r.findings.len()).sum::<usize>()
+    ));
+    out
+}
+
+/// Where a finding's background is documented (the codes themselves: README.md).
+const HELP_URL: &str =
+    "https://docs.aws.amazon.com/neptune/latest/userguide/iam-data-access-policies.html";
+
+/// SARIF 2.1.0: one rule per finding code, one result per finding, located at its line.
+fn sarif(reports: &[FileReport]) -> serde_json::Value {
+    let level = |code: Code| match code.level() {
+        Level::Error => "error",
+        Level::Warning => "warning",
+    };
+    let rules: Vec<_> = Code::ALL
+        .iter()
+        .map(|code| {
+            json!({
+                "id": code.as_str(),
+                "name": code.name(),
+                "shortDescription": {"text": code.summary()},
+                "fullDescription": {"text": format!("{} Fix: {}.", code.summary(), code.fix())},
+                "help": {"text": code.fix(), "markdown": format!("**Fix:** {}", code.fix())},
+                "helpUri": HELP_URL,
+                "defaultConfiguration": {"level": level(*code)},
+                "properties": {"tags": ["security", "iam", "neptune"]}
+            })
+        })
+        .collect();
+    let results: Vec<_> = reports
+        .iter()
+        .flat_map(|r| {
+            r.findings.iter().zip(&r.lines).map(move |(f, line)| {
+                json!({
+                    "ruleId": f.code.as_str(),
+                    "ruleIndex": Code::ALL.iter().position(|c| *c == f.code),
+                    "level": level(f.code),
+                    "message": {"text": f.message},
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": r.file},
+                            "region": {"startLine": line}
+                        }
+                    }],
+                    "partialFingerprints": {
+                        "neptuneGuardrails/v1": format!("{}:{}:{}", f.code, r.file, f.statement)
+                    }
+                })
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "neptune-guardrails",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules
+            }},
+            "results": results
+        }]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_are_located_at_the_offending_value_of_their_statement() {
+        let text = "{\n \"Statement\": [\n  {\"Effect\": \"Allow\",\n   \"Action\": \"neptune-db:connect\",\n   \"Resource\": \"*\"},\n  {\"Effect\": \"Allow\",\n   \"Action\": \"neptune-db:connect\",\n   \"Resource\": \"*\"}\n ]\n}\n";
+        assert_eq!(line_of(text, 0, "neptune-db:connect"), 4);
+        assert_eq!(line_of(text, 1, "neptune-db:connect"), 7);
+        assert_eq!(line_of(text, 1, "*"), 8);
+        assert_eq!(line_of(text, 1, "not there"), 6);
+        let before = "{\"Statement\": [\n{\"Action\": \"neptune-db:connect\",\n\"Effect\": \"Allow\", \"Resource\": \"*\"}]}";
+        assert_eq!(line_of(before, 0, "neptune-db:connect"), 2);
+        assert_eq!(line_of("%7B%22Statement...", 0, "x"), 1);
+    }
+}

@@ -1,0 +1,266 @@
+//! `gen lint-policy` as a CI pipeline runs it: the labelled corpus, exit codes, unreadable
+//! inputs, and SARIF that code-scanning tools accept.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn policies() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/policies")
+}
+
+fn lint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gen"))
+        .arg("lint-policy")
+        .args(args)
+        .output()
+        .expect("gen runs")
+}
+
+fn labels() -> Vec<Value> {
+    serde_json::from_str::<Value>(&std::fs::read_to_string(policies().join("labels.json")).unwrap())
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn file_name(report: &Value) -> String {
+    PathBuf::from(report["file"].as_str().unwrap())
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Compare `--format json` reports with the labels of the files they cover.
+fn assert_matches_labels(reports: &[Value], labels: &[&Value]) {
+    assert_eq!(reports.len(), labels.len());
+    for label in labels {
+        let file = label["file"].as_str().unwrap();
+        let report = reports
+            .iter()
+            .find(|r| file_name(r) == file)
+            .unwrap_or_else(|| panic!("{file} not reported"));
+        assert_eq!(report["compliance"], label["compliance"], "{file}");
+        let mut codes: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut want: Vec<&str> = label["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        want.sort_unstable();
+        assert_eq!(codes, want, "{file}");
+    }
+}
+
+fn has_context(label: &Value) -> bool {
+    label.get("include_admin").is_some() || label.get("attached_to_user").is_some()
+}
+
+#[test]
+fn the_corpus_directory_gives_the_labelled_verdicts_and_exit_1() {
+    let corpus = policies().join("corpus");
+    let out = lint(&["--format", "json", corpus.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reports: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for report in &reports {
+        let keys: Vec<_> = report.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["compliance", "file", "findings"]);
+        for finding in report["findings"].as_array().unwrap() {
+            let keys: Vec<_> = finding.as_object().unwrap().keys().cloned().collect();
+            assert_eq!(keys, ["code", "message", "statement"]);
+            assert!(finding["statement"].is_u64());
+        }
+    }
+    let all = labels();
+    let default_scope: Vec<&Value> = all.iter().filter(|l| !has_context(l)).collect();
+    let reports_default: Vec<Value> = reports
+        .into_iter()
+        .filter(|r| {
+            default_scope
+                .iter()
+                .any(|l| l["file"] == file_name(r).as_str())
+        })
+        .collect();
+    assert_matches_labels(&reports_default, &default_scope);
+}
+
+#[test]
+fn context_flags_widen_the_scope() {
+    for (flag, key) in [
+        ("--include-admin", "include_admin"),
+        ("--attached-to-user", "attached_to_user"),
+    ] {
+        let all = labels();
+        let selected: Vec<&Value> = all.iter().filter(|l| l.get(key).is_some()).collect();
+        assert!(!selected.is_empty());
+        let files: Vec<String> = selected
+            .iter()
+            .map(|l| {
+                policies()
+                    .join("corpus")
+                    .join(l["file"].as_str().unwrap())
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let mut args = vec!["--format", "json", flag];
+        args.extend(files.iter().map(String::as_str));
+        let out = lint(&args);
+        let reports: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_matches_labels(&reports, &selected);
+    }
+}
+
+#[test]
+fn unreadable_and_unparseable_files_exit_2_naming_them_while_others_report() {
+    let dir = std::env::temp_dir().join(format!("lint-policy-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    std::fs::write(dir.join("broken.json"), "{\"Statement\": [").unwrap();
+    std::fs::write(
+        dir.join("nested/bad-effect.json"),
+        r#"{"Statement":{"Effect":"Permit","Action":"neptune-db:*","Resource":"*"}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a policy, not a .json file").unwrap();
+    let good = policies().join("corpus/seed-read-only.json");
+    let missing = dir.join("missing.json");
+    let out = lint(&[
+        "--format",
+        "json",
+        dir.to_str().unwrap(),
+        good.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let broken = format!(
+        "{}: not a policy document: EOF while parsing",
+        dir.join("broken.json").display()
+    );
+    assert!(stderr.contains(&broken), "{stderr}");
+    assert!(
+        stderr.contains(
+            "bad-effect.json: statement 0: `Effect` must be \"Allow\" or \"Deny\", not \"Permit\""
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("missing.json: cannot read"), "{stderr}");
+    assert!(!stderr.contains("notes.txt"));
+    let reports: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0]["compliance"], "COMPLIANT");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn compliant_inputs_exit_0_with_a_plain_table_when_piped() {
+    let out = lint(&[
+        policies()
+            .join("corpus/seed-read-only.json")
+            .to_str()
+            .unwrap(),
+        policies().join("corpus/admin-star.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b'));
+    assert!(
+        text.ends_with("2 files: 1 COMPLIANT, 0 NON_COMPLIANT, 1 NOT_APPLICABLE; 0 findings\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sarif_has_one_rule_per_code_and_one_located_result_per_finding() {
+    let corpus = policies().join("corpus");
+    let json_out = lint(&["--format", "json", corpus.to_str().unwrap()]);
+    let reports: Vec<Value> = serde_json::from_slice(&json_out.stdout).unwrap();
+    let findings: usize = reports
+        .iter()
+        .map(|r| r["findings"].as_array().unwrap().len())
+        .sum();
+
+    let out = lint(&["--format", "sarif", corpus.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(run["tool"]["driver"]["name"], "neptune-guardrails");
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 13);
+    for rule in rules {
+        assert!(rule["shortDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+        assert!(rule["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(
+            ["error", "warning"].contains(&rule["defaultConfiguration"]["level"].as_str().unwrap())
+        );
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings);
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(result["ruleId"], rules[index]["id"]);
+        assert!(result["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("statement ")));
+        let location = &result["locations"][0]["physicalLocation"];
+        let uri = location["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(uri.ends_with(".json") && !uri.contains('\\'));
+        let line = location["region"]["startLine"].as_u64().unwrap() as usize;
+        let text = std::fs::read_to_string(uri).unwrap();
+        assert!(
+            line >= 1 && line <= text.lines().count().max(1),
+            "{uri}:{line}"
+        );
+    }
+    // The legacy connect policy is flagged on the line that names connect.
+    let connect = results
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with("seed-legacy-connect.json")
+        })
+        .unwrap();
+    let uri = connect["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    let line = connect["locations"][0]["physicalLocation"]["region"]["startLine"]
+        .as_u64()
+        .unwrap() as usize;
+    assert!(std::fs::read_to_string(uri)
+        .unwrap()
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .contains("neptune-db:connect"));
+}
