@@ -5,11 +5,13 @@ use guardrails_core::registry::RuleSpec;
 use guardrails_core::{Assessed, Params, Rule, RuleError};
 use neptune_cluster_iam_auth::ClusterIamAuth;
 use neptune_dms_endpoint_iam_auth::DmsEndpointIamAuth;
+use neptune_fgac_policy_hygiene::FgacPolicyHygiene;
 
 /// Every implemented rule, in the order reports list them.
 pub const SPECS: &[&RuleSpec] = &[
     &neptune_dms_endpoint_iam_auth::SPEC,
     &neptune_cluster_iam_auth::SPEC,
+    &neptune_fgac_policy_hygiene::SPEC,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleSpec> {
@@ -26,6 +28,9 @@ pub async fn evaluate_all(spec: &RuleSpec, sdk: &SdkConfig) -> Result<Vec<Assess
         }
         id if id == neptune_cluster_iam_auth::SPEC.id => {
             ClusterIamAuth::new(sdk).evaluate_all(&params).await
+        }
+        id if id == neptune_fgac_policy_hygiene::SPEC.id => {
+            FgacPolicyHygiene::new(sdk).evaluate_all(&params).await
         }
         other => unreachable!("rule {other} is listed in SPECS but has no implementation here"),
     }

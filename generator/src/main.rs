@@ -46,9 +46,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Rules => {
             print!(
-                "{}{}",
+                "{}{}\nFinding codes of `neptune-fgac-policy-hygiene` and `gen lint-policy`:\n\n{}",
                 guardrails_core::registry::markdown_table(catalog::SPECS),
-                guardrails_core::registry::markdown_details(catalog::SPECS)
+                guardrails_core::registry::markdown_details(catalog::SPECS),
+                guardrails_policy::analyzer::markdown_codes()
             );
             ExitCode::SUCCESS
         }

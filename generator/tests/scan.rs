@@ -20,6 +20,8 @@ fn gen(emulator: &Emulator, args: &[&str]) -> Output {
 fn json_output_gives_every_seeded_resource_its_design_verdict() {
     let emulator = Emulator::shared();
     let world = emulator.seed(REGION, "estate");
+    // IAM is global: seeded once for this emulator, and evaluated in any region.
+    let iam = emulator.seed(REGION, "iam");
     let out = gen(
         emulator,
         &[
@@ -56,12 +58,20 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
             ]
         );
     }
+    let name_of = |id: &str| {
+        let name = world.name_of(id);
+        if name == id {
+            iam.name_of(id)
+        } else {
+            name
+        }
+    };
     let mut got: Vec<_> = rows
         .iter()
         .map(|r| {
             (
                 r["rule"].as_str().unwrap().to_string(),
-                world.name_of(r["resource_id"].as_str().unwrap()),
+                name_of(r["resource_id"].as_str().unwrap()),
                 r["compliance"].as_str().unwrap().to_string(),
             )
         })
@@ -70,7 +80,8 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
     let mut expected: Vec<_> = world
         .expected()
         .into_iter()
-        .map(|(rule, id, c)| (rule, world.name_of(&id), c))
+        .chain(iam.expected())
+        .map(|(rule, id, c)| (rule, name_of(&id), c))
         .collect();
     expected.sort();
     assert_eq!(got, expected);
@@ -99,6 +110,16 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
             .unwrap()
             .starts_with("cluster-"),
         "Config's resource id for clusters"
+    );
+    let legacy = rows
+        .iter()
+        .find(|r| r["resource_id"] == iam.iam_id("graph-legacy").as_str())
+        .unwrap();
+    assert_eq!(legacy["rule"], "neptune-fgac-policy-hygiene");
+    assert_eq!(legacy["resource_type"], "AWS::IAM::Policy");
+    assert_eq!(
+        legacy["annotation"],
+        "FGAC001,FGAC004 in default version v2"
     );
 }
 

@@ -13,6 +13,11 @@ one patched in-process and listed here (and in README.md, "Test world"):
    with ``EnableIAMDatabaseAuthentication=True`` fails ("not supported by Multi-AZ DB
    clusters") and ``ModifyDBCluster`` ignores it. Here both work for engine ``neptune``, as
    in AWS.
+3. IAM ``GetAccountAuthorizationDetails`` leaves ``PolicyName`` and ``PolicyId`` out of each
+   managed policy (moto's serializer finds no attribute of those names on its
+   ``ManagedPolicy``); AWS Config identifies a policy by its ``PolicyId``, so both are
+   served here from the policy's own name and id. moto also ignores ``MaxItems`` there and
+   returns one page.
 
 Usage: ``launcher.py [--port N] [--exit-on-stdin-eof]``. Port 0 (the default) picks a free
 port; the chosen one is printed as ``GUARDRAILS_EMULATOR_PORT=N`` on the first stdout line.
@@ -31,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from moto.config.models import ConfigBackend
+from moto.iam.models import ManagedPolicy
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.rds.models import DBCluster, RDSBackend
@@ -89,6 +95,11 @@ def _patch_neptune_iam_auth() -> None:
     RDSBackend.modify_db_cluster = modify_db_cluster
 
 
+def _patch_iam_policy_details() -> None:
+    ManagedPolicy.policy_name = property(lambda self: self.name)
+    ManagedPolicy.policy_id = property(lambda self: self.id)
+
+
 def _with_evaluations_route(app):
     """Serve the recorded evaluations beside moto's own routes."""
 
@@ -116,6 +127,7 @@ def main() -> None:
 
     _patch_put_evaluations()
     _patch_neptune_iam_auth()
+    _patch_iam_policy_details()
 
     app = _with_evaluations_route(DomainDispatcherApplication(create_backend_app))
     server = make_server(

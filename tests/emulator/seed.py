@@ -20,6 +20,7 @@ ACCOUNT = "123456789012"
 DMS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/dms-neptune-access"
 DMS_RULE = "neptune-dms-endpoint-iam-auth"
 CLUSTER_RULE = "neptune-cluster-iam-auth"
+FGAC_RULE = "neptune-fgac-policy-hygiene"
 
 
 def clients(endpoint_url: str, region: str):
@@ -142,7 +143,102 @@ def seed_fleet(endpoint_url: str, region: str) -> dict:
     return world
 
 
-WORLDS = {"estate": seed_estate, "fleet": seed_fleet}
+GRAPH = f"arn:aws:neptune-db:us-east-1:{ACCOUNT}:cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ/*"
+
+
+def policy(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource=GRAPH, **extra) -> dict:
+    return dict(Effect="Allow", Action=action, Resource=resource, **extra)
+
+
+READ = policy(allow(["neptune-db:ReadDataViaQuery", "neptune-db:GetQueryStatus"]))
+CONNECT = policy(allow("neptune-db:connect", "*"))
+WILDCARD = policy(allow("neptune-db:*", "*"))
+WRITE = policy(allow("neptune-db:WriteDataViaQuery"))
+S3 = policy(allow("s3:GetObject", "arn:aws:s3:::graph-staging/*"))
+ADMIN = policy(allow("*", "*"))
+EXEMPT = [{"Key": "neptune-guardrails:exempt", "Value": "true"}]
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+def seed_iam(endpoint_url: str, region: str) -> dict:
+    """IAM is global: seed this world once per emulator. Managed policies with several
+    versions, inline policies on roles, users and groups, attachments and exemption tags."""
+    iam = boto3.client(
+        "iam",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    world: dict = {"iam": {}, "expected": {}}
+
+    def record(name: str, kind: str, made: dict, id_key: str, expected: str) -> None:
+        world["iam"][name] = {"type": kind, "resource_id": made[id_key], "arn": made["Arn"]}
+        world["expected"][f"{FGAC_RULE}/{name}"] = expected
+
+    def managed(name: str, versions: list[str], expected: str, tags=None) -> str:
+        made = iam.create_policy(PolicyName=name, PolicyDocument=versions[0], Tags=tags or [])["Policy"]
+        for document in versions[1:]:
+            iam.create_policy_version(PolicyArn=made["Arn"], PolicyDocument=document, SetAsDefault=True)
+        record(name, "AWS::IAM::Policy", made, "PolicyId", expected)
+        return made["Arn"]
+
+    managed("graph-read", [READ], "COMPLIANT")
+    managed("graph-legacy", [READ, CONNECT], "NON_COMPLIANT")
+    managed("graph-migrated", [CONNECT, WILDCARD, READ], "COMPLIANT")
+    managed("graph-wildcard", [WILDCARD], "NON_COMPLIANT")
+    managed("staging-s3", [S3], "NOT_APPLICABLE")
+    managed("graph-exempt", [CONNECT], "NOT_APPLICABLE", tags=EXEMPT)
+    managed("account-admin", [ADMIN], "NOT_APPLICABLE")
+    writer = managed("graph-writer", [WRITE], "NON_COMPLIANT")
+    managed("graph-writer-unattached", [WRITE], "COMPLIANT")
+
+    def role(name: str, inline: dict, expected: str, tags=None) -> None:
+        made = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST, Tags=tags or [])["Role"]
+        for policy_name, document in inline.items():
+            iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=document)
+        record(name, "AWS::IAM::Role", made, "RoleId", expected)
+
+    role("app-reader", {"read": READ}, "COMPLIANT")
+    role("app-legacy", {"read": READ, "legacy": CONNECT}, "NON_COMPLIANT")
+    role("app-writer", {"write": WRITE}, "COMPLIANT")
+    role("app-no-inline", {}, "NOT_APPLICABLE")
+    role("app-exempt", {"all": WILDCARD}, "NOT_APPLICABLE", tags=EXEMPT)
+
+    def user(name: str, inline: dict, expected: str, attach: list[str] = ()) -> None:
+        made = iam.create_user(UserName=name)["User"]
+        for policy_name, document in inline.items():
+            iam.put_user_policy(UserName=name, PolicyName=policy_name, PolicyDocument=document)
+        for arn in attach:
+            iam.attach_user_policy(UserName=name, PolicyArn=arn)
+        record(name, "AWS::IAM::User", made, "UserId", expected)
+
+    user("alice", {"write": WRITE}, "NON_COMPLIANT")
+    user("bob", {"read": READ}, "COMPLIANT", attach=[writer])
+
+    def group(name: str, inline: dict, expected: str) -> None:
+        made = iam.create_group(GroupName=name)["Group"]
+        for policy_name, document in inline.items():
+            iam.put_group_policy(GroupName=name, PolicyName=policy_name, PolicyDocument=document)
+        record(name, "AWS::IAM::Group", made, "GroupId", expected)
+
+    group("graph-readers", {"read": READ}, "COMPLIANT")
+    group("graph-operators", {"all": WILDCARD}, "NON_COMPLIANT")
+    return world
+
+
+WORLDS = {"estate": seed_estate, "fleet": seed_fleet, "iam": seed_iam}
 
 
 def main() -> None:

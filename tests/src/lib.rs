@@ -152,13 +152,13 @@ impl World {
         let mut out = Vec::new();
         for (key, verdict) in self.0["expected"].as_object().expect("expected verdicts") {
             let (rule, name) = key.split_once('/').expect("rule/name");
-            let id = if rule == "neptune-cluster-iam-auth" {
-                self.cluster(name)["resource_id"]
+            let id = match rule {
+                "neptune-dms-endpoint-iam-auth" => self.dms_endpoint_arn(name),
+                "neptune-fgac-policy-hygiene" => self.iam_id(name),
+                _ => self.cluster(name)["resource_id"]
                     .as_str()
                     .expect("id")
-                    .to_string()
-            } else {
-                self.dms_endpoint_arn(name)
+                    .to_string(),
             };
             out.push((
                 rule.to_string(),
@@ -170,9 +170,17 @@ impl World {
         out
     }
 
+    /// The AWS Config resource id (PolicyId, RoleId, UserId, GroupId) of a seeded IAM entity.
+    pub fn iam_id(&self, name: &str) -> String {
+        self.0["iam"][name]["resource_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("IAM entity {name} seeded"))
+            .to_string()
+    }
+
     /// The name a resource id was seeded under (for readable assertion messages).
     pub fn name_of(&self, resource_id: &str) -> String {
-        for kind in ["clusters", "dms_endpoints"] {
+        for kind in ["clusters", "dms_endpoints", "iam"] {
             for (name, facts) in self.0[kind].as_object().into_iter().flatten() {
                 if facts["resource_id"] == resource_id || facts["arn"] == resource_id {
                     return name.clone();

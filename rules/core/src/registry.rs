@@ -6,6 +6,10 @@
 pub enum ResourceType {
     DmsEndpoint,
     RdsDbCluster,
+    IamPolicy,
+    IamRole,
+    IamUser,
+    IamGroup,
 }
 
 impl ResourceType {
@@ -14,13 +18,24 @@ impl ResourceType {
         match self {
             ResourceType::DmsEndpoint => "AWS::DMS::Endpoint",
             ResourceType::RdsDbCluster => "AWS::RDS::DBCluster",
+            ResourceType::IamPolicy => "AWS::IAM::Policy",
+            ResourceType::IamRole => "AWS::IAM::Role",
+            ResourceType::IamUser => "AWS::IAM::User",
+            ResourceType::IamGroup => "AWS::IAM::Group",
         }
     }
 
+    pub const ALL: [ResourceType; 6] = [
+        ResourceType::DmsEndpoint,
+        ResourceType::RdsDbCluster,
+        ResourceType::IamPolicy,
+        ResourceType::IamRole,
+        ResourceType::IamUser,
+        ResourceType::IamGroup,
+    ];
+
     pub fn parse(name: &str) -> Option<Self> {
-        [ResourceType::DmsEndpoint, ResourceType::RdsDbCluster]
-            .into_iter()
-            .find(|t| t.as_str() == name)
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
     }
 }
 
@@ -184,7 +199,7 @@ mod tests {
 
     #[test]
     fn resource_types_round_trip_through_their_config_names() {
-        for t in [ResourceType::DmsEndpoint, ResourceType::RdsDbCluster] {
+        for t in ResourceType::ALL {
             assert_eq!(ResourceType::parse(t.as_str()), Some(t));
         }
         assert_eq!(ResourceType::parse("AWS::S3::Bucket"), None);

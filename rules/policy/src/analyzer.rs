@@ -135,6 +135,25 @@ impl Code {
     }
 }
 
+/// The finding code reference (Markdown), derived from [`Code`].
+pub fn markdown_codes() -> String {
+    let mut out =
+        String::from("| code | name | level | what it means | fix |\n|---|---|---|---|---|\n");
+    for code in Code::ALL {
+        let level = match code.level() {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        out.push_str(&format!(
+            "| `{code}` | {} | {level} | {} | {} |\n",
+            code.name(),
+            code.summary().replace('|', "\\|"),
+            code.fix().replace('|', "\\|")
+        ));
+    }
+    out
+}
+
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -1,0 +1,908 @@
+//! Rule `neptune-fgac-policy-hygiene`: IAM policies that grant `neptune-db:` data access do
+//! it the fine-grained way (engine 1.2.0.0+). Customer managed policies are evaluated on
+//! their default version; roles, users and groups on their inline policies (their managed
+//! policies are evaluated as `AWS::IAM::Policy` resources of their own).
+//!
+//! The analysis is `guardrails_policy`'s; this crate finds the documents (configuration
+//! item, or IAM when the item lacks them and on periodic runs) and turns findings into one
+//! verdict per resource.
+
+use std::collections::{BTreeMap, HashSet};
+
+use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, PolicyDetail, Tag};
+use guardrails_core::evaluation::Verdict;
+use guardrails_core::registry::{ParamKind, ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::rule::described;
+use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
+use guardrails_policy::{analyze_text, Code, Context};
+use serde_json::Value;
+
+pub const SPEC: RuleSpec = RuleSpec {
+    id: "neptune-fgac-policy-hygiene",
+    title: "IAM policies grant Neptune data access with fine-grained neptune-db actions",
+    resource_types: &[
+        ResourceType::IamPolicy,
+        ResourceType::IamRole,
+        ResourceType::IamUser,
+        ResourceType::IamGroup,
+    ],
+    triggers: &[
+        Trigger::ConfigurationChange,
+        Trigger::Periodic("TwentyFour_Hours"),
+    ],
+    parameters: &[
+        ParamSpec {
+            name: "includeAdminPolicies",
+            kind: ParamKind::Bool,
+            default: "false",
+            description: "also evaluate policies that reach neptune-db only through Action \"*\" \
+                          or a service-wide NotAction (NOT_APPLICABLE by default)",
+        },
+        ParamSpec {
+            name: "exemptionTag",
+            kind: ParamKind::Text,
+            default: "neptune-guardrails:exempt=true",
+            description: "KEY=VALUE (or KEY for any value) of a tag that makes a policy, role or \
+                          user NOT_APPLICABLE; empty turns exemptions off",
+        },
+    ],
+    severity: Severity::High,
+    remediation_runbook: "NeptuneGuardrails-ReviewFgacPolicy",
+    docs: "NON_COMPLIANT when a customer managed policy's default version, or an inline policy \
+           of a role, user or group, grants neptune-db: data access the unsafe or outdated way: \
+           deprecated neptune-db:connect, wildcards reaching ResetDatabase without an explicit \
+           Deny, Resource \"*\", NotResource/NotAction, resources that are not \
+           arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*, unknown actions, unconditional \
+           writes by IAM users (finding codes FGAC001-FGAC013, listed in the annotation). \
+           Policies that touch no neptune-db: action are NOT_APPLICABLE.",
+};
+
+/// The rule's parameters, read once per invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub include_admin: bool,
+    /// Tag key, and the value it must have (`None`: any value).
+    pub exemption: Option<(String, Option<String>)>,
+}
+
+impl Settings {
+    pub fn from_params(params: &Params) -> Self {
+        let exemption = params
+            .text("exemptionTag")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| match t.split_once('=') {
+                Some((key, value)) => (key.trim().to_string(), Some(value.trim().to_string())),
+                None => (t.to_string(), None),
+            });
+        Settings {
+            include_admin: params.flag("includeAdminPolicies"),
+            exemption,
+        }
+    }
+
+    fn exempt(&self, tags: &BTreeMap<String, String>) -> Option<String> {
+        let (key, wanted) = self.exemption.as_ref()?;
+        let value = tags.get(key)?;
+        match wanted {
+            Some(wanted) if wanted != value => None,
+            _ => Some(format!("exempt by tag {key}={value}")),
+        }
+    }
+}
+
+/// One policy document of a resource, with how the annotation names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedDocument {
+    /// "inline policy app-read" or "default version v3".
+    pub label: String,
+    /// As IAM returns it (URL-encoded or not).
+    pub text: String,
+}
+
+/// A policy, role, user or group with the documents this rule evaluates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub resource_type: ResourceType,
+    pub resource_id: String,
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    pub documents: Vec<NamedDocument>,
+    /// IAM users hold these permissions (a user's policy, a group's, or a managed policy
+    /// attached to either); `None` when not known yet.
+    pub reaches_users: Option<bool>,
+}
+
+/// The verdict for one subject: NON_COMPLIANT when any document has a finding (all codes
+/// listed), COMPLIANT when some document grants neptune-db access cleanly, otherwise
+/// NOT_APPLICABLE with the reason.
+pub fn evaluate(subject: &Subject, settings: &Settings) -> Verdict {
+    if let Some(reason) = settings.exempt(&subject.tags) {
+        return Verdict::new(Compliance::NotApplicable, reason);
+    }
+    if subject.documents.is_empty() {
+        let why = if subject.resource_type == ResourceType::IamPolicy {
+            "has no default version document".to_string()
+        } else {
+            format!(
+                "has no inline policy (attached managed policies are evaluated as {})",
+                ResourceType::IamPolicy
+            )
+        };
+        return Verdict::new(Compliance::NotApplicable, format!("{} {why}", subject.name));
+    }
+    let context = Context {
+        include_admin: settings.include_admin,
+        attached_to_user: subject.reaches_users.unwrap_or(false),
+    };
+    let mut failing = Vec::new();
+    let mut clean = 0;
+    let mut out_of_scope = Vec::new();
+    for document in &subject.documents {
+        match analyze_text(&document.text, context) {
+            Ok(analysis) => match analysis.verdict {
+                guardrails_policy::Verdict::NonCompliant => {
+                    failing.push(format!("{} in {}", analysis.reason, document.label))
+                }
+                guardrails_policy::Verdict::Compliant => clean += 1,
+                guardrails_policy::Verdict::NotApplicable => {
+                    out_of_scope.push(format!("{}: {}", document.label, analysis.reason))
+                }
+            },
+            Err(err) => out_of_scope.push(format!("{} unreadable: {err}", document.label)),
+        }
+    }
+    if !failing.is_empty() {
+        Verdict::new(Compliance::NonCompliant, failing.join("; "))
+    } else if clean > 0 {
+        Verdict::new(
+            Compliance::Compliant,
+            format!("{clean} document(s) grant neptune-db access with fine-grained actions"),
+        )
+    } else {
+        Verdict::new(Compliance::NotApplicable, out_of_scope.join("; "))
+    }
+}
+
+/// Whether any document could raise FGAC012 once IAM users are known to hold it: only then
+/// is the attachment worth an IAM call.
+fn user_attachment_matters(subject: &Subject, settings: &Settings) -> bool {
+    let context = Context {
+        include_admin: settings.include_admin,
+        attached_to_user: true,
+    };
+    subject.documents.iter().any(|d| {
+        analyze_text(&d.text, context).is_ok_and(|a| {
+            a.findings
+                .iter()
+                .any(|f| f.code == Code::UnconditionalMutationByUser)
+        })
+    })
+}
+
+/// AWS managed policies (`arn:aws:iam::aws:policy/…`) cannot be changed by the account.
+fn is_aws_managed(arn: &str) -> bool {
+    arn.split(':').nth(4) == Some("aws")
+}
+
+fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
+
+/// The configuration item's view: documents as AWS Config records them (`policyVersionList`,
+/// `rolePolicyList`, `userPolicyList`, `groupPolicyList`, documents URL-encoded). `None` for
+/// the documents when the item does not carry them.
+pub fn subject_from_item(
+    resource_type: ResourceType,
+    item: &ConfigurationItem,
+) -> (Subject, Option<Vec<NamedDocument>>) {
+    let name_key = match resource_type {
+        ResourceType::IamPolicy => "policyName",
+        ResourceType::IamRole => "roleName",
+        ResourceType::IamUser => "userName",
+        _ => "groupName",
+    };
+    let documents = match resource_type {
+        ResourceType::IamPolicy => item
+            .field(&["policyVersionList"])
+            .and_then(Value::as_array)
+            .map(|versions| {
+                let default_id = item.text(&["defaultVersionId"]);
+                versions
+                    .iter()
+                    .filter(|v| {
+                        v.get("isDefaultVersion")
+                            .and_then(guardrails_core::item::as_flag)
+                            == Some(true)
+                            || (default_id.is_some()
+                                && v.get("versionId").and_then(Value::as_str)
+                                    == default_id.as_deref())
+                    })
+                    .take(1)
+                    .filter_map(|v| {
+                        Some(NamedDocument {
+                            label: format!(
+                                "default version {}",
+                                v.get("versionId").and_then(Value::as_str).unwrap_or("?")
+                            ),
+                            text: v.get("document")?.as_str()?.to_string(),
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .filter(|docs| !docs.is_empty()),
+        _ => {
+            let list_key = match resource_type {
+                ResourceType::IamRole => "rolePolicyList",
+                ResourceType::IamUser => "userPolicyList",
+                _ => "groupPolicyList",
+            };
+            item.field(&[list_key])
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|p| {
+                            let get = |k| guardrails_core::item::get(p, k).and_then(Value::as_str);
+                            Some(NamedDocument {
+                                label: format!(
+                                    "inline policy {}",
+                                    get("policyName").unwrap_or("?")
+                                ),
+                                text: get("policyDocument")?.to_string(),
+                            })
+                        })
+                        .collect()
+                })
+        }
+    };
+    let subject = Subject {
+        resource_type,
+        resource_id: item.resource_id.clone(),
+        name: item
+            .text(&[name_key])
+            .or_else(|| item.resource_name.clone())
+            .unwrap_or_else(|| item.resource_id.clone()),
+        tags: item.tags.clone(),
+        documents: Vec::new(),
+        reaches_users: match resource_type {
+            ResourceType::IamUser | ResourceType::IamGroup => Some(true),
+            ResourceType::IamRole => Some(false),
+            _ => None,
+        },
+    };
+    (subject, documents)
+}
+
+/// Every subject of the account, from paginated GetAccountAuthorizationDetails.
+pub fn subjects_from_details(details: &AccountDetails) -> Vec<Subject> {
+    let inline = |list: &[PolicyDetail]| -> Vec<NamedDocument> {
+        list.iter()
+            .filter_map(|p| {
+                Some(NamedDocument {
+                    label: format!("inline policy {}", p.policy_name().unwrap_or("?")),
+                    text: p.policy_document()?.to_string(),
+                })
+            })
+            .collect()
+    };
+    // Managed policies that IAM users hold, directly or through a group.
+    let mut user_policies: HashSet<&str> = HashSet::new();
+    for user in &details.users {
+        user_policies.extend(
+            user.attached_managed_policies()
+                .iter()
+                .filter_map(|a| a.policy_arn()),
+        );
+    }
+    for group in &details.groups {
+        user_policies.extend(
+            group
+                .attached_managed_policies()
+                .iter()
+                .filter_map(|a| a.policy_arn()),
+        );
+    }
+    let mut subjects = Vec::new();
+    for policy in &details.policies {
+        subjects.push(managed_subject(policy, &user_policies));
+    }
+    for role in &details.roles {
+        subjects.push(Subject {
+            resource_type: ResourceType::IamRole,
+            resource_id: role.role_id().unwrap_or_default().to_string(),
+            name: role.role_name().unwrap_or_default().to_string(),
+            tags: tag_map(role.tags()),
+            documents: inline(role.role_policy_list()),
+            reaches_users: Some(false),
+        });
+    }
+    for user in &details.users {
+        subjects.push(Subject {
+            resource_type: ResourceType::IamUser,
+            resource_id: user.user_id().unwrap_or_default().to_string(),
+            name: user.user_name().unwrap_or_default().to_string(),
+            tags: tag_map(user.tags()),
+            documents: inline(user.user_policy_list()),
+            reaches_users: Some(true),
+        });
+    }
+    for group in &details.groups {
+        subjects.push(Subject {
+            resource_type: ResourceType::IamGroup,
+            resource_id: group.group_id().unwrap_or_default().to_string(),
+            name: group.group_name().unwrap_or_default().to_string(),
+            // IAM groups cannot be tagged.
+            tags: BTreeMap::new(),
+            documents: inline(group.group_policy_list()),
+            reaches_users: Some(true),
+        });
+    }
+    subjects
+}
+
+fn managed_subject(policy: &ManagedPolicyDetail, user_policies: &HashSet<&str>) -> Subject {
+    let documents = policy
+        .policy_version_list()
+        .iter()
+        .find(|v| v.is_default_version() || v.version_id() == policy.default_version_id())
+        .and_then(|v| {
+            Some(NamedDocument {
+                label: format!("default version {}", v.version_id().unwrap_or("?")),
+                text: v.document()?.to_string(),
+            })
+        })
+        .into_iter()
+        .collect();
+    Subject {
+        resource_type: ResourceType::IamPolicy,
+        resource_id: policy.policy_id().unwrap_or_default().to_string(),
+        name: policy
+            .policy_name()
+            .or(policy.arn())
+            .unwrap_or_default()
+            .to_string(),
+        tags: BTreeMap::new(),
+        documents,
+        reaches_users: Some(policy.arn().is_some_and(|arn| user_policies.contains(arn))),
+    }
+}
+
+/// What one paginated GetAccountAuthorizationDetails returns.
+#[derive(Debug, Default)]
+pub struct AccountDetails {
+    pub policies: Vec<ManagedPolicyDetail>,
+    pub roles: Vec<aws_sdk_iam::types::RoleDetail>,
+    pub users: Vec<aws_sdk_iam::types::UserDetail>,
+    pub groups: Vec<aws_sdk_iam::types::GroupDetail>,
+}
+
+/// The IAM seam.
+#[derive(Clone)]
+pub struct IamAccount {
+    client: aws_sdk_iam::Client,
+}
+
+impl IamAccount {
+    /// GetAccountAuthorizationDetails returns at most 1000 items a page.
+    pub const PAGE_SIZE: i32 = 1000;
+
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        IamAccount {
+            client: aws_sdk_iam::Client::new(sdk),
+        }
+    }
+
+    /// Customer managed policies (every version), roles, users and groups with their inline
+    /// policies and attachments, in as few calls as IAM allows.
+    pub async fn details(&self) -> Result<AccountDetails, RuleError> {
+        let mut pages = self
+            .client
+            .get_account_authorization_details()
+            .filter(EntityType::LocalManagedPolicy)
+            .filter(EntityType::Role)
+            .filter(EntityType::User)
+            .filter(EntityType::Group)
+            .max_items(Self::PAGE_SIZE)
+            .into_paginator()
+            .send();
+        let mut details = AccountDetails::default();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| RuleError::aws("GetAccountAuthorizationDetails", &e))?;
+            details.policies.extend(page.policies().iter().cloned());
+            details
+                .roles
+                .extend(page.role_detail_list().iter().cloned());
+            details
+                .users
+                .extend(page.user_detail_list().iter().cloned());
+            details
+                .groups
+                .extend(page.group_detail_list().iter().cloned());
+        }
+        Ok(details)
+    }
+
+    /// The default version of a managed policy; `None` when the policy no longer exists.
+    pub async fn default_version(&self, arn: &str) -> Result<Option<NamedDocument>, RuleError> {
+        let policy = match self.client.get_policy().policy_arn(arn).send().await {
+            Ok(out) => out.policy,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(RuleError::aws("GetPolicy", &e)),
+        };
+        let Some(version_id) = policy.and_then(|p| p.default_version_id) else {
+            return Ok(None);
+        };
+        let out = self
+            .client
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(&version_id)
+            .send()
+            .await
+            .map_err(|e| RuleError::aws("GetPolicyVersion", &e))?;
+        Ok(out
+            .policy_version
+            .and_then(|v| v.document)
+            .map(|text| NamedDocument {
+                label: format!("default version {version_id}"),
+                text,
+            }))
+    }
+
+    /// Inline policies of a role, user or group; `None` when the principal no longer exists.
+    pub async fn inline_policies(
+        &self,
+        resource_type: ResourceType,
+        name: &str,
+    ) -> Result<Option<Vec<NamedDocument>>, RuleError> {
+        let names = match self.inline_policy_names(resource_type, name).await {
+            Ok(names) => names,
+            Err(Missing::Gone) => return Ok(None),
+            Err(Missing::Failed(err)) => return Err(err),
+        };
+        let mut documents = Vec::with_capacity(names.len());
+        for policy in names {
+            let text = match resource_type {
+                ResourceType::IamRole => self
+                    .client
+                    .get_role_policy()
+                    .role_name(name)
+                    .policy_name(&policy)
+                    .send()
+                    .await
+                    .map(|o| o.policy_document)
+                    .map_err(|e| RuleError::aws("GetRolePolicy", &e))?,
+                ResourceType::IamUser => self
+                    .client
+                    .get_user_policy()
+                    .user_name(name)
+                    .policy_name(&policy)
+                    .send()
+                    .await
+                    .map(|o| o.policy_document)
+                    .map_err(|e| RuleError::aws("GetUserPolicy", &e))?,
+                _ => self
+                    .client
+                    .get_group_policy()
+                    .group_name(name)
+                    .policy_name(&policy)
+                    .send()
+                    .await
+                    .map(|o| o.policy_document)
+                    .map_err(|e| RuleError::aws("GetGroupPolicy", &e))?,
+            };
+            documents.push(NamedDocument {
+                label: format!("inline policy {policy}"),
+                text,
+            });
+        }
+        Ok(Some(documents))
+    }
+
+    async fn inline_policy_names(
+        &self,
+        resource_type: ResourceType,
+        name: &str,
+    ) -> Result<Vec<String>, Missing> {
+        fn gone<E, R>(operation: &'static str, err: aws_sdk_iam::error::SdkError<E, R>) -> Missing
+        where
+            E: std::error::Error + NoSuchEntity + Send + Sync + 'static,
+            R: std::fmt::Debug + Send + Sync + 'static,
+        {
+            if err
+                .as_service_error()
+                .is_some_and(NoSuchEntity::no_such_entity)
+            {
+                Missing::Gone
+            } else {
+                Missing::Failed(RuleError::aws(operation, &err))
+            }
+        }
+        match resource_type {
+            ResourceType::IamRole => self
+                .client
+                .list_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| gone("ListRolePolicies", e)),
+            ResourceType::IamUser => self
+                .client
+                .list_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| gone("ListUserPolicies", e)),
+            _ => self
+                .client
+                .list_group_policies()
+                .group_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| gone("ListGroupPolicies", e)),
+        }
+    }
+
+    /// Whether a managed policy is attached to any IAM user or group.
+    pub async fn reaches_users(&self, arn: &str) -> Result<bool, RuleError> {
+        for filter in [EntityType::User, EntityType::Group] {
+            let out = self
+                .client
+                .list_entities_for_policy()
+                .policy_arn(arn)
+                .entity_filter(filter)
+                .max_items(1)
+                .send()
+                .await
+                .map_err(|e| RuleError::aws("ListEntitiesForPolicy", &e))?;
+            if !out.policy_users().is_empty() || !out.policy_groups().is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    pub async fn policy_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, RuleError> {
+        let tags: Vec<Tag> = self
+            .client
+            .list_policy_tags()
+            .policy_arn(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("ListPolicyTags", &e))?;
+        Ok(tag_map(&tags))
+    }
+}
+
+/// Why inline policy names could not be listed.
+enum Missing {
+    Gone,
+    Failed(RuleError),
+}
+
+/// The `NoSuchEntity` error of IAM's List*Policies operations, as one question.
+trait NoSuchEntity {
+    fn no_such_entity(&self) -> bool;
+}
+
+impl NoSuchEntity for aws_sdk_iam::operation::list_role_policies::ListRolePoliciesError {
+    fn no_such_entity(&self) -> bool {
+        self.is_no_such_entity_exception()
+    }
+}
+
+impl NoSuchEntity for aws_sdk_iam::operation::list_user_policies::ListUserPoliciesError {
+    fn no_such_entity(&self) -> bool {
+        self.is_no_such_entity_exception()
+    }
+}
+
+impl NoSuchEntity for aws_sdk_iam::operation::list_group_policies::ListGroupPoliciesError {
+    fn no_such_entity(&self) -> bool {
+        self.is_no_such_entity_exception()
+    }
+}
+
+pub struct FgacPolicyHygiene {
+    iam: IamAccount,
+}
+
+impl FgacPolicyHygiene {
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        FgacPolicyHygiene {
+            iam: IamAccount::new(sdk),
+        }
+    }
+
+    /// Settle FGAC012 for a managed policy: ask IAM who holds it, only when it matters.
+    async fn settle_user_attachment(&self, subject: &mut Subject, arn: &str, settings: &Settings) {
+        if subject.reaches_users.is_none() && user_attachment_matters(subject, settings) {
+            match self.iam.reaches_users(arn).await {
+                Ok(reaches) => subject.reaches_users = Some(reaches),
+                Err(err) => {
+                    tracing::warn!(%arn, error = %err, "attachments unknown; FGAC012 not evaluated")
+                }
+            }
+        }
+    }
+}
+
+impl Rule for FgacPolicyHygiene {
+    fn spec(&self) -> &'static RuleSpec {
+        &SPEC
+    }
+
+    async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
+        let settings = Settings::from_params(params);
+        let Some(resource_type) = ResourceType::parse(&item.resource_type) else {
+            return Verdict::new(Compliance::NotApplicable, "unknown resource type");
+        };
+        let (mut subject, documents) = subject_from_item(resource_type, item);
+        if let Some(reason) = settings.exempt(&subject.tags) {
+            return Verdict::new(Compliance::NotApplicable, reason);
+        }
+        let arn = item
+            .arn
+            .clone()
+            .or_else(|| item.text(&["arn"]))
+            .unwrap_or_default();
+        if resource_type == ResourceType::IamPolicy && is_aws_managed(&arn) {
+            return Verdict::new(
+                Compliance::NotApplicable,
+                "AWS managed policy: the account cannot change it",
+            );
+        }
+        subject.documents = match documents {
+            Some(documents) => documents,
+            None => {
+                let fetched = match resource_type {
+                    ResourceType::IamPolicy => self
+                        .iam
+                        .default_version(&arn)
+                        .await
+                        .map(|d| d.map(|d| vec![d])),
+                    _ => self.iam.inline_policies(resource_type, &subject.name).await,
+                };
+                match described(&format!("{} {}", resource_type, subject.name), fetched) {
+                    Ok(documents) => documents,
+                    Err(verdict) => return verdict,
+                }
+            }
+        };
+        if resource_type == ResourceType::IamPolicy {
+            self.settle_user_attachment(&mut subject, &arn, &settings)
+                .await;
+        }
+        evaluate(&subject, &settings)
+    }
+
+    async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
+        let settings = Settings::from_params(params);
+        let details = self.iam.details().await?;
+        let arns: BTreeMap<String, String> = details
+            .policies
+            .iter()
+            .filter_map(|p| Some((p.policy_id()?.to_string(), p.arn()?.to_string())))
+            .collect();
+        let mut assessed = Vec::new();
+        for mut subject in subjects_from_details(&details) {
+            let mut verdict = evaluate(&subject, &settings);
+            // Managed policy tags are not in the details: read them only for a policy that
+            // would otherwise fail, so exemptions cost one call per failing policy.
+            if subject.resource_type == ResourceType::IamPolicy
+                && verdict.compliance == Compliance::NonCompliant
+                && settings.exemption.is_some()
+            {
+                if let Some(arn) = arns.get(&subject.resource_id) {
+                    match self.iam.policy_tags(arn).await {
+                        Ok(tags) => {
+                            subject.tags = tags;
+                            verdict = evaluate(&subject, &settings);
+                        }
+                        Err(err) => {
+                            tracing::warn!(%arn, error = %err, "policy tags unreadable; exemption not applied")
+                        }
+                    }
+                }
+            }
+            assessed.push(Assessed {
+                resource_type: subject.resource_type,
+                resource_id: subject.resource_id,
+                verdict,
+            });
+        }
+        Ok(assessed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const CLEAN: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"neptune-db:ReadDataViaQuery","Resource":"arn:aws:neptune-db:us-east-1:111122223333:cluster-ABC/*"}}"#;
+    const CONNECT: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"neptune-db:connect","Resource":"*"}}"#;
+    const WRITE: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"neptune-db:WriteDataViaQuery","Resource":"arn:aws:neptune-db:us-east-1:111122223333:cluster-ABC/*"}}"#;
+    const S3: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
+
+    fn encode(text: &str) -> String {
+        text.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    fn subject(docs: &[(&str, &str)], reaches_users: Option<bool>) -> Subject {
+        Subject {
+            resource_type: ResourceType::IamRole,
+            resource_id: "AROA1".into(),
+            name: "app".into(),
+            tags: BTreeMap::new(),
+            documents: docs
+                .iter()
+                .map(|(label, text)| NamedDocument {
+                    label: label.to_string(),
+                    text: text.to_string(),
+                })
+                .collect(),
+            reaches_users,
+        }
+    }
+
+    fn defaults() -> Settings {
+        Settings::from_params(&Params::defaults(&SPEC))
+    }
+
+    #[test]
+    fn one_verdict_from_all_documents_naming_the_failing_ones() {
+        use Compliance::*;
+        let cases = [
+            (vec![("inline policy a", CLEAN)], None, Compliant, "1 document(s) grant"),
+            (
+                vec![("inline policy a", CLEAN), ("inline policy b", CONNECT)],
+                None,
+                NonCompliant,
+                "FGAC001,FGAC004 in inline policy b",
+            ),
+            (vec![("inline policy s3", S3)], None, NotApplicable, "inline policy s3: no neptune-db: action"),
+            (vec![("inline policy w", WRITE)], Some(false), Compliant, "1 document(s)"),
+            (vec![("inline policy w", WRITE)], Some(true), NonCompliant, "FGAC012 in inline policy w"),
+            (vec![("inline policy bad", "{")], None, NotApplicable, "inline policy bad unreadable: not a policy document"),
+            (vec![], None, NotApplicable, "app has no inline policy (attached managed policies are evaluated as AWS::IAM::Policy)"),
+        ];
+        for (docs, users, compliance, annotation) in cases {
+            let encoded: Vec<(&str, String)> = docs.iter().map(|(l, t)| (*l, encode(t))).collect();
+            let encoded: Vec<(&str, &str)> =
+                encoded.iter().map(|(l, t)| (*l, t.as_str())).collect();
+            for docs in [&docs, &encoded] {
+                let v = evaluate(&subject(docs, users), &defaults());
+                assert_eq!(v.compliance, compliance, "{docs:?}");
+                assert!(
+                    v.annotation.starts_with(annotation),
+                    "{docs:?}: {}",
+                    v.annotation
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn exemption_tags_and_parameters() {
+        let mut s = subject(&[("inline policy b", CONNECT)], None);
+        s.tags
+            .insert("neptune-guardrails:exempt".into(), "true".into());
+        let v = evaluate(&s, &defaults());
+        assert_eq!(v.compliance, Compliance::NotApplicable);
+        assert_eq!(v.annotation, "exempt by tag neptune-guardrails:exempt=true");
+        s.tags
+            .insert("neptune-guardrails:exempt".into(), "false".into());
+        assert_eq!(
+            evaluate(&s, &defaults()).compliance,
+            Compliance::NonCompliant
+        );
+        let params = Params::parse(
+            &SPEC,
+            Some(r#"{"exemptionTag":"owner","includeAdminPolicies":"TRUE"}"#),
+        )
+        .unwrap();
+        let settings = Settings::from_params(&params);
+        assert_eq!(settings.exemption, Some(("owner".into(), None)));
+        assert!(settings.include_admin);
+        s.tags.insert("owner".into(), "graph-team".into());
+        assert_eq!(
+            evaluate(&s, &settings).annotation,
+            "exempt by tag owner=graph-team"
+        );
+        let off = Params::parse(&SPEC, Some(r#"{"exemptionTag":""}"#)).unwrap();
+        assert_eq!(
+            Settings::from_params(&off)
+                .exemption
+                .as_ref()
+                .map(|e| e.0.as_str()),
+            Some("neptune-guardrails:exempt")
+        );
+        let admin = subject(
+            &[(
+                "inline policy admin",
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+            )],
+            None,
+        );
+        assert_eq!(
+            evaluate(&admin, &defaults()).compliance,
+            Compliance::NotApplicable
+        );
+        assert_eq!(
+            evaluate(&admin, &settings).annotation,
+            "FGAC003,FGAC004 in inline policy admin"
+        );
+    }
+
+    #[test]
+    fn documents_come_from_config_items_as_config_records_them() {
+        let policy = ConfigurationItem::from_json(&json!({
+            "resourceType": "AWS::IAM::Policy",
+            "resourceId": "ANPA1",
+            "resourceName": "graph-access",
+            "ARN": "arn:aws:iam::111122223333:policy/graph-access",
+            "configuration": {
+                "policyName": "graph-access",
+                "defaultVersionId": "v2",
+                "policyVersionList": [
+                    {"document": encode(CLEAN), "versionId": "v1", "isDefaultVersion": false},
+                    {"document": encode(CONNECT), "versionId": "v2", "isDefaultVersion": true}
+                ]
+            }
+        }))
+        .unwrap();
+        let (subject, docs) = subject_from_item(ResourceType::IamPolicy, &policy);
+        let docs = docs.unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].label, "default version v2");
+        assert_eq!(subject.name, "graph-access");
+        assert_eq!(subject.reaches_users, None);
+
+        let role = ConfigurationItem::from_json(&json!({
+            "resourceType": "AWS::IAM::Role",
+            "resourceId": "AROA1",
+            "configuration": {"roleName": "app", "rolePolicyList": [
+                {"policyName": "read", "policyDocument": encode(CLEAN)},
+                {"policyName": "legacy", "policyDocument": encode(CONNECT)}
+            ]},
+            "tags": {"team": "graph"}
+        }))
+        .unwrap();
+        let (subject, docs) = subject_from_item(ResourceType::IamRole, &role);
+        let labels: Vec<_> = docs.unwrap().into_iter().map(|d| d.label).collect();
+        assert_eq!(labels, ["inline policy read", "inline policy legacy"]);
+        assert_eq!(subject.tags.get("team").map(String::as_str), Some("graph"));
+        assert_eq!(subject.reaches_users, Some(false));
+
+        let user = ConfigurationItem::from_json(&json!({
+            "resourceType": "AWS::IAM::User", "resourceId": "AIDA1",
+            "configuration": {"userName": "alice"}
+        }))
+        .unwrap();
+        let (subject, docs) = subject_from_item(ResourceType::IamUser, &user);
+        assert_eq!(docs, None, "absent list: read IAM instead");
+        assert_eq!(subject.reaches_users, Some(true));
+        assert!(is_aws_managed("arn:aws:iam::aws:policy/NeptuneFullAccess"));
+        assert!(!is_aws_managed("arn:aws:iam::111122223333:policy/x"));
+    }
+}

@@ -1,0 +1,303 @@
+//! `neptune-fgac-policy-hygiene` through the real Lambda Runtime API protocol, against moto's
+//! IAM: managed policies with several versions, inline policies of roles, users and groups,
+//! configuration items as AWS Config records them (documents URL-encoded) and IAM reads
+//! when an item lacks the documents.
+
+use guardrails_testkit::*;
+use serde_json::{json, Value};
+
+const RULE: &str = "neptune-fgac-policy-hygiene";
+const REGION: &str = "sa-east-1";
+const ACCOUNT: &str = "123456789012";
+
+const READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["neptune-db:ReadDataViaQuery","neptune-db:GetQueryStatus"],"Resource":"arn:aws:neptune-db:us-east-1:123456789012:cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ/*"}]}"#;
+const CONNECT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"neptune-db:connect","Resource":"*"}]}"#;
+const WRITE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"neptune-db:WriteDataViaQuery","Resource":"arn:aws:neptune-db:us-east-1:123456789012:cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ/*"}]}"#;
+const ADMIN: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// RFC 3986 encoding, as IAM and AWS Config deliver policy documents.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn item(world: &World, resource_type: &str, name: &str, configuration: Value) -> Value {
+    let facts = &world.0["iam"][name];
+    configuration_item(
+        resource_type,
+        facts["resource_id"].as_str().unwrap_or("AIDAGONE"),
+        name,
+        facts["arn"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("arn:aws:iam::{ACCOUNT}:user/{name}"))
+            .as_str(),
+        "OK",
+        configuration,
+    )
+}
+
+fn policy_item(world: &World, name: &str, versions: &[(&str, &str)], default: &str) -> Value {
+    let list: Vec<Value> = versions
+        .iter()
+        .map(|(id, doc)| json!({"versionId": id, "document": url_encode(doc), "isDefaultVersion": *id == default}))
+        .collect();
+    item(
+        world,
+        "AWS::IAM::Policy",
+        name,
+        json!({"policyName": name, "defaultVersionId": default, "policyVersionList": list}),
+    )
+}
+
+fn inline(list: &[(&str, &str)]) -> Value {
+    list.iter()
+        .map(|(name, doc)| json!({"policyName": name, "policyDocument": url_encode(doc)}))
+        .collect()
+}
+
+fn verdicts(emulator: &Emulator, token: &str) -> Vec<(String, String, String)> {
+    let mut rows: Vec<_> = emulator
+        .evaluations(token)
+        .into_iter()
+        .map(|e| {
+            (
+                e["ComplianceResourceId"].as_str().unwrap().to_string(),
+                e["ComplianceType"].as_str().unwrap().to_string(),
+                e["Annotation"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
+    let emulator = Emulator::shared();
+    let world = emulator.seed(REGION, "iam");
+    let id = |name: &str| world.iam_id(name);
+    let mut exempt_item = policy_item(&world, "graph-exempt", &[("v1", CONNECT)], "v1");
+    exempt_item["tags"] = json!({"neptune-guardrails:exempt": "true"});
+    let mut aws_managed = policy_item(&world, "graph-read", &[("v1", ADMIN)], "v1");
+    aws_managed["ARN"] = json!("arn:aws:iam::aws:policy/NeptuneFullAccess");
+    let mut deleted = item(&world, "AWS::IAM::Role", "app-legacy", Value::Null);
+    deleted["configurationItemStatus"] = json!("ResourceDeleted");
+
+    let events = vec![
+        // 0: managed policy, several versions: the default one (v2) is evaluated.
+        change_event(
+            RULE,
+            policy_item(
+                &world,
+                "graph-legacy",
+                &[("v1", READ), ("v2", CONNECT)],
+                "v2",
+            ),
+            "t-policy",
+            None,
+        ),
+        // 1: role with inline policies in the item.
+        change_event(
+            RULE,
+            item(
+                &world,
+                "AWS::IAM::Role",
+                "app-legacy",
+                json!({"roleName": "app-legacy", "rolePolicyList": inline(&[("read", READ), ("legacy", CONNECT)])}),
+            ),
+            "t-role",
+            None,
+        ),
+        // 2: user whose item lacks userPolicyList: read from IAM.
+        change_event(
+            RULE,
+            item(
+                &world,
+                "AWS::IAM::User",
+                "alice",
+                json!({"userName": "alice"}),
+            ),
+            "t-user",
+            None,
+        ),
+        // 3: group.
+        change_event(
+            RULE,
+            item(
+                &world,
+                "AWS::IAM::Group",
+                "graph-readers",
+                json!({"groupName": "graph-readers", "groupPolicyList": inline(&[("read", READ)])}),
+            ),
+            "t-group",
+            None,
+        ),
+        // 4: managed write policy: IAM says it is attached to a user (bob).
+        change_event(
+            RULE,
+            policy_item(&world, "graph-writer", &[("v1", WRITE)], "v1"),
+            "t-attached",
+            None,
+        ),
+        // 5: exemption tag in the item.
+        change_event(RULE, exempt_item, "t-exempt", None),
+        // 6: AWS managed policy.
+        change_event(RULE, aws_managed, "t-aws-managed", None),
+        // 7: oversized: history or IAM's default version.
+        oversized_event(
+            RULE,
+            item(&world, "AWS::IAM::Policy", "graph-wildcard", Value::Null),
+            "t-oversized",
+        ),
+        // 8: admin policy with includeAdminPolicies.
+        change_event(
+            RULE,
+            policy_item(&world, "account-admin", &[("v1", ADMIN)], "v1"),
+            "t-admin",
+            Some(json!({"includeAdminPolicies": "true"})),
+        ),
+        // 9: deleted role.
+        change_event(RULE, deleted, "t-deleted", None),
+        // 10: a user that no longer exists in IAM.
+        change_event(
+            RULE,
+            item(
+                &world,
+                "AWS::IAM::User",
+                "ghost",
+                json!({"userName": "ghost"}),
+            ),
+            "t-ghost",
+            None,
+        ),
+        // 11: scheduled: every policy, role, user and group of the account.
+        scheduled_event(RULE, "t-scheduled"),
+        // 12: a bad parameter value.
+        config_event(
+            RULE,
+            json!({"messageType": "ScheduledNotification"}),
+            "t-params",
+            Some(json!({"includeAdminPolicies": "maybe"})),
+        ),
+    ];
+    let binary = env!("CARGO_BIN_EXE_neptune-fgac-policy-hygiene");
+    let run = run_lambda(binary.as_ref(), emulator, REGION, events);
+    assert_eq!(run.outcomes.len(), 13, "{:#?}", run.outcomes);
+
+    let one = |token: &str, name: &str, compliance: &str, annotation: &str| {
+        let got = verdicts(emulator, token);
+        assert_eq!(got.len(), 1, "{token}: {got:?}");
+        assert_eq!(
+            (got[0].0.as_str(), got[0].1.as_str()),
+            (id(name).as_str(), compliance),
+            "{token}: {got:?}"
+        );
+        assert!(got[0].2.starts_with(annotation), "{token}: {}", got[0].2);
+    };
+    one(
+        "t-policy",
+        "graph-legacy",
+        "NON_COMPLIANT",
+        "FGAC001,FGAC004 in default version v2",
+    );
+    one(
+        "t-role",
+        "app-legacy",
+        "NON_COMPLIANT",
+        "FGAC001,FGAC004 in inline policy legacy",
+    );
+    one(
+        "t-user",
+        "alice",
+        "NON_COMPLIANT",
+        "FGAC012 in inline policy write",
+    );
+    one(
+        "t-group",
+        "graph-readers",
+        "COMPLIANT",
+        "1 document(s) grant",
+    );
+    one(
+        "t-attached",
+        "graph-writer",
+        "NON_COMPLIANT",
+        "FGAC012 in default version v1",
+    );
+    one(
+        "t-exempt",
+        "graph-exempt",
+        "NOT_APPLICABLE",
+        "exempt by tag neptune-guardrails:exempt=true",
+    );
+    one(
+        "t-aws-managed",
+        "graph-read",
+        "NOT_APPLICABLE",
+        "AWS managed policy",
+    );
+    one(
+        "t-oversized",
+        "graph-wildcard",
+        "NON_COMPLIANT",
+        "FGAC003,FGAC004 in default version v1",
+    );
+    one(
+        "t-admin",
+        "account-admin",
+        "NON_COMPLIANT",
+        "FGAC003,FGAC004 in default version v1",
+    );
+    one(
+        "t-deleted",
+        "app-legacy",
+        "NOT_APPLICABLE",
+        "resource deleted",
+    );
+    let ghost = verdicts(emulator, "t-ghost");
+    assert_eq!(ghost.len(), 1);
+    assert_eq!(ghost[0].1, "NOT_APPLICABLE");
+    assert_eq!(ghost[0].2, "AWS::IAM::User ghost no longer exists");
+
+    let scheduled: Vec<_> = verdicts(emulator, "t-scheduled")
+        .into_iter()
+        .map(|(id, c, _)| (id, c))
+        .collect();
+    let mut expected: Vec<_> = world
+        .expected()
+        .into_iter()
+        .filter(|(rule, _, _)| rule == RULE)
+        .map(|(_, id, c)| (id, c))
+        .collect();
+    expected.sort();
+    assert_eq!(scheduled, expected, "exactly one evaluation per IAM entity");
+    let types: std::collections::BTreeSet<String> = emulator
+        .evaluations("t-scheduled")
+        .iter()
+        .map(|e| e["ComplianceResourceType"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        types.into_iter().collect::<Vec<_>>(),
+        [
+            "AWS::IAM::Group",
+            "AWS::IAM::Policy",
+            "AWS::IAM::Role",
+            "AWS::IAM::User"
+        ]
+    );
+    assert_error_outcome(
+        &run.outcomes,
+        12,
+        "InvalidRuleParameters",
+        "parameter `includeAdminPolicies` must be true or false, not `maybe`",
+    );
+    assert_eq!(run.evaluation_logs().len(), 11 + expected.len());
+}
