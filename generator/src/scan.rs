@@ -210,6 +210,6 @@ mod tests {
             "neptune-cluster-iam-auth"
         );
         let err = select(&["nope".into()]).unwrap_err();
-        assert!(err.starts_with("unknown rule `nope` (known: neptune-dms-endpoint-iam-auth, neptune-cluster-iam-auth, neptune-fgac-policy-hygiene)"), "{err}");
+        assert!(err.starts_with("unknown rule `nope` (known: neptune-dms-endpoint-iam-auth, neptune-cluster-iam-auth, neptune-fgac-policy-hygiene, neptune-sts-vpc-endpoint)"), "{err}");
     }
 }

@@ -196,3 +196,55 @@ fn rules_table_in_the_readme_is_derived_from_the_declarations() {
         "README.md's rule table is stale; replace it with the output of `cargo run -q -p generator -- rules`:\n{table}"
     );
 }
+
+#[test]
+fn sts_endpoint_and_role_chain_cases_through_gen_scan() {
+    // An emulator of its own: the chaining world's IAM roles are account-wide and would
+    // show up in the other tests' policy verdicts.
+    let emulator = Emulator::start();
+    let region = "us-east-2";
+    let world = emulator.seed(region, "chaining");
+    let out = gen(
+        &emulator,
+        &[
+            "scan",
+            "--region",
+            region,
+            "--rules",
+            "neptune-sts-vpc-endpoint",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                world.name_of(r["resource_id"].as_str().unwrap()),
+                r["compliance"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut expected: Vec<_> = world
+        .expected()
+        .into_iter()
+        .map(|(_, id, c)| (world.name_of(&id), c))
+        .collect();
+    expected.sort();
+    assert_eq!(got, expected);
+    let broken = rows
+        .iter()
+        .find(|r| world.name_of(r["resource_id"].as_str().unwrap()) == "broken-trust")
+        .unwrap();
+    assert_eq!(
+        broken["annotation"],
+        format!("role chain broken: {region}-RoleD does not trust {region}-RoleC")
+    );
+}

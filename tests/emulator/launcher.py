@@ -18,8 +18,19 @@ one patched in-process and listed here (and in README.md, "Test world"):
    ``ManagedPolicy``); AWS Config identifies a policy by its ``PolicyId``, so both are
    served here from the policy's own name and id. moto also ignores ``MaxItems`` there and
    returns one page.
+4. EC2 VPC endpoints are always ``available`` in moto (``pending`` cannot be reached through
+   the API). An endpoint created with the tag ``guardrails:emulated-state=STATE`` reports that
+   state instead, so tests can show a rule a pending endpoint.
+5. EC2 ``DescribeVpcEndpoints`` ignores ``MaxResults``/``NextToken`` and answers in one page.
+   With ``--ec2-page-size N`` it pages (at most N items, ``NextToken`` = offset), as AWS may
+   return fewer items than asked for; tests use it to exercise pagination cheaply.
 
-Usage: ``launcher.py [--port N] [--exit-on-stdin-eof]``. Port 0 (the default) picks a free
+Not a patch but an observation aid: every API request is counted by service and action
+(from the SigV4 credential scope and the ``Action`` parameter or ``X-Amz-Target``);
+``GET /_guardrails/calls`` returns ``{"service:Action": count}`` so tests can assert how
+many calls a rule makes.
+
+Usage: ``launcher.py [--port N] [--exit-on-stdin-eof] [--ec2-page-size N]``. Port 0 (the default) picks a free
 port; the chosen one is printed as ``GUARDRAILS_EMULATOR_PORT=N`` on the first stdout line.
 With ``--exit-on-stdin-eof`` the process exits when its stdin closes, so a test process
 that dies never leaves an emulator behind.
@@ -28,14 +39,20 @@ that dies never leaves an emulator behind.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 import sys
 import threading
+from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs
 
 from moto.config.models import ConfigBackend
+from moto.core.responses import ActionResult
+from moto.ec2.models.vpcs import VPCEndPoint
+from moto.ec2.responses.vpcs import VPCs
 from moto.iam.models import ManagedPolicy
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -43,6 +60,11 @@ from moto.rds.models import DBCluster, RDSBackend
 from werkzeug.serving import make_server
 
 EVALUATIONS_PATH = "/_guardrails/evaluations"
+CALLS_PATH = "/_guardrails/calls"
+EMULATED_STATE_TAG = "guardrails:emulated-state"
+
+_calls: Counter = Counter()
+_calls_lock = threading.Lock()
 
 _recorded: list[dict[str, Any]] = []
 _recorded_lock = threading.Lock()
@@ -100,16 +122,72 @@ def _patch_iam_policy_details() -> None:
     ManagedPolicy.policy_id = property(lambda self: self.id)
 
 
-def _with_evaluations_route(app):
-    """Serve the recorded evaluations beside moto's own routes."""
+def _patch_vpc_endpoint_state() -> None:
+    def state(self):
+        tags = {t["key"]: t["value"] for t in self.get_tags()}
+        return tags.get(EMULATED_STATE_TAG, self.__dict__.get("_state"))
+
+    def set_state(self, value):
+        self.__dict__["_state"] = value
+
+    VPCEndPoint.state = property(state, set_state)
+
+
+def _patch_vpc_endpoint_pages(page_size: int) -> None:
+    original = VPCs.describe_vpc_endpoints
+
+    def describe_vpc_endpoints(self):
+        result = original(self).result
+        endpoints = list(result["VpcEndpoints"])
+        start = int(self._get_param("NextToken") or 0)
+        asked = self._get_int_param("MaxResults") or len(endpoints) or 1
+        size = min(asked, page_size)
+        page = {"VpcEndpoints": endpoints[start : start + size]}
+        if start + size < len(endpoints):
+            page["NextToken"] = str(start + size)
+        return ActionResult(page)
+
+    VPCs.describe_vpc_endpoints = describe_vpc_endpoints
+
+
+_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+
+
+def _count(environ) -> None:
+    """Count one request by service and action; the body is buffered and put back."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service = scope.group(1) if scope else "?"
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        action = target.rsplit(".", 1)[-1]
+    else:
+        params = parse_qs(environ.get("QUERY_STRING", ""))
+        if not params.get("Action") and body:
+            params = parse_qs(body.decode("utf-8", "replace"))
+        action = params.get("Action", ["?"])[0]
+    with _calls_lock:
+        _calls[f"{service}:{action}"] += 1
+
+
+def _with_guardrails_routes(app):
+    """Serve the recorded evaluations and call counts beside moto's own routes."""
 
     def wsgi(environ, start_response):
-        if environ.get("PATH_INFO") != EVALUATIONS_PATH:
+        path = environ.get("PATH_INFO")
+        if path == CALLS_PATH:
+            with _calls_lock:
+                body = json.dumps(dict(sorted(_calls.items()))).encode()
+        elif path == EVALUATIONS_PATH:
+            token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [None])[0]
+            with _recorded_lock:
+                rows = [r for r in _recorded if token is None or r["ResultToken"] == token]
+                body = json.dumps(rows, default=str).encode()
+        else:
+            _count(environ)
             return app(environ, start_response)
-        token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [None])[0]
-        with _recorded_lock:
-            rows = [r for r in _recorded if token is None or r["ResultToken"] == token]
-            body = json.dumps(rows, default=str).encode()
         start_response(
             "200 OK",
             [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
@@ -123,13 +201,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--exit-on-stdin-eof", action="store_true")
+    parser.add_argument("--ec2-page-size", type=int, default=0)
     args = parser.parse_args()
 
     _patch_put_evaluations()
     _patch_neptune_iam_auth()
     _patch_iam_policy_details()
+    _patch_vpc_endpoint_state()
+    if args.ec2_page_size > 0:
+        _patch_vpc_endpoint_pages(args.ec2_page_size)
 
-    app = _with_evaluations_route(DomainDispatcherApplication(create_backend_app))
+    app = _with_guardrails_routes(DomainDispatcherApplication(create_backend_app))
     server = make_server(
         "127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler
     )

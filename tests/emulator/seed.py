@@ -21,6 +21,7 @@ DMS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/dms-neptune-access"
 DMS_RULE = "neptune-dms-endpoint-iam-auth"
 CLUSTER_RULE = "neptune-cluster-iam-auth"
 FGAC_RULE = "neptune-fgac-policy-hygiene"
+STS_RULE = "neptune-sts-vpc-endpoint"
 
 
 def clients(endpoint_url: str, region: str):
@@ -73,6 +74,7 @@ def seed_estate(endpoint_url: str, region: str) -> dict:
             )["DBCluster"]
         world["clusters"][name] = cluster_facts(made)
         world["expected"][f"{CLUSTER_RULE}/{name}"] = expected
+        world["expected"][f"{STS_RULE}/{name}"] = "NOT_APPLICABLE"
         return world["clusters"][name]
 
     iam_on = cluster("graph-iam", True, "COMPLIANT")
@@ -87,6 +89,7 @@ def seed_estate(endpoint_url: str, region: str) -> dict:
     )["DBCluster"]
     world["clusters"]["orders-pg"] = cluster_facts(pg)
     world["expected"][f"{CLUSTER_RULE}/orders-pg"] = "NOT_APPLICABLE"
+    world["expected"][f"{STS_RULE}/orders-pg"] = "NOT_APPLICABLE"
 
     def endpoint(name: str, expected: str, engine: str = "neptune", server=None, **extra) -> None:
         made = dms.create_endpoint(
@@ -238,7 +241,169 @@ def seed_iam(endpoint_url: str, region: str) -> dict:
     return world
 
 
-WORLDS = {"estate": seed_estate, "fleet": seed_fleet, "iam": seed_iam}
+def trust(*principals: dict) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": p, "Action": "sts:AssumeRole"} for p in principals
+            ],
+        }
+    )
+
+
+RDS_TRUST = {"Service": "rds.amazonaws.com"}
+
+
+class Network:
+    """VPCs, subnet groups, security groups, endpoints and Neptune clusters in one region."""
+
+    def __init__(self, endpoint_url: str, region: str, prefix: str):
+        kwargs = dict(
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        self.ec2 = boto3.client("ec2", **kwargs)
+        self.neptune = boto3.client("neptune", **kwargs)
+        self.iam = boto3.client("iam", **kwargs)
+        self.region = region
+        self.prefix = prefix
+        self.vpcs = 0
+
+    def role(self, name: str, trust_policy: str = trust(RDS_TRUST), assumes=()) -> str:
+        """A role; `assumes` lists role ARNs its inline policy may sts:AssumeRole."""
+        arn = self.iam.create_role(RoleName=f"{self.prefix}{name}", AssumeRolePolicyDocument=trust_policy)["Role"]["Arn"]
+        if assumes:
+            self.iam.put_role_policy(
+                RoleName=f"{self.prefix}{name}",
+                PolicyName="chain",
+                PolicyDocument=policy(dict(Effect="Allow", Action="sts:AssumeRole", Resource=list(assumes))),
+            )
+        return arn
+
+    def role_arn(self, name: str) -> str:
+        return f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}{name}"
+
+    def vpc(self, endpoint: str | None = "ok", service: str = "sts") -> dict:
+        """A VPC with a DB subnet group, the cluster's security group and, unless None, an
+        endpoint: ok, gateway, pending, deleted, no-dns, wrong-sg, cidr."""
+        self.vpcs += 1
+        cidr = f"10.{self.vpcs}.0.0/16"
+        vpc = self.ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+        subnets = [
+            self.ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{self.vpcs}.{i}.0/24", AvailabilityZone=f"{self.region}{zone}")["Subnet"]["SubnetId"]
+            for i, zone in ((1, "a"), (2, "c"))
+        ]
+        group = f"{self.prefix}subnets-{self.vpcs}"
+        self.neptune.create_db_subnet_group(DBSubnetGroupName=group, DBSubnetGroupDescription="graph", SubnetIds=subnets)
+        db_sg = self.ec2.create_security_group(GroupName=f"db-{self.vpcs}", Description="graph", VpcId=vpc)["GroupId"]
+        made = {"vpc": vpc, "subnet_group": group, "db_sg": db_sg}
+        if endpoint is None:
+            return made
+        endpoint_sg = self.ec2.create_security_group(GroupName=f"sts-{self.vpcs}", Description="sts", VpcId=vpc)["GroupId"]
+        source = {"UserIdGroupPairs": [{"GroupId": db_sg}]}
+        if endpoint == "wrong-sg":
+            other = self.ec2.create_security_group(GroupName=f"other-{self.vpcs}", Description="o", VpcId=vpc)["GroupId"]
+            source = {"UserIdGroupPairs": [{"GroupId": other}]}
+        elif endpoint == "cidr":
+            source = {"IpRanges": [{"CidrIp": cidr}]}
+        self.ec2.authorize_security_group_ingress(
+            GroupId=endpoint_sg, IpPermissions=[dict(IpProtocol="tcp", FromPort=443, ToPort=443, **source)]
+        )
+        args = dict(VpcId=vpc, ServiceName=f"com.amazonaws.{self.region}.{service}")
+        if endpoint == "gateway":
+            args.update(VpcEndpointType="Gateway")
+        else:
+            args.update(
+                VpcEndpointType="Interface",
+                SubnetIds=subnets,
+                SecurityGroupIds=[endpoint_sg],
+                PrivateDnsEnabled=endpoint != "no-dns",
+            )
+        if endpoint == "pending":
+            args["TagSpecifications"] = [
+                {"ResourceType": "vpc-endpoint", "Tags": [{"Key": "guardrails:emulated-state", "Value": "pending"}]}
+            ]
+        made["endpoint"] = self.ec2.create_vpc_endpoint(**args)["VpcEndpoint"]["VpcEndpointId"]
+        if endpoint == "deleted":
+            self.ec2.delete_vpc_endpoints(VpcEndpointIds=[made["endpoint"]])
+        return made
+
+    def cluster(self, name: str, vpc: dict, roles=()) -> dict:
+        made = self.neptune.create_db_cluster(
+            DBClusterIdentifier=name,
+            Engine="neptune",
+            EnableIAMDatabaseAuthentication=True,
+            DBSubnetGroupName=vpc["subnet_group"],
+            VpcSecurityGroupIds=[vpc["db_sg"]],
+        )["DBCluster"]
+        for role in roles:
+            self.neptune.add_role_to_db_cluster(DBClusterIdentifier=name, RoleArn=role)
+        return cluster_facts(made)
+
+
+def seed_chaining(endpoint_url: str, region: str) -> dict:
+    """Every case of rule neptune-sts-vpc-endpoint, in one region (IAM names prefixed by it)."""
+    net = Network(endpoint_url, region, prefix=f"{region}-")
+    world: dict = {"clusters": {}, "dms_endpoints": {}, "expected": {}, "vpcs": {}}
+
+    # Roles: A may assume B, which trusts A; C may assume D, which trusts only RDS; E may
+    # assume a role of another account; Solo chains nothing.
+    role_b = net.role_arn("RoleB")
+    net.role("RoleA", assumes=[role_b])
+    net.role("RoleB", trust_policy=trust({"AWS": net.role_arn("RoleA")}))
+    net.role("RoleC", assumes=[net.role_arn("RoleD")])
+    net.role("RoleD")
+    net.role("RoleE", assumes=["arn:aws:iam::444455556666:role/loader"])
+    solo = net.role("Solo")
+
+    def cluster(name: str, vpc: dict, expected: str, roles=(solo,)) -> None:
+        world["clusters"][name] = net.cluster(name, vpc, roles)
+        world["expected"][f"{STS_RULE}/{name}"] = expected
+
+    shared = net.vpc("ok")
+    world["vpcs"]["shared"] = shared
+    cluster("chain-ok", shared, "COMPLIANT", roles=[net.role_arn("RoleA")])
+    cluster("shares-vpc", shared, "COMPLIANT")
+    cluster("broken-trust", shared, "NON_COMPLIANT", roles=[net.role_arn("RoleC")])
+    cluster("cross-account", shared, "COMPLIANT", roles=[net.role_arn("RoleE")])
+    cluster("no-roles", shared, "NOT_APPLICABLE", roles=())
+    for case in ["none", "gateway", "other-service", "pending", "deleted", "no-dns", "wrong-sg"]:
+        vpc = net.vpc(
+            None if case == "none" else ("ok" if case == "other-service" else case),
+            service="ssm" if case == "other-service" else "sts",
+        )
+        world["vpcs"][case] = vpc
+        cluster(f"endpoint-{case}", vpc, "NON_COMPLIANT")
+    world["vpcs"]["cidr"] = net.vpc("cidr")
+    cluster("endpoint-cidr", world["vpcs"]["cidr"], "COMPLIANT")
+    return world
+
+
+def seed_vpc_fleet(endpoint_url: str, region: str, size: int) -> dict:
+    """`size` clusters with one shared role, ten to a VPC, every VPC with a usable endpoint."""
+    net = Network(endpoint_url, region, prefix=f"{region}-")
+    world: dict = {"clusters": {}, "dms_endpoints": {}, "expected": {}}
+    role = net.role("Loader")
+    vpc = None
+    for i in range(size):
+        if i % 10 == 0:
+            vpc = net.vpc("ok")
+        name = f"loader-{i:03d}"
+        world["clusters"][name] = net.cluster(name, vpc, [role])
+        world["expected"][f"{STS_RULE}/{name}"] = "COMPLIANT"
+    return world
+
+
+WORLDS = {
+    "estate": seed_estate,
+    "fleet": seed_fleet,
+    "iam": seed_iam,
+    "chaining": seed_chaining,
+    **{f"vpc-fleet-{n}": (lambda n: lambda url, region: seed_vpc_fleet(url, region, n))(n) for n in (1, 10, 100)},
+}
 
 
 def main() -> None:

@@ -40,10 +40,16 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Emulator {
+        Emulator::start_with(&[])
+    }
+
+    /// An emulator of its own, with extra launcher options (e.g. `--ec2-page-size 5`).
+    pub fn start_with(options: &[&str]) -> Emulator {
         let python = python();
         let mut child = Command::new(&python)
             .arg(workspace_root().join("tests/emulator/launcher.py"))
             .args(["--port", "0", "--exit-on-stdin-eof"])
+            .args(options)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -107,6 +113,11 @@ impl Emulator {
         let body = self.get(&format!("/_guardrails/evaluations?token={token}"));
         let rows: Vec<Value> = serde_json::from_str(&body).expect("evaluations are JSON");
         rows.into_iter().map(|r| r["Evaluation"].clone()).collect()
+    }
+
+    /// API calls the emulator has served so far, by `service:Action`.
+    pub fn calls(&self) -> std::collections::BTreeMap<String, u64> {
+        serde_json::from_str(&self.get("/_guardrails/calls")).expect("call counts are JSON")
     }
 
     fn get(&self, path: &str) -> String {

@@ -559,6 +559,39 @@ impl IamAccount {
         }
     }
 
+    /// A role's ARN and trust policy; `None` when the role does not exist.
+    pub async fn role(&self, name: &str) -> Result<Option<RoleFacts>, RuleError> {
+        let role = match self.client.get_role().role_name(name).send().await {
+            Ok(out) => out.role,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(RuleError::aws("GetRole", &e)),
+        };
+        Ok(role.map(|role| RoleFacts {
+            arn: role.arn,
+            trust_policy: role.assume_role_policy_document,
+        }))
+    }
+
+    /// ARNs of the managed policies attached to a role.
+    pub async fn attached_role_policies(&self, name: &str) -> Result<Vec<String>, RuleError> {
+        let attached: Vec<aws_sdk_iam::types::AttachedPolicy> = self
+            .client
+            .list_attached_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("ListAttachedRolePolicies", &e))?;
+        Ok(attached.into_iter().filter_map(|a| a.policy_arn).collect())
+    }
+
     /// Whether a managed policy is attached to any IAM user or group.
     pub async fn reaches_users(&self, arn: &str) -> Result<bool, RuleError> {
         for filter in [EntityType::User, EntityType::Group] {
@@ -591,6 +624,14 @@ impl IamAccount {
             .map_err(|e| RuleError::aws("ListPolicyTags", &e))?;
         Ok(tag_map(&tags))
     }
+}
+
+/// What role-chain checks need of a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleFacts {
+    pub arn: String,
+    /// As IAM returns it (URL-encoded).
+    pub trust_policy: Option<String>,
 }
 
 /// Why inline policy names could not be listed.

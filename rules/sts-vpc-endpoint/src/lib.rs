@@ -1,0 +1,545 @@
+//! Rule `neptune-sts-vpc-endpoint`: a Neptune cluster whose bulk loader chains IAM roles
+//! needs an interface VPC endpoint for AWS STS in its VPC, reachable on 443 from the
+//! cluster's security groups; and each chained role must trust the role before it. Without
+//! either, loads fail in ways that are hard to diagnose.
+//!
+//! Calls per scheduled run are bounded by the region, not by the number of clusters: one
+//! paginated listing each of clusters, DB subnet groups and VPC endpoints, one
+//! DescribeSecurityGroups / DescribeVpcs per 200 ids, and IAM reads once per distinct role.
+
+pub mod chain;
+pub mod network;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_neptune::types::DbCluster;
+use guardrails_core::evaluation::Verdict;
+use guardrails_core::item::{as_text, get};
+use guardrails_core::registry::{ParamKind, ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::rule::described;
+use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
+use neptune_cluster_iam_auth::is_neptune_engine;
+use neptune_fgac_policy_hygiene::IamAccount;
+use serde_json::Value;
+
+use chain::{ChainReport, RoleChains};
+use network::{check_endpoint, Ec2Network, NetworkFacts};
+
+pub const SPEC: RuleSpec = RuleSpec {
+    id: "neptune-sts-vpc-endpoint",
+    title: "Neptune clusters that chain IAM roles have a reachable STS interface endpoint",
+    resource_types: &[ResourceType::RdsDbCluster],
+    triggers: &[
+        Trigger::ConfigurationChange,
+        Trigger::Periodic("TwentyFour_Hours"),
+    ],
+    parameters: &[
+        ParamSpec {
+            name: "allClusters",
+            kind: ParamKind::Bool,
+            default: "false",
+            description:
+                "evaluate every Neptune cluster, not only those with an associated IAM role",
+        },
+        ParamSpec {
+            name: "checkRoleChains",
+            kind: ParamKind::Bool,
+            default: "true",
+            description: "for each associated role that may sts:AssumeRole another role, require \
+                          that role's trust policy to admit it (same account; other accounts are \
+                          reported as unverified)",
+        },
+    ],
+    severity: Severity::Medium,
+    remediation_runbook: "NeptuneGuardrails-CreateStsVpcEndpoint",
+    docs: "NON_COMPLIANT when a Neptune cluster with an associated IAM role (the bulk loader's \
+           role chaining) has no Interface VPC endpoint for com.amazonaws.REGION.sts in its VPC \
+           that is available, has private DNS on and admits TCP 443 from the cluster's security \
+           groups (by group or a CIDR covering the VPC) — gateway endpoints, other services and \
+           other VPCs do not count — or when an associated role may assume a role whose trust \
+           policy does not admit it. The annotation names the failed condition. Clusters \
+           without associated roles are NOT_APPLICABLE unless allClusters=true.",
+};
+
+/// What the rule needs to know of a cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterNetwork {
+    pub resource_id: String,
+    pub identifier: String,
+    pub engine: Option<String>,
+    /// ARNs of the associated IAM roles; `None` when unknown.
+    pub roles: Option<Vec<String>>,
+    pub subnet_group: Option<String>,
+    pub security_groups: Vec<String>,
+}
+
+impl ClusterNetwork {
+    pub fn from_sdk(cluster: &DbCluster) -> Self {
+        ClusterNetwork {
+            resource_id: cluster
+                .db_cluster_resource_id()
+                .unwrap_or_default()
+                .to_string(),
+            identifier: cluster
+                .db_cluster_identifier()
+                .unwrap_or_default()
+                .to_string(),
+            engine: cluster.engine().map(str::to_string),
+            roles: Some(
+                cluster
+                    .associated_roles()
+                    .iter()
+                    .filter_map(|r| r.role_arn().map(str::to_string))
+                    .collect(),
+            ),
+            subnet_group: cluster.db_subnet_group().map(str::to_string),
+            security_groups: cluster
+                .vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
+                .collect(),
+        }
+    }
+
+    /// From a configuration item (`associatedRoles`, `dBSubnetGroup`, `vpcSecurityGroups`).
+    pub fn from_item(item: &ConfigurationItem) -> Self {
+        let list = |key: &str, field: &str| -> Option<Vec<String>> {
+            item.field(&[key]).and_then(Value::as_array).map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|e| match e {
+                        Value::String(s) => Some(s.clone()),
+                        other => get(other, field).and_then(as_text),
+                    })
+                    .collect()
+            })
+        };
+        ClusterNetwork {
+            resource_id: item.resource_id.clone(),
+            identifier: item
+                .text(&["dBClusterIdentifier"])
+                .or_else(|| item.resource_name.clone())
+                .unwrap_or_default(),
+            engine: item.text(&["engine"]),
+            roles: list("associatedRoles", "roleArn"),
+            subnet_group: item
+                .text(&["dBSubnetGroup"])
+                .or_else(|| item.text(&["dBSubnetGroup", "dBSubnetGroupName"])),
+            security_groups: list("vpcSecurityGroups", "vpcSecurityGroupId").unwrap_or_default(),
+        }
+    }
+
+    /// Whether the item lacks what the check needs.
+    fn incomplete(&self) -> bool {
+        self.engine.is_none()
+            || self.roles.is_none()
+            || (self.subnet_group.is_none() && self.security_groups.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub all_clusters: bool,
+    pub check_role_chains: bool,
+}
+
+impl Settings {
+    pub fn from_params(params: &Params) -> Self {
+        Settings {
+            all_clusters: params.flag("allClusters"),
+            check_role_chains: params.flag("checkRoleChains"),
+        }
+    }
+}
+
+/// Out of scope (with the reason), or in scope.
+pub fn scope(cluster: &ClusterNetwork, settings: Settings) -> Result<(), Verdict> {
+    let na = |why: String| Err(Verdict::new(Compliance::NotApplicable, why));
+    match &cluster.engine {
+        None => na(format!(
+            "engine of cluster {} could not be determined",
+            cluster.identifier
+        )),
+        Some(engine) if !is_neptune_engine(Some(engine)) => {
+            na(format!("engine {engine} is not Neptune"))
+        }
+        _ if !settings.all_clusters && cluster.roles.as_ref().is_none_or(Vec::is_empty) => na(
+            "no associated IAM role (bulk loader role chaining not in use); allClusters=true \
+             evaluates it"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The verdict from the endpoint check and the chain reports of the cluster's roles.
+pub fn verdict(endpoint: Result<String, String>, chains: &[ChainReport]) -> Verdict {
+    let broken: Vec<&str> = chains
+        .iter()
+        .flat_map(|c| &c.broken)
+        .map(String::as_str)
+        .collect();
+    let unverified: Vec<&str> = chains
+        .iter()
+        .flat_map(|c| &c.unverified)
+        .map(String::as_str)
+        .collect();
+    let trusted: Vec<&str> = chains
+        .iter()
+        .flat_map(|c| &c.trusted)
+        .map(String::as_str)
+        .collect();
+    let mut parts = Vec::new();
+    let compliance = match (&endpoint, broken.is_empty()) {
+        (Ok(ok), true) => {
+            parts.push(ok.clone());
+            if !trusted.is_empty() {
+                parts.push(format!("chain {} trusted", trusted.join(", ")));
+            }
+            Compliance::Compliant
+        }
+        _ => {
+            if let Err(reason) = &endpoint {
+                parts.push(format!("STS endpoint: {reason}"));
+            }
+            if !broken.is_empty() {
+                parts.push(format!("role chain broken: {}", broken.join(", ")));
+            }
+            Compliance::NonCompliant
+        }
+    };
+    if !unverified.is_empty() {
+        parts.push(format!("unverified: {}", unverified.join(", ")));
+    }
+    Verdict::new(compliance, parts.join("; "))
+}
+
+/// The Neptune side: clusters (shared with rule `neptune-cluster-iam-auth`'s paging) and DB
+/// subnet groups.
+#[derive(Clone)]
+pub struct NeptuneNetwork {
+    client: aws_sdk_neptune::Client,
+}
+
+impl NeptuneNetwork {
+    pub const PAGE_SIZE: i32 = 100;
+
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        NeptuneNetwork {
+            client: aws_sdk_neptune::Client::new(sdk),
+        }
+    }
+
+    pub async fn clusters(&self) -> Result<Vec<ClusterNetwork>, RuleError> {
+        let clusters: Vec<DbCluster> = self
+            .client
+            .describe_db_clusters()
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
+        Ok(clusters.iter().map(ClusterNetwork::from_sdk).collect())
+    }
+
+    pub async fn cluster(&self, identifier: &str) -> Result<Option<ClusterNetwork>, RuleError> {
+        let filter = aws_sdk_neptune::types::Filter::builder()
+            .name("db-cluster-id")
+            .values(identifier)
+            .build();
+        let out = self
+            .client
+            .describe_db_clusters()
+            .filters(filter)
+            .send()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
+        Ok(out.db_clusters().first().map(ClusterNetwork::from_sdk))
+    }
+
+    /// DB subnet group name → VPC id; all groups of the region, or the one named.
+    pub async fn subnet_group_vpcs(
+        &self,
+        name: Option<&str>,
+    ) -> Result<BTreeMap<String, String>, RuleError> {
+        let groups: Vec<aws_sdk_neptune::types::DbSubnetGroup> = self
+            .client
+            .describe_db_subnet_groups()
+            .set_db_subnet_group_name(name.map(str::to_string))
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBSubnetGroups", &e))?;
+        Ok(groups
+            .iter()
+            .filter_map(|g| {
+                Some((
+                    g.db_subnet_group_name()?.to_string(),
+                    g.vpc_id()?.to_string(),
+                ))
+            })
+            .collect())
+    }
+}
+
+pub struct StsVpcEndpoint {
+    region: String,
+    neptune: NeptuneNetwork,
+    ec2: Ec2Network,
+    chains: RoleChains,
+}
+
+impl StsVpcEndpoint {
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        StsVpcEndpoint {
+            region: sdk.region().map(|r| r.to_string()).unwrap_or_default(),
+            neptune: NeptuneNetwork::new(sdk),
+            ec2: Ec2Network::new(sdk),
+            chains: RoleChains::new(IamAccount::new(sdk)),
+        }
+    }
+
+    /// The VPC of a cluster: its DB subnet group's, or its security groups'.
+    async fn vpc_of(
+        &self,
+        cluster: &ClusterNetwork,
+        subnet_groups: &BTreeMap<String, String>,
+    ) -> Result<Option<String>, RuleError> {
+        if let Some(vpc) = cluster
+            .subnet_group
+            .as_ref()
+            .and_then(|g| subnet_groups.get(g))
+        {
+            return Ok(Some(vpc.clone()));
+        }
+        self.ec2.vpc_of_groups(&cluster.security_groups).await
+    }
+
+    /// Verdicts for in-scope clusters whose VPCs are known, sharing one network read.
+    async fn assess(
+        &self,
+        clusters: &[(&ClusterNetwork, String)],
+        settings: Settings,
+    ) -> Result<Vec<Verdict>, RuleError> {
+        let vpcs: BTreeSet<String> = clusters.iter().map(|(_, vpc)| vpc.clone()).collect();
+        let network: NetworkFacts = self.ec2.facts(&self.region, &vpcs).await?;
+        let mut verdicts = Vec::with_capacity(clusters.len());
+        for (cluster, vpc) in clusters {
+            let endpoint = check_endpoint(&self.region, vpc, &cluster.security_groups, &network);
+            let mut chains = Vec::new();
+            if settings.check_role_chains {
+                for role in cluster.roles.iter().flatten() {
+                    chains.push(self.chains.check(role).await);
+                }
+            }
+            verdicts.push(verdict(endpoint, &chains));
+        }
+        Ok(verdicts)
+    }
+}
+
+impl Rule for StsVpcEndpoint {
+    fn spec(&self) -> &'static RuleSpec {
+        &SPEC
+    }
+
+    async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
+        let settings = Settings::from_params(params);
+        let mut cluster = ClusterNetwork::from_item(item);
+        if cluster.incomplete() {
+            let key = item
+                .arn
+                .clone()
+                .unwrap_or_else(|| cluster.identifier.clone());
+            match described(&format!("cluster {key}"), self.neptune.cluster(&key).await) {
+                Ok(described) => {
+                    cluster = ClusterNetwork {
+                        resource_id: cluster.resource_id,
+                        ..described
+                    }
+                }
+                Err(verdict) => return verdict,
+            }
+        }
+        if let Err(verdict) = scope(&cluster, settings) {
+            return verdict;
+        }
+        let subnet_groups = match &cluster.subnet_group {
+            Some(name) => self.neptune.subnet_group_vpcs(Some(name)).await,
+            None => Ok(BTreeMap::new()),
+        };
+        let vpc = match subnet_groups {
+            Ok(groups) => self.vpc_of(&cluster, &groups).await,
+            Err(err) => Err(err),
+        };
+        let vpc = match described(&format!("VPC of cluster {}", cluster.identifier), vpc) {
+            Ok(vpc) => vpc,
+            Err(verdict) => return verdict,
+        };
+        match self.assess(&[(&cluster, vpc)], settings).await {
+            Ok(mut verdicts) => verdicts.remove(0),
+            Err(err) => Verdict::new(
+                Compliance::NotApplicable,
+                format!("could not read the VPC's endpoints: {err}"),
+            ),
+        }
+    }
+
+    async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
+        let settings = Settings::from_params(params);
+        let clusters = self.neptune.clusters().await?;
+        let mut verdicts: Vec<Option<Verdict>> =
+            clusters.iter().map(|c| scope(c, settings).err()).collect();
+        let in_scope: Vec<usize> = (0..clusters.len())
+            .filter(|i| verdicts[*i].is_none())
+            .collect();
+        if !in_scope.is_empty() {
+            let subnet_groups = self.neptune.subnet_group_vpcs(None).await?;
+            let mut located = Vec::new();
+            for &i in &in_scope {
+                match self.vpc_of(&clusters[i], &subnet_groups).await {
+                    Ok(Some(vpc)) => located.push((i, vpc)),
+                    Ok(None) => {
+                        verdicts[i] = Some(Verdict::new(
+                            Compliance::NotApplicable,
+                            format!(
+                                "VPC of cluster {} could not be determined",
+                                clusters[i].identifier
+                            ),
+                        ))
+                    }
+                    Err(err) => {
+                        verdicts[i] = Some(Verdict::new(
+                            Compliance::NotApplicable,
+                            format!(
+                                "could not read the VPC of cluster {}: {err}",
+                                clusters[i].identifier
+                            ),
+                        ))
+                    }
+                }
+            }
+            let pairs: Vec<(&ClusterNetwork, String)> = located
+                .iter()
+                .map(|(i, vpc)| (&clusters[*i], vpc.clone()))
+                .collect();
+            for ((i, _), verdict) in located.iter().zip(self.assess(&pairs, settings).await?) {
+                verdicts[*i] = Some(verdict);
+            }
+        }
+        Ok(clusters
+            .into_iter()
+            .zip(verdicts)
+            .map(|(cluster, verdict)| Assessed {
+                resource_type: ResourceType::RdsDbCluster,
+                resource_id: cluster.resource_id,
+                verdict: verdict.expect("every cluster got a verdict"),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn scope_follows_engine_roles_and_the_parameter() {
+        let defaults = Settings::from_params(&Params::defaults(&SPEC));
+        assert_eq!(
+            defaults,
+            Settings {
+                all_clusters: false,
+                check_role_chains: true
+            }
+        );
+        let mut cluster = ClusterNetwork {
+            identifier: "graph".into(),
+            engine: Some("neptune".into()),
+            roles: Some(vec![]),
+            ..ClusterNetwork::default()
+        };
+        let na = scope(&cluster, defaults).unwrap_err();
+        assert!(na.annotation.starts_with("no associated IAM role"));
+        assert!(scope(
+            &cluster,
+            Settings {
+                all_clusters: true,
+                ..defaults
+            }
+        )
+        .is_ok());
+        cluster.roles = Some(vec!["arn:aws:iam::1:role/A".into()]);
+        assert!(scope(&cluster, defaults).is_ok());
+        cluster.engine = Some("aurora-mysql".into());
+        assert_eq!(
+            scope(&cluster, defaults).unwrap_err().annotation,
+            "engine aurora-mysql is not Neptune"
+        );
+    }
+
+    #[test]
+    fn verdicts_name_every_failed_condition() {
+        let chain = |broken: &[&str], unverified: &[&str], trusted: &[&str]| ChainReport {
+            broken: broken.iter().map(|s| s.to_string()).collect(),
+            unverified: unverified.iter().map(|s| s.to_string()).collect(),
+            trusted: trusted.iter().map(|s| s.to_string()).collect(),
+        };
+        let ok = verdict(Ok("vpce-1 ok".into()), &[chain(&[], &[], &["RoleA→RoleB"])]);
+        assert_eq!(
+            (ok.compliance, ok.annotation.as_str()),
+            (
+                Compliance::Compliant,
+                "vpce-1 ok; chain RoleA→RoleB trusted"
+            )
+        );
+        let broken = verdict(
+            Ok("vpce-1 ok".into()),
+            &[chain(
+                &["RoleB does not trust RoleA"],
+                &["RoleA→X is cross-account"],
+                &[],
+            )],
+        );
+        assert_eq!(broken.compliance, Compliance::NonCompliant);
+        assert_eq!(
+            broken.annotation,
+            "role chain broken: RoleB does not trust RoleA; unverified: RoleA→X is cross-account"
+        );
+        let both = verdict(
+            Err("no com.amazonaws.us-east-1.sts endpoint in vpc-1".into()),
+            &[chain(&["RoleB does not trust RoleA"], &[], &[])],
+        );
+        assert_eq!(both.annotation, "STS endpoint: no com.amazonaws.us-east-1.sts endpoint in vpc-1; role chain broken: RoleB does not trust RoleA");
+    }
+
+    #[test]
+    fn cluster_facts_come_from_config_items() {
+        let item = ConfigurationItem::from_json(&json!({
+            "resourceType": "AWS::RDS::DBCluster",
+            "resourceId": "cluster-ABC",
+            "configuration": {
+                "dBClusterIdentifier": "graph",
+                "engine": "neptune",
+                "dBSubnetGroup": "graph-subnets",
+                "vpcSecurityGroups": [{"vpcSecurityGroupId": "sg-1", "status": "active"}],
+                "associatedRoles": [{"roleArn": "arn:aws:iam::1:role/A", "status": "ACTIVE"}]
+            }
+        }))
+        .unwrap();
+        let cluster = ClusterNetwork::from_item(&item);
+        assert_eq!(
+            cluster.roles,
+            Some(vec!["arn:aws:iam::1:role/A".to_string()])
+        );
+        assert_eq!(cluster.subnet_group.as_deref(), Some("graph-subnets"));
+        assert_eq!(cluster.security_groups, ["sg-1"]);
+        assert!(!cluster.incomplete());
+    }
+}

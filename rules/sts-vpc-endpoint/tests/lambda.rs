@@ -1,0 +1,246 @@
+//! `neptune-sts-vpc-endpoint` through the real Lambda Runtime API protocol, against moto's
+//! EC2, Neptune and IAM: every endpoint and role-chain case, and the number of AWS calls a
+//! scheduled run makes for 1, 10 and 100 clusters.
+
+use std::collections::BTreeMap;
+
+use guardrails_testkit::*;
+use serde_json::{json, Value};
+
+const RULE: &str = "neptune-sts-vpc-endpoint";
+const REGION: &str = "ap-northeast-1";
+
+fn verdicts(emulator: &Emulator, token: &str) -> Vec<(String, String, String)> {
+    let mut rows: Vec<_> = emulator
+        .evaluations(token)
+        .into_iter()
+        .map(|e| {
+            (
+                e["ComplianceResourceId"].as_str().unwrap().to_string(),
+                e["ComplianceType"].as_str().unwrap().to_string(),
+                e["Annotation"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn cluster_item(world: &World, name: &str, status: &str, configuration: Value) -> Value {
+    let c = world.cluster(name);
+    configuration_item(
+        "AWS::RDS::DBCluster",
+        c["resource_id"].as_str().unwrap(),
+        name,
+        c["arn"].as_str().unwrap(),
+        status,
+        configuration,
+    )
+}
+
+#[test]
+fn every_endpoint_and_chain_case_gets_its_verdict() {
+    let emulator = Emulator::shared();
+    let world = emulator.seed(REGION, "chaining");
+    let id = |name: &str| {
+        world.cluster(name)["resource_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let pending = &world.0["vpcs"]["pending"];
+    let events = vec![
+        // 0: scheduled, default parameters.
+        scheduled_event(RULE, "t-scheduled"),
+        // 1: scheduled, every cluster in scope.
+        config_event(
+            RULE,
+            json!({"messageType": "ScheduledNotification", "notificationCreationTime": "2026-11-01T12:00:00.000Z"}),
+            "t-all",
+            Some(json!({"allClusters": "true"})),
+        ),
+        // 2: change with the network fields in the item.
+        change_event(
+            RULE,
+            cluster_item(
+                &world,
+                "endpoint-pending",
+                "OK",
+                json!({
+                    "dBClusterIdentifier": "endpoint-pending",
+                    "engine": "neptune",
+                    "dBSubnetGroup": pending["subnet_group"],
+                    "vpcSecurityGroups": [{"vpcSecurityGroupId": pending["db_sg"], "status": "active"}],
+                    "associatedRoles": [{"roleArn": format!("arn:aws:iam::123456789012:role/{REGION}-Solo"), "status": "ACTIVE"}]
+                }),
+            ),
+            "t-change",
+            None,
+        ),
+        // 3: change whose item lacks them: DescribeDBClusters.
+        change_event(
+            RULE,
+            cluster_item(&world, "chain-ok", "OK", json!({"engine": "neptune"})),
+            "t-describe",
+            None,
+        ),
+        // 4: deleted.
+        change_event(
+            RULE,
+            cluster_item(&world, "broken-trust", "ResourceDeleted", Value::Null),
+            "t-deleted",
+            None,
+        ),
+        // 5: bad parameter.
+        config_event(
+            RULE,
+            json!({"messageType": "ScheduledNotification"}),
+            "t-params",
+            Some(json!({"allClusters": "yes"})),
+        ),
+    ];
+    let binary = env!("CARGO_BIN_EXE_neptune-sts-vpc-endpoint");
+    let run = run_lambda(binary.as_ref(), emulator, REGION, events);
+    assert_eq!(run.outcomes.len(), 6, "{:#?}", run.outcomes);
+
+    let scheduled = verdicts(emulator, "t-scheduled");
+    let mut expected: Vec<_> = world
+        .expected()
+        .into_iter()
+        .filter(|(rule, _, _)| rule == RULE)
+        .map(|(_, id, c)| (id, c))
+        .collect();
+    expected.sort();
+    let got: Vec<_> = scheduled
+        .iter()
+        .map(|(id, c, _)| (id.clone(), c.clone()))
+        .collect();
+    assert_eq!(got, expected, "{scheduled:#?}");
+    let annotation = |name: &str| {
+        scheduled
+            .iter()
+            .find(|(i, _, _)| *i == id(name))
+            .map(|(_, _, a)| a.clone())
+            .unwrap()
+    };
+    let vpc = |case: &str| world.0["vpcs"][case]["vpc"].as_str().unwrap().to_string();
+    let endpoint = |case: &str| {
+        world.0["vpcs"][case]["endpoint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for (cluster, text) in [
+        ("chain-ok", format!("{} (Interface, available, private DNS) admits the cluster on 443; chain {REGION}-RoleA→{REGION}-RoleB trusted", endpoint("shared"))),
+        ("broken-trust", format!("role chain broken: {REGION}-RoleD does not trust {REGION}-RoleC")),
+        ("cross-account", format!("{} (Interface, available, private DNS) admits the cluster on 443; unverified: {REGION}-RoleE→loader is cross-account (not readable from here)", endpoint("shared"))),
+        ("endpoint-none", format!("STS endpoint: no com.amazonaws.{REGION}.sts endpoint in {}", vpc("none"))),
+        ("endpoint-other-service", format!("STS endpoint: no com.amazonaws.{REGION}.sts endpoint in {}", vpc("other-service"))),
+        ("endpoint-gateway", format!("STS endpoint: {} is a Gateway endpoint, not Interface", endpoint("gateway"))),
+        ("endpoint-pending", format!("STS endpoint: {} is pending", endpoint("pending"))),
+        ("endpoint-deleted", format!("STS endpoint: {} is deleted", endpoint("deleted"))),
+        ("endpoint-no-dns", format!("STS endpoint: {} has private DNS off", endpoint("no-dns"))),
+        ("no-roles", "no associated IAM role (bulk loader role chaining not in use); allClusters=true evaluates it".to_string()),
+    ] {
+        assert_eq!(annotation(cluster), text, "{cluster}");
+    }
+    assert!(
+        annotation("endpoint-wrong-sg").contains("do not admit TCP 443 from the cluster's groups")
+    );
+    assert!(annotation("endpoint-cidr").ends_with("admits the cluster on 443"));
+
+    let all = verdicts(emulator, "t-all");
+    let no_roles = all.iter().find(|(i, _, _)| *i == id("no-roles")).unwrap();
+    assert_eq!(
+        no_roles.1, "COMPLIANT",
+        "in scope with allClusters=true: {no_roles:?}"
+    );
+    assert_eq!(all.len(), scheduled.len());
+
+    assert_eq!(
+        verdicts(emulator, "t-change"),
+        [(
+            id("endpoint-pending"),
+            "NON_COMPLIANT".into(),
+            format!("STS endpoint: {} is pending", endpoint("pending"))
+        )]
+    );
+    let described = verdicts(emulator, "t-describe");
+    assert_eq!(
+        (described[0].0.as_str(), described[0].1.as_str()),
+        (id("chain-ok").as_str(), "COMPLIANT")
+    );
+    assert_eq!(
+        verdicts(emulator, "t-deleted"),
+        [(
+            id("broken-trust"),
+            "NOT_APPLICABLE".into(),
+            "resource deleted".into()
+        )]
+    );
+    assert_error_outcome(
+        &run.outcomes,
+        5,
+        "InvalidRuleParameters",
+        "parameter `allClusters` must be true or false, not `yes`",
+    );
+}
+
+/// Calls per service:Action that a run made (the emulator's count after minus before).
+fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .filter_map(|(k, v)| {
+            let d = v - before.get(k).copied().unwrap_or(0);
+            (d > 0).then(|| (k.clone(), d))
+        })
+        .collect()
+}
+
+#[test]
+fn scheduled_runs_make_a_bounded_number_of_calls() {
+    // EC2 answers DescribeVpcEndpoints in pages of 4, so pagination is exercised.
+    const PAGE: u64 = 4;
+    for clusters in [1u64, 10, 100] {
+        let emulator = Emulator::start_with(&["--ec2-page-size", &PAGE.to_string()]);
+        let world = emulator.seed(REGION, &format!("vpc-fleet-{clusters}"));
+        let before = emulator.calls();
+        let binary = env!("CARGO_BIN_EXE_neptune-sts-vpc-endpoint");
+        let run = run_lambda(
+            binary.as_ref(),
+            &emulator,
+            REGION,
+            vec![scheduled_event(RULE, "t")],
+        );
+        assert!(matches!(
+            outcome(&run.outcomes, 0),
+            Outcome::Response { .. }
+        ));
+        let calls = delta(&before, &emulator.calls());
+        let evaluations = verdicts(&emulator, "t");
+        assert_eq!(evaluations.len() as u64, clusters);
+        assert!(
+            evaluations.iter().all(|(_, c, _)| c == "COMPLIANT"),
+            "{evaluations:?}"
+        );
+        assert_eq!(world.expected().len() as u64, clusters);
+        let vpcs = clusters.div_ceil(10);
+        let expected: BTreeMap<String, u64> = [
+            ("rds:DescribeDBClusters", clusters.div_ceil(100)),
+            ("rds:DescribeDBSubnetGroups", 1),
+            ("ec2:DescribeVpcEndpoints", vpcs.div_ceil(PAGE)),
+            ("ec2:DescribeSecurityGroups", 1),
+            ("ec2:DescribeVpcs", 1),
+            // The one shared role: read once, whatever the number of clusters.
+            ("iam:GetRole", 1),
+            ("iam:ListRolePolicies", 1),
+            ("iam:ListAttachedRolePolicies", 1),
+            ("config:PutEvaluations", clusters.div_ceil(100)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        println!("{clusters} clusters in {vpcs} VPCs: {calls:?}");
+        assert_eq!(calls, expected, "{clusters} clusters");
+    }
+}
