@@ -115,6 +115,25 @@ impl Emulator {
         rows.into_iter().map(|r| r["Evaluation"].clone()).collect()
     }
 
+    /// `(resource id, compliance, annotation)` of the evaluations reported with this
+    /// token, sorted.
+    pub fn verdicts(&self, token: &str) -> Vec<(String, String, String)> {
+        let mut rows: Vec<_> = self
+            .evaluations(token)
+            .into_iter()
+            .map(|e| {
+                let text = |key: &str| e[key].as_str().unwrap_or_default().to_string();
+                (
+                    text("ComplianceResourceId"),
+                    text("ComplianceType"),
+                    text("Annotation"),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
     /// API calls the emulator has served so far, by `service:Action`.
     pub fn calls(&self) -> std::collections::BTreeMap<String, u64> {
         serde_json::from_str(&self.get("/_guardrails/calls")).expect("call counts are JSON")

@@ -146,8 +146,26 @@ impl NeptuneClusters {
 
     /// Every DB cluster of the account and region, of every engine.
     pub async fn list_all(&self) -> Result<Vec<ClusterFacts>, RuleError> {
-        let clusters: Vec<DbCluster> = self
-            .client
+        Ok(self
+            .db_clusters()
+            .await?
+            .iter()
+            .map(ClusterFacts::from_sdk)
+            .collect())
+    }
+
+    /// One cluster by identifier or ARN; `None` when it does not exist.
+    pub async fn describe(&self, identifier: &str) -> Result<Option<ClusterFacts>, RuleError> {
+        Ok(self
+            .db_cluster(identifier)
+            .await?
+            .as_ref()
+            .map(ClusterFacts::from_sdk))
+    }
+
+    /// Every DB cluster as the SDK describes it (for rules that need other fields).
+    pub async fn db_clusters(&self) -> Result<Vec<DbCluster>, RuleError> {
+        self.client
             .describe_db_clusters()
             .max_records(Self::PAGE_SIZE)
             .into_paginator()
@@ -155,12 +173,10 @@ impl NeptuneClusters {
             .send()
             .collect::<Result<_, _>>()
             .await
-            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
-        Ok(clusters.iter().map(ClusterFacts::from_sdk).collect())
+            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))
     }
 
-    /// One cluster by identifier or ARN; `None` when it does not exist.
-    pub async fn describe(&self, identifier: &str) -> Result<Option<ClusterFacts>, RuleError> {
+    pub async fn db_cluster(&self, identifier: &str) -> Result<Option<DbCluster>, RuleError> {
         let filter = aws_sdk_neptune::types::Filter::builder()
             .name("db-cluster-id")
             .values(identifier)
@@ -172,7 +188,34 @@ impl NeptuneClusters {
             .send()
             .await
             .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
-        Ok(out.db_clusters().first().map(ClusterFacts::from_sdk))
+        Ok(out.db_clusters().first().cloned())
+    }
+
+    /// DB subnet group name → VPC id: every group of the region, or the one named.
+    pub async fn subnet_group_vpcs(
+        &self,
+        name: Option<&str>,
+    ) -> Result<std::collections::BTreeMap<String, String>, RuleError> {
+        let groups: Vec<aws_sdk_neptune::types::DbSubnetGroup> = self
+            .client
+            .describe_db_subnet_groups()
+            .set_db_subnet_group_name(name.map(str::to_string))
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBSubnetGroups", &e))?;
+        Ok(groups
+            .iter()
+            .filter_map(|g| {
+                Some((
+                    g.db_subnet_group_name()?.to_string(),
+                    g.vpc_id()?.to_string(),
+                ))
+            })
+            .collect())
     }
 }
 

@@ -19,22 +19,6 @@ fn cluster_item(world: &World, name: &str, status: &str, configuration: Value) -
     )
 }
 
-fn verdicts(emulator: &Emulator, token: &str) -> Vec<(String, String, String)> {
-    let mut rows: Vec<_> = emulator
-        .evaluations(token)
-        .into_iter()
-        .map(|e| {
-            (
-                e["ComplianceResourceId"].as_str().unwrap().to_string(),
-                e["ComplianceType"].as_str().unwrap().to_string(),
-                e["Annotation"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    rows.sort();
-    rows
-}
-
 #[test]
 fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let emulator = Emulator::shared();
@@ -97,7 +81,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     assert_eq!(outcomes.len(), 8, "{outcomes:#?}");
 
     assert_eq!(
-        verdicts(emulator, "t-change"),
+        emulator.verdicts("t-change"),
         [(id("graph-open"), "NON_COMPLIANT".into(), "IAMDatabaseAuthenticationEnabled is false on Neptune cluster graph-open: enable IAM DB auth (runbook NeptuneGuardrails-EnableClusterIamAuth)".into())]
     );
     let change = emulator.evaluations("t-change");
@@ -105,7 +89,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     assert_eq!(change[0]["ComplianceResourceType"], "AWS::RDS::DBCluster");
 
     assert_eq!(
-        verdicts(emulator, "t-describe"),
+        emulator.verdicts("t-describe"),
         [(
             id("graph-iam"),
             "COMPLIANT".into(),
@@ -113,7 +97,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         )]
     );
     assert_eq!(
-        verdicts(emulator, "t-oversized"),
+        emulator.verdicts("t-oversized"),
         [(
             id("graph-fixed"),
             "COMPLIANT".into(),
@@ -121,7 +105,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         )]
     );
     assert_eq!(
-        verdicts(emulator, "t-deleted"),
+        emulator.verdicts("t-deleted"),
         [(
             id("graph-open"),
             "NOT_APPLICABLE".into(),
@@ -129,7 +113,8 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         )]
     );
 
-    let scheduled: Vec<_> = verdicts(emulator, "t-scheduled")
+    let scheduled: Vec<_> = emulator
+        .verdicts("t-scheduled")
         .into_iter()
         .map(|(id, c, _)| (id, c))
         .collect();
@@ -209,7 +194,8 @@ fn scheduled_runs_page_through_every_cluster_and_batch_put_evaluations() {
         }
         other => panic!("{other:?}"),
     }
-    let mut got: Vec<_> = verdicts(emulator, "t-fleet")
+    let mut got: Vec<_> = emulator
+        .verdicts("t-fleet")
         .into_iter()
         .map(|(id, c, _)| (id, c))
         .collect();

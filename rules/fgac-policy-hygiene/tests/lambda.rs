@@ -63,22 +63,6 @@ fn inline(list: &[(&str, &str)]) -> Value {
         .collect()
 }
 
-fn verdicts(emulator: &Emulator, token: &str) -> Vec<(String, String, String)> {
-    let mut rows: Vec<_> = emulator
-        .evaluations(token)
-        .into_iter()
-        .map(|e| {
-            (
-                e["ComplianceResourceId"].as_str().unwrap().to_string(),
-                e["ComplianceType"].as_str().unwrap().to_string(),
-                e["Annotation"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    rows.sort();
-    rows
-}
-
 #[test]
 fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
     let emulator = Emulator::shared();
@@ -193,7 +177,7 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
     assert_eq!(run.outcomes.len(), 13, "{:#?}", run.outcomes);
 
     let one = |token: &str, name: &str, compliance: &str, annotation: &str| {
-        let got = verdicts(emulator, token);
+        let got = emulator.verdicts(token);
         assert_eq!(got.len(), 1, "{token}: {got:?}");
         assert_eq!(
             (got[0].0.as_str(), got[0].1.as_str()),
@@ -262,12 +246,13 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
         "NOT_APPLICABLE",
         "resource deleted",
     );
-    let ghost = verdicts(emulator, "t-ghost");
+    let ghost = emulator.verdicts("t-ghost");
     assert_eq!(ghost.len(), 1);
     assert_eq!(ghost[0].1, "NOT_APPLICABLE");
     assert_eq!(ghost[0].2, "AWS::IAM::User ghost no longer exists");
 
-    let scheduled: Vec<_> = verdicts(emulator, "t-scheduled")
+    let scheduled: Vec<_> = emulator
+        .verdicts("t-scheduled")
         .into_iter()
         .map(|(id, c, _)| (id, c))
         .collect();

@@ -18,7 +18,7 @@ use guardrails_core::item::{as_text, get};
 use guardrails_core::registry::{ParamKind, ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
-use neptune_cluster_iam_auth::is_neptune_engine;
+use neptune_cluster_iam_auth::{is_neptune_engine, NeptuneClusters};
 use neptune_fgac_policy_hygiene::IamAccount;
 use serde_json::Value;
 
@@ -214,82 +214,9 @@ pub fn verdict(endpoint: Result<String, String>, chains: &[ChainReport]) -> Verd
     Verdict::new(compliance, parts.join("; "))
 }
 
-/// The Neptune side: clusters (shared with rule `neptune-cluster-iam-auth`'s paging) and DB
-/// subnet groups.
-#[derive(Clone)]
-pub struct NeptuneNetwork {
-    client: aws_sdk_neptune::Client,
-}
-
-impl NeptuneNetwork {
-    pub const PAGE_SIZE: i32 = 100;
-
-    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
-        NeptuneNetwork {
-            client: aws_sdk_neptune::Client::new(sdk),
-        }
-    }
-
-    pub async fn clusters(&self) -> Result<Vec<ClusterNetwork>, RuleError> {
-        let clusters: Vec<DbCluster> = self
-            .client
-            .describe_db_clusters()
-            .max_records(Self::PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
-        Ok(clusters.iter().map(ClusterNetwork::from_sdk).collect())
-    }
-
-    pub async fn cluster(&self, identifier: &str) -> Result<Option<ClusterNetwork>, RuleError> {
-        let filter = aws_sdk_neptune::types::Filter::builder()
-            .name("db-cluster-id")
-            .values(identifier)
-            .build();
-        let out = self
-            .client
-            .describe_db_clusters()
-            .filters(filter)
-            .send()
-            .await
-            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
-        Ok(out.db_clusters().first().map(ClusterNetwork::from_sdk))
-    }
-
-    /// DB subnet group name → VPC id; all groups of the region, or the one named.
-    pub async fn subnet_group_vpcs(
-        &self,
-        name: Option<&str>,
-    ) -> Result<BTreeMap<String, String>, RuleError> {
-        let groups: Vec<aws_sdk_neptune::types::DbSubnetGroup> = self
-            .client
-            .describe_db_subnet_groups()
-            .set_db_subnet_group_name(name.map(str::to_string))
-            .max_records(Self::PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("DescribeDBSubnetGroups", &e))?;
-        Ok(groups
-            .iter()
-            .filter_map(|g| {
-                Some((
-                    g.db_subnet_group_name()?.to_string(),
-                    g.vpc_id()?.to_string(),
-                ))
-            })
-            .collect())
-    }
-}
-
 pub struct StsVpcEndpoint {
     region: String,
-    neptune: NeptuneNetwork,
+    neptune: NeptuneClusters,
     ec2: Ec2Network,
     chains: RoleChains,
 }
@@ -298,7 +225,7 @@ impl StsVpcEndpoint {
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         StsVpcEndpoint {
             region: sdk.region().map(|r| r.to_string()).unwrap_or_default(),
-            neptune: NeptuneNetwork::new(sdk),
+            neptune: NeptuneClusters::new(sdk),
             ec2: Ec2Network::new(sdk),
             chains: RoleChains::new(IamAccount::new(sdk)),
         }
@@ -356,7 +283,9 @@ impl Rule for StsVpcEndpoint {
                 .arn
                 .clone()
                 .unwrap_or_else(|| cluster.identifier.clone());
-            match described(&format!("cluster {key}"), self.neptune.cluster(&key).await) {
+            let fetched = self.neptune.db_cluster(&key).await;
+            let fetched = fetched.map(|c| c.as_ref().map(ClusterNetwork::from_sdk));
+            match described(&format!("cluster {key}"), fetched) {
                 Ok(described) => {
                     cluster = ClusterNetwork {
                         resource_id: cluster.resource_id,
@@ -392,7 +321,13 @@ impl Rule for StsVpcEndpoint {
 
     async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
         let settings = Settings::from_params(params);
-        let clusters = self.neptune.clusters().await?;
+        let clusters: Vec<ClusterNetwork> = self
+            .neptune
+            .db_clusters()
+            .await?
+            .iter()
+            .map(ClusterNetwork::from_sdk)
+            .collect();
         let mut verdicts: Vec<Option<Verdict>> =
             clusters.iter().map(|c| scope(c, settings).err()).collect();
         let in_scope: Vec<usize> = (0..clusters.len())

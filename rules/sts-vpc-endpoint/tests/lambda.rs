@@ -10,22 +10,6 @@ use serde_json::{json, Value};
 const RULE: &str = "neptune-sts-vpc-endpoint";
 const REGION: &str = "ap-northeast-1";
 
-fn verdicts(emulator: &Emulator, token: &str) -> Vec<(String, String, String)> {
-    let mut rows: Vec<_> = emulator
-        .evaluations(token)
-        .into_iter()
-        .map(|e| {
-            (
-                e["ComplianceResourceId"].as_str().unwrap().to_string(),
-                e["ComplianceType"].as_str().unwrap().to_string(),
-                e["Annotation"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    rows.sort();
-    rows
-}
-
 fn cluster_item(world: &World, name: &str, status: &str, configuration: Value) -> Value {
     let c = world.cluster(name);
     configuration_item(
@@ -103,7 +87,7 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     let run = run_lambda(binary.as_ref(), emulator, REGION, events);
     assert_eq!(run.outcomes.len(), 6, "{:#?}", run.outcomes);
 
-    let scheduled = verdicts(emulator, "t-scheduled");
+    let scheduled = emulator.verdicts("t-scheduled");
     let mut expected: Vec<_> = world
         .expected()
         .into_iter()
@@ -149,7 +133,7 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     );
     assert!(annotation("endpoint-cidr").ends_with("admits the cluster on 443"));
 
-    let all = verdicts(emulator, "t-all");
+    let all = emulator.verdicts("t-all");
     let no_roles = all.iter().find(|(i, _, _)| *i == id("no-roles")).unwrap();
     assert_eq!(
         no_roles.1, "COMPLIANT",
@@ -158,20 +142,20 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     assert_eq!(all.len(), scheduled.len());
 
     assert_eq!(
-        verdicts(emulator, "t-change"),
+        emulator.verdicts("t-change"),
         [(
             id("endpoint-pending"),
             "NON_COMPLIANT".into(),
             format!("STS endpoint: {} is pending", endpoint("pending"))
         )]
     );
-    let described = verdicts(emulator, "t-describe");
+    let described = emulator.verdicts("t-describe");
     assert_eq!(
         (described[0].0.as_str(), described[0].1.as_str()),
         (id("chain-ok").as_str(), "COMPLIANT")
     );
     assert_eq!(
-        verdicts(emulator, "t-deleted"),
+        emulator.verdicts("t-deleted"),
         [(
             id("broken-trust"),
             "NOT_APPLICABLE".into(),
@@ -217,7 +201,7 @@ fn scheduled_runs_make_a_bounded_number_of_calls() {
             Outcome::Response { .. }
         ));
         let calls = delta(&before, &emulator.calls());
-        let evaluations = verdicts(&emulator, "t");
+        let evaluations = emulator.verdicts("t");
         assert_eq!(evaluations.len() as u64, clusters);
         assert!(
             evaluations.iter().all(|(_, c, _)| c == "COMPLIANT"),
