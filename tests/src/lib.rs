@@ -200,6 +200,29 @@ impl World {
         out
     }
 
+    /// `(resource_id, expected compliance)` for one rule, sorted.
+    pub fn expected_for(&self, rule: &str) -> Vec<(String, String)> {
+        self.expected()
+            .into_iter()
+            .filter(|(r, _, _)| r == rule)
+            .map(|(_, id, c)| (id, c))
+            .collect()
+    }
+
+    /// A configuration item of a seeded DB cluster, with Config's casing around
+    /// `configuration`.
+    pub fn cluster_item(&self, name: &str, status: &str, configuration: Value) -> Value {
+        let c = self.cluster(name);
+        configuration_item(
+            "AWS::RDS::DBCluster",
+            c["resource_id"].as_str().expect("cluster seeded"),
+            name,
+            c["arn"].as_str().expect("cluster seeded"),
+            status,
+            configuration,
+        )
+    }
+
     /// The AWS Config resource id (PolicyId, RoleId, UserId, GroupId) of a seeded IAM entity.
     pub fn iam_id(&self, name: &str) -> String {
         self.0["iam"][name]["resource_id"]

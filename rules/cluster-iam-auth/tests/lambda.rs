@@ -7,18 +7,6 @@ use serde_json::{json, Value};
 const RULE: &str = "neptune-cluster-iam-auth";
 const REGION: &str = "us-west-2";
 
-fn cluster_item(world: &World, name: &str, status: &str, configuration: Value) -> Value {
-    let c = world.cluster(name);
-    configuration_item(
-        "AWS::RDS::DBCluster",
-        c["resource_id"].as_str().unwrap(),
-        name,
-        c["arn"].as_str().unwrap(),
-        status,
-        configuration,
-    )
-}
-
 #[test]
 fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let emulator = Emulator::shared();
@@ -34,8 +22,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         // 0: change, Config's casing, IAM off.
         change_event(
             RULE,
-            cluster_item(
-                &world,
+            world.cluster_item(
                 "graph-open",
                 "OK",
                 json!({"dBClusterIdentifier": "graph-open", "engine": "neptune", "iAMDatabaseAuthenticationEnabled": false}),
@@ -46,20 +33,20 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         // 1: change whose item lacks the IAM field: read back with DescribeDBClusters.
         change_event(
             RULE,
-            cluster_item(&world, "graph-iam", "OK", json!({"engine": "neptune"})),
+            world.cluster_item("graph-iam", "OK", json!({"engine": "neptune"})),
             "t-describe",
             None,
         ),
         // 2: oversized: history (which moto lacks for RDS) or describe.
         oversized_event(
             RULE,
-            cluster_item(&world, "graph-fixed", "OK", Value::Null),
+            world.cluster_item("graph-fixed", "OK", Value::Null),
             "t-oversized",
         ),
         // 3: deleted.
         change_event(
             RULE,
-            cluster_item(&world, "graph-open", "ResourceDeleted", Value::Null),
+            world.cluster_item("graph-open", "ResourceDeleted", Value::Null),
             "t-deleted",
             None,
         ),
@@ -118,13 +105,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         .into_iter()
         .map(|(id, c, _)| (id, c))
         .collect();
-    let mut expected: Vec<_> = world
-        .expected()
-        .into_iter()
-        .filter(|(rule, _, _)| rule == RULE)
-        .map(|(_, id, c)| (id, c))
-        .collect();
-    expected.sort();
+    let expected = world.expected_for(RULE);
     assert_eq!(scheduled, expected);
     assert_eq!(
         scheduled.len(),

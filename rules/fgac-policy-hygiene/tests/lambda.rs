@@ -256,13 +256,7 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
         .into_iter()
         .map(|(id, c, _)| (id, c))
         .collect();
-    let mut expected: Vec<_> = world
-        .expected()
-        .into_iter()
-        .filter(|(rule, _, _)| rule == RULE)
-        .map(|(_, id, c)| (id, c))
-        .collect();
-    expected.sort();
+    let expected = world.expected_for(RULE);
     assert_eq!(scheduled, expected, "exactly one evaluation per IAM entity");
     let types: std::collections::BTreeSet<String> = emulator
         .evaluations("t-scheduled")

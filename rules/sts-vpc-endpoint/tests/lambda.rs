@@ -10,18 +10,6 @@ use serde_json::{json, Value};
 const RULE: &str = "neptune-sts-vpc-endpoint";
 const REGION: &str = "ap-northeast-1";
 
-fn cluster_item(world: &World, name: &str, status: &str, configuration: Value) -> Value {
-    let c = world.cluster(name);
-    configuration_item(
-        "AWS::RDS::DBCluster",
-        c["resource_id"].as_str().unwrap(),
-        name,
-        c["arn"].as_str().unwrap(),
-        status,
-        configuration,
-    )
-}
-
 #[test]
 fn every_endpoint_and_chain_case_gets_its_verdict() {
     let emulator = Emulator::shared();
@@ -46,8 +34,7 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
         // 2: change with the network fields in the item.
         change_event(
             RULE,
-            cluster_item(
-                &world,
+            world.cluster_item(
                 "endpoint-pending",
                 "OK",
                 json!({
@@ -64,14 +51,14 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
         // 3: change whose item lacks them: DescribeDBClusters.
         change_event(
             RULE,
-            cluster_item(&world, "chain-ok", "OK", json!({"engine": "neptune"})),
+            world.cluster_item("chain-ok", "OK", json!({"engine": "neptune"})),
             "t-describe",
             None,
         ),
         // 4: deleted.
         change_event(
             RULE,
-            cluster_item(&world, "broken-trust", "ResourceDeleted", Value::Null),
+            world.cluster_item("broken-trust", "ResourceDeleted", Value::Null),
             "t-deleted",
             None,
         ),
@@ -88,13 +75,7 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     assert_eq!(run.outcomes.len(), 6, "{:#?}", run.outcomes);
 
     let scheduled = emulator.verdicts("t-scheduled");
-    let mut expected: Vec<_> = world
-        .expected()
-        .into_iter()
-        .filter(|(rule, _, _)| rule == RULE)
-        .map(|(_, id, c)| (id, c))
-        .collect();
-    expected.sort();
+    let expected = world.expected_for(RULE);
     let got: Vec<_> = scheduled
         .iter()
         .map(|(id, c, _)| (id.clone(), c.clone()))
