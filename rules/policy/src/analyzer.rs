@@ -33,6 +33,109 @@ pub enum Level {
     Warning,
 }
 
+/// Everything said about one code, declared once; [`CODES`] lists them in [`Code`] order.
+struct CodeInfo {
+    id: &'static str,
+    name: &'static str,
+    summary: &'static str,
+    fix: &'static str,
+    level: Level,
+}
+
+const CODES: [CodeInfo; 13] = [
+    CodeInfo {
+        id: "FGAC001",
+        name: "deprecated-connect",
+        summary: "Allow of neptune-db:connect, the pre-1.2.0.0 all-or-nothing action that engine 1.2.0.0+ ignores",
+        fix: "grant the fine-grained actions needed instead, e.g. neptune-db:ReadDataViaQuery",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC002",
+        name: "connect-in-deny",
+        summary: "Deny of neptune-db:connect, which denies nothing on engine 1.2.0.0+",
+        fix: "deny the fine-grained actions, e.g. neptune-db:* or neptune-db:WriteDataViaQuery",
+        level: Level::Warning,
+    },
+    CodeInfo {
+        id: "FGAC003",
+        name: "reset-without-deny",
+        summary: "a wildcard Allow reaches neptune-db:ResetDatabase and no unconditional Deny of it covers the same resources",
+        fix: "list the actions needed, or add an unconditional Deny of neptune-db:ResetDatabase on the same resources",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC004",
+        name: "resource-star",
+        summary: "neptune-db actions allowed on Resource \"*\": every cluster of every account the principal can reach",
+        fix: "scope Resource to arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC005",
+        name: "resource-any-cluster",
+        summary: "neptune-db resource ARN with a wildcard cluster resource id: every cluster in that account/region",
+        fix: "name each cluster's resource id: arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC006",
+        name: "not-resource",
+        summary: "Allow with NotResource grants neptune-db actions on everything not listed",
+        fix: "use Resource with the clusters' neptune-db ARNs",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC007",
+        name: "not-action",
+        summary: "Allow with NotAction grants every neptune-db action not listed, including ones added later",
+        fix: "use Action with the neptune-db actions needed",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC008",
+        name: "resource-cluster-name",
+        summary: "neptune-db resource names a cluster by name or ARN id, not by its cluster-XXXX resource id, so it matches nothing",
+        fix: "use the DbClusterResourceId (cluster-XXXX) from DescribeDBClusters",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC009",
+        name: "resource-path",
+        summary: "neptune-db resource lacks the trailing /* (or has another path), so it matches no data",
+        fix: "end the resource with /*: arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC010",
+        name: "resource-not-neptune-db",
+        summary: "neptune-db actions are allowed only on resources that are not neptune-db ARNs, so they grant nothing",
+        fix: "add arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/* (not the rds: cluster ARN)",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC011",
+        name: "unknown-action",
+        summary: "neptune-db action (or pattern) that names no known action: a typo grants or denies nothing",
+        fix: "use an action from the Neptune data-access action list",
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC012",
+        name: "unconditional-mutation-by-user",
+        summary: "an IAM user (long-lived keys) may write, delete or reset Neptune data with no Condition",
+        fix: "grant it to a role instead, or add a Condition (e.g. aws:SourceIp, aws:MultiFactorAuthPresent)",
+        level: Level::Warning,
+    },
+    CodeInfo {
+        id: "FGAC013",
+        name: "policy-variable-without-version",
+        summary: "policy variable ${...} in a resource without Version 2012-10-17: IAM treats it as literal text",
+        fix: "set \"Version\": \"2012-10-17\"",
+        level: Level::Warning,
+    },
+];
+
 impl Code {
     pub const ALL: [Code; 13] = [
         Code::DeprecatedConnect,
@@ -50,88 +153,31 @@ impl Code {
         Code::PolicyVariableWithoutVersion,
     ];
 
+    const fn info(self) -> &'static CodeInfo {
+        &CODES[self as usize]
+    }
+
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Code::DeprecatedConnect => "FGAC001",
-            Code::ConnectInDeny => "FGAC002",
-            Code::ResetWithoutDeny => "FGAC003",
-            Code::ResourceStar => "FGAC004",
-            Code::ResourceAnyCluster => "FGAC005",
-            Code::NotResource => "FGAC006",
-            Code::NotAction => "FGAC007",
-            Code::ResourceClusterName => "FGAC008",
-            Code::ResourcePath => "FGAC009",
-            Code::ResourceNotNeptuneDb => "FGAC010",
-            Code::UnknownAction => "FGAC011",
-            Code::UnconditionalMutationByUser => "FGAC012",
-            Code::PolicyVariableWithoutVersion => "FGAC013",
-        }
+        self.info().id
     }
 
     /// A short name, for SARIF rule names and tables.
     pub const fn name(self) -> &'static str {
-        match self {
-            Code::DeprecatedConnect => "deprecated-connect",
-            Code::ConnectInDeny => "connect-in-deny",
-            Code::ResetWithoutDeny => "reset-without-deny",
-            Code::ResourceStar => "resource-star",
-            Code::ResourceAnyCluster => "resource-any-cluster",
-            Code::NotResource => "not-resource",
-            Code::NotAction => "not-action",
-            Code::ResourceClusterName => "resource-cluster-name",
-            Code::ResourcePath => "resource-path",
-            Code::ResourceNotNeptuneDb => "resource-not-neptune-db",
-            Code::UnknownAction => "unknown-action",
-            Code::UnconditionalMutationByUser => "unconditional-mutation-by-user",
-            Code::PolicyVariableWithoutVersion => "policy-variable-without-version",
-        }
+        self.info().name
     }
 
     /// What the finding means, one line.
     pub const fn summary(self) -> &'static str {
-        match self {
-            Code::DeprecatedConnect => "Allow of neptune-db:connect, the pre-1.2.0.0 all-or-nothing action that engine 1.2.0.0+ ignores",
-            Code::ConnectInDeny => "Deny of neptune-db:connect, which denies nothing on engine 1.2.0.0+",
-            Code::ResetWithoutDeny => "a wildcard Allow reaches neptune-db:ResetDatabase and no unconditional Deny of it covers the same resources",
-            Code::ResourceStar => "neptune-db actions allowed on Resource \"*\": every cluster of every account the principal can reach",
-            Code::ResourceAnyCluster => "neptune-db resource ARN with a wildcard cluster resource id: every cluster in that account/region",
-            Code::NotResource => "Allow with NotResource grants neptune-db actions on everything not listed",
-            Code::NotAction => "Allow with NotAction grants every neptune-db action not listed, including ones added later",
-            Code::ResourceClusterName => "neptune-db resource names a cluster by name or ARN id, not by its cluster-XXXX resource id, so it matches nothing",
-            Code::ResourcePath => "neptune-db resource lacks the trailing /* (or has another path), so it matches no data",
-            Code::ResourceNotNeptuneDb => "neptune-db actions are allowed only on resources that are not neptune-db ARNs, so they grant nothing",
-            Code::UnknownAction => "neptune-db action (or pattern) that names no known action: a typo grants or denies nothing",
-            Code::UnconditionalMutationByUser => "an IAM user (long-lived keys) may write, delete or reset Neptune data with no Condition",
-            Code::PolicyVariableWithoutVersion => "policy variable ${...} in a resource without Version 2012-10-17: IAM treats it as literal text",
-        }
+        self.info().summary
     }
 
     /// How to fix it, one line.
     pub const fn fix(self) -> &'static str {
-        match self {
-            Code::DeprecatedConnect => "grant the fine-grained actions needed instead, e.g. neptune-db:ReadDataViaQuery",
-            Code::ConnectInDeny => "deny the fine-grained actions, e.g. neptune-db:* or neptune-db:WriteDataViaQuery",
-            Code::ResetWithoutDeny => "list the actions needed, or add an unconditional Deny of neptune-db:ResetDatabase on the same resources",
-            Code::ResourceStar => "scope Resource to arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
-            Code::ResourceAnyCluster => "name each cluster's resource id: arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
-            Code::NotResource => "use Resource with the clusters' neptune-db ARNs",
-            Code::NotAction => "use Action with the neptune-db actions needed",
-            Code::ResourceClusterName => "use the DbClusterResourceId (cluster-XXXX) from DescribeDBClusters",
-            Code::ResourcePath => "end the resource with /*: arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
-            Code::ResourceNotNeptuneDb => "add arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/* (not the rds: cluster ARN)",
-            Code::UnknownAction => "use an action from the Neptune data-access action list",
-            Code::UnconditionalMutationByUser => "grant it to a role instead, or add a Condition (e.g. aws:SourceIp, aws:MultiFactorAuthPresent)",
-            Code::PolicyVariableWithoutVersion => "set \"Version\": \"2012-10-17\"",
-        }
+        self.info().fix
     }
 
     pub const fn level(self) -> Level {
-        match self {
-            Code::ConnectInDeny
-            | Code::UnconditionalMutationByUser
-            | Code::PolicyVariableWithoutVersion => Level::Warning,
-            _ => Level::Error,
-        }
+        self.info().level
     }
 }
 
@@ -199,6 +245,17 @@ pub enum Verdict {
     Compliant,
     NonCompliant,
     NotApplicable,
+}
+
+impl Verdict {
+    /// The AWS Config spelling, as serialised.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Compliant => "COMPLIANT",
+            Verdict::NonCompliant => "NON_COMPLIANT",
+            Verdict::NotApplicable => "NOT_APPLICABLE",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -476,18 +533,13 @@ fn check_resources(statement: &Statement, findings: &mut Findings) {
         Actions::Action(entries) => entries.iter().all(|e| classify(e) != EntryClass::Other),
         Actions::NotAction(_) => true,
     };
-    let mut relevant = 0;
     for resource in list {
-        let Some(problem) = resource_problem(resource, only_neptune) else {
-            if is_neptune_relevant(resource) {
-                relevant += 1;
-            }
-            continue;
-        };
-        relevant += 1;
-        findings.add(problem, statement, resource);
+        if let Some(problem) = resource_problem(resource, only_neptune) {
+            findings.add(problem, statement, resource);
+        }
     }
-    if relevant == 0 {
+    // (When every resource already got FGAC010 above, this repeats the first and is dropped.)
+    if !list.iter().any(|r| is_neptune_relevant(r)) {
         let value = list.first().map(String::as_str).unwrap_or("[]");
         findings.add(Code::ResourceNotNeptuneDb, statement, value);
     }
@@ -598,6 +650,14 @@ mod tests {
         let mut ids: Vec<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
         ids.dedup();
         assert_eq!(ids.len(), Code::ALL.len());
+        for (i, code) in Code::ALL.iter().enumerate() {
+            assert_eq!(*code as usize, i, "ALL is in declaration order");
+            assert_eq!(
+                code.as_str(),
+                format!("FGAC{:03}", i + 1),
+                "CODES is in Code order"
+            );
+        }
         for code in Code::ALL {
             assert!(
                 !code.summary().is_empty() && !code.fix().is_empty() && !code.name().is_empty()
