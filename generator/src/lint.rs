@@ -42,8 +42,6 @@ struct FileReport {
     file: String,
     compliance: Verdict,
     findings: Vec<FindingReport>,
-    #[serde(skip)]
-    lines: Vec<usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,6 +49,9 @@ struct FindingReport {
     code: Code,
     message: String,
     statement: usize,
+    /// Where the finding is in the file (table and SARIF; not in the JSON contract).
+    #[serde(skip)]
+    line: usize,
 }
 
 pub fn run(args: LintArgs) -> ExitCode {
@@ -141,11 +142,6 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, failed: &mut bool) {
 
 fn report(file: String, text: &str, analysis: Analysis) -> FileReport {
     FileReport {
-        lines: analysis
-            .findings
-            .iter()
-            .map(|f| line_of(text, f.statement, &f.value))
-            .collect(),
         findings: analysis
             .findings
             .iter()
@@ -153,6 +149,7 @@ fn report(file: String, text: &str, analysis: Analysis) -> FileReport {
                 code: f.code,
                 message: f.message(),
                 statement: f.statement,
+                line: line_of(text, f.statement, &f.value),
             })
             .collect(),
         compliance: analysis.verdict,
@@ -187,11 +184,7 @@ fn line_of(text: &str, statement: usize, value: &str) -> usize {
 fn table(reports: &[FileReport], colour: bool) -> String {
     let mut out = String::new();
     for r in reports {
-        let verdict = serde_json::to_value(r.compliance)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let verdict = format!("{verdict:<14}");
+        let verdict = format!("{:<14}", r.compliance.as_str());
         let verdict = match (colour, r.compliance) {
             (true, Verdict::NonCompliant) => format!("\x1b[31;1m{verdict}\x1b[0m"),
             (true, Verdict::Compliant) => format!("\x1b[32m{verdict}\x1b[0m"),
@@ -199,8 +192,11 @@ fn table(reports: &[FileReport], colour: bool) -> String {
             (false, _) => verdict,
         };
         out.push_str(&format!("{verdict}  {}\n", r.file));
-        for (f, line) in r.findings.iter().zip(&r.lines) {
-            out.push_str(&format!("  {}:{line}  {}  {}\n", r.file, f.code, f.message));
+        for f in &r.findings {
+            out.push_str(&format!(
+                "  {}:{}  {}  {}\n",
+                r.file, f.line, f.code, f.message
+            ));
         }
     }
     let count = |v| reports.iter().filter(|r| r.compliance == v).count();
@@ -243,7 +239,7 @@ fn sarif(reports: &[FileReport]) -> serde_json::Value {
     let results: Vec<_> = reports
         .iter()
         .flat_map(|r| {
-            r.findings.iter().zip(&r.lines).map(move |(f, line)| {
+            r.findings.iter().map(move |f| {
                 json!({
                     "ruleId": f.code.as_str(),
                     "ruleIndex": Code::ALL.iter().position(|c| *c == f.code),
@@ -252,7 +248,7 @@ fn sarif(reports: &[FileReport]) -> serde_json::Value {
                     "locations": [{
                         "physicalLocation": {
                             "artifactLocation": {"uri": r.file},
-                            "region": {"startLine": line}
+                            "region": {"startLine": f.line}
                         }
                     }],
                     "partialFingerprints": {
