@@ -106,6 +106,7 @@ pub struct Subject {
     pub resource_type: ResourceType,
     pub resource_id: String,
     pub name: String,
+    pub arn: String,
     pub tags: BTreeMap<String, String>,
     pub documents: Vec<NamedDocument>,
     /// IAM users hold these permissions (a user's policy, a group's, or a managed policy
@@ -178,6 +179,16 @@ fn user_attachment_matters(subject: &Subject, settings: &Settings) -> bool {
                 .any(|f| f.code == Code::UnconditionalMutationByUser)
         })
     })
+}
+
+/// Whether IAM users hold the permissions of a subject of this type: always for users and
+/// groups, never for roles, and for a managed policy only IAM can say (`None`).
+fn users_hold(resource_type: ResourceType) -> Option<bool> {
+    match resource_type {
+        ResourceType::IamUser | ResourceType::IamGroup => Some(true),
+        ResourceType::IamRole => Some(false),
+        _ => None,
+    }
 }
 
 /// AWS managed policies (`arn:aws:iam::aws:policy/…`) cannot be changed by the account.
@@ -264,13 +275,14 @@ pub fn subject_from_item(
             .text(&[name_key])
             .or_else(|| item.resource_name.clone())
             .unwrap_or_else(|| item.resource_id.clone()),
+        arn: item
+            .arn
+            .clone()
+            .or_else(|| item.text(&["arn"]))
+            .unwrap_or_default(),
         tags: item.tags.clone(),
         documents: Vec::new(),
-        reaches_users: match resource_type {
-            ResourceType::IamUser | ResourceType::IamGroup => Some(true),
-            ResourceType::IamRole => Some(false),
-            _ => None,
-        },
+        reaches_users: users_hold(resource_type),
     };
     (subject, documents)
 }
@@ -313,9 +325,10 @@ pub fn subjects_from_details(details: &AccountDetails) -> Vec<Subject> {
             resource_type: ResourceType::IamRole,
             resource_id: role.role_id().unwrap_or_default().to_string(),
             name: role.role_name().unwrap_or_default().to_string(),
+            arn: role.arn().unwrap_or_default().to_string(),
             tags: tag_map(role.tags()),
             documents: inline(role.role_policy_list()),
-            reaches_users: Some(false),
+            reaches_users: users_hold(ResourceType::IamRole),
         });
     }
     for user in &details.users {
@@ -323,9 +336,10 @@ pub fn subjects_from_details(details: &AccountDetails) -> Vec<Subject> {
             resource_type: ResourceType::IamUser,
             resource_id: user.user_id().unwrap_or_default().to_string(),
             name: user.user_name().unwrap_or_default().to_string(),
+            arn: user.arn().unwrap_or_default().to_string(),
             tags: tag_map(user.tags()),
             documents: inline(user.user_policy_list()),
-            reaches_users: Some(true),
+            reaches_users: users_hold(ResourceType::IamUser),
         });
     }
     for group in &details.groups {
@@ -333,10 +347,11 @@ pub fn subjects_from_details(details: &AccountDetails) -> Vec<Subject> {
             resource_type: ResourceType::IamGroup,
             resource_id: group.group_id().unwrap_or_default().to_string(),
             name: group.group_name().unwrap_or_default().to_string(),
+            arn: group.arn().unwrap_or_default().to_string(),
             // IAM groups cannot be tagged.
             tags: BTreeMap::new(),
             documents: inline(group.group_policy_list()),
-            reaches_users: Some(true),
+            reaches_users: users_hold(ResourceType::IamGroup),
         });
     }
     subjects
@@ -363,6 +378,7 @@ fn managed_subject(policy: &ManagedPolicyDetail, user_policies: &HashSet<&str>) 
             .or(policy.arn())
             .unwrap_or_default()
             .to_string(),
+        arn: policy.arn().unwrap_or_default().to_string(),
         tags: BTreeMap::new(),
         documents,
         reaches_users: Some(policy.arn().is_some_and(|arn| user_policies.contains(arn))),
@@ -675,9 +691,10 @@ impl FgacPolicyHygiene {
     }
 
     /// Settle FGAC012 for a managed policy: ask IAM who holds it, only when it matters.
-    async fn settle_user_attachment(&self, subject: &mut Subject, arn: &str, settings: &Settings) {
+    async fn settle_user_attachment(&self, subject: &mut Subject, settings: &Settings) {
         if subject.reaches_users.is_none() && user_attachment_matters(subject, settings) {
-            match self.iam.reaches_users(arn).await {
+            let arn = subject.arn.clone();
+            match self.iam.reaches_users(&arn).await {
                 Ok(reaches) => subject.reaches_users = Some(reaches),
                 Err(err) => {
                     tracing::warn!(%arn, error = %err, "attachments unknown; FGAC012 not evaluated")
@@ -701,12 +718,7 @@ impl Rule for FgacPolicyHygiene {
         if let Some(reason) = settings.exempt(&subject.tags) {
             return Verdict::new(Compliance::NotApplicable, reason);
         }
-        let arn = item
-            .arn
-            .clone()
-            .or_else(|| item.text(&["arn"]))
-            .unwrap_or_default();
-        if resource_type == ResourceType::IamPolicy && is_aws_managed(&arn) {
+        if resource_type == ResourceType::IamPolicy && is_aws_managed(&subject.arn) {
             return Verdict::new(
                 Compliance::NotApplicable,
                 "AWS managed policy: the account cannot change it",
@@ -718,7 +730,7 @@ impl Rule for FgacPolicyHygiene {
                 let fetched = match resource_type {
                     ResourceType::IamPolicy => self
                         .iam
-                        .default_version(&arn)
+                        .default_version(&subject.arn)
                         .await
                         .map(|d| d.map(|d| vec![d])),
                     _ => self.iam.inline_policies(resource_type, &subject.name).await,
@@ -730,8 +742,7 @@ impl Rule for FgacPolicyHygiene {
             }
         };
         if resource_type == ResourceType::IamPolicy {
-            self.settle_user_attachment(&mut subject, &arn, &settings)
-                .await;
+            self.settle_user_attachment(&mut subject, &settings).await;
         }
         evaluate(&subject, &settings)
     }
@@ -739,11 +750,6 @@ impl Rule for FgacPolicyHygiene {
     async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
         let settings = Settings::from_params(params);
         let details = self.iam.details().await?;
-        let arns: BTreeMap<String, String> = details
-            .policies
-            .iter()
-            .filter_map(|p| Some((p.policy_id()?.to_string(), p.arn()?.to_string())))
-            .collect();
         let mut assessed = Vec::new();
         for mut subject in subjects_from_details(&details) {
             let mut verdict = evaluate(&subject, &settings);
@@ -752,16 +758,16 @@ impl Rule for FgacPolicyHygiene {
             if subject.resource_type == ResourceType::IamPolicy
                 && verdict.compliance == Compliance::NonCompliant
                 && settings.exemption.is_some()
+                && !subject.arn.is_empty()
             {
-                if let Some(arn) = arns.get(&subject.resource_id) {
-                    match self.iam.policy_tags(arn).await {
-                        Ok(tags) => {
-                            subject.tags = tags;
-                            verdict = evaluate(&subject, &settings);
-                        }
-                        Err(err) => {
-                            tracing::warn!(%arn, error = %err, "policy tags unreadable; exemption not applied")
-                        }
+                match self.iam.policy_tags(&subject.arn).await {
+                    Ok(tags) => {
+                        subject.tags = tags;
+                        verdict = evaluate(&subject, &settings);
+                    }
+                    Err(err) => {
+                        let arn = &subject.arn;
+                        tracing::warn!(%arn, error = %err, "policy tags unreadable; exemption not applied")
                     }
                 }
             }
@@ -794,6 +800,7 @@ mod tests {
             resource_type: ResourceType::IamRole,
             resource_id: "AROA1".into(),
             name: "app".into(),
+            arn: "arn:aws:iam::111122223333:role/app".into(),
             tags: BTreeMap::new(),
             documents: docs
                 .iter()
