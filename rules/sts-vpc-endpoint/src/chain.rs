@@ -82,7 +82,8 @@ pub fn trusts(trust_policy: &str, source: &str) -> bool {
         return false;
     };
     let account = account_of(source).unwrap_or_default();
-    let root = format!("arn:aws:iam::{account}:root");
+    let partition = source.split(':').nth(1).unwrap_or("aws");
+    let root = format!("arn:{partition}:iam::{account}:root");
     document.statements.iter().any(|s| {
         s.effect == Effect::Allow
             && allows_assume_role(&s.actions)
@@ -297,6 +298,15 @@ mod tests {
         ));
         assert!(trusts(&trust(r#"{"AWS":"111122223333"}"#), ROLE_A));
         assert!(trusts(&trust(r#""*""#), ROLE_A));
+        let china = "arn:aws-cn:iam::111122223333:role/RoleA";
+        assert!(trusts(
+            &trust(r#"{"AWS":"arn:aws-cn:iam::111122223333:root"}"#),
+            china
+        ));
+        assert!(!trusts(
+            &trust(r#"{"AWS":"arn:aws:iam::111122223333:root"}"#),
+            china
+        ));
         assert!(!trusts(
             &trust(r#"{"AWS":"arn:aws:iam::111122223333:role/RoleX"}"#),
             ROLE_A
