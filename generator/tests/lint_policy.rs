@@ -4,11 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use guardrails_testkit::{policy_corpus, policy_labels, PolicyLabel};
 use serde_json::Value;
-
-fn policies() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/policies")
-}
 
 fn lint(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gen"))
@@ -16,14 +13,6 @@ fn lint(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("gen runs")
-}
-
-fn labels() -> Vec<Value> {
-    serde_json::from_str::<Value>(&std::fs::read_to_string(policies().join("labels.json")).unwrap())
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 fn file_name(report: &Value) -> String {
@@ -35,15 +24,15 @@ fn file_name(report: &Value) -> String {
 }
 
 /// Compare `--format json` reports with the labels of the files they cover.
-fn assert_matches_labels(reports: &[Value], labels: &[&Value]) {
+fn assert_matches_labels(reports: &[Value], labels: &[&PolicyLabel]) {
     assert_eq!(reports.len(), labels.len());
     for label in labels {
-        let file = label["file"].as_str().unwrap();
+        let file = &label.file;
         let report = reports
             .iter()
-            .find(|r| file_name(r) == file)
+            .find(|r| file_name(r) == *file)
             .unwrap_or_else(|| panic!("{file} not reported"));
-        assert_eq!(report["compliance"], label["compliance"], "{file}");
+        assert_eq!(report["compliance"], label.compliance.as_str(), "{file}");
         let mut codes: Vec<&str> = report["findings"]
             .as_array()
             .unwrap()
@@ -52,24 +41,13 @@ fn assert_matches_labels(reports: &[Value], labels: &[&Value]) {
             .collect();
         codes.sort_unstable();
         codes.dedup();
-        let mut want: Vec<&str> = label["codes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap())
-            .collect();
-        want.sort_unstable();
-        assert_eq!(codes, want, "{file}");
+        assert_eq!(codes, label.codes, "{file}");
     }
-}
-
-fn has_context(label: &Value) -> bool {
-    label.get("include_admin").is_some() || label.get("attached_to_user").is_some()
 }
 
 #[test]
 fn the_corpus_directory_gives_the_labelled_verdicts_and_exit_1() {
-    let corpus = policies().join("corpus");
+    let corpus = policy_corpus();
     let out = lint(&["--format", "json", corpus.to_str().unwrap()]);
     assert_eq!(
         out.status.code(),
@@ -92,37 +70,26 @@ fn the_corpus_directory_gives_the_labelled_verdicts_and_exit_1() {
             assert!(finding["statement"].is_u64());
         }
     }
-    let all = labels();
-    let default_scope: Vec<&Value> = all.iter().filter(|l| !has_context(l)).collect();
+    let all = policy_labels();
+    let default_scope: Vec<&PolicyLabel> = all.iter().filter(|l| !l.has_context()).collect();
     let reports_default: Vec<Value> = reports
         .into_iter()
-        .filter(|r| {
-            default_scope
-                .iter()
-                .any(|l| l["file"] == file_name(r).as_str())
-        })
+        .filter(|r| default_scope.iter().any(|l| l.file == file_name(r)))
         .collect();
     assert_matches_labels(&reports_default, &default_scope);
 }
 
 #[test]
 fn context_flags_widen_the_scope() {
-    for (flag, key) in [
-        ("--include-admin", "include_admin"),
-        ("--attached-to-user", "attached_to_user"),
-    ] {
-        let all = labels();
-        let selected: Vec<&Value> = all.iter().filter(|l| l.get(key).is_some()).collect();
+    let all = policy_labels();
+    let admin: fn(&PolicyLabel) -> bool = |l| l.include_admin;
+    let user: fn(&PolicyLabel) -> bool = |l| l.attached_to_user;
+    for (flag, wanted) in [("--include-admin", admin), ("--attached-to-user", user)] {
+        let selected: Vec<&PolicyLabel> = all.iter().filter(|l| wanted(l)).collect();
         assert!(!selected.is_empty());
         let files: Vec<String> = selected
             .iter()
-            .map(|l| {
-                policies()
-                    .join("corpus")
-                    .join(l["file"].as_str().unwrap())
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            .map(|l| l.path().to_string_lossy().into_owned())
             .collect();
         let mut args = vec!["--format", "json", flag];
         args.extend(files.iter().map(String::as_str));
@@ -143,7 +110,7 @@ fn unreadable_and_unparseable_files_exit_2_naming_them_while_others_report() {
     )
     .unwrap();
     std::fs::write(dir.join("notes.txt"), "not a policy, not a .json file").unwrap();
-    let good = policies().join("corpus/seed-read-only.json");
+    let good = policy_corpus().join("seed-read-only.json");
     let missing = dir.join("missing.json");
     let out = lint(&[
         "--format",
@@ -176,11 +143,11 @@ fn unreadable_and_unparseable_files_exit_2_naming_them_while_others_report() {
 #[test]
 fn compliant_inputs_exit_0_with_a_plain_table_when_piped() {
     let out = lint(&[
-        policies()
-            .join("corpus/seed-read-only.json")
+        policy_corpus()
+            .join("seed-read-only.json")
             .to_str()
             .unwrap(),
-        policies().join("corpus/admin-star.json").to_str().unwrap(),
+        policy_corpus().join("admin-star.json").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
@@ -193,7 +160,7 @@ fn compliant_inputs_exit_0_with_a_plain_table_when_piped() {
 
 #[test]
 fn sarif_has_one_rule_per_code_and_one_located_result_per_finding() {
-    let corpus = policies().join("corpus");
+    let corpus = policy_corpus();
     let json_out = lint(&["--format", "json", corpus.to_str().unwrap()]);
     let reports: Vec<Value> = serde_json::from_slice(&json_out.stdout).unwrap();
     let findings: usize = reports

@@ -422,3 +422,60 @@ pub fn assert_error_outcome(outcomes: &[Outcome], index: usize, error_type: &str
         other => panic!("event {index}: expected an error response, got {other:?}"),
     }
 }
+
+/// One policy of the labelled corpus (`tests/policies/labels.json`).
+#[derive(Debug, Clone)]
+pub struct PolicyLabel {
+    /// File name under `tests/policies/corpus`.
+    pub file: String,
+    pub compliance: String,
+    /// Expected finding codes, sorted.
+    pub codes: Vec<String>,
+    pub include_admin: bool,
+    pub attached_to_user: bool,
+    pub note: String,
+}
+
+impl PolicyLabel {
+    pub fn path(&self) -> PathBuf {
+        policy_corpus().join(&self.file)
+    }
+
+    /// Whether the label needs analyzer context beyond the defaults.
+    pub fn has_context(&self) -> bool {
+        self.include_admin || self.attached_to_user
+    }
+}
+
+pub fn policy_corpus() -> PathBuf {
+    workspace_root().join("tests/policies/corpus")
+}
+
+pub fn policy_labels() -> Vec<PolicyLabel> {
+    let path = workspace_root().join("tests/policies/labels.json");
+    let labels: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("labels.json"))
+        .expect("labels.json is JSON");
+    labels
+        .as_array()
+        .expect("labels.json is a list")
+        .iter()
+        .map(|l| {
+            let text = |key: &str| l[key].as_str().unwrap_or_default().to_string();
+            let mut codes: Vec<String> = l["codes"]
+                .as_array()
+                .expect("codes")
+                .iter()
+                .map(|c| c.as_str().expect("code").to_string())
+                .collect();
+            codes.sort_unstable();
+            PolicyLabel {
+                file: text("file"),
+                compliance: text("compliance"),
+                codes,
+                include_admin: l["include_admin"].as_bool().unwrap_or(false),
+                attached_to_user: l["attached_to_user"].as_bool().unwrap_or(false),
+                note: text("note"),
+            }
+        })
+        .collect()
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use guardrails_policy::{analyze_text, Context};
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/policies/corpus");
+    let dir = guardrails_testkit::policy_corpus();
     let mut documents: Vec<String> = std::fs::read_dir(&dir)
         .expect("the corpus directory exists")
         .map(|entry| {
