@@ -16,30 +16,29 @@ fn gen(emulator: &Emulator, args: &[&str]) -> Output {
         .expect("gen runs")
 }
 
+/// `gen scan --format json` with `args`, which must succeed; its rows.
+fn scan_json(emulator: &Emulator, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend(args);
+    let out = gen(emulator, &all);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON array")
+}
+
 #[test]
 fn json_output_gives_every_seeded_resource_its_design_verdict() {
     let emulator = Emulator::shared();
     let world = emulator.seed(REGION, "estate");
     // IAM is global: seeded once for this emulator, and evaluated in any region.
     let iam = emulator.seed(REGION, "iam");
-    let out = gen(
+    let rows = scan_json(
         emulator,
-        &[
-            "scan",
-            "--region",
-            REGION,
-            "--endpoint-url",
-            &emulator.url,
-            "--format",
-            "json",
-        ],
+        &["--region", REGION, "--endpoint-url", &emulator.url],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("one JSON array");
     for row in &rows {
         let keys: Vec<_> = row
             .as_object()
@@ -204,24 +203,10 @@ fn sts_endpoint_and_role_chain_cases_through_gen_scan() {
     let emulator = Emulator::start();
     let region = "us-east-2";
     let world = emulator.seed(region, "chaining");
-    let out = gen(
+    let rows = scan_json(
         &emulator,
-        &[
-            "scan",
-            "--region",
-            region,
-            "--rules",
-            "neptune-sts-vpc-endpoint",
-            "--format",
-            "json",
-        ],
+        &["--region", region, "--rules", "neptune-sts-vpc-endpoint"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let mut got: Vec<_> = rows
         .iter()
         .map(|r| {
