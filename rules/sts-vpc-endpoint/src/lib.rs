@@ -247,6 +247,33 @@ impl StsVpcEndpoint {
         self.ec2.vpc_of_groups(&cluster.security_groups).await
     }
 
+    /// The VPC of an in-scope cluster, or the NOT_APPLICABLE verdict saying why it is
+    /// unknown — the same on change-triggered and periodic runs.
+    async fn located(
+        &self,
+        cluster: &ClusterNetwork,
+        subnet_groups: Result<&BTreeMap<String, String>, &RuleError>,
+    ) -> Result<String, Verdict> {
+        let na = |why: String| Verdict::new(Compliance::NotApplicable, why);
+        let unreadable = |err: &RuleError| {
+            na(format!(
+                "could not read the VPC of cluster {}: {err}",
+                cluster.identifier
+            ))
+        };
+        match self
+            .vpc_of(cluster, subnet_groups.map_err(unreadable)?)
+            .await
+        {
+            Ok(Some(vpc)) => Ok(vpc),
+            Ok(None) => Err(na(format!(
+                "VPC of cluster {} could not be determined",
+                cluster.identifier
+            ))),
+            Err(err) => Err(unreadable(&err)),
+        }
+    }
+
     /// Verdicts for in-scope clusters whose VPCs are known, sharing one network read.
     async fn assess(
         &self,
@@ -302,11 +329,7 @@ impl Rule for StsVpcEndpoint {
             Some(name) => self.neptune.subnet_group_vpcs(Some(name)).await,
             None => Ok(BTreeMap::new()),
         };
-        let vpc = match subnet_groups {
-            Ok(groups) => self.vpc_of(&cluster, &groups).await,
-            Err(err) => Err(err),
-        };
-        let vpc = match described(&format!("VPC of cluster {}", cluster.identifier), vpc) {
+        let vpc = match self.located(&cluster, subnet_groups.as_ref()).await {
             Ok(vpc) => vpc,
             Err(verdict) => return verdict,
         };
@@ -337,26 +360,9 @@ impl Rule for StsVpcEndpoint {
             let subnet_groups = self.neptune.subnet_group_vpcs(None).await?;
             let mut located = Vec::new();
             for &i in &in_scope {
-                match self.vpc_of(&clusters[i], &subnet_groups).await {
-                    Ok(Some(vpc)) => located.push((i, vpc)),
-                    Ok(None) => {
-                        verdicts[i] = Some(Verdict::new(
-                            Compliance::NotApplicable,
-                            format!(
-                                "VPC of cluster {} could not be determined",
-                                clusters[i].identifier
-                            ),
-                        ))
-                    }
-                    Err(err) => {
-                        verdicts[i] = Some(Verdict::new(
-                            Compliance::NotApplicable,
-                            format!(
-                                "could not read the VPC of cluster {}: {err}",
-                                clusters[i].identifier
-                            ),
-                        ))
-                    }
+                match self.located(&clusters[i], Ok(&subnet_groups)).await {
+                    Ok(vpc) => located.push((i, vpc)),
+                    Err(verdict) => verdicts[i] = Some(verdict),
                 }
             }
             let pairs: Vec<(&ClusterNetwork, String)> = located
