@@ -139,6 +139,20 @@ impl Emulator {
         serde_json::from_str(&self.get("/_guardrails/calls")).expect("call counts are JSON")
     }
 
+    /// Calls served since an earlier `calls()` reading (only the actions that grew).
+    pub fn calls_since(
+        &self,
+        before: &std::collections::BTreeMap<String, u64>,
+    ) -> std::collections::BTreeMap<String, u64> {
+        self.calls()
+            .into_iter()
+            .filter_map(|(action, n)| {
+                let grown = n - before.get(&action).copied().unwrap_or(0);
+                (grown > 0).then_some((action, grown))
+            })
+            .collect()
+    }
+
     fn get(&self, path: &str) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("emulator reachable");
         write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").expect("request sent");
@@ -478,4 +492,19 @@ pub fn policy_labels() -> Vec<PolicyLabel> {
             }
         })
         .collect()
+}
+
+/// Fails unless every call is one of the IAM actions a rule's Lambda role grants. The
+/// emulator names a call by its SigV4 signing name and action, which is the IAM action
+/// (Neptune signs as `rds`).
+pub fn assert_calls_declared(calls: &std::collections::BTreeMap<String, u64>, granted: &[&str]) {
+    let undeclared: Vec<_> = calls
+        .keys()
+        .filter(|action| !granted.contains(&action.as_str()))
+        .collect();
+    assert!(
+        undeclared.is_empty(),
+        "calls outside the rule's declared permissions {granted:?}: {undeclared:?}"
+    );
+    assert!(!calls.is_empty(), "no AWS calls were observed");
 }

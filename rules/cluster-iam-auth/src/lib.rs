@@ -4,7 +4,7 @@
 
 use aws_sdk_neptune::types::DbCluster;
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::registry::{ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::registry::{Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
 
@@ -18,7 +18,13 @@ pub const SPEC: RuleSpec = RuleSpec {
     ],
     parameters: &[],
     severity: Severity::Medium,
-    remediation_runbook: "NeptuneGuardrails-EnableClusterIamAuth",
+    remediation: Remediation {
+        runbook: "NeptuneGuardrails-EnableClusterIamAuth",
+        automatic: false,
+        rationale: "turning IAM auth on rejects every client that does not sign its requests, \
+                    so an owner starts it once clients sign",
+    },
+    permissions: &["rds:DescribeDBClusters"],
     docs: "NON_COMPLIANT when a Neptune cluster's IAMDatabaseAuthenticationEnabled is false or \
            absent: without it, anyone who reaches the cluster's port can query and change the \
            graph, and IAM policies (fine-grained neptune-db: actions) cannot restrict access. \
@@ -115,7 +121,7 @@ pub fn evaluate(cluster: &ClusterFacts) -> Verdict {
             Compliance::NonCompliant,
             format!(
                 "IAMDatabaseAuthenticationEnabled is false on Neptune cluster {}: enable IAM DB auth (runbook {})",
-                cluster.identifier, SPEC.remediation_runbook
+                cluster.identifier, SPEC.remediation.runbook
             ),
         ),
         (_, true, None) => Verdict::new(

@@ -9,8 +9,10 @@ const REGION: &str = "us-west-2";
 
 #[test]
 fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
-    let emulator = Emulator::shared();
+    // Its own emulator, so that every call it sees is this rule's.
+    let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "estate");
+    let before = emulator.calls();
     let id = |name: &str| {
         world.cluster(name)["resource_id"]
             .as_str()
@@ -64,6 +66,10 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
     let run = run_lambda(binary.as_ref(), emulator, REGION, events);
+    assert_calls_declared(
+        &emulator.calls_since(&before),
+        &neptune_cluster_iam_auth::SPEC.all_permissions(),
+    );
     let outcomes = &run.outcomes;
     assert_eq!(outcomes.len(), 8, "{outcomes:#?}");
 

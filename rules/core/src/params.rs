@@ -107,7 +107,12 @@ mod tests {
             },
         ],
         severity: Severity::High,
-        remediation_runbook: "X",
+        remediation: crate::registry::Remediation {
+            runbook: "X",
+            automatic: false,
+            rationale: "",
+        },
+        permissions: &[],
         docs: "",
     };
 

@@ -37,6 +37,18 @@ impl ResourceType {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == name)
     }
+
+    /// IAM resources are global: Config records them in one region per account, so a rule
+    /// over them is deployed in that region only.
+    pub const fn is_global(self) -> bool {
+        matches!(
+            self,
+            ResourceType::IamPolicy
+                | ResourceType::IamRole
+                | ResourceType::IamUser
+                | ResourceType::IamGroup
+        )
+    }
 }
 
 impl std::fmt::Display for ResourceType {
@@ -88,6 +100,22 @@ pub struct ParamSpec {
     pub description: &'static str,
 }
 
+/// How a NON_COMPLIANT resource is put right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Remediation {
+    /// Name of the SSM Automation runbook.
+    pub runbook: &'static str,
+    /// Whether Config starts the runbook on its own (the deployed default; a template
+    /// parameter overrides it). Only where the change cannot break a working client.
+    pub automatic: bool,
+    /// Why it is (not) automatic, for the README.
+    pub rationale: &'static str,
+}
+
+/// IAM actions every rule Lambda needs: report evaluations, read oversized items.
+pub const COMMON_PERMISSIONS: [&str; 2] =
+    ["config:GetResourceConfigHistory", "config:PutEvaluations"];
+
 /// One rule, declared once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleSpec {
@@ -98,8 +126,11 @@ pub struct RuleSpec {
     pub triggers: &'static [Trigger],
     pub parameters: &'static [ParamSpec],
     pub severity: Severity,
-    /// Name of the SSM Automation runbook that remediates a NON_COMPLIANT resource.
-    pub remediation_runbook: &'static str,
+    pub remediation: Remediation,
+    /// The read-only IAM actions of the AWS calls the rule makes, besides
+    /// `COMMON_PERMISSIONS`: its Lambda role grants exactly these (tests compare them with the
+    /// calls the emulator sees).
+    pub permissions: &'static [&'static str],
     /// What the rule checks and why, one paragraph.
     pub docs: &'static str,
 }
@@ -113,6 +144,23 @@ impl RuleSpec {
 
     pub fn parameter(&self, name: &str) -> Option<&ParamSpec> {
         self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// Evaluates only global (IAM) resources, so runs in one region per account.
+    pub fn is_global(&self) -> bool {
+        self.resource_types.iter().all(|t| t.is_global())
+    }
+
+    /// Every IAM action the rule's Lambda role needs, sorted.
+    pub fn all_permissions(&self) -> Vec<&'static str> {
+        let mut all: Vec<_> = COMMON_PERMISSIONS
+            .iter()
+            .chain(self.permissions)
+            .copied()
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 }
 
@@ -153,7 +201,7 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
             } else {
                 params.join(", ")
             },
-            spec.remediation_runbook,
+            spec.remediation.runbook,
         ));
     }
     out
@@ -170,6 +218,21 @@ pub fn markdown_details(specs: &[&RuleSpec]) -> String {
                 p.name, p.default, p.description
             ));
         }
+        out.push_str(&format!(
+            "- remediation `{}`, {}: {}\n- reads (Lambda role): {}\n",
+            spec.remediation.runbook,
+            if spec.remediation.automatic {
+                "automatic"
+            } else {
+                "manual"
+            },
+            spec.remediation.rationale,
+            spec.all_permissions()
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     out
 }
@@ -193,7 +256,12 @@ mod tests {
             description: "d",
         }],
         severity: Severity::High,
-        remediation_runbook: "X-Runbook",
+        remediation: Remediation {
+            runbook: "X-Runbook",
+            automatic: false,
+            rationale: "r",
+        },
+        permissions: &["rds:DescribeDBClusters"],
         docs: "docs",
     };
 
@@ -213,8 +281,12 @@ mod tests {
         ), "{table}");
         assert_eq!(
             markdown_details(&[&SPEC]),
-            "\n**`x-rule`** — docs\n- parameter `flag` (default `true`): d\n"
+            "\n**`x-rule`** — docs\n- parameter `flag` (default `true`): d\n\
+             - remediation `X-Runbook`, manual: r\n\
+             - reads (Lambda role): `config:GetResourceConfigHistory`, `config:PutEvaluations`, \
+             `rds:DescribeDBClusters`\n"
         );
+        assert!(!SPEC.is_global());
         assert!(SPEC.evaluates("AWS::RDS::DBCluster"));
         assert!(!SPEC.evaluates("AWS::DMS::Endpoint"));
     }

@@ -217,7 +217,12 @@ mod tests {
         triggers: &[Trigger::ConfigurationChange],
         parameters: &[],
         severity: Severity::Low,
-        remediation_runbook: "T",
+        remediation: crate::registry::Remediation {
+            runbook: "T",
+            automatic: false,
+            rationale: "",
+        },
+        permissions: &[],
         docs: "",
     };
 

@@ -5,7 +5,9 @@
 
 use aws_sdk_databasemigration::types::Endpoint;
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::registry::{ParamKind, ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::registry::{
+    ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
+};
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
 use neptune_cluster_iam_auth::{is_neptune_engine, normalise_host, ClusterFacts, NeptuneClusters};
@@ -28,7 +30,16 @@ pub const SPEC: RuleSpec = RuleSpec {
                       and region and require IAM database authentication on that cluster.",
     }],
     severity: Severity::Medium,
-    remediation_runbook: "NeptuneGuardrails-EnableDmsEndpointIamAuth",
+    remediation: Remediation {
+        runbook: "NeptuneGuardrails-EnableDmsEndpointIamAuth",
+        automatic: true,
+        rationale: "cannot break a working endpoint: a cluster with IAM auth on already rejects the unsigned \
+                    requests DMS sends without it, and signing is the only change",
+    },
+    permissions: &[
+        "dms:DescribeEndpoints",
+        "rds:DescribeDBClusters",
+    ],
     docs: "NON_COMPLIANT when a DMS endpoint with engine neptune has no NeptuneSettings, \
            IamAuthEnabled false or absent, no ServiceAccessRoleArn or no S3BucketName, or when \
            the Neptune cluster its ServerName resolves to has IAM database authentication off. \

@@ -26,8 +26,10 @@ fn verdict(emulator: &Emulator, token: &str) -> (String, String) {
 
 #[test]
 fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
-    let emulator = Emulator::shared();
+    // Its own emulator, so that every call it sees is this rule's.
+    let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "estate");
+    let before = emulator.calls();
     let open_cluster = world.cluster("graph-open")["endpoint"]
         .as_str()
         .unwrap()
@@ -100,6 +102,10 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-dms-endpoint-iam-auth");
     let run = run_lambda(binary.as_ref(), emulator, REGION, events);
+    assert_calls_declared(
+        &emulator.calls_since(&before),
+        &neptune_dms_endpoint_iam_auth::SPEC.all_permissions(),
+    );
     let outcomes = &run.outcomes;
     assert_eq!(outcomes.len(), 8, "{outcomes:#?}");
 

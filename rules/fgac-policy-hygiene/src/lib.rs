@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, PolicyDetail, Tag};
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::registry::{ParamKind, ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::registry::{
+    ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
+};
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
 use guardrails_policy::{analyze_text, Code, Context};
@@ -47,7 +49,26 @@ pub const SPEC: RuleSpec = RuleSpec {
         },
     ],
     severity: Severity::High,
-    remediation_runbook: "NeptuneGuardrails-ReviewFgacPolicy",
+    remediation: Remediation {
+        runbook: "NeptuneGuardrails-ReviewFgacPolicy",
+        automatic: false,
+        rationale:
+            "a policy change can cut off a working application: the runbook waits for an approver \
+                    and applies the replacement document a reviewer supplies",
+    },
+    permissions: &[
+        "iam:GetAccountAuthorizationDetails",
+        "iam:GetGroupPolicy",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:GetRolePolicy",
+        "iam:GetUserPolicy",
+        "iam:ListEntitiesForPolicy",
+        "iam:ListGroupPolicies",
+        "iam:ListPolicyTags",
+        "iam:ListRolePolicies",
+        "iam:ListUserPolicies",
+    ],
     docs: "NON_COMPLIANT when a customer managed policy's default version, or an inline policy \
            of a role, user or group, grants neptune-db: data access the unsafe or outdated way: \
            deprecated neptune-db:connect, wildcards reaching ResetDatabase without an explicit \

@@ -65,8 +65,10 @@ fn inline(list: &[(&str, &str)]) -> Value {
 
 #[test]
 fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
-    let emulator = Emulator::shared();
+    // Its own emulator, so that every call it sees is this rule's.
+    let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "iam");
+    let before = emulator.calls();
     let id = |name: &str| world.iam_id(name);
     let mut exempt_item = policy_item(&world, "graph-exempt", &[("v1", CONNECT)], "v1");
     exempt_item["tags"] = json!({"neptune-guardrails:exempt": "true"});
@@ -174,6 +176,10 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-fgac-policy-hygiene");
     let run = run_lambda(binary.as_ref(), emulator, REGION, events);
+    assert_calls_declared(
+        &emulator.calls_since(&before),
+        &neptune_fgac_policy_hygiene::SPEC.all_permissions(),
+    );
     assert_eq!(run.outcomes.len(), 13, "{:#?}", run.outcomes);
 
     let one = |token: &str, name: &str, compliance: &str, annotation: &str| {

@@ -15,7 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_neptune::types::DbCluster;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::item::{as_text, get};
-use guardrails_core::registry::{ParamKind, ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::registry::{
+    ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
+};
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
 use neptune_cluster_iam_auth::{is_neptune_engine, NeptuneClusters};
@@ -51,7 +53,25 @@ pub const SPEC: RuleSpec = RuleSpec {
         },
     ],
     severity: Severity::Medium,
-    remediation_runbook: "NeptuneGuardrails-CreateStsVpcEndpoint",
+    remediation: Remediation {
+        runbook: "NeptuneGuardrails-CreateStsVpcEndpoint",
+        automatic: false,
+        rationale: "adds a billed endpoint and changes how the whole VPC resolves sts.REGION.amazonaws.com, \
+                    a network owner's decision",
+    },
+    permissions: &[
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeVpcs",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBSubnetGroups",
+    ],
     docs: "NON_COMPLIANT when a Neptune cluster with an associated IAM role (the bulk loader's \
            role chaining) has no Interface VPC endpoint for com.amazonaws.REGION.sts in its VPC \
            that is available, has private DNS on and admits TCP 443 from the cluster's security \

@@ -12,8 +12,10 @@ const REGION: &str = "ap-northeast-1";
 
 #[test]
 fn every_endpoint_and_chain_case_gets_its_verdict() {
-    let emulator = Emulator::shared();
+    // Its own emulator, so that every call it sees is this rule's.
+    let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "chaining");
+    let before = emulator.calls();
     let id = |name: &str| {
         world.cluster(name)["resource_id"]
             .as_str()
@@ -72,6 +74,10 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-sts-vpc-endpoint");
     let run = run_lambda(binary.as_ref(), emulator, REGION, events);
+    assert_calls_declared(
+        &emulator.calls_since(&before),
+        &neptune_sts_vpc_endpoint::SPEC.all_permissions(),
+    );
     assert_eq!(run.outcomes.len(), 6, "{:#?}", run.outcomes);
 
     let scheduled = emulator.verdicts("t-scheduled");
@@ -152,15 +158,6 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
 }
 
 /// Calls per service:Action that a run made (the emulator's count after minus before).
-fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
-    after
-        .iter()
-        .filter_map(|(k, v)| {
-            let d = v - before.get(k).copied().unwrap_or(0);
-            (d > 0).then(|| (k.clone(), d))
-        })
-        .collect()
-}
 
 #[test]
 fn scheduled_runs_make_a_bounded_number_of_calls() {
@@ -181,7 +178,7 @@ fn scheduled_runs_make_a_bounded_number_of_calls() {
             outcome(&run.outcomes, 0),
             Outcome::Response { .. }
         ));
-        let calls = delta(&before, &emulator.calls());
+        let calls = emulator.calls_since(&before);
         let evaluations = emulator.verdicts("t");
         assert_eq!(evaluations.len() as u64, clusters);
         assert!(
