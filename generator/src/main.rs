@@ -4,6 +4,7 @@
 mod catalog;
 mod lint;
 mod scan;
+mod synth;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Lint IAM policy files for Neptune fine-grained access control (offline).
     LintPolicy(lint::LintArgs),
+    /// Write the CloudFormation that rolls the rule pack out across an organization.
+    Synth(synth::SynthArgs),
     /// Print the rule table and reference (Markdown) derived from the rule declarations.
     Rules,
 }
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::LintPolicy(args) => lint::run(args),
+        Command::Synth(args) => synth::run(args),
         Command::Scan(args) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -1,0 +1,173 @@
+//! Small CloudFormation vocabulary shared by the templates: logical ids derived from rule
+//! ids, intrinsic functions, IAM policy statements.
+
+use guardrails_core::registry::{ParamKind, ParamSpec, RuleSpec, Trigger};
+use serde_json::{json, Map, Value};
+
+/// `neptune-cluster-iam-auth` → `NeptuneClusterIamAuth`.
+pub fn pascal(id: &str) -> String {
+    id.split(['-', '_'])
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+pub fn r#ref(name: &str) -> Value {
+    json!({ "Ref": name })
+}
+
+pub fn sub(text: &str) -> Value {
+    json!({ "Fn::Sub": text })
+}
+
+pub fn get_att(resource: &str, attribute: &str) -> Value {
+    json!({ "Fn::GetAtt": [resource, attribute] })
+}
+
+/// The template parameter carrying a rule parameter: rule and parameter name in PascalCase.
+pub fn rule_parameter_name(spec: &RuleSpec, parameter: &ParamSpec) -> String {
+    pascal(spec.id) + &pascal(parameter.name)
+}
+
+/// Template parameters for a rule's parameters, defaulting to the declared defaults.
+pub fn rule_parameters(spec: &RuleSpec) -> Map<String, Value> {
+    spec.parameters
+        .iter()
+        .map(|p| {
+            let mut parameter = json!({
+                "Type": "String",
+                "Default": p.default,
+                "Description": format!("{}: {}", spec.id, p.description),
+            });
+            if p.kind == ParamKind::Bool {
+                parameter["AllowedValues"] = json!(["true", "false"]);
+            }
+            (rule_parameter_name(spec, p), parameter)
+        })
+        .collect()
+}
+
+/// A `AWS::Config::ConfigRule` for a custom Lambda rule, its input parameters referring to
+/// the template parameters of `rule_parameters`.
+pub fn config_rule(spec: &RuleSpec, function_arn: Value) -> Value {
+    let mut details = Vec::new();
+    for trigger in spec.triggers {
+        match trigger {
+            Trigger::ConfigurationChange => {
+                for message in [
+                    "ConfigurationItemChangeNotification",
+                    "OversizedConfigurationItemChangeNotification",
+                ] {
+                    details.push(json!({"EventSource": "aws.config", "MessageType": message}));
+                }
+            }
+            Trigger::Periodic(frequency) => details.push(json!({
+                "EventSource": "aws.config",
+                "MessageType": "ScheduledNotification",
+                "MaximumExecutionFrequency": frequency,
+            })),
+        }
+    }
+    let inputs: Map<String, Value> = spec
+        .parameters
+        .iter()
+        .map(|p| (p.name.to_string(), r#ref(&rule_parameter_name(spec, p))))
+        .collect();
+    let mut properties = json!({
+        "ConfigRuleName": spec.id,
+        "Description": spec.title,
+        "Scope": {"ComplianceResourceTypes": spec.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>()},
+        "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": function_arn, "SourceDetails": details},
+    });
+    if !inputs.is_empty() {
+        properties["InputParameters"] = Value::Object(inputs);
+    }
+    json!({"Type": "AWS::Config::ConfigRule", "Properties": properties})
+}
+
+/// An IAM policy document.
+pub fn policy(statements: Vec<Value>) -> Value {
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// A trust policy for an AWS service, limited to calls on behalf of this account (the
+/// confused-deputy guard).
+pub fn service_trust(service: &str) -> Value {
+    policy(vec![json!({
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": r#ref("AWS::AccountId")}},
+    })])
+}
+
+/// Checkov skips with the reason written next to them.
+pub fn checkov_skips(skips: &[(&str, &str)]) -> Value {
+    json!({"checkov": {"skip": skips.iter().map(|(id, comment)| json!({"id": id, "comment": comment})).collect::<Vec<_>>()}})
+}
+
+/// A template as YAML: keys in a stable order, so output is byte-identical run to run.
+/// Date-like values (`2012-10-17`) are quoted: YAML 1.1 readers (PyYAML, hence moto and many
+/// linters) would otherwise read them as dates.
+pub fn to_yaml(template: &Value) -> String {
+    let text = serde_yaml::to_string(template).expect("a JSON value always serializes to YAML");
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        match line.rsplit_once(": ") {
+            Some((key, value)) if is_date(value) => {
+                out.push_str(&format!("{key}: '{value}'"));
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn is_date(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_quoted_for_yaml_1_1_readers() {
+        let yaml = to_yaml(&json!({"Version": "2012-10-17", "Other": "2012-10-17x"}));
+        assert_eq!(yaml, "Other: 2012-10-17x\nVersion: '2012-10-17'\n");
+    }
+
+    #[test]
+    fn logical_ids_follow_rule_ids() {
+        assert_eq!(pascal("neptune-cluster-iam-auth"), "NeptuneClusterIamAuth");
+        assert_eq!(pascal("includeAdminPolicies"), "IncludeAdminPolicies");
+    }
+
+    #[test]
+    fn config_rules_listen_for_every_declared_trigger() {
+        let rule = config_rule(&neptune_fgac_policy_hygiene::SPEC, json!("arn"));
+        let details = rule["Properties"]["Source"]["SourceDetails"]
+            .as_array()
+            .unwrap();
+        assert_eq!(details.len(), 3);
+        assert_eq!(
+            rule["Properties"]["InputParameters"]["exemptionTag"],
+            r#ref("NeptuneFgacPolicyHygieneExemptionTag")
+        );
+        assert_eq!(
+            rule["Properties"]["Scope"]["ComplianceResourceTypes"][3],
+            "AWS::IAM::Group"
+        );
+    }
+}

@@ -1,0 +1,346 @@
+//! The member template: what the StackSet creates in every account and region of the target
+//! OUs — the rule Lambdas with their roles, the remediation runbooks with theirs, and (in
+//! `stackset` delivery) the Config rules and remediation configurations.
+
+use guardrails_core::registry::RuleSpec;
+use serde_json::{json, Map, Value};
+
+use super::cfn::{
+    checkov_skips, config_rule, get_att, pascal, policy, r#ref, rule_parameters, service_trust, sub,
+};
+use super::runbooks::Runbook;
+use super::{Mode, SynthOptions, ARTIFACT_BUCKET};
+use crate::catalog;
+
+pub const ARTIFACT_ACCOUNT: &str = "ArtifactAccountId";
+pub const RULES_DELIVERY: &str = "RulesDelivery";
+pub const IAM_HOME_REGION: &str = "IamHomeRegion";
+
+/// Conditions every template that places rules uses.
+const IN_IAM_HOME_REGION: &str = "InIamHomeRegion";
+const RULES_IN_STACK: &str = "RulesInStack";
+const RULES_IN_STACK_IN_IAM_HOME_REGION: &str = "RulesInStackInIamHomeRegion";
+
+pub fn code_key_parameter(spec: &RuleSpec) -> String {
+    format!("{}CodeKey", pascal(spec.id))
+}
+
+pub fn automatic_parameter(spec: &RuleSpec) -> String {
+    format!("{}AutomaticRemediation", pascal(spec.id))
+}
+
+/// The role name a runbook's remediation configuration refers to; fixed so that the
+/// conformance pack can name it, regional because IAM names are account-wide.
+pub fn remediation_role_name(runbook: &Runbook) -> String {
+    format!("{}-${{AWS::Region}}", runbook.name())
+}
+
+/// Parameters of the member template; the StackSet template forwards each of them.
+pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, Value> {
+    let mut parameters = Map::new();
+    parameters.insert(
+        ARTIFACT_ACCOUNT.into(),
+        json!({
+            "Type": "String",
+            "AllowedPattern": "^[0-9]{12}$",
+            "Description": "Account holding the artifact buckets (neptune-guardrails-ACCOUNT-REGION) with the rule Lambda code."
+        }),
+    );
+    parameters.insert(
+        RULES_DELIVERY.into(),
+        json!({
+            "Type": "String",
+            "AllowedValues": [Mode::Stackset.as_str(), Mode::ConformancePack.as_str()],
+            "Default": options.mode.as_str(),
+            "Description": "stackset: this stack creates the Config rules and remediation configurations; conformance-pack: the organization conformance pack does, and this stack only provides the Lambdas and runbooks."
+        }),
+    );
+    parameters.insert(
+        IAM_HOME_REGION.into(),
+        json!({
+            "Type": "String",
+            "Default": options.iam_region,
+            "Description": "The one region per account where Config records IAM resources: the IAM policy rule and its runbook live there only."
+        }),
+    );
+    parameters.insert(
+        "Architecture".into(),
+        json!({"Type": "String", "AllowedValues": ["arm64", "x86_64"], "Default": options.architecture, "Description": "CPU architecture of the rule Lambdas' bootstrap binaries."}),
+    );
+    parameters.insert(
+        "LogRetentionInDays".into(),
+        json!({"Type": "Number", "Default": 365, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], "Description": "Retention of the rule Lambdas' log groups."}),
+    );
+    for spec in catalog::SPECS {
+        parameters.insert(
+            code_key_parameter(spec),
+            json!({
+                "Type": "String",
+                "AllowedPattern": "^[A-Za-z0-9/._-]+\\.zip$",
+                "Description": format!("S3 key of the {} Lambda zip in the artifact bucket (content-addressed; gen deploy sets it).", spec.id),
+            }),
+        );
+        parameters.extend(rule_parameters(spec));
+    }
+    for runbook in runbooks.iter().filter(|r| r.resource_parameter.is_some()) {
+        parameters.insert(
+            automatic_parameter(runbook.rule),
+            json!({
+                "Type": "String",
+                "AllowedValues": ["true", "false"],
+                "Default": runbook.rule.remediation.automatic.to_string(),
+                "Description": format!("Let AWS Config run {} on its own for NON_COMPLIANT resources of {} ({}).", runbook.name(), runbook.rule.id, runbook.rule.remediation.rationale),
+            }),
+        );
+    }
+    parameters
+}
+
+pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
+    let mut conditions = Map::new();
+    conditions.insert(
+        IN_IAM_HOME_REGION.into(),
+        json!({"Fn::Equals": [r#ref("AWS::Region"), r#ref(IAM_HOME_REGION)]}),
+    );
+    conditions.insert(
+        RULES_IN_STACK.into(),
+        json!({"Fn::Equals": [r#ref(RULES_DELIVERY), Mode::Stackset.as_str()]}),
+    );
+    conditions.insert(
+        RULES_IN_STACK_IN_IAM_HOME_REGION.into(),
+        json!({"Fn::And": [{"Condition": RULES_IN_STACK}, {"Condition": IN_IAM_HOME_REGION}]}),
+    );
+    let mut resources = Map::new();
+    let mut outputs = Map::new();
+    for runbook in runbooks {
+        let spec = runbook.rule;
+        let id = pascal(spec.id);
+        let (placed, rule_placed) = if spec.is_global() {
+            (Some(IN_IAM_HOME_REGION), RULES_IN_STACK_IN_IAM_HOME_REGION)
+        } else {
+            (None, RULES_IN_STACK)
+        };
+        let mut add = |name: String, mut resource: Value, condition: Option<&str>| {
+            if let Some(condition) = condition {
+                resource["Condition"] = json!(condition);
+            }
+            resources.insert(name, resource);
+        };
+        add(format!("{id}LogGroup"), log_group(spec), placed);
+        add(format!("{id}Role"), rule_role(spec, &id), placed);
+        add(format!("{id}Function"), function(spec, &id), placed);
+        add(
+            format!("{id}InvokePermission"),
+            invoke_permission(&id),
+            placed,
+        );
+        add(format!("{id}Runbook"), runbook_document(runbook), placed);
+        add(
+            format!("{id}RemediationRole"),
+            remediation_role(runbook),
+            placed,
+        );
+        let mut rule = config_rule(spec, get_att(&format!("{id}Function"), "Arn"));
+        rule["DependsOn"] = json!(format!("{id}InvokePermission"));
+        add(format!("{id}ConfigRule"), rule, Some(rule_placed));
+        if runbook.resource_parameter.is_some() {
+            let automatic = format!("{id}Automatic");
+            conditions.insert(
+                automatic.clone(),
+                json!({"Fn::Equals": [r#ref(&automatic_parameter(spec)), "true"]}),
+            );
+            let mut remediation = remediation_configuration(
+                runbook,
+                r#ref(&format!("{id}ConfigRule")),
+                r#ref(&format!("{id}Runbook")),
+                get_att(&format!("{id}RemediationRole"), "Arn"),
+                json!({"Fn::If": [automatic, true, false]}),
+            );
+            remediation["Condition"] = json!(rule_placed);
+            resources.insert(format!("{id}Remediation"), remediation);
+        }
+        let mut output = json!({"Description": format!("{} rule Lambda", spec.id), "Value": get_att(&format!("{id}Function"), "Arn")});
+        if let Some(condition) = placed {
+            output["Condition"] = json!(condition);
+        }
+        outputs.insert(format!("{id}FunctionArn"), output);
+    }
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Neptune Guardrails member stack (one per account and region, from the StackSet): rule Lambdas, remediation runbooks and roles, and in stackset delivery the Config rules and remediation configurations.",
+        "Parameters": parameters(options, runbooks),
+        "Conditions": conditions,
+        "Resources": resources,
+        "Outputs": outputs,
+    })
+}
+
+fn log_group(spec: &RuleSpec) -> Value {
+    json!({
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Metadata": checkov_skips(&[("CKV_AWS_158", "Evaluation logs hold resource ids and verdicts, no secrets; the account's default CloudWatch Logs encryption applies.")]),
+        "Properties": {"LogGroupName": format!("/aws/lambda/{}", spec.id), "RetentionInDays": r#ref("LogRetentionInDays")},
+    })
+}
+
+fn rule_role(spec: &RuleSpec, id: &str) -> Value {
+    json!({
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "Description": format!("Read-only role of the {} Config rule Lambda", spec.id),
+            "AssumeRolePolicyDocument": service_trust("lambda.amazonaws.com"),
+            "Policies": [{
+                "PolicyName": "evaluate",
+                "PolicyDocument": policy(vec![
+                    json!({"Sid": "ReadWhatTheRuleEvaluates", "Effect": "Allow", "Action": spec.all_permissions(), "Resource": "*"}),
+                    json!({"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": get_att(&format!("{id}LogGroup"), "Arn")}),
+                ]),
+            }],
+        },
+    })
+}
+
+fn function(spec: &RuleSpec, id: &str) -> Value {
+    json!({
+        "Type": "AWS::Lambda::Function",
+        "Metadata": checkov_skips(&[
+            ("CKV_AWS_115", "No reserved concurrency: new accounts have a concurrency limit of 10, and reserving it would fail the stack; AWS Config retries throttled invocations."),
+            ("CKV_AWS_116", "No DLQ: AWS Config invokes the rule again on the next change or period, and a failed run is logged as an error."),
+            ("CKV_AWS_117", "Not in a VPC: the rule only calls AWS APIs."),
+        ]),
+        "Properties": {
+            "FunctionName": spec.id,
+            "Description": spec.title,
+            "Runtime": "provided.al2023",
+            "Handler": "bootstrap",
+            "Architectures": [r#ref("Architecture")],
+            "MemorySize": 128,
+            "Timeout": 300,
+            "Code": {"S3Bucket": sub(ARTIFACT_BUCKET), "S3Key": r#ref(&code_key_parameter(spec))},
+            "Role": get_att(&format!("{id}Role"), "Arn"),
+            "LoggingConfig": {"LogGroup": r#ref(&format!("{id}LogGroup"))},
+        },
+    })
+}
+
+/// Only AWS Config of this account may invoke the rule.
+fn invoke_permission(id: &str) -> Value {
+    json!({
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": get_att(&format!("{id}Function"), "Arn"),
+            "Principal": "config.amazonaws.com",
+            "SourceAccount": r#ref("AWS::AccountId"),
+        },
+    })
+}
+
+fn runbook_document(runbook: &Runbook) -> Value {
+    json!({
+        "Type": "AWS::SSM::Document",
+        "Properties": {
+            "Name": runbook.name(),
+            "DocumentType": "Automation",
+            "DocumentFormat": "YAML",
+            "UpdateMethod": "NewVersion",
+            "Content": runbook.document,
+        },
+    })
+}
+
+fn is_read(action: &str) -> bool {
+    let api = action.split_once(':').map_or("", |(_, api)| api);
+    ["Describe", "Get", "List"]
+        .iter()
+        .any(|p| api.starts_with(p))
+}
+
+/// The ARNs an action may touch, narrowed where the action supports it.
+fn resource_of(action: &str) -> Value {
+    let service = action
+        .split_once(':')
+        .map_or(action, |(service, _)| service);
+    match service {
+        _ if is_read(action) && service != "iam" => json!("*"),
+        "iam" => sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*"),
+        "dms" => sub("arn:${AWS::Partition}:dms:${AWS::Region}:${AWS::AccountId}:endpoint:*"),
+        "rds" => sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:*"),
+        "ec2" => sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*"),
+        _ => json!("*"),
+    }
+}
+
+fn remediation_role(runbook: &Runbook) -> Value {
+    let mut by_resource: Vec<(Value, Vec<String>)> = Vec::new();
+    for action in runbook.actions() {
+        let resource = resource_of(&action);
+        match by_resource.iter_mut().find(|(r, _)| *r == resource) {
+            Some((_, actions)) => actions.push(action),
+            None => by_resource.push((resource, vec![action])),
+        }
+    }
+    let unscoped_writes: Vec<String> = by_resource
+        .iter()
+        .filter(|(resource, _)| resource == "*")
+        .flat_map(|(_, actions)| actions.iter().filter(|a| !is_read(a)).cloned())
+        .collect();
+    let statements = by_resource
+        .into_iter()
+        .map(|(resource, actions)| json!({"Effect": "Allow", "Action": actions, "Resource": resource}))
+        .collect();
+    let mut role = json!({
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": sub(&remediation_role_name(runbook)),
+            "Description": format!("Runs the {} remediation runbook", runbook.name()),
+            "AssumeRolePolicyDocument": service_trust("ssm.amazonaws.com"),
+            "Policies": [{"PolicyName": "remediate", "PolicyDocument": policy(statements)}],
+        },
+    });
+    if !unscoped_writes.is_empty() {
+        let reason = format!(
+            "{} acts on an AWS-owned resource (the endpoint service's private hosted zone) that no ARN of this account can name; every other write is scoped to this account and region.",
+            unscoped_writes.join(", ")
+        );
+        role["Metadata"] = checkov_skips(&[("CKV_AWS_111", &reason)]);
+    }
+    role
+}
+
+/// A remediation configuration binding the NON_COMPLIANT resource's id to the runbook.
+pub fn remediation_configuration(
+    runbook: &Runbook,
+    rule_name: Value,
+    document_name: Value,
+    role_arn: Value,
+    automatic: Value,
+) -> Value {
+    let mut parameters = Map::new();
+    parameters.insert(
+        "AutomationAssumeRole".into(),
+        json!({"StaticValue": {"Values": [role_arn]}}),
+    );
+    if let Some(resource) = runbook.resource_parameter {
+        parameters.insert(
+            resource.into(),
+            json!({"ResourceValue": {"Value": "RESOURCE_ID"}}),
+        );
+    }
+    let mut properties = json!({
+        "ConfigRuleName": rule_name,
+        "TargetType": "SSM_DOCUMENT",
+        "TargetId": document_name,
+        "Parameters": parameters,
+        "Automatic": automatic,
+        "MaximumAutomaticAttempts": 3,
+        "RetryAttemptSeconds": 60,
+        "ExecutionControls": {"SsmControls": {"ConcurrentExecutionRatePercentage": 10, "ErrorPercentage": 10}},
+    });
+    if let [only] = runbook.rule.resource_types {
+        properties["ResourceType"] = json!(only.as_str());
+    }
+    json!({"Type": "AWS::Config::RemediationConfiguration", "Properties": properties})
+}

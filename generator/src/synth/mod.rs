@@ -1,0 +1,446 @@
+//! `gen synth`: the CloudFormation that rolls the rule pack out across an organization, all
+//! derived from the rule declarations and runbooks. Deterministic: the same options give
+//! byte-identical files (golden copies live in `cfn/`).
+//!
+//! Admin (management or delegated-admin) account, per target region:
+//! `admin-artifacts.yaml` (artifact bucket), in `--stackset-region` only
+//! `admin-stackset.yaml` (the service-managed StackSet), and in `conformance-pack` mode
+//! `admin-conformance-pack.yaml` (the organization conformance packs). Member accounts, per
+//! region: `member.yaml` from the StackSet. `conformance-pack*.yaml` are the packs' templates.
+
+mod cfn;
+mod member;
+pub mod runbooks;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::{json, Map, Value};
+
+use cfn::{checkov_skips, config_rule, pascal, r#ref, rule_parameter_name, sub, to_yaml};
+use runbooks::Runbook;
+
+/// The per-region artifact bucket of the admin account (Lambda code must be in the region of
+/// the function): `ArtifactAccountId` is a parameter of the templates that use it.
+pub const ARTIFACT_BUCKET: &str = "neptune-guardrails-${ArtifactAccountId}-${AWS::Region}";
+/// Name of the StackSet and prefix of the organization conformance packs.
+pub const PACK_NAME: &str = "neptune-guardrails";
+
+/// Who creates the Config rules in member accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// The member stack (from the StackSet) creates the rules next to their Lambdas.
+    Stackset,
+    /// An organization conformance pack creates the rules; the member stack provides the
+    /// Lambdas and runbooks they use.
+    ConformancePack,
+}
+
+impl Mode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mode::Stackset => "stackset",
+            Mode::ConformancePack => "conformance-pack",
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SynthArgs {
+    /// Directory to write the templates to (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    options: SynthOptions,
+}
+
+/// What the templates default to; every value stays a template parameter.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SynthOptions {
+    /// Regions the StackSet deploys to (default of TargetRegions).
+    #[arg(long, value_delimiter = ',', default_value = "us-east-1")]
+    pub regions: Vec<String>,
+    /// Organizational units (ou-… or the root r-…) the StackSet targets (default of
+    /// TargetOrganizationalUnitIds; without it deploy must name them).
+    #[arg(long, value_delimiter = ',')]
+    pub ous: Vec<String>,
+    /// Who creates the Config rules in member accounts.
+    #[arg(long, value_enum, default_value = "stackset")]
+    pub mode: Mode,
+    /// Region where IAM resources are evaluated (default: the first of --regions).
+    #[arg(long)]
+    pub iam_region: Option<String>,
+    /// CPU architecture of the rule Lambdas.
+    #[arg(long, default_value = "arm64", value_parser = ["arm64", "x86_64"])]
+    pub architecture: String,
+}
+
+impl SynthOptions {
+    fn iam_region(&self) -> &str {
+        self.iam_region
+            .as_deref()
+            .or(self.regions.first().map(String::as_str))
+            .unwrap_or("us-east-1")
+    }
+}
+
+/// Every output file, by path relative to the output directory.
+pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
+    let options = SynthOptions {
+        iam_region: Some(options.iam_region().to_string()),
+        ..options.clone()
+    };
+    let runbooks = runbooks::all();
+    let member_parameters = member::parameters(&options, &runbooks);
+    let mut files = BTreeMap::new();
+    let mut add = |path: &str, text: String| {
+        files.insert(PathBuf::from(path), text);
+    };
+    add(
+        "member.yaml",
+        to_yaml(&member::template(&options, &runbooks)),
+    );
+    add("admin-artifacts.yaml", to_yaml(&artifacts_template()));
+    add(
+        "admin-stackset.yaml",
+        to_yaml(&stackset_template(&options, &member_parameters)),
+    );
+    add(
+        "admin-conformance-pack.yaml",
+        to_yaml(&conformance_packs_template(&options, &runbooks)),
+    );
+    for (file, global) in [
+        ("conformance-pack.yaml", false),
+        ("conformance-pack-iam.yaml", true),
+    ] {
+        add(file, to_yaml(&conformance_pack(&runbooks, global)));
+    }
+    for runbook in &runbooks {
+        add(
+            &format!("runbooks/{}.yaml", runbook.name()),
+            to_yaml(&runbook.document),
+        );
+    }
+    add("README.md", index(&options, &runbooks));
+    files
+}
+
+pub fn run(args: SynthArgs) -> ExitCode {
+    let files = synthesize(&args.options);
+    for (path, text) in &files {
+        let path = args.out.join(path);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text));
+        if let Err(error) = written {
+            eprintln!("gen synth: cannot write {}: {error}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    eprintln!(
+        "gen synth: wrote {} files to {}",
+        files.len(),
+        args.out.display()
+    );
+    ExitCode::SUCCESS
+}
+
+fn header(description: &str, parameters: Map<String, Value>) -> Map<String, Value> {
+    let mut template = Map::new();
+    template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    template.insert("Description".into(), json!(description));
+    template.insert("Parameters".into(), Value::Object(parameters));
+    template
+}
+
+fn organization_id_parameter() -> Value {
+    json!({"Type": "String", "AllowedPattern": "^o-[a-z0-9]{10,32}$", "Description": "The AWS Organizations id (o-…) whose accounts may read the artifacts."})
+}
+
+/// The admin account's per-region artifact bucket: Lambda zips, member and pack templates.
+fn artifacts_template() -> Value {
+    let bucket_arn = sub("arn:${AWS::Partition}:s3:::${ArtifactBucket}");
+    let objects_arn = sub("arn:${AWS::Partition}:s3:::${ArtifactBucket}/*");
+    let mut parameters = Map::new();
+    parameters.insert("OrganizationId".into(), organization_id_parameter());
+    let mut template = header(
+        "Neptune Guardrails artifact bucket (admin account, one per target region): rule Lambda zips and templates, readable by the organization's accounts only.",
+        parameters,
+    );
+    template.insert(
+        "Resources".into(),
+        json!({
+            "ArtifactBucket": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Metadata": checkov_skips(&[
+                    ("CKV_AWS_18", "Access logging needs a second bucket per region; object reads are visible in CloudTrail data events where the organization enables them."),
+                ]),
+                "Properties": {
+                    "BucketName": sub("neptune-guardrails-${AWS::AccountId}-${AWS::Region}"),
+                    "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": true}]},
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                    "LifecycleConfiguration": {"Rules": [{"Id": "expire-replaced-artifacts", "Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 90}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}]},
+                },
+            },
+            "ArtifactBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": r#ref("ArtifactBucket"),
+                    "PolicyDocument": cfn::policy(vec![
+                        json!({"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+                               "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"],
+                               "Resource": [bucket_arn, objects_arn.clone()],
+                               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+                        json!({"Sid": "OrganizationReadsArtifacts", "Effect": "Allow", "Principal": "*",
+                               "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                               "Resource": objects_arn,
+                               "Condition": {"StringEquals": {"aws:PrincipalOrgID": r#ref("OrganizationId")}}}),
+                    ]),
+                },
+            },
+        }),
+    );
+    template.insert(
+        "Outputs".into(),
+        json!({"ArtifactBucketName": {"Value": r#ref("ArtifactBucket")}}),
+    );
+    Value::Object(template)
+}
+
+/// The service-managed StackSet (admin account, one region): rolls `member.yaml` out to the
+/// target OUs and regions, and to accounts that join them later.
+fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Value>) -> Value {
+    let mut parameters = Map::new();
+    parameters.insert("TargetOrganizationalUnitIds".into(), {
+        let mut p = json!({"Type": "CommaDelimitedList", "Description": "OUs (ou-…) or the root (r-…) whose accounts get the rule pack."});
+        if !options.ous.is_empty() {
+            p["Default"] = json!(options.ous.join(","));
+        }
+        p
+    });
+    parameters.insert("TargetRegions".into(), json!({"Type": "CommaDelimitedList", "Default": options.regions.join(","), "Description": "Regions of each target account that get the rule pack; each needs an artifact bucket (admin-artifacts.yaml)."}));
+    parameters.insert("CallAs".into(), json!({"Type": "String", "AllowedValues": ["SELF", "DELEGATED_ADMIN"], "Default": "SELF", "Description": "SELF from the management account, DELEGATED_ADMIN from a delegated administrator of StackSets."}));
+    parameters.insert("MemberTemplateKey".into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": "S3 key of member.yaml in this region's artifact bucket (gen deploy sets it)."}));
+    parameters.insert("FailureTolerancePercentage".into(), json!({"Type": "Number", "Default": 10, "MinValue": 0, "MaxValue": 100, "Description": "Share of accounts per region that may fail before the operation stops."}));
+    parameters.insert("MaxConcurrentPercentage".into(), json!({"Type": "Number", "Default": 25, "MinValue": 1, "MaxValue": 100, "Description": "Share of accounts deployed at once per region."}));
+    let forwarded: Vec<Value> = member_parameters
+        .keys()
+        .map(|name| {
+            let value = if name == member::ARTIFACT_ACCOUNT {
+                r#ref("AWS::AccountId")
+            } else {
+                r#ref(name)
+            };
+            json!({"ParameterKey": name, "ParameterValue": value})
+        })
+        .collect();
+    for (name, parameter) in member_parameters {
+        if name != member::ARTIFACT_ACCOUNT {
+            parameters.insert(name.clone(), parameter.clone());
+        }
+    }
+    let mut template = header(
+        "Neptune Guardrails StackSet (admin account, one region): deploys member.yaml to every account of the target OUs in the target regions, and to accounts that join them.",
+        parameters,
+    );
+    template.insert(
+        "Resources".into(),
+        json!({
+            "MemberStackSet": {
+                "Type": "AWS::CloudFormation::StackSet",
+                "Properties": {
+                    "StackSetName": PACK_NAME,
+                    "Description": "Neptune Guardrails: AWS Config rules for Amazon Neptune security, with remediation runbooks",
+                    "PermissionModel": "SERVICE_MANAGED",
+                    "AutoDeployment": {"Enabled": true, "RetainStacksOnAccountRemoval": false},
+                    "CallAs": r#ref("CallAs"),
+                    "Capabilities": ["CAPABILITY_NAMED_IAM"],
+                    "ManagedExecution": {"Active": true},
+                    "OperationPreferences": {
+                        "FailureTolerancePercentage": r#ref("FailureTolerancePercentage"),
+                        "MaxConcurrentPercentage": r#ref("MaxConcurrentPercentage"),
+                        "RegionConcurrencyType": "PARALLEL",
+                    },
+                    "Parameters": forwarded,
+                    "StackInstancesGroup": [{
+                        "DeploymentTargets": {"OrganizationalUnitIds": r#ref("TargetOrganizationalUnitIds")},
+                        "Regions": r#ref("TargetRegions"),
+                    }],
+                    "TemplateURL": sub("https://neptune-guardrails-${AWS::AccountId}-${AWS::Region}.s3.${AWS::Region}.${AWS::URLSuffix}/${MemberTemplateKey}"),
+                },
+            },
+        }),
+    );
+    template.insert(
+        "Outputs".into(),
+        json!({"StackSetId": {"Value": r#ref("MemberStackSet")}}),
+    );
+    Value::Object(template)
+}
+
+/// The rules a pack holds: the regional ones, or the global (IAM) ones for the IAM home region.
+fn pack_runbooks(runbooks: &[Runbook], global: bool) -> impl Iterator<Item = &Runbook> {
+    runbooks
+        .iter()
+        .filter(move |r| r.rule.is_global() == global)
+}
+
+/// An organization conformance pack template: Config rules and remediation configurations
+/// only, pointing at the Lambdas and runbooks the member stack created in the same account and
+/// region.
+fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
+    let mut parameters = Map::new();
+    let mut resources = Map::new();
+    for runbook in pack_runbooks(runbooks, global) {
+        let spec = runbook.rule;
+        let id = pascal(spec.id);
+        parameters.extend(cfn::rule_parameters(spec));
+        resources.insert(
+            format!("{id}ConfigRule"),
+            config_rule(
+                spec,
+                sub(&format!(
+                    "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}",
+                    spec.id
+                )),
+            ),
+        );
+        if runbook.resource_parameter.is_some() {
+            let mut remediation = member::remediation_configuration(
+                runbook,
+                json!(spec.id),
+                json!(runbook.name()),
+                sub(&format!(
+                    "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{}",
+                    member::remediation_role_name(runbook)
+                )),
+                json!(spec.remediation.automatic),
+            );
+            remediation["DependsOn"] = json!(format!("{id}ConfigRule"));
+            resources.insert(format!("{id}Remediation"), remediation);
+        }
+    }
+    let scope = if global {
+        "the IAM home region"
+    } else {
+        "every target region"
+    };
+    let mut template = header(
+        &format!("Neptune Guardrails organization conformance pack for {scope}: Config rules and remediation configurations over the member stack's Lambdas and runbooks."),
+        parameters,
+    );
+    template.insert("Resources".into(), Value::Object(resources));
+    Value::Object(template)
+}
+
+/// The organization conformance packs (admin account, every target region; the IAM pack in
+/// the IAM home region only). Used in `conformance-pack` mode, after the StackSet.
+fn conformance_packs_template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
+    let mut parameters = Map::new();
+    parameters.insert(
+        member::IAM_HOME_REGION.into(),
+        json!({"Type": "String", "Default": options.iam_region(), "Description": "Region where the IAM policy rule's pack is deployed."}),
+    );
+    let mut resources = Map::new();
+    for (global, logical, key) in [
+        (
+            false,
+            "RegionalConformancePack",
+            "ConformancePackTemplateKey",
+        ),
+        (true, "IamConformancePack", "IamConformancePackTemplateKey"),
+    ] {
+        let file = if global {
+            "conformance-pack-iam.yaml"
+        } else {
+            "conformance-pack.yaml"
+        };
+        parameters.insert(key.into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": format!("S3 key of {file} in this region's artifact bucket (gen deploy sets it).")}));
+        let mut inputs = Vec::new();
+        for runbook in pack_runbooks(runbooks, global) {
+            for p in runbook.rule.parameters {
+                let name = rule_parameter_name(runbook.rule, p);
+                inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(&name)}));
+            }
+            parameters.extend(cfn::rule_parameters(runbook.rule));
+        }
+        let name = if global {
+            format!("{PACK_NAME}-iam")
+        } else {
+            PACK_NAME.to_string()
+        };
+        let mut pack = json!({
+            "Type": "AWS::Config::OrganizationConformancePack",
+            "Properties": {
+                "OrganizationConformancePackName": name,
+                "TemplateS3Uri": sub(&format!("s3://neptune-guardrails-${{AWS::AccountId}}-${{AWS::Region}}/${{{key}}}")),
+            },
+        });
+        if !inputs.is_empty() {
+            pack["Properties"]["ConformancePackInputParameters"] = json!(inputs);
+        }
+        if global {
+            pack["Condition"] = json!("InIamHomeRegion");
+        }
+        resources.insert(logical.into(), pack);
+    }
+    let mut template = header(
+        "Neptune Guardrails organization conformance packs (admin account, every target region, conformance-pack mode): the Config rules and remediation configurations for every member account.",
+        parameters,
+    );
+    template.insert(
+        "Conditions".into(),
+        json!({"InIamHomeRegion": {"Fn::Equals": [r#ref("AWS::Region"), r#ref(member::IAM_HOME_REGION)]}}),
+    );
+    template.insert("Resources".into(), Value::Object(resources));
+    Value::Object(template)
+}
+
+/// `cfn/README.md`: what each file is and where it goes.
+fn index(options: &SynthOptions, runbooks: &[Runbook]) -> String {
+    let mut out = format!(
+        "# Generated CloudFormation\n\nWritten by `gen synth` (mode `{}`, regions `{}`, IAM home region `{}`); do not edit — \
+         change the rule declarations or `generator/src/synth/` and run `cargo run -p generator -- synth --out cfn`.\n\n\
+         | file | deployed to | holds |\n|---|---|---|\n\
+         | `admin-artifacts.yaml` | admin account, every target region | artifact bucket (versioned, SSE-S3, public access blocked, TLS only, read by `aws:PrincipalOrgID`) |\n\
+         | `admin-stackset.yaml` | admin account, one region | service-managed StackSet of `member.yaml` with auto-deployment to the target OUs and regions |\n\
+         | `admin-conformance-pack.yaml` | admin account, every target region (conformance-pack mode) | organization conformance packs from the two pack templates |\n\
+         | `member.yaml` | every member account and target region (by the StackSet) | rule Lambdas and their read-only roles, remediation runbooks and roles; in stackset mode the Config rules and remediation configurations |\n\
+         | `conformance-pack.yaml` | by the organization conformance pack | Config rules and remediation configurations of the regional rules |\n\
+         | `conformance-pack-iam.yaml` | same, IAM home region only | the IAM policy rule |\n",
+        options.mode.as_str(),
+        options.regions.join(","),
+        options.iam_region(),
+    );
+    out.push_str("\nRunbooks (`runbooks/`, also inside `member.yaml`):\n\n| runbook | rule | Config binds | automatic by default | role may call |\n|---|---|---|---|---|\n");
+    for runbook in runbooks {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            runbook.name(),
+            runbook.rule.id,
+            runbook
+                .resource_parameter
+                .map_or("— (started by hand)".to_string(), |p| format!(
+                    "`{p}` ← resource id"
+                )),
+            if runbook.rule.remediation.automatic {
+                "yes"
+            } else {
+                "no"
+            },
+            runbook
+                .actions()
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    out
+}

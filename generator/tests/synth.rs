@@ -1,0 +1,334 @@
+//! `gen synth`: deterministic output equal to the golden copies in `cfn/`, templates clean
+//! under cfn-lint and checkov, runbook steps true to botocore's service models, and the member
+//! template deployed as a plain stack into the emulator.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use guardrails_testkit::*;
+use serde_json::Value;
+
+const REGENERATE: &str = "cargo run -p generator -- synth --out cfn";
+
+fn synth(out: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gen"))
+        .args(["synth", "--out"])
+        .arg(out)
+        .args(args)
+        .output()
+        .expect("gen runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("guardrails-synth-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Every file under `dir`, by relative path.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("directory readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().to_path_buf();
+                out.insert(relative, std::fs::read(&path).expect("file readable"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn golden() -> PathBuf {
+    workspace_root().join("cfn")
+}
+
+/// The CloudFormation templates among the golden files (runbooks are SSM documents).
+fn templates() -> Vec<PathBuf> {
+    files(&golden())
+        .into_keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !p.starts_with("runbooks"))
+        .map(|p| golden().join(p))
+        .collect()
+}
+
+#[test]
+fn synth_is_deterministic_and_matches_the_golden_copies() {
+    let (first, second) = (temp_dir("first"), temp_dir("second"));
+    for dir in [&first, &second] {
+        let out = synth(dir, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let written = files(&first);
+    assert_eq!(written, files(&second), "two runs differ");
+    let expected = files(&golden());
+    let names = |m: &BTreeMap<PathBuf, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&written),
+        names(&expected),
+        "file set differs from cfn/; run `{REGENERATE}`"
+    );
+    for (path, text) in &written {
+        assert!(
+            expected[path] == *text,
+            "cfn/{} is stale; run `{REGENERATE}` and review the diff",
+            path.display()
+        );
+    }
+    assert!(written.len() >= 11, "{:?}", names(&written));
+}
+
+#[test]
+fn options_change_the_defaults_only() {
+    let dir = temp_dir("options");
+    let out = synth(
+        &dir,
+        &[
+            "--regions",
+            "eu-west-1,eu-central-1",
+            "--ous",
+            "ou-ab12-cdef3456",
+            "--mode",
+            "conformance-pack",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stackset = std::fs::read_to_string(dir.join("admin-stackset.yaml")).unwrap();
+    assert!(
+        stackset.contains("Default: eu-west-1,eu-central-1"),
+        "{stackset}"
+    );
+    assert!(stackset.contains("Default: ou-ab12-cdef3456"), "{stackset}");
+    assert!(stackset.contains("Default: conformance-pack"), "{stackset}");
+    let member = std::fs::read_to_string(dir.join("member.yaml")).unwrap();
+    // The IAM rule's home region defaults to the first target region.
+    let iam_home = member.find("IamHomeRegion:\n").expect("parameter present");
+    assert!(member[iam_home..]
+        .lines()
+        .any(|l| l.trim() == "Default: eu-west-1"));
+    let bad = synth(&dir, &["--mode", "everywhere"]);
+    assert_eq!(bad.status.code(), Some(2), "clap rejects an unknown mode");
+}
+
+#[test]
+fn templates_have_no_cfn_lint_findings() {
+    let templates = templates();
+    assert_eq!(templates.len(), 6, "{templates:?}");
+    let out = Command::new(workspace_root().join(".venv/bin/cfn-lint"))
+        .args(&templates)
+        .output()
+        .expect("cfn-lint runs (scripts/setup installs it)");
+    assert!(
+        out.status.success(),
+        "cfn-lint findings:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn checkov_fails_nothing_and_every_skip_says_why() {
+    let out = Command::new(workspace_root().join(".venv-checkov/bin/checkov"))
+        .args([
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--output",
+            "json",
+            "--directory",
+        ])
+        .arg(golden())
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .env("CHECKOV_NO_OUTPUT_COLOR", "1")
+        .output()
+        .expect("checkov runs (scripts/setup installs it)");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov JSON: {e}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let summary = &report["summary"];
+    assert_eq!(
+        summary["failed"],
+        0,
+        "{}",
+        serde_json::to_string_pretty(&report["results"]["failed_checks"]).unwrap()
+    );
+    assert!(summary["passed"].as_u64().unwrap() > 50, "{summary}");
+    let skipped = report["results"]["skipped_checks"].as_array().unwrap();
+    assert!(!skipped.is_empty());
+    for check in skipped {
+        let reason = check["check_result"]["suppress_comment"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(reason.len() > 20, "checkov skip without a reason: {check}");
+    }
+}
+
+#[test]
+fn runbook_api_steps_exist_in_the_botocore_models() {
+    let runbooks: Vec<PathBuf> = files(&golden().join("runbooks"))
+        .into_keys()
+        .map(|p| golden().join("runbooks").join(p))
+        .collect();
+    assert_eq!(runbooks.len(), 4);
+    let out = Command::new(python())
+        .arg(workspace_root().join("tests/cfn/check_runbooks.py"))
+        .args(&runbooks)
+        .output()
+        .expect("check_runbooks.py runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(report["problems"].as_array().unwrap().len(), 0);
+    assert!(report["steps"].as_u64().unwrap() >= 15, "{report}");
+}
+
+/// Deploys cfn/member.yaml as a plain stack (what the StackSet does in one account and
+/// region), reports what it made, deletes it.
+fn deploy_member(region: &str, parameters: &[&str]) -> Value {
+    let emulator = Emulator::start();
+    let mut command = Command::new(python());
+    command
+        .arg(workspace_root().join("tests/cfn/deploy_member.py"))
+        .args([
+            "--endpoint-url",
+            &emulator.url,
+            "--region",
+            region,
+            "--template",
+        ])
+        .arg(golden().join("member.yaml"));
+    for parameter in parameters {
+        command.args(["--parameter", parameter]);
+    }
+    let out = command.output().expect("deploy_member.py runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn keys(value: &Value) -> Vec<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
+    let specs = [
+        &neptune_dms_endpoint_iam_auth::SPEC,
+        &neptune_cluster_iam_auth::SPEC,
+        &neptune_fgac_policy_hygiene::SPEC,
+        &neptune_sts_vpc_endpoint::SPEC,
+    ];
+    // In the IAM home region (us-east-1 by default) all four rules.
+    let home = deploy_member("us-east-1", &[]);
+    assert_eq!(home["status"], "CREATE_COMPLETE");
+    let mut ids: Vec<String> = specs.iter().map(|s| s.id.to_string()).collect();
+    ids.sort();
+    assert_eq!(keys(&home["rules"]), ids);
+    assert_eq!(keys(&home["functions"]), ids);
+    let mut runbooks: Vec<String> = specs
+        .iter()
+        .map(|s| s.remediation.runbook.to_string())
+        .collect();
+    runbooks.sort();
+    assert_eq!(keys(&home["documents"]), runbooks);
+    for spec in specs {
+        let rule = &home["rules"][spec.id];
+        assert_eq!(rule["owner"], "CUSTOM_LAMBDA");
+        assert_eq!(
+            rule["function"],
+            format!("arn:aws:lambda:us-east-1:123456789012:function:{}", spec.id)
+        );
+        let types: Vec<&str> = spec.resource_types.iter().map(|t| t.as_str()).collect();
+        assert_eq!(rule["resource_types"], serde_json::json!(types));
+        for p in spec.parameters {
+            assert_eq!(rule["parameters"][p.name], p.default, "{}", spec.id);
+        }
+        let function = &home["functions"][spec.id];
+        assert_eq!(function["runtime"], "provided.al2023");
+        assert_eq!(function["handler"], "bootstrap");
+        // The rule's role grants exactly its declared reads plus its own log writes.
+        let role = function["role"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
+        let mut granted: Vec<String> = spec
+            .all_permissions()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        granted.extend([
+            "logs:CreateLogStream".to_string(),
+            "logs:PutLogEvents".to_string(),
+        ]);
+        granted.sort();
+        assert_eq!(
+            home["roles"][role],
+            serde_json::json!(granted),
+            "{}",
+            spec.id
+        );
+        // The runbook's role may make each API call of the runbook.
+        let document = &home["documents"][spec.remediation.runbook];
+        assert_eq!(document["type"], "Automation");
+        assert_eq!(document["content"]["schemaVersion"], "0.3");
+        let remediation_role = format!("{}-us-east-1", spec.remediation.runbook);
+        let allowed = home["roles"][&remediation_role]
+            .as_array()
+            .expect("remediation role");
+        for step in document["content"]["mainSteps"].as_array().unwrap() {
+            if let (Some(service), Some(api)) = (
+                step["inputs"]["Service"].as_str(),
+                step["inputs"]["Api"].as_str(),
+            ) {
+                let prefix = if service == "neptune" { "rds" } else { service };
+                assert!(
+                    allowed.contains(&Value::from(format!("{prefix}:{api}"))),
+                    "{remediation_role} lacks {prefix}:{api}"
+                );
+            }
+        }
+        assert!(
+            allowed.iter().all(|a| !a.as_str().unwrap().ends_with('*')),
+            "{allowed:?}"
+        );
+    }
+    let nothing = serde_json::json!({"documents": [], "functions": [], "roles": [], "rules": []});
+    assert_eq!(home["left_after_delete"], nothing);
+
+    // Elsewhere the IAM rule and its runbook stay in the IAM home region.
+    let other = deploy_member("eu-west-1", &[]);
+    let regional: Vec<String> = ids
+        .iter()
+        .filter(|id| *id != neptune_fgac_policy_hygiene::SPEC.id)
+        .cloned()
+        .collect();
+    assert_eq!(keys(&other["rules"]), regional);
+    assert_eq!(keys(&other["functions"]), regional);
+    assert_eq!(keys(&other["documents"]).len(), 3);
+
+    // Conformance-pack delivery: Lambdas and runbooks, the rules come from the pack.
+    let pack = deploy_member("us-east-1", &["RulesDelivery=conformance-pack"]);
+    assert_eq!(keys(&pack["rules"]), Vec::<String>::new());
+    assert_eq!(keys(&pack["functions"]), ids);
+    assert_eq!(keys(&pack["documents"]), runbooks);
+}
