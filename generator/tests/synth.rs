@@ -199,7 +199,7 @@ fn runbook_api_steps_exist_in_the_botocore_models() {
 
 /// Deploys cfn/member.yaml as a plain stack (what the StackSet does in one account and
 /// region), reports what it made, deletes it.
-fn deploy_member(region: &str, parameters: &[&str]) -> Value {
+fn deploy_member(region: &str, parameters: &[&str], packs: &[&str]) -> Value {
     let emulator = Emulator::start();
     let mut command = Command::new(python());
     command
@@ -214,6 +214,9 @@ fn deploy_member(region: &str, parameters: &[&str]) -> Value {
         .arg(golden().join("member.yaml"));
     for parameter in parameters {
         command.args(["--parameter", parameter]);
+    }
+    for pack in packs {
+        command.arg("--then").arg(golden().join(pack));
     }
     let out = command.output().expect("deploy_member.py runs");
     assert!(
@@ -237,8 +240,11 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
         &neptune_sts_vpc_endpoint::SPEC,
     ];
     // In the IAM home region (us-east-1 by default) all four rules.
-    let home = deploy_member("us-east-1", &[]);
-    assert_eq!(home["status"], "CREATE_COMPLETE");
+    let home = deploy_member("us-east-1", &[], &[]);
+    assert_eq!(
+        home["status"]["neptune-guardrails-member"],
+        "CREATE_COMPLETE"
+    );
     let mut ids: Vec<String> = specs.iter().map(|s| s.id.to_string()).collect();
     ids.sort();
     assert_eq!(keys(&home["rules"]), ids);
@@ -316,7 +322,7 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
     assert_eq!(home["left_after_delete"], nothing);
 
     // Elsewhere the IAM rule and its runbook stay in the IAM home region.
-    let other = deploy_member("eu-west-1", &[]);
+    let other = deploy_member("eu-west-1", &[], &[]);
     let regional: Vec<String> = ids
         .iter()
         .filter(|id| *id != neptune_fgac_policy_hygiene::SPEC.id)
@@ -326,9 +332,31 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
     assert_eq!(keys(&other["functions"]), regional);
     assert_eq!(keys(&other["documents"]).len(), 3);
 
-    // Conformance-pack delivery: Lambdas and runbooks, the rules come from the pack.
-    let pack = deploy_member("us-east-1", &["RulesDelivery=conformance-pack"]);
-    assert_eq!(keys(&pack["rules"]), Vec::<String>::new());
-    assert_eq!(keys(&pack["functions"]), ids);
-    assert_eq!(keys(&pack["documents"]), runbooks);
+    // Conformance-pack delivery: the member stack makes no rules; the two packs (deployed as
+    // AWS Config deploys a pack, a stack per account) make them over the member's Lambdas,
+    // which the emulator's PutConfigRule requires to exist.
+    let pack_only = ["RulesDelivery=conformance-pack"];
+    let bare = deploy_member("us-east-1", &pack_only, &[]);
+    assert_eq!(keys(&bare["rules"]), Vec::<String>::new());
+    assert_eq!(keys(&bare["functions"]), ids);
+    assert_eq!(keys(&bare["documents"]), runbooks);
+    let packed = deploy_member(
+        "us-east-1",
+        &pack_only,
+        &["conformance-pack.yaml", "conformance-pack-iam.yaml"],
+    );
+    assert!(
+        packed["status"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|s| s == "CREATE_COMPLETE"),
+        "{}",
+        packed["status"]
+    );
+    assert_eq!(
+        packed["rules"], home["rules"],
+        "the packs make the same rules as stackset delivery"
+    );
+    assert_eq!(packed["left_after_delete"], nothing);
 }

@@ -8,7 +8,9 @@ rule's ``*CodeKey`` parameter gets a small Lambda zip (a ``bootstrap`` placehold
 emulator never runs it). Prints one JSON object:
 ``{"status", "resources": {logical id: {"type", "status"}}, "documents": {name: {...}},
 "rules": {name: {...}}, "functions": {name: {...}}, "roles": {name: policy actions},
-"left_after_delete": {...}}``.
+"left_after_delete": {...}}``. With ``--then PACK.yaml`` (repeatable) each conformance pack
+template is deployed after the member stack as a stack of its own, which is how AWS Config
+deploys a pack in an account, and deleted before it.
 
 Usage: deploy_member.py --endpoint-url URL --region R --template member.yaml [--parameter K=V ...]
 """
@@ -99,6 +101,7 @@ def main() -> None:
     parser.add_argument("--region", required=True)
     parser.add_argument("--template", required=True)
     parser.add_argument("--parameter", action="append", default=[])
+    parser.add_argument("--then", action="append", default=[], metavar="PACK_TEMPLATE")
     args = parser.parse_args()
 
     body = open(args.template).read()
@@ -120,27 +123,33 @@ def main() -> None:
     parameters.update(p.split("=", 1) for p in args.parameter)
 
     cloudformation = client("cloudformation", args)
-    stack = "neptune-guardrails-member"
-    cloudformation.create_stack(
-        StackName=stack,
-        TemplateBody=body,
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
-    cloudformation.get_waiter("stack_create_complete").wait(
-        StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-    )
-    status = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
-    resources = {
-        r["LogicalResourceId"]: {"type": r["ResourceType"], "status": r["ResourceStatus"]}
-        for r in cloudformation.list_stack_resources(StackName=stack)["StackResourceSummaries"]
-    }
-    report = {"status": status, "resources": resources, **inventory(args)}
+    stacks = [("neptune-guardrails-member", body, parameters)]
+    stacks += [
+        (f"neptune-guardrails-pack-{i}", open(path).read(), {}) for i, path in enumerate(args.then)
+    ]
+    for name, template_body, stack_parameters in stacks:
+        cloudformation.create_stack(
+            StackName=name,
+            TemplateBody=template_body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in stack_parameters.items()],
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+        cloudformation.get_waiter("stack_create_complete").wait(
+            StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+    report = {"status": {}, "resources": {}}
+    for name, _, _ in stacks:
+        report["status"][name] = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+        for r in cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]:
+            if r["LogicalResourceId"]:
+                report["resources"][r["LogicalResourceId"]] = {"type": r["ResourceType"], "status": r["ResourceStatus"]}
+    report.update(inventory(args))
 
-    cloudformation.delete_stack(StackName=stack)
-    cloudformation.get_waiter("stack_delete_complete").wait(
-        StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-    )
+    for name, _, _ in reversed(stacks):
+        cloudformation.delete_stack(StackName=name)
+        cloudformation.get_waiter("stack_delete_complete").wait(
+            StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
     left = inventory(args)
     report["left_after_delete"] = {kind: sorted(found) for kind, found in left.items()}
     print(json.dumps(report, indent=2, sort_keys=True, default=str))
