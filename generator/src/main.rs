@@ -3,6 +3,7 @@
 
 mod catalog;
 mod lint;
+mod report;
 mod scan;
 mod synth;
 

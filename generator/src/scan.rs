@@ -1,4 +1,6 @@
-//! `gen scan`: the rules' scheduled evaluation run locally, reported as a table or JSON.
+//! `gen scan`: the rules' scheduled evaluation run locally, reported as a table, JSON, CSV or
+//! SARIF. Exit status 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when a rule
+//! could not evaluate.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -7,7 +9,7 @@ use guardrails_core::registry::RuleSpec;
 use guardrails_core::Compliance;
 use serde::Serialize;
 
-use crate::{catalog, AwsTarget};
+use crate::{catalog, report, AwsTarget};
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
@@ -16,7 +18,8 @@ pub struct ScanArgs {
     /// Rule ids to run (comma-separated); all by default.
     #[arg(long, value_delimiter = ',')]
     rules: Vec<String>,
-    /// Output format.
+    /// Output format; only this decides the shape of stdout (piping changes nothing but
+    /// colour). The summary line goes to stderr for the machine formats.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -24,7 +27,12 @@ pub struct ScanArgs {
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     Table,
+    /// The DESIGN.md array of {rule, resource_type, resource_id, compliance, annotation}.
     Json,
+    /// The same columns, RFC 4180.
+    Csv,
+    /// SARIF 2.1.0: one result per NON_COMPLIANT resource.
+    Sarif,
 }
 
 /// One result; the `--format json` shape is a contract (DESIGN.md §3).
@@ -48,7 +56,7 @@ pub async fn run(args: ScanArgs) -> ExitCode {
     let sdk = guardrails_core::aws::load(args.aws.region, args.aws.endpoint_url).await;
     let mut rows = Vec::new();
     let mut failed = false;
-    for spec in specs {
+    for &spec in &specs {
         match catalog::evaluate_all(spec, &sdk).await {
             Ok(assessed) => rows.extend(assessed.into_iter().map(|a| Row {
                 rule: spec.id,
@@ -65,13 +73,32 @@ pub async fn run(args: ScanArgs) -> ExitCode {
     }
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(&rows).expect("rows always serialise") + "\n",
+        Format::Csv => report::csv(&rows),
+        Format::Sarif => {
+            serde_json::to_string_pretty(&report::sarif(&specs, &rows))
+                .expect("SARIF always serialises")
+                + "\n"
+        }
         Format::Table => table(&rows, std::io::stdout().is_terminal()),
     };
     if std::io::stdout().write_all(text.as_bytes()).is_err() {
         return ExitCode::from(2);
     }
+    if args.format != Format::Table {
+        eprintln!("gen scan: {}", report::summary(&rows));
+    }
+    exit_status(failed, &rows)
+}
+
+/// 2 when a rule could not evaluate, else 1 when something is NON_COMPLIANT, else 0.
+fn exit_status(failed: bool, rows: &[Row]) -> ExitCode {
     if failed {
         ExitCode::from(2)
+    } else if rows
+        .iter()
+        .any(|r| r.compliance == Compliance::NonCompliant)
+    {
+        ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
@@ -138,14 +165,7 @@ fn table(rows: &[Row], colour: bool) -> String {
     for (row, r) in cells.iter().zip(rows) {
         line(&mut out, *row, Some(r.compliance));
     }
-    let count = |c| rows.iter().filter(|r| r.compliance == c).count();
-    out.push_str(&format!(
-        "\n{} evaluations: {} COMPLIANT, {} NON_COMPLIANT, {} NOT_APPLICABLE\n",
-        rows.len(),
-        count(Compliance::Compliant),
-        count(Compliance::NonCompliant),
-        count(Compliance::NotApplicable)
-    ));
+    out.push_str(&format!("\n{}\n", report::summary(rows)));
     out
 }
 
@@ -198,7 +218,8 @@ mod tests {
         assert_eq!(lines[0].find("COMPLIANCE"), column(lines[1]));
         assert_eq!(lines[1].find("COMPLIANT"), lines[2].find("NON_COMPLIANT"));
         assert!(!plain.contains('\x1b'));
-        assert!(plain.ends_with("2 evaluations: 1 COMPLIANT, 1 NON_COMPLIANT, 0 NOT_APPLICABLE\n"));
+        assert!(plain.ends_with(&format!("\n{}\n", report::summary(&rows))));
+        assert!(plain.contains("2 evaluations: 1 COMPLIANT, 1 NON_COMPLIANT, 0 NOT_APPLICABLE;"));
         assert!(table(&rows, true).contains("\x1b[31;1mNON_COMPLIANT\x1b[0m"));
     }
 

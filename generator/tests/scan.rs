@@ -16,17 +16,25 @@ fn gen(emulator: &Emulator, args: &[&str]) -> Output {
         .expect("gen runs")
 }
 
-/// `gen scan --format json` with `args`, which must succeed; its rows.
+/// `gen scan --format json` with `args`, which must evaluate every rule; its rows. The exit
+/// status must be 1 exactly when a row is NON_COMPLIANT, and stderr must hold the summary.
 fn scan_json(emulator: &Emulator, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["scan", "--format", "json"];
     all.extend(args);
     let out = gen(emulator, &all);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("one JSON array");
+    let non_compliant = rows.iter().any(|r| r["compliance"] == "NON_COMPLIANT");
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(non_compliant)),
+        "{stderr}"
     );
-    serde_json::from_slice(&out.stdout).expect("one JSON array")
+    assert!(
+        stderr.contains(&format!("gen scan: {} evaluations: ", rows.len())),
+        "{stderr}"
+    );
+    rows
 }
 
 #[test]
@@ -136,9 +144,10 @@ fn table_output_for_selected_rules_is_plain_when_piped() {
             "neptune-cluster-iam-auth",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "NON_COMPLIANT results exit 1: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
@@ -149,7 +158,10 @@ fn table_output_for_selected_rules_is_plain_when_piped() {
     );
     assert!(!text.contains("neptune-dms-endpoint-iam-auth"));
     assert!(
-        text.ends_with("4 evaluations: 2 COMPLIANT, 1 NON_COMPLIANT, 1 NOT_APPLICABLE\n"),
+        text.ends_with(
+            "4 evaluations: 2 COMPLIANT, 1 NON_COMPLIANT, 1 NOT_APPLICABLE; by rule \
+             (compliant/non-compliant/not applicable): neptune-cluster-iam-auth 2/1/1\n"
+        ),
         "{text}"
     );
 }
@@ -232,4 +244,71 @@ fn sts_endpoint_and_role_chain_cases_through_gen_scan() {
         broken["annotation"],
         format!("role chain broken: {region}-RoleD does not trust {region}-RoleC")
     );
+}
+
+#[test]
+fn csv_and_sarif_carry_the_same_results_as_json() {
+    let emulator = &Emulator::start();
+    emulator.seed(REGION, "estate");
+    let rules = [
+        "--rules",
+        "neptune-cluster-iam-auth,neptune-dms-endpoint-iam-auth",
+    ];
+    let rows = scan_json(emulator, &rules);
+    let run = |format: &str| {
+        let mut args = vec!["scan", "--format", format];
+        args.extend(rules);
+        let out = gen(emulator, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv = run("csv");
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "rule,resource_type,resource_id,compliance,annotation"
+    );
+    assert_eq!(lines.len(), rows.len() + 1, "{csv}");
+    for row in &rows {
+        let prefix = format!(
+            "{},{},{},{},",
+            row["rule"].as_str().unwrap(),
+            row["resource_type"].as_str().unwrap(),
+            row["resource_id"].as_str().unwrap(),
+            row["compliance"].as_str().unwrap()
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with(&prefix)),
+            "{prefix} missing from {csv}"
+        );
+    }
+    let sarif: Value = serde_json::from_str(&run("sarif")).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let run0 = &sarif["runs"][0];
+    assert_eq!(run0["tool"]["driver"]["rules"].as_array().unwrap().len(), 2);
+    let mut reported: Vec<String> = run0["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["logicalLocations"][0]["name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut expected: Vec<String> = rows
+        .iter()
+        .filter(|r| r["compliance"] == "NON_COMPLIANT")
+        .map(|r| r["resource_id"].as_str().unwrap().to_string())
+        .collect();
+    reported.sort();
+    expected.sort();
+    assert_eq!(reported, expected);
+    assert!(!expected.is_empty());
 }

@@ -1,0 +1,198 @@
+//! `gen scan` report formats besides the table and the DESIGN.md JSON: CSV and SARIF 2.1.0,
+//! and the one-line summary.
+
+use std::collections::BTreeMap;
+
+use guardrails_core::registry::{RuleSpec, Severity};
+use guardrails_core::Compliance;
+use serde_json::{json, Value};
+
+use crate::scan::Row;
+
+/// RFC 4180 CSV with a header row; fields quoted when they hold a comma, quote or newline.
+pub fn csv(rows: &[Row]) -> String {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    }
+    let mut out = String::from("rule,resource_type,resource_id,compliance,annotation\r\n");
+    for row in rows {
+        let fields = [
+            row.rule,
+            row.resource_type,
+            &row.resource_id,
+            row.compliance.as_str(),
+            &row.annotation,
+        ];
+        out.push_str(&fields.map(field).join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// SARIF level of a rule severity: what code-scanning tools colour as error/warning/note.
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub's `security-severity` score (0-10) of a rule severity.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// SARIF 2.1.0: one reporting rule per scanned rule, one result per NON_COMPLIANT resource,
+/// located by a logical location (the cloud resource) rather than a file.
+pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
+    let rules: Vec<Value> = specs
+        .iter()
+        .map(|spec| {
+            json!({
+                "id": spec.id,
+                "name": spec.id,
+                "shortDescription": {"text": spec.title},
+                "fullDescription": {"text": spec.docs},
+                "help": {
+                    "text": format!("Remediate with the SSM Automation runbook {} ({}).", spec.remediation.runbook, if spec.remediation.automatic { "automatic by default" } else { "started by hand" }),
+                    "markdown": format!("Remediate with the SSM Automation runbook `{}`.\n\n{}", spec.remediation.runbook, spec.docs),
+                },
+                "defaultConfiguration": {"level": level(spec.severity)},
+                "properties": {"security-severity": security_severity(spec.severity), "tags": ["security", "aws-config", "neptune"]},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = rows
+        .iter()
+        .filter(|row| row.compliance == Compliance::NonCompliant)
+        .map(|row| {
+            let index = specs.iter().position(|s| s.id == row.rule).unwrap_or(0);
+            json!({
+                "ruleId": row.rule,
+                "ruleIndex": index,
+                "level": level(specs[index].severity),
+                "message": {"text": row.annotation},
+                "locations": [{"logicalLocations": [{
+                    "name": row.resource_id,
+                    "fullyQualifiedName": format!("{}/{}", row.resource_type, row.resource_id),
+                    "kind": "resource",
+                }]}],
+                "partialFingerprints": {"resource/v1": format!("{}|{}|{}", row.rule, row.resource_type, row.resource_id)},
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "neptune-guardrails",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+/// `34 evaluations: 10 COMPLIANT, 16 NON_COMPLIANT, 8 NOT_APPLICABLE; by rule: id 3/1/0, …`
+/// (compliant/non-compliant/not applicable).
+pub fn summary(rows: &[Row]) -> String {
+    let count = |c| rows.iter().filter(|r| r.compliance == c).count();
+    let mut by_rule: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    for row in rows {
+        let slot = match row.compliance {
+            Compliance::Compliant => 0,
+            Compliance::NonCompliant => 1,
+            _ => 2,
+        };
+        by_rule.entry(row.rule).or_default()[slot] += 1;
+    }
+    let rules: Vec<String> = by_rule
+        .iter()
+        .map(|(rule, [c, n, a])| format!("{rule} {c}/{n}/{a}"))
+        .collect();
+    format!(
+        "{} evaluations: {} COMPLIANT, {} NON_COMPLIANT, {} NOT_APPLICABLE; by rule (compliant/non-compliant/not applicable): {}",
+        rows.len(),
+        count(Compliance::Compliant),
+        count(Compliance::NonCompliant),
+        count(Compliance::NotApplicable),
+        if rules.is_empty() { "none".to_string() } else { rules.join(", ") }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(rule: &'static str, id: &str, compliance: Compliance, annotation: &str) -> Row {
+        Row {
+            rule,
+            resource_type: "AWS::RDS::DBCluster",
+            resource_id: id.to_string(),
+            compliance,
+            annotation: annotation.to_string(),
+        }
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let rows = [row(
+            "r",
+            "cluster-A",
+            Compliance::NonCompliant,
+            "off, \"really\"\nyes",
+        )];
+        assert_eq!(
+            csv(&rows),
+            "rule,resource_type,resource_id,compliance,annotation\r\n\
+             r,AWS::RDS::DBCluster,cluster-A,NON_COMPLIANT,\"off, \"\"really\"\"\nyes\"\r\n"
+        );
+    }
+
+    #[test]
+    fn sarif_reports_non_compliant_resources_against_their_rule() {
+        let spec = &neptune_cluster_iam_auth::SPEC;
+        let rows = [
+            row(spec.id, "cluster-A", Compliance::NonCompliant, "IAM off"),
+            row(spec.id, "cluster-B", Compliance::Compliant, "on"),
+        ];
+        let log = sarif(&[spec], &rows);
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0]["ruleId"], spec.id);
+        assert_eq!(results[0]["level"], "warning");
+        assert_eq!(
+            results[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+            "AWS::RDS::DBCluster/cluster-A"
+        );
+        assert_eq!(
+            log["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["security-severity"],
+            "5.5"
+        );
+    }
+
+    #[test]
+    fn summary_counts_by_verdict_and_rule() {
+        let rows = [
+            row("a", "1", Compliance::NonCompliant, ""),
+            row("a", "2", Compliance::Compliant, ""),
+            row("b", "3", Compliance::NotApplicable, ""),
+        ];
+        assert_eq!(
+            summary(&rows),
+            "3 evaluations: 1 COMPLIANT, 1 NON_COMPLIANT, 1 NOT_APPLICABLE; by rule (compliant/non-compliant/not applicable): a 1/1/0, b 0/0/1"
+        );
+    }
+}
