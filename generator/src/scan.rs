@@ -33,6 +33,8 @@ enum Format {
     Csv,
     /// SARIF 2.1.0: one result per NON_COMPLIANT resource.
     Sarif,
+    /// AWS Security Finding Format array, for Security Hub BatchImportFindings.
+    Asff,
 }
 
 /// One result; the `--format json` shape is a contract (DESIGN.md §3).
@@ -79,6 +81,17 @@ pub async fn run(args: ScanArgs) -> ExitCode {
                 .expect("SARIF always serialises")
                 + "\n"
         }
+        Format::Asff => match asff_scope(&sdk).await {
+            Ok(scope) => {
+                serde_json::to_string_pretty(&report::asff(&specs, &rows, &scope))
+                    .expect("findings always serialise")
+                    + "\n"
+            }
+            Err(message) => {
+                eprintln!("gen scan: {message}");
+                return ExitCode::from(2);
+            }
+        },
         Format::Table => table(&rows, std::io::stdout().is_terminal()),
     };
     if std::io::stdout().write_all(text.as_bytes()).is_err() {
@@ -88,6 +101,30 @@ pub async fn run(args: ScanArgs) -> ExitCode {
         eprintln!("gen scan: {}", report::summary(&rows));
     }
     exit_status(failed, &rows)
+}
+
+/// The account (from STS GetCallerIdentity), region and time the findings are about.
+async fn asff_scope(sdk: &aws_config::SdkConfig) -> Result<report::Scope, String> {
+    let identity = aws_sdk_sts::Client::new(sdk)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "ASFF needs the account id, and STS GetCallerIdentity failed: {}",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            )
+        })?;
+    Ok(report::Scope {
+        account: identity.account().unwrap_or_default().to_string(),
+        region: sdk
+            .region()
+            .map(|r| r.to_string())
+            .ok_or("ASFF needs a region (--region or AWS_REGION)")?,
+        now: aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .map_err(|e| format!("cannot format the scan time: {e}"))?,
+    })
 }
 
 /// 2 when a rule could not evaluate, else 1 when something is NON_COMPLIANT, else 0.

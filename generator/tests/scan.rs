@@ -247,7 +247,7 @@ fn sts_endpoint_and_role_chain_cases_through_gen_scan() {
 }
 
 #[test]
-fn csv_and_sarif_carry_the_same_results_as_json() {
+fn csv_sarif_and_asff_carry_the_same_results_as_json() {
     let emulator = &Emulator::start();
     emulator.seed(REGION, "estate");
     let rules = [
@@ -311,4 +311,38 @@ fn csv_and_sarif_carry_the_same_results_as_json() {
     expected.sort();
     assert_eq!(reported, expected);
     assert!(!expected.is_empty());
+
+    // ASFF: a finding per COMPLIANT or NON_COMPLIANT row, for the emulator's account, with
+    // the same ids on a re-scan.
+    let findings =
+        |text: String| -> Vec<Value> { serde_json::from_str(&text).expect("ASFF array") };
+    let first = findings(run("asff"));
+    let second = findings(run("asff"));
+    let judged = rows
+        .iter()
+        .filter(|r| r["compliance"] != "NOT_APPLICABLE")
+        .count();
+    assert_eq!(first.len(), judged);
+    let ids = |f: &[Value]| {
+        f.iter()
+            .map(|x| x["Id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&first), ids(&second));
+    for finding in &first {
+        assert_eq!(finding["AwsAccountId"], "123456789012");
+        assert_eq!(finding["SchemaVersion"], "2018-10-08");
+        let failed = finding["Compliance"]["Status"] == "FAILED";
+        assert_eq!(
+            finding["RecordState"],
+            if failed { "ACTIVE" } else { "ARCHIVED" }
+        );
+    }
+    assert_eq!(
+        first
+            .iter()
+            .filter(|f| f["Compliance"]["Status"] == "FAILED")
+            .count(),
+        expected.len()
+    );
 }
