@@ -12,6 +12,8 @@ use guardrails_policy::{analyze_text, Analysis, Code, Context, Verdict};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::report;
+
 #[derive(clap::Args, Debug)]
 pub struct LintArgs {
     /// Policy files, or directories searched recursively for `*.json`.
@@ -80,12 +82,8 @@ pub fn run(args: LintArgs) -> ExitCode {
         }
     }
     let output = match args.format {
-        Format::Json => {
-            serde_json::to_string_pretty(&reports).expect("reports always serialise") + "\n"
-        }
-        Format::Sarif => {
-            serde_json::to_string_pretty(&sarif(&reports)).expect("SARIF always serialises") + "\n"
-        }
+        Format::Json => report::pretty_json(&reports),
+        Format::Sarif => report::pretty_json(&sarif(&reports)),
         Format::Table => table(&reports, std::io::stdout().is_terminal()),
     };
     if std::io::stdout().write_all(output.as_bytes()).is_err() {
@@ -258,18 +256,7 @@ fn sarif(reports: &[FileReport]) -> serde_json::Value {
             })
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "neptune-guardrails",
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules
-            }},
-            "results": results
-        }]
-    })
+    report::sarif_log(rules, results)
 }
 
 #[cfg(test)]

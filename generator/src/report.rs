@@ -5,9 +5,31 @@ use std::collections::BTreeMap;
 
 use guardrails_core::registry::{ResourceType, RuleSpec, Severity};
 use guardrails_core::Compliance;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::scan::Row;
+
+/// Pretty JSON with a final newline, how every JSON-shaped format is printed.
+pub fn pretty_json(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("report values always serialise to JSON") + "\n"
+}
+
+/// A SARIF 2.1.0 log of one run of neptune-guardrails (`gen scan` and `gen lint-policy`).
+pub fn sarif_log(rules: Vec<Value>, results: Vec<Value>) -> Value {
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "neptune-guardrails",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
 
 /// RFC 4180 CSV with a header row; fields quoted when they hold a comma, quote or newline.
 pub fn csv(rows: &[Row]) -> String {
@@ -91,18 +113,7 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
             })
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "neptune-guardrails",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    })
+    sarif_log(rules, results)
 }
 
 /// Where a scan ran, for the ASFF fields that name the account.

@@ -74,19 +74,11 @@ pub async fn run(args: ScanArgs) -> ExitCode {
         }
     }
     let text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&rows).expect("rows always serialise") + "\n",
+        Format::Json => report::pretty_json(&rows),
         Format::Csv => report::csv(&rows),
-        Format::Sarif => {
-            serde_json::to_string_pretty(&report::sarif(&specs, &rows))
-                .expect("SARIF always serialises")
-                + "\n"
-        }
+        Format::Sarif => report::pretty_json(&report::sarif(&specs, &rows)),
         Format::Asff => match asff_scope(&sdk).await {
-            Ok(scope) => {
-                serde_json::to_string_pretty(&report::asff(&specs, &rows, &scope))
-                    .expect("findings always serialise")
-                    + "\n"
-            }
+            Ok(scope) => report::pretty_json(&report::asff(&specs, &rows, &scope)),
             Err(message) => {
                 eprintln!("gen scan: {message}");
                 return ExitCode::from(2);
