@@ -9,7 +9,7 @@ use super::cfn::{
     checkov_skips, config_rule, get_att, pascal, policy, r#ref, rule_parameters, service_trust, sub,
 };
 use super::runbooks::Runbook;
-use super::{Mode, SynthOptions, ARTIFACT_BUCKET};
+use super::{artifact_bucket, Mode, SynthOptions};
 use crate::catalog;
 
 pub const ARTIFACT_ACCOUNT: &str = "ArtifactAccountId";
@@ -17,9 +17,14 @@ pub const RULES_DELIVERY: &str = "RulesDelivery";
 pub const IAM_HOME_REGION: &str = "IamHomeRegion";
 
 /// Conditions every template that places rules uses.
-const IN_IAM_HOME_REGION: &str = "InIamHomeRegion";
+pub const IN_IAM_HOME_REGION: &str = "InIamHomeRegion";
 const RULES_IN_STACK: &str = "RulesInStack";
 const RULES_IN_STACK_IN_IAM_HOME_REGION: &str = "RulesInStackInIamHomeRegion";
+
+/// The condition `IN_IAM_HOME_REGION`: this region is the one where IAM is evaluated.
+pub fn in_iam_home_region() -> Value {
+    json!({"Fn::Equals": [r#ref("AWS::Region"), r#ref(IAM_HOME_REGION)]})
+}
 
 pub fn code_key_parameter(spec: &RuleSpec) -> String {
     format!("{}CodeKey", pascal(spec.id))
@@ -98,10 +103,7 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
 
 pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
     let mut conditions = Map::new();
-    conditions.insert(
-        IN_IAM_HOME_REGION.into(),
-        json!({"Fn::Equals": [r#ref("AWS::Region"), r#ref(IAM_HOME_REGION)]}),
-    );
+    conditions.insert(IN_IAM_HOME_REGION.into(), in_iam_home_region());
     conditions.insert(
         RULES_IN_STACK.into(),
         json!({"Fn::Equals": [r#ref(RULES_DELIVERY), Mode::Stackset.as_str()]}),
@@ -218,7 +220,7 @@ fn function(spec: &RuleSpec, id: &str) -> Value {
             "Architectures": [r#ref("Architecture")],
             "MemorySize": 128,
             "Timeout": 300,
-            "Code": {"S3Bucket": sub(ARTIFACT_BUCKET), "S3Key": r#ref(&code_key_parameter(spec))},
+            "Code": {"S3Bucket": sub(&artifact_bucket(ARTIFACT_ACCOUNT)), "S3Key": r#ref(&code_key_parameter(spec))},
             "Role": get_att(&format!("{id}Role"), "Arn"),
             "LoggingConfig": {"LogGroup": r#ref(&format!("{id}LogGroup"))},
         },

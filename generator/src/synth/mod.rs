@@ -21,11 +21,45 @@ use serde_json::{json, Map, Value};
 use cfn::{checkov_skips, config_rule, pascal, r#ref, rule_parameter_name, sub, to_yaml};
 use runbooks::Runbook;
 
-/// The per-region artifact bucket of the admin account (Lambda code must be in the region of
-/// the function): `ArtifactAccountId` is a parameter of the templates that use it.
-pub const ARTIFACT_BUCKET: &str = "neptune-guardrails-${ArtifactAccountId}-${AWS::Region}";
 /// Name of the StackSet and prefix of the organization conformance packs.
 pub const PACK_NAME: &str = "neptune-guardrails";
+
+/// The per-region artifact bucket of the admin account (Lambda code must be in the region of
+/// the function), as a `Fn::Sub` string; `account` names the template value holding the
+/// admin account's id.
+pub fn artifact_bucket(account: &str) -> String {
+    format!("neptune-guardrails-${{{account}}}-${{AWS::Region}}")
+}
+
+/// One organization conformance pack: the regional rules, or the global (IAM) ones for the
+/// IAM home region.
+struct Pack {
+    global: bool,
+    /// Its template's file name.
+    file: &'static str,
+    /// Logical id in `admin-conformance-pack.yaml`.
+    logical_id: &'static str,
+    /// Parameter of `admin-conformance-pack.yaml` with the template's S3 key.
+    key_parameter: &'static str,
+    name_suffix: &'static str,
+}
+
+const PACKS: [Pack; 2] = [
+    Pack {
+        global: false,
+        file: "conformance-pack.yaml",
+        logical_id: "RegionalConformancePack",
+        key_parameter: "ConformancePackTemplateKey",
+        name_suffix: "",
+    },
+    Pack {
+        global: true,
+        file: "conformance-pack-iam.yaml",
+        logical_id: "IamConformancePack",
+        key_parameter: "IamConformancePackTemplateKey",
+        name_suffix: "-iam",
+    },
+];
 
 /// Who creates the Config rules in member accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -110,11 +144,11 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
         "admin-conformance-pack.yaml",
         to_yaml(&conformance_packs_template(&options, &runbooks)),
     );
-    for (file, global) in [
-        ("conformance-pack.yaml", false),
-        ("conformance-pack-iam.yaml", true),
-    ] {
-        add(file, to_yaml(&conformance_pack(&runbooks, global)));
+    for pack in &PACKS {
+        add(
+            pack.file,
+            to_yaml(&conformance_pack(&runbooks, pack.global)),
+        );
     }
     for runbook in &runbooks {
         add(
@@ -180,7 +214,7 @@ fn artifacts_template() -> Value {
                     ("CKV_AWS_18", "Access logging needs a second bucket per region; object reads are visible in CloudTrail data events where the organization enables them."),
                 ]),
                 "Properties": {
-                    "BucketName": sub("neptune-guardrails-${AWS::AccountId}-${AWS::Region}"),
+                    "BucketName": sub(&artifact_bucket("AWS::AccountId")),
                     "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": true}]},
                     "VersioningConfiguration": {"Status": "Enabled"},
                     "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
@@ -229,21 +263,17 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     parameters.insert("MemberTemplateKey".into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": "S3 key of member.yaml in this region's artifact bucket (gen deploy sets it)."}));
     parameters.insert("FailureTolerancePercentage".into(), json!({"Type": "Number", "Default": 10, "MinValue": 0, "MaxValue": 100, "Description": "Share of accounts per region that may fail before the operation stops."}));
     parameters.insert("MaxConcurrentPercentage".into(), json!({"Type": "Number", "Default": 25, "MinValue": 1, "MaxValue": 100, "Description": "Share of accounts deployed at once per region."}));
-    let forwarded: Vec<Value> = member_parameters
-        .keys()
-        .map(|name| {
-            let value = if name == member::ARTIFACT_ACCOUNT {
-                r#ref("AWS::AccountId")
-            } else {
-                r#ref(name)
-            };
-            json!({"ParameterKey": name, "ParameterValue": value})
-        })
-        .collect();
+    // Every member parameter is forwarded: the artifact account is this one, the others
+    // become parameters of this template.
+    let mut forwarded = Vec::new();
     for (name, parameter) in member_parameters {
-        if name != member::ARTIFACT_ACCOUNT {
+        let value = if name == member::ARTIFACT_ACCOUNT {
+            r#ref("AWS::AccountId")
+        } else {
             parameters.insert(name.clone(), parameter.clone());
-        }
+            r#ref(name)
+        };
+        forwarded.push(json!({"ParameterKey": name, "ParameterValue": value}));
     }
     let mut template = header(
         "Neptune Guardrails StackSet (admin account, one region): deploys member.yaml to every account of the target OUs in the target regions, and to accounts that join them.",
@@ -272,7 +302,7 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
                         "DeploymentTargets": {"OrganizationalUnitIds": r#ref("TargetOrganizationalUnitIds")},
                         "Regions": r#ref("TargetRegions"),
                     }],
-                    "TemplateURL": sub("https://neptune-guardrails-${AWS::AccountId}-${AWS::Region}.s3.${AWS::Region}.${AWS::URLSuffix}/${MemberTemplateKey}"),
+                    "TemplateURL": sub(&format!("https://{}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/${{MemberTemplateKey}}", artifact_bucket("AWS::AccountId"))),
                 },
             },
         }),
@@ -348,56 +378,41 @@ fn conformance_packs_template(options: &SynthOptions, runbooks: &[Runbook]) -> V
         json!({"Type": "String", "Default": options.iam_region(), "Description": "Region where the IAM policy rule's pack is deployed."}),
     );
     let mut resources = Map::new();
-    for (global, logical, key) in [
-        (
-            false,
-            "RegionalConformancePack",
-            "ConformancePackTemplateKey",
-        ),
-        (true, "IamConformancePack", "IamConformancePackTemplateKey"),
-    ] {
-        let file = if global {
-            "conformance-pack-iam.yaml"
-        } else {
-            "conformance-pack.yaml"
-        };
-        parameters.insert(key.into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": format!("S3 key of {file} in this region's artifact bucket (gen deploy sets it).")}));
+    for pack in &PACKS {
+        parameters.insert(pack.key_parameter.into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": format!("S3 key of {} in this region's artifact bucket (gen deploy sets it).", pack.file)}));
         let mut inputs = Vec::new();
-        for runbook in pack_runbooks(runbooks, global) {
+        for runbook in pack_runbooks(runbooks, pack.global) {
             for p in runbook.rule.parameters {
                 let name = rule_parameter_name(runbook.rule, p);
                 inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(&name)}));
             }
             parameters.extend(cfn::rule_parameters(runbook.rule));
         }
-        let name = if global {
-            format!("{PACK_NAME}-iam")
-        } else {
-            PACK_NAME.to_string()
-        };
-        let mut pack = json!({
+        let mut resource = json!({
             "Type": "AWS::Config::OrganizationConformancePack",
             "Properties": {
-                "OrganizationConformancePackName": name,
-                "TemplateS3Uri": sub(&format!("s3://neptune-guardrails-${{AWS::AccountId}}-${{AWS::Region}}/${{{key}}}")),
+                "OrganizationConformancePackName": format!("{PACK_NAME}{}", pack.name_suffix),
+                "TemplateS3Uri": sub(&format!("s3://{}/${{{}}}", artifact_bucket("AWS::AccountId"), pack.key_parameter)),
             },
         });
         if !inputs.is_empty() {
-            pack["Properties"]["ConformancePackInputParameters"] = json!(inputs);
+            resource["Properties"]["ConformancePackInputParameters"] = json!(inputs);
         }
-        if global {
-            pack["Condition"] = json!("InIamHomeRegion");
+        if pack.global {
+            resource["Condition"] = json!(member::IN_IAM_HOME_REGION);
         }
-        resources.insert(logical.into(), pack);
+        resources.insert(pack.logical_id.into(), resource);
     }
     let mut template = header(
         "Neptune Guardrails organization conformance packs (admin account, every target region, conformance-pack mode): the Config rules and remediation configurations for every member account.",
         parameters,
     );
-    template.insert(
-        "Conditions".into(),
-        json!({"InIamHomeRegion": {"Fn::Equals": [r#ref("AWS::Region"), r#ref(member::IAM_HOME_REGION)]}}),
+    let mut conditions = Map::new();
+    conditions.insert(
+        member::IN_IAM_HOME_REGION.into(),
+        member::in_iam_home_region(),
     );
+    template.insert("Conditions".into(), Value::Object(conditions));
     template.insert("Resources".into(), Value::Object(resources));
     Value::Object(template)
 }
