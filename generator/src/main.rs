@@ -1,11 +1,14 @@
 //! `gen`: evaluate the Neptune Guardrails rules against an account, and (later) roll them out
 //! across an AWS Organization.
 
+mod asff;
 mod catalog;
 mod lint;
 mod report;
 mod scan;
+mod security_hub;
 mod synth;
+mod targets;
 
 use std::process::ExitCode;
 

@@ -1,9 +1,9 @@
-//! `gen scan` report formats besides the table and the DESIGN.md JSON: CSV, SARIF 2.1.0 and
-//! the AWS Security Finding Format, and the one-line summary.
+//! `gen scan` report formats besides the table, the DESIGN.md JSON and ASFF (`asff.rs`):
+//! CSV and SARIF 2.1.0, and the one-line summary.
 
 use std::collections::BTreeMap;
 
-use guardrails_core::registry::{ResourceType, RuleSpec, Severity};
+use guardrails_core::registry::{RuleSpec, Severity};
 use guardrails_core::Compliance;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -40,7 +40,8 @@ pub fn csv(rows: &[Row]) -> String {
             text.to_string()
         }
     }
-    let mut out = String::from("rule,resource_type,resource_id,compliance,annotation\r\n");
+    let mut out =
+        String::from("rule,resource_type,resource_id,compliance,annotation,account,region\r\n");
     for row in rows {
         let fields = [
             row.rule,
@@ -48,6 +49,8 @@ pub fn csv(rows: &[Row]) -> String {
             &row.resource_id,
             row.compliance.as_str(),
             &row.annotation,
+            &row.account,
+            &row.region,
         ];
         out.push_str(&fields.map(field).join(","));
         out.push_str("\r\n");
@@ -109,109 +112,12 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
                     "fullyQualifiedName": format!("{}/{}", row.resource_type, row.resource_id),
                     "kind": "resource",
                 }]}],
-                "partialFingerprints": {"resource/v1": format!("{}|{}|{}", row.rule, row.resource_type, row.resource_id)},
+                "partialFingerprints": {"resource/v2": format!("{}|{}|{}|{}|{}", row.rule, row.account, row.region, row.resource_type, row.resource_id)},
+                "properties": {"account": row.account, "region": row.region, "resourceType": row.resource_type},
             })
         })
         .collect();
     sarif_log(rules, results)
-}
-
-/// Where a scan ran, for the ASFF fields that name the account.
-pub struct Scope {
-    pub account: String,
-    pub region: String,
-    /// RFC 3339 time of the scan.
-    pub now: String,
-}
-
-impl Scope {
-    fn partition(&self) -> &'static str {
-        if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else if self.region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        }
-    }
-}
-
-/// The ASFF resource type and details of an evaluated resource.
-fn asff_resource(resource_type: &str, id: &str) -> (&'static str, Value) {
-    match ResourceType::parse(resource_type) {
-        Some(ResourceType::RdsDbCluster) => (
-            "AwsRdsDbCluster",
-            json!({"AwsRdsDbCluster": {"DbClusterResourceId": id}}),
-        ),
-        Some(ResourceType::IamPolicy) => {
-            ("AwsIamPolicy", json!({"AwsIamPolicy": {"PolicyId": id}}))
-        }
-        Some(ResourceType::IamRole) => ("AwsIamRole", json!({"AwsIamRole": {"RoleId": id}})),
-        Some(ResourceType::IamUser) => ("AwsIamUser", json!({"AwsIamUser": {"UserId": id}})),
-        Some(ResourceType::IamGroup) => ("AwsIamGroup", json!({"AwsIamGroup": {"GroupId": id}})),
-        Some(ResourceType::DmsEndpoint) | None => (
-            "Other",
-            json!({"Other": {"ConfigResourceType": resource_type, "ConfigResourceId": id}}),
-        ),
-    }
-}
-
-/// Cut to a character limit of the format.
-fn cut(text: &str, limit: usize) -> String {
-    text.chars().take(limit).collect()
-}
-
-/// ASFF (SchemaVersion 2018-10-08) findings for Security Hub: a NON_COMPLIANT result is an
-/// active FAILED finding, a COMPLIANT one the archived PASSED update that resolves an earlier
-/// finding of the same id (a no-op when there was none); NOT_APPLICABLE gives none. Ids are
-/// stable per account, region (`global` for IAM) rule and resource, so a re-scan updates.
-pub fn asff(specs: &[&RuleSpec], rows: &[Row], scope: &Scope) -> Vec<Value> {
-    let partition = scope.partition();
-    let product = format!(
-        "arn:{partition}:securityhub:{}:{}:product/{}/default",
-        scope.region, scope.account, scope.account
-    );
-    rows.iter()
-        .filter(|row| row.compliance != Compliance::NotApplicable)
-        .filter_map(|row| {
-            let spec = specs.iter().find(|s| s.id == row.rule)?;
-            let failed = row.compliance == Compliance::NonCompliant;
-            let place = if spec.is_global() { "global" } else { scope.region.as_str() };
-            let (kind, details) = asff_resource(row.resource_type, &row.resource_id);
-            Some(json!({
-                "SchemaVersion": "2018-10-08",
-                "Id": format!("neptune-guardrails/{}/{place}/{}/{}", scope.account, row.rule, row.resource_id),
-                "ProductArn": product,
-                "GeneratorId": row.rule,
-                "AwsAccountId": scope.account,
-                "Types": ["Software and Configuration Checks/AWS Security Best Practices/Neptune Guardrails"],
-                "CreatedAt": scope.now,
-                "UpdatedAt": scope.now,
-                "Severity": {"Label": if failed { spec.severity.label() } else { "INFORMATIONAL" }},
-                "Title": cut(spec.title, 256),
-                "Description": cut(&row.annotation, 1024),
-                "Remediation": {"Recommendation": {
-                    "Text": cut(&format!("Run the SSM Automation runbook {} that Neptune Guardrails deploys ({}).", spec.remediation.runbook, spec.remediation.rationale), 512),
-                    "Url": format!("https://{0}.console.aws.amazon.com/systems-manager/documents/{1}/description?region={0}", scope.region, spec.remediation.runbook),
-                }},
-                "ProductFields": {
-                    "neptune-guardrails/RuleId": row.rule,
-                    "neptune-guardrails/Runbook": spec.remediation.runbook,
-                    "neptune-guardrails/ConfigResourceType": row.resource_type,
-                },
-                "Resources": [{
-                    "Type": kind,
-                    "Id": row.resource_id,
-                    "Partition": partition,
-                    "Region": scope.region,
-                    "Details": details,
-                }],
-                "Compliance": {"Status": if failed { "FAILED" } else { "PASSED" }},
-                "Workflow": {"Status": if failed { "NEW" } else { "RESOLVED" }},
-                "RecordState": if failed { "ACTIVE" } else { "ARCHIVED" },
-            }))
-        })
-        .collect()
 }
 
 /// `34 evaluations: 10 COMPLIANT, 16 NON_COMPLIANT, 8 NOT_APPLICABLE; by rule: id 3/1/0, …`
@@ -252,6 +158,8 @@ mod tests {
             resource_id: id.to_string(),
             compliance,
             annotation: annotation.to_string(),
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
         }
     }
 
@@ -265,8 +173,8 @@ mod tests {
         )];
         assert_eq!(
             csv(&rows),
-            "rule,resource_type,resource_id,compliance,annotation\r\n\
-             r,AWS::RDS::DBCluster,cluster-A,NON_COMPLIANT,\"off, \"\"really\"\"\nyes\"\r\n"
+            "rule,resource_type,resource_id,compliance,annotation,account,region\r\n\
+             r,AWS::RDS::DBCluster,cluster-A,NON_COMPLIANT,\"off, \"\"really\"\"\nyes\",123456789012,eu-west-1\r\n"
         );
     }
 
@@ -290,82 +198,6 @@ mod tests {
             log["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["security-severity"],
             "5.5"
         );
-    }
-
-    #[test]
-    fn asff_findings_have_the_required_fields_and_stable_ids() {
-        let cluster = &neptune_cluster_iam_auth::SPEC;
-        let fgac = &neptune_fgac_policy_hygiene::SPEC;
-        let mut policy = row(fgac.id, "ANPAEXAMPLE", Compliance::NonCompliant, "FGAC001");
-        policy.resource_type = "AWS::IAM::Policy";
-        let rows = [
-            row(cluster.id, "cluster-A", Compliance::NonCompliant, "IAM off"),
-            row(cluster.id, "cluster-B", Compliance::Compliant, "on"),
-            row(
-                cluster.id,
-                "cluster-C",
-                Compliance::NotApplicable,
-                "not neptune",
-            ),
-            policy,
-        ];
-        let scope = |now: &str| Scope {
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-            now: now.into(),
-        };
-        let findings = asff(&[cluster, fgac], &rows, &scope("2026-11-24T10:00:00Z"));
-        assert_eq!(findings.len(), 3, "NOT_APPLICABLE gives no finding");
-        let required = [
-            "SchemaVersion",
-            "Id",
-            "ProductArn",
-            "GeneratorId",
-            "AwsAccountId",
-            "Types",
-            "CreatedAt",
-            "UpdatedAt",
-            "Severity",
-            "Title",
-            "Description",
-            "Resources",
-        ];
-        for finding in &findings {
-            for field in required {
-                assert!(!finding[field].is_null(), "{field} missing in {finding}");
-            }
-            assert!(finding["Types"].as_array().unwrap().iter().all(|t| t
-                .as_str()
-                .unwrap()
-                .split('/')
-                .count()
-                == 3));
-            assert_eq!(finding["Resources"][0]["Partition"], "aws");
-        }
-        let (failed, passed, iam) = (&findings[0], &findings[1], &findings[2]);
-        assert_eq!(failed["Compliance"]["Status"], "FAILED");
-        assert_eq!(failed["Severity"]["Label"], "MEDIUM");
-        assert_eq!(failed["RecordState"], "ACTIVE");
-        assert_eq!(failed["Resources"][0]["Type"], "AwsRdsDbCluster");
-        assert_eq!(
-            failed["Resources"][0]["Details"]["AwsRdsDbCluster"]["DbClusterResourceId"],
-            "cluster-A"
-        );
-        assert_eq!(
-            failed["ProductArn"],
-            "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
-        );
-        assert_eq!(passed["Workflow"]["Status"], "RESOLVED");
-        assert_eq!(passed["RecordState"], "ARCHIVED");
-        assert_eq!(iam["Resources"][0]["Type"], "AwsIamPolicy");
-        assert!(
-            iam["Id"].as_str().unwrap().contains("/global/"),
-            "IAM findings are region-free"
-        );
-        // A later scan updates the same findings.
-        let later = asff(&[cluster, fgac], &rows, &scope("2026-11-25T10:00:00Z"));
-        let ids = |f: &[Value]| f.iter().map(|x| x["Id"].clone()).collect::<Vec<_>>();
-        assert_eq!(ids(&findings), ids(&later));
     }
 
     #[test]

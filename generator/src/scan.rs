@@ -1,20 +1,26 @@
-//! `gen scan`: the rules' scheduled evaluation run locally, reported as a table, JSON, CSV or
-//! SARIF. Exit status 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when a rule
-//! could not evaluate.
+//! `gen scan`: the rules' scheduled evaluation run locally over one or many accounts and
+//! regions, reported as a table, JSON, CSV, SARIF or ASFF, optionally imported into Security
+//! Hub. Exit status 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when something
+//! could not be evaluated or imported.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use futures_util::StreamExt;
 use guardrails_core::registry::RuleSpec;
 use guardrails_core::Compliance;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::{catalog, report, AwsTarget};
+use crate::targets::{self, Target, TargetArgs};
+use crate::{asff, catalog, report, security_hub, AwsTarget};
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
     #[command(flatten)]
     aws: AwsTarget,
+    #[command(flatten)]
+    targets: TargetArgs,
     /// Rule ids to run (comma-separated); all by default.
     #[arg(long, value_delimiter = ',')]
     rules: Vec<String>,
@@ -22,12 +28,21 @@ pub struct ScanArgs {
     /// colour). The summary line goes to stderr for the machine formats.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Also import the findings (the `--format asff` ones) into Security Hub of each scanned
+    /// account and region with BatchImportFindings.
+    #[arg(long)]
+    security_hub: bool,
+    /// Most rule evaluations (account × region × rule) running at once; each makes one AWS
+    /// call at a time, so this bounds the calls in flight.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    max_concurrency: u16,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     Table,
-    /// The DESIGN.md array of {rule, resource_type, resource_id, compliance, annotation}.
+    /// The DESIGN.md array of {rule, resource_type, resource_id, compliance, annotation,
+    /// account, region}.
     Json,
     /// The same columns, RFC 4180.
     Csv,
@@ -38,13 +53,15 @@ enum Format {
 }
 
 /// One result; the `--format json` shape is a contract (DESIGN.md §3).
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, Clone)]
 pub struct Row {
     pub rule: &'static str,
     pub resource_type: &'static str,
     pub resource_id: String,
     pub compliance: Compliance,
     pub annotation: String,
+    pub account: String,
+    pub region: String,
 }
 
 pub async fn run(args: ScanArgs) -> ExitCode {
@@ -55,39 +72,52 @@ pub async fn run(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let sdk = guardrails_core::aws::load(args.aws.region, args.aws.endpoint_url).await;
-    let mut rows = Vec::new();
-    let mut failed = false;
-    for &spec in &specs {
-        match catalog::evaluate_all(spec, &sdk).await {
-            Ok(assessed) => rows.extend(assessed.into_iter().map(|a| Row {
-                rule: spec.id,
-                resource_type: a.resource_type.as_str(),
-                resource_id: a.resource_id,
-                compliance: a.verdict.compliance,
-                annotation: a.verdict.annotation,
-            })),
-            Err(err) => {
-                eprintln!("gen scan: rule {} could not evaluate: {err}", spec.id);
-                failed = true;
-            }
+    let base = guardrails_core::aws::load(args.aws.region, args.aws.endpoint_url).await;
+    let (targets, unreachable) = match targets::resolve(&base, &args.targets).await {
+        Ok(resolved) => resolved,
+        Err(message) => {
+            eprintln!("gen scan: {message}");
+            return ExitCode::from(2);
         }
+    };
+    let mut failed = !unreachable.is_empty();
+    for account in &unreachable {
+        eprintln!(
+            "gen scan: account {} not scanned: {}",
+            account.account, account.reason
+        );
     }
+    let (rows, errors) = evaluate(&specs, &targets, usize::from(args.max_concurrency)).await;
+    for error in &errors {
+        eprintln!("gen scan: {error}");
+    }
+    failed |= !errors.is_empty();
+
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .expect("the current time is within RFC 3339's range");
+    let findings = if args.format == Format::Asff || args.security_hub {
+        asff::findings(&specs, &rows, &now)
+    } else {
+        Vec::new()
+    };
     let text = match args.format {
         Format::Json => report::pretty_json(&rows),
         Format::Csv => report::csv(&rows),
         Format::Sarif => report::pretty_json(&report::sarif(&specs, &rows)),
-        Format::Asff => match asff_scope(&sdk).await {
-            Ok(scope) => report::pretty_json(&report::asff(&specs, &rows, &scope)),
-            Err(message) => {
-                eprintln!("gen scan: {message}");
-                return ExitCode::from(2);
-            }
-        },
-        Format::Table => table(&rows, std::io::stdout().is_terminal()),
+        Format::Asff => report::pretty_json(
+            &findings
+                .iter()
+                .map(asff::Finding::to_json)
+                .collect::<Vec<_>>(),
+        ),
+        Format::Table => table(&rows, targets.len() > 1, std::io::stdout().is_terminal()),
     };
     if std::io::stdout().write_all(text.as_bytes()).is_err() {
         return ExitCode::from(2);
+    }
+    if args.security_hub {
+        failed |= !import(&targets, findings).await;
     }
     if args.format != Format::Table {
         eprintln!("gen scan: {}", report::summary(&rows));
@@ -95,31 +125,102 @@ pub async fn run(args: ScanArgs) -> ExitCode {
     exit_status(failed, &rows)
 }
 
-/// The account (from STS GetCallerIdentity), region and time the findings are about.
-async fn asff_scope(sdk: &aws_config::SdkConfig) -> Result<report::Scope, String> {
-    let identity = aws_sdk_sts::Client::new(sdk)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "ASFF needs the account id, and STS GetCallerIdentity failed: {}",
-                aws_smithy_types::error::display::DisplayErrorContext(&e)
-            )
-        })?;
-    Ok(report::Scope {
-        account: identity.account().unwrap_or_default().to_string(),
-        region: sdk
-            .region()
-            .map(|r| r.to_string())
-            .ok_or("ASFF needs a region (--region or AWS_REGION)")?,
-        now: aws_smithy_types::DateTime::from(std::time::SystemTime::now())
-            .fmt(aws_smithy_types::date_time::Format::DateTime)
-            .map_err(|e| format!("cannot format the scan time: {e}"))?,
-    })
+/// Every selected rule in every target, at most `concurrency` at once, rows in target and
+/// rule order whatever order they finish in; rules on global resources (IAM) run once per
+/// account. Returns the rows and one message per evaluation that failed.
+async fn evaluate(
+    specs: &[&'static RuleSpec],
+    targets: &[Target],
+    concurrency: usize,
+) -> (Vec<Row>, Vec<String>) {
+    let tasks: Vec<(&Target, &'static RuleSpec)> = targets
+        .iter()
+        .flat_map(|target| specs.iter().map(move |&spec| (target, spec)))
+        .filter(|(target, spec)| target.home || !spec.is_global())
+        .collect();
+    let progress = progress_bar(tasks.len() as u64);
+    let outcomes: Vec<_> = futures_util::stream::iter(tasks)
+        .map(|(target, spec)| {
+            let progress = &progress;
+            async move {
+                let outcome = catalog::evaluate_all(spec, &target.sdk).await;
+                progress.set_message(format!("{} {} {}", target.account, target.region, spec.id));
+                progress.inc(1);
+                (target, spec, outcome)
+            }
+        })
+        .buffered(concurrency)
+        .collect()
+        .await;
+    progress.finish_and_clear();
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (target, spec, outcome) in outcomes {
+        match outcome {
+            Ok(assessed) => rows.extend(assessed.into_iter().map(|a| Row {
+                rule: spec.id,
+                resource_type: a.resource_type.as_str(),
+                resource_id: a.resource_id,
+                compliance: a.verdict.compliance,
+                annotation: a.verdict.annotation,
+                account: target.account.clone(),
+                region: target.region.clone(),
+            })),
+            Err(err) => errors.push(format!(
+                "rule {} could not evaluate in account {} region {}: {err}",
+                spec.id, target.account, target.region
+            )),
+        }
+    }
+    (rows, errors)
 }
 
-/// 2 when a rule could not evaluate, else 1 when something is NON_COMPLIANT, else 0.
+/// A bar on stderr when stderr is a terminal; nothing otherwise (logs and pipes stay clean).
+fn progress_bar(tasks: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(tasks), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} evaluations {wide_msg}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Import findings into the Security Hub of the account and region each is about, and say
+/// how it went on stderr; false when a finding could not be imported.
+async fn import(targets: &[Target], findings: Vec<asff::Finding>) -> bool {
+    let mut all_imported = true;
+    for target in targets {
+        let batch: Vec<_> = findings
+            .iter()
+            .filter(|f| f.account == target.account && f.region == target.region)
+            .map(asff::Finding::to_sdk)
+            .collect();
+        if batch.is_empty() {
+            continue;
+        }
+        let client = aws_sdk_securityhub::Client::new(&target.sdk);
+        let imported = security_hub::import(&client, batch).await;
+        eprintln!(
+            "gen scan: Security Hub {} {}: {} findings imported, {} failed",
+            target.account,
+            target.region,
+            imported.succeeded,
+            imported.failed.len()
+        );
+        for (id, reason) in &imported.failed {
+            eprintln!("gen scan:   not imported {id}: {reason}");
+        }
+        all_imported &= imported.failed.is_empty();
+    }
+    all_imported
+}
+
+/// 2 when something could not be evaluated or imported, else 1 when something is
+/// NON_COMPLIANT, else 0.
 fn exit_status(failed: bool, rows: &[Row]) -> ExitCode {
     if failed {
         ExitCode::from(2)
@@ -147,39 +248,48 @@ fn select(ids: &[String]) -> Result<Vec<&'static RuleSpec>, String> {
         .collect()
 }
 
-/// Aligned columns for people; verdicts coloured when writing to a terminal.
-fn table(rows: &[Row], colour: bool) -> String {
-    let headers = [
+/// Aligned columns for people; verdicts coloured when writing to a terminal. A scan of more
+/// than one account or region leads with ACCOUNT and REGION columns.
+fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
+    let mut headers = vec![
         "RULE",
         "RESOURCE TYPE",
         "RESOURCE ID",
         "COMPLIANCE",
         "ANNOTATION",
     ];
-    let cells: Vec<[&str; 5]> = rows
+    if many_targets {
+        headers.splice(0..0, ["ACCOUNT", "REGION"]);
+    }
+    let verdict_column = headers.len() - 2;
+    let cells: Vec<Vec<&str>> = rows
         .iter()
         .map(|r| {
-            [
+            let mut cells = vec![
                 r.rule,
                 r.resource_type,
                 r.resource_id.as_str(),
                 r.compliance.as_str(),
                 r.annotation.as_str(),
-            ]
+            ];
+            if many_targets {
+                cells.splice(0..0, [r.account.as_str(), r.region.as_str()]);
+            }
+            cells
         })
         .collect();
-    let mut widths = headers.map(str::len);
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
     for row in &cells {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    let line = |out: &mut String, row: [&str; 5], compliance: Option<Compliance>| {
+    let line = |out: &mut String, row: &[&str], compliance: Option<Compliance>| {
         for (i, cell) in row.iter().enumerate() {
             let pad = widths[i].saturating_sub(cell.chars().count());
-            let text = match (i, compliance, colour) {
-                (3, Some(c), true) => format!("{}{cell}\x1b[0m", ansi(c)),
+            let text = match (compliance, colour) {
+                (Some(c), true) if i == verdict_column => format!("{}{cell}\x1b[0m", ansi(c)),
                 _ => cell.to_string(),
             };
             if i == row.len() - 1 {
@@ -190,9 +300,9 @@ fn table(rows: &[Row], colour: bool) -> String {
         }
         out.push('\n');
     };
-    line(&mut out, headers, None);
+    line(&mut out, &headers, None);
     for (row, r) in cells.iter().zip(rows) {
-        line(&mut out, *row, Some(r.compliance));
+        line(&mut out, row, Some(r.compliance));
     }
     out.push_str(&format!("\n{}\n", report::summary(rows)));
     out
@@ -217,6 +327,8 @@ mod tests {
             resource_id: id.into(),
             compliance: c,
             annotation: "why".into(),
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
         }
     }
 
@@ -230,7 +342,9 @@ mod tests {
                 "resource_type": "AWS::RDS::DBCluster",
                 "resource_id": "cluster-1",
                 "compliance": "NON_COMPLIANT",
-                "annotation": "why"
+                "annotation": "why",
+                "account": "123456789012",
+                "region": "eu-west-1"
             })
         );
     }
@@ -241,7 +355,7 @@ mod tests {
             row("cluster-1", Compliance::Compliant),
             row("cluster-22", Compliance::NonCompliant),
         ];
-        let plain = table(&rows, false);
+        let plain = table(&rows, false, false);
         let lines: Vec<_> = plain.lines().collect();
         let column = |l: &str| l.find("COMPLIANT").or_else(|| l.find("NON_COMPLIANT"));
         assert_eq!(lines[0].find("COMPLIANCE"), column(lines[1]));
@@ -249,7 +363,14 @@ mod tests {
         assert!(!plain.contains('\x1b'));
         assert!(plain.ends_with(&format!("\n{}\n", report::summary(&rows))));
         assert!(plain.contains("2 evaluations: 1 COMPLIANT, 1 NON_COMPLIANT, 0 NOT_APPLICABLE;"));
-        assert!(table(&rows, true).contains("\x1b[31;1mNON_COMPLIANT\x1b[0m"));
+        assert!(table(&rows, false, true).contains("\x1b[31;1mNON_COMPLIANT\x1b[0m"));
+        let wide = table(&rows, true, true);
+        assert!(wide.starts_with("ACCOUNT       REGION     RULE "), "{wide}");
+        assert!(wide.contains("123456789012  eu-west-1  neptune-cluster-iam-auth"));
+        assert!(
+            wide.contains("\x1b[31;1mNON_COMPLIANT\x1b[0m"),
+            "the verdict column moves along"
+        );
     }
 
     #[test]

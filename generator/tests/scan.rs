@@ -57,8 +57,10 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
         assert_eq!(
             keys,
             [
+                "account",
                 "annotation",
                 "compliance",
+                "region",
                 "resource_id",
                 "resource_type",
                 "rule"
@@ -187,11 +189,37 @@ fn unknown_rules_and_unreachable_endpoints_are_clear_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(
-            "rule neptune-cluster-iam-auth could not evaluate: DescribeDBClusters failed"
+            "gen scan: cannot tell which account the credentials belong to (STS GetCallerIdentity failed: dispatch failure"
         ),
         "{stderr}"
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "",
+        "nothing was scanned"
+    );
+
+    for (args, message) in [
+        (
+            &["--regions", "eu-west-1,mars"][..],
+            "`mars` is not a region name",
+        ),
+        (
+            &["--assume-role", "Audit", "--accounts", "12345"][..],
+            "`12345` is not an AWS account id (12 digits)",
+        ),
+        (
+            &["--accounts", "123456789012"][..],
+            "the following required arguments were not provided",
+        ),
+    ] {
+        let mut all = vec!["scan", "--region", REGION];
+        all.extend(args);
+        let out = gen(emulator, &all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -271,7 +299,7 @@ fn csv_sarif_and_asff_carry_the_same_results_as_json() {
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
-        "rule,resource_type,resource_id,compliance,annotation"
+        "rule,resource_type,resource_id,compliance,annotation,account,region"
     );
     assert_eq!(lines.len(), rows.len() + 1, "{csv}");
     for row in &rows {
@@ -344,5 +372,165 @@ fn csv_sarif_and_asff_carry_the_same_results_as_json() {
             .filter(|f| f["Compliance"]["Status"] == "FAILED")
             .count(),
         expected.len()
+    );
+}
+
+/// `(account, region, rule, resource name, compliance)` of scan rows, sorted.
+fn verdicts(rows: &[Value], name_of: impl Fn(&str) -> String) -> Vec<[String; 5]> {
+    let mut got: Vec<[String; 5]> = rows
+        .iter()
+        .map(|r| {
+            let text = |k: &str| r[k].as_str().unwrap().to_string();
+            [
+                text("account"),
+                text("region"),
+                text("rule"),
+                name_of(&text("resource_id")),
+                text("compliance"),
+            ]
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+/// Security Hub findings of one account and region, by id.
+fn hub_findings(
+    emulator: &Emulator,
+    account: &str,
+    region: &str,
+) -> std::collections::BTreeMap<String, Value> {
+    let member = (account != "123456789012").then_some(account);
+    let found = emulator.call(
+        region,
+        member,
+        "securityhub",
+        "get_findings",
+        serde_json::json!({"MaxResults": 100}),
+    );
+    found["Findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["Id"].as_str().unwrap().to_string(), f.clone()))
+        .collect()
+}
+
+#[test]
+fn organization_accounts_and_regions_are_scanned_and_imported_into_security_hub() {
+    let emulator = Emulator::start();
+    let (home, other) = ("eu-west-1", "us-west-2");
+    let admin = "123456789012";
+    let estate = emulator.seed(home, "estate");
+    let member = emulator.seed(home, "member");
+    let member_account = member.0["account"].as_str().unwrap().to_string();
+    let rules = "neptune-cluster-iam-auth,neptune-fgac-policy-hygiene";
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "--region",
+            home,
+            "--org",
+            "--assume-role",
+            "GuardrailsAudit",
+            "--regions",
+            "eu-west-1,us-west-2",
+            "--rules",
+            rules,
+            "--max-concurrency",
+            "3",
+        ];
+        args.extend(extra);
+        scan_json(&emulator, &args)
+    };
+    let name_of = |id: &str| {
+        let name = estate.name_of(id);
+        if name == id {
+            member.name_of(id)
+        } else {
+            name
+        }
+    };
+    let rows = scan(&["--security-hub"]);
+    let cluster_rows: Vec<[String; 5]> = verdicts(&rows, name_of)
+        .into_iter()
+        .filter(|r| r[2] == "neptune-cluster-iam-auth")
+        .collect();
+    let mut expected: Vec<[String; 5]> = estate
+        .expected_for("neptune-cluster-iam-auth")
+        .into_iter()
+        .map(|(id, c)| {
+            [
+                admin.into(),
+                home.into(),
+                "neptune-cluster-iam-auth".into(),
+                estate.name_of(&id),
+                c,
+            ]
+        })
+        .chain([[
+            member_account.clone(),
+            home.to_string(),
+            "neptune-cluster-iam-auth".to_string(),
+            "member-open".to_string(),
+            "NON_COMPLIANT".to_string(),
+        ]])
+        .collect();
+    expected.sort();
+    assert_eq!(
+        cluster_rows, expected,
+        "us-west-2 has no clusters in either account"
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r["rule"] == "neptune-fgac-policy-hygiene")
+            .all(|r| r["region"] == home),
+        "IAM is evaluated once per account, in the first region"
+    );
+
+    // Security Hub of each account and region holds that target's findings, ids as ASFF.
+    let judged = |account: &str| {
+        rows.iter()
+            .filter(|r| r["account"] == account && r["compliance"] != "NOT_APPLICABLE")
+            .count()
+    };
+    let admin_findings = hub_findings(&emulator, admin, home);
+    let member_findings = hub_findings(&emulator, &member_account, home);
+    assert_eq!(admin_findings.len(), judged(admin));
+    assert_eq!(member_findings.len(), judged(&member_account));
+    assert!(hub_findings(&emulator, admin, other).is_empty());
+    let open = member.cluster("member-open")["resource_id"]
+        .as_str()
+        .unwrap();
+    let open_id =
+        format!("neptune-guardrails/{member_account}/{home}/neptune-cluster-iam-auth/{open}");
+    let finding = &member_findings[&open_id];
+    assert_eq!(finding["Compliance"]["Status"], "FAILED");
+    assert_eq!(finding["RecordState"], "ACTIVE");
+    assert_eq!(finding["AwsAccountId"], member_account.as_str());
+    assert_eq!(finding["Resources"][0]["Type"], "AwsRdsDbCluster");
+
+    // Fixed in the member account: the re-scan resolves the same finding, adds none.
+    emulator.call(
+        home,
+        Some(&member_account),
+        "neptune",
+        "modify_db_cluster",
+        serde_json::json!({"DBClusterIdentifier": "member-open",
+            "EnableIAMDatabaseAuthentication": true, "ApplyImmediately": true}),
+    );
+    let rows = scan(&["--security-hub"]);
+    assert!(rows
+        .iter()
+        .all(|r| r["account"] != member_account.as_str() || r["compliance"] != "NON_COMPLIANT"));
+    let after = hub_findings(&emulator, &member_account, home);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        member_findings.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(after[&open_id]["Compliance"]["Status"], "PASSED");
+    assert_eq!(after[&open_id]["RecordState"], "ARCHIVED");
+    assert_eq!(
+        hub_findings(&emulator, admin, home).len(),
+        admin_findings.len()
     );
 }

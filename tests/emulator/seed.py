@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed a small Neptune estate into the emulator with boto3, and print what was made.
 
-Usage: ``seed.py --endpoint-url URL --region REGION [--world estate|fleet]``
+Usage: ``seed.py --endpoint-url URL --region REGION [--world NAME]`` (names in ``WORLDS``)
 
 Prints one JSON object: ``{"clusters": {name: {"resource_id", "endpoint", "arn",
 "iam_auth", "engine"}}, "dms_endpoints": {name: {"arn"}}, "expected": {...}}`` where
@@ -397,7 +397,46 @@ def seed_vpc_fleet(endpoint_url: str, region: str, size: int) -> dict:
     return world
 
 
+MEMBER_ROLE = "GuardrailsAudit"
+
+
+def seed_member(endpoint_url: str, region: str) -> dict:
+    """A new member account of the emulated organization (made on first use), reached through
+    its role ``GuardrailsAudit``, with one Neptune cluster without IAM auth in ``region``."""
+    common = dict(endpoint_url=endpoint_url, region_name=region)
+    admin = dict(aws_access_key_id="testing", aws_secret_access_key="testing")
+    org = boto3.client("organizations", **common, **admin)
+    try:
+        org.create_organization(FeatureSet="ALL")
+    except org.exceptions.AlreadyInOrganizationException:
+        pass
+    account = org.create_account(Email="member@example.com", AccountName="member")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    assumed = boto3.client("sts", **common, **admin).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/{MEMBER_ROLE}", RoleSessionName="seed"
+    )["Credentials"]
+    neptune = boto3.client(
+        "neptune",
+        **common,
+        aws_access_key_id=assumed["AccessKeyId"],
+        aws_secret_access_key=assumed["SecretAccessKey"],
+        aws_session_token=assumed["SessionToken"],
+    )
+    made = neptune.create_db_cluster(DBClusterIdentifier="member-open", Engine="neptune")["DBCluster"]
+    return {
+        "account": account,
+        "clusters": {"member-open": cluster_facts(made)},
+        "dms_endpoints": {},
+        "expected": {
+            f"{CLUSTER_RULE}/member-open": "NON_COMPLIANT",
+            f"{STS_RULE}/member-open": "NOT_APPLICABLE",
+        },
+    }
+
+
 WORLDS = {
+    "member": seed_member,
     "estate": seed_estate,
     "fleet": seed_fleet,
     "iam": seed_iam,

@@ -108,6 +108,35 @@ impl Emulator {
         World(serde_json::from_slice(&out.stdout).expect("seed.py prints JSON"))
     }
 
+    /// One AWS call through boto3 (`aws_call.py`), as the caller's account or, with
+    /// `account`, as that member account's `GuardrailsAudit` role; the result as JSON.
+    pub fn call(
+        &self,
+        region: &str,
+        account: Option<&str>,
+        service: &str,
+        operation: &str,
+        params: Value,
+    ) -> Value {
+        let mut command = Command::new(python());
+        command
+            .arg(workspace_root().join("tests/emulator/aws_call.py"))
+            .args(["--endpoint-url", &self.url, "--region", region]);
+        if let Some(account) = account {
+            command.args(["--account", account]);
+        }
+        let out = command
+            .args([service, operation, &params.to_string()])
+            .output()
+            .expect("aws_call.py runs");
+        assert!(
+            out.status.success(),
+            "{service} {operation} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("aws_call.py prints JSON")
+    }
+
     /// Evaluations that reached `PutEvaluations` with this result token.
     pub fn evaluations(&self, token: &str) -> Vec<Value> {
         let body = self.get(&format!("/_guardrails/evaluations?token={token}"));

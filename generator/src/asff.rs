@@ -1,0 +1,505 @@
+//! AWS Security Finding Format (SchemaVersion 2018-10-08) of `gen scan` results: one typed
+//! finding that prints as the `--format asff` JSON and converts to the SDK shape
+//! `--security-hub` imports, so both always carry the same fields.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_securityhub::types as hub;
+use guardrails_core::registry::{ResourceType, RuleSpec};
+use guardrails_core::Compliance;
+use serde_json::{json, Value};
+
+use crate::scan::Row;
+use crate::targets::partition;
+
+const SCHEMA_VERSION: &str = "2018-10-08";
+const FINDING_TYPE: &str =
+    "Software and Configuration Checks/AWS Security Best Practices/Neptune Guardrails";
+
+/// The ASFF resource of an evaluated resource: its type and the one detail that names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Resource {
+    RdsDbCluster,
+    IamPolicy,
+    IamRole,
+    IamUser,
+    IamGroup,
+    /// No ASFF details type (DMS endpoints): the Config type and id as `Other`.
+    Other,
+}
+
+impl Resource {
+    fn of(resource_type: &str) -> Resource {
+        match ResourceType::parse(resource_type) {
+            Some(ResourceType::RdsDbCluster) => Resource::RdsDbCluster,
+            Some(ResourceType::IamPolicy) => Resource::IamPolicy,
+            Some(ResourceType::IamRole) => Resource::IamRole,
+            Some(ResourceType::IamUser) => Resource::IamUser,
+            Some(ResourceType::IamGroup) => Resource::IamGroup,
+            Some(ResourceType::DmsEndpoint) | None => Resource::Other,
+        }
+    }
+
+    fn type_name(&self) -> &'static str {
+        match self {
+            Resource::RdsDbCluster => "AwsRdsDbCluster",
+            Resource::IamPolicy => "AwsIamPolicy",
+            Resource::IamRole => "AwsIamRole",
+            Resource::IamUser => "AwsIamUser",
+            Resource::IamGroup => "AwsIamGroup",
+            Resource::Other => "Other",
+        }
+    }
+}
+
+/// One finding about one resource under one rule in one account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub id: String,
+    product_arn: String,
+    generator_id: &'static str,
+    pub account: String,
+    pub region: String,
+    partition: &'static str,
+    time: String,
+    severity: &'static str,
+    title: String,
+    description: String,
+    remediation_text: String,
+    remediation_url: String,
+    product_fields: BTreeMap<&'static str, String>,
+    resource: Resource,
+    resource_id: String,
+    config_resource_type: &'static str,
+    failed: bool,
+}
+
+/// Cut to a character limit of the format.
+fn cut(text: &str, limit: usize) -> String {
+    text.chars().take(limit).collect()
+}
+
+/// Findings of scan rows: a NON_COMPLIANT result is an active FAILED finding, a COMPLIANT one
+/// the archived PASSED update that resolves an earlier finding of the same id (a no-op when
+/// there was none); NOT_APPLICABLE gives none. Ids are stable per account, region (`global`
+/// for IAM), rule and resource, so a re-scan updates instead of duplicating. `now` is the
+/// RFC 3339 time of the scan.
+pub fn findings(specs: &[&RuleSpec], rows: &[Row], now: &str) -> Vec<Finding> {
+    rows.iter()
+        .filter(|row| row.compliance != Compliance::NotApplicable)
+        .filter_map(|row| {
+            let spec = specs.iter().find(|s| s.id == row.rule)?;
+            let failed = row.compliance == Compliance::NonCompliant;
+            let place = if spec.is_global() {
+                "global"
+            } else {
+                row.region.as_str()
+            };
+            let partition = partition(&row.region);
+            Some(Finding {
+                id: format!(
+                    "neptune-guardrails/{}/{place}/{}/{}",
+                    row.account, row.rule, row.resource_id
+                ),
+                product_arn: format!(
+                    "arn:{partition}:securityhub:{0}:{1}:product/{1}/default",
+                    row.region, row.account
+                ),
+                generator_id: spec.id,
+                account: row.account.clone(),
+                region: row.region.clone(),
+                partition,
+                time: now.to_string(),
+                severity: if failed {
+                    spec.severity.label()
+                } else {
+                    "INFORMATIONAL"
+                },
+                title: cut(spec.title, 256),
+                description: cut(&row.annotation, 1024),
+                remediation_text: cut(
+                    &format!(
+                        "Run the SSM Automation runbook {} that Neptune Guardrails deploys ({}).",
+                        spec.remediation.runbook, spec.remediation.rationale
+                    ),
+                    512,
+                ),
+                remediation_url: format!(
+                    "https://{0}.console.aws.amazon.com/systems-manager/documents/{1}/description?region={0}",
+                    row.region, spec.remediation.runbook
+                ),
+                product_fields: BTreeMap::from([
+                    ("neptune-guardrails/RuleId", row.rule.to_string()),
+                    (
+                        "neptune-guardrails/Runbook",
+                        spec.remediation.runbook.to_string(),
+                    ),
+                    (
+                        "neptune-guardrails/ConfigResourceType",
+                        row.resource_type.to_string(),
+                    ),
+                ]),
+                resource: Resource::of(row.resource_type),
+                resource_id: row.resource_id.clone(),
+                config_resource_type: row.resource_type,
+                failed,
+            })
+        })
+        .collect()
+}
+
+impl Finding {
+    fn compliance(&self) -> &'static str {
+        if self.failed {
+            "FAILED"
+        } else {
+            "PASSED"
+        }
+    }
+
+    fn workflow(&self) -> &'static str {
+        if self.failed {
+            "NEW"
+        } else {
+            "RESOLVED"
+        }
+    }
+
+    fn record_state(&self) -> &'static str {
+        if self.failed {
+            "ACTIVE"
+        } else {
+            "ARCHIVED"
+        }
+    }
+
+    /// The `--format asff` JSON object.
+    pub fn to_json(&self) -> Value {
+        let id = &self.resource_id;
+        let details = match self.resource {
+            Resource::RdsDbCluster => json!({"AwsRdsDbCluster": {"DbClusterResourceId": id}}),
+            Resource::IamPolicy => json!({"AwsIamPolicy": {"PolicyId": id}}),
+            Resource::IamRole => json!({"AwsIamRole": {"RoleId": id}}),
+            Resource::IamUser => json!({"AwsIamUser": {"UserId": id}}),
+            Resource::IamGroup => json!({"AwsIamGroup": {"GroupId": id}}),
+            Resource::Other => json!({"Other": {
+                "ConfigResourceType": self.config_resource_type,
+                "ConfigResourceId": id,
+            }}),
+        };
+        json!({
+            "SchemaVersion": SCHEMA_VERSION,
+            "Id": self.id,
+            "ProductArn": self.product_arn,
+            "GeneratorId": self.generator_id,
+            "AwsAccountId": self.account,
+            "Types": [FINDING_TYPE],
+            "CreatedAt": self.time,
+            "UpdatedAt": self.time,
+            "Severity": {"Label": self.severity},
+            "Title": self.title,
+            "Description": self.description,
+            "Remediation": {"Recommendation": {"Text": self.remediation_text, "Url": self.remediation_url}},
+            "ProductFields": self.product_fields,
+            "Resources": [{
+                "Type": self.resource.type_name(),
+                "Id": id,
+                "Partition": self.partition,
+                "Region": self.region,
+                "Details": details,
+            }],
+            "Compliance": {"Status": self.compliance()},
+            "Workflow": {"Status": self.workflow()},
+            "RecordState": self.record_state(),
+        })
+    }
+
+    /// The same finding as BatchImportFindings takes it.
+    pub fn to_sdk(&self) -> hub::AwsSecurityFinding {
+        let id = self.resource_id.clone();
+        let details = match self.resource {
+            Resource::RdsDbCluster => hub::ResourceDetails::builder().aws_rds_db_cluster(
+                hub::AwsRdsDbClusterDetails::builder()
+                    .db_cluster_resource_id(id.clone())
+                    .build(),
+            ),
+            Resource::IamPolicy => hub::ResourceDetails::builder().aws_iam_policy(
+                hub::AwsIamPolicyDetails::builder()
+                    .policy_id(id.clone())
+                    .build(),
+            ),
+            Resource::IamRole => hub::ResourceDetails::builder().aws_iam_role(
+                hub::AwsIamRoleDetails::builder()
+                    .role_id(id.clone())
+                    .build(),
+            ),
+            Resource::IamUser => hub::ResourceDetails::builder().aws_iam_user(
+                hub::AwsIamUserDetails::builder()
+                    .user_id(id.clone())
+                    .build(),
+            ),
+            Resource::IamGroup => hub::ResourceDetails::builder().aws_iam_group(
+                hub::AwsIamGroupDetails::builder()
+                    .group_id(id.clone())
+                    .build(),
+            ),
+            Resource::Other => hub::ResourceDetails::builder()
+                .other("ConfigResourceType", self.config_resource_type)
+                .other("ConfigResourceId", id.clone()),
+        };
+        let mut finding = hub::AwsSecurityFinding::builder()
+            .schema_version(SCHEMA_VERSION)
+            .id(&self.id)
+            .product_arn(&self.product_arn)
+            .generator_id(self.generator_id)
+            .aws_account_id(&self.account)
+            .types(FINDING_TYPE)
+            .created_at(&self.time)
+            .updated_at(&self.time)
+            .severity(
+                hub::Severity::builder()
+                    .label(hub::SeverityLabel::from(self.severity))
+                    .build(),
+            )
+            .title(&self.title)
+            .description(&self.description)
+            .remediation(
+                hub::Remediation::builder()
+                    .recommendation(
+                        hub::Recommendation::builder()
+                            .text(&self.remediation_text)
+                            .url(&self.remediation_url)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .resources(
+                hub::Resource::builder()
+                    .r#type(self.resource.type_name())
+                    .id(id)
+                    .partition(hub::Partition::from(self.partition))
+                    .region(&self.region)
+                    .details(details.build())
+                    .build(),
+            )
+            .compliance(
+                hub::Compliance::builder()
+                    .status(hub::ComplianceStatus::from(self.compliance()))
+                    .build(),
+            )
+            .workflow(
+                hub::Workflow::builder()
+                    .status(hub::WorkflowStatus::from(self.workflow()))
+                    .build(),
+            )
+            .record_state(hub::RecordState::from(self.record_state()));
+        for (key, value) in &self.product_fields {
+            finding = finding.product_fields(*key, value);
+        }
+        finding.build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(rule: &'static str, id: &str, compliance: Compliance, annotation: &str) -> Row {
+        Row {
+            rule,
+            resource_type: "AWS::RDS::DBCluster",
+            resource_id: id.to_string(),
+            compliance,
+            annotation: annotation.to_string(),
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
+        }
+    }
+
+    fn sample() -> Vec<Row> {
+        let cluster = &neptune_cluster_iam_auth::SPEC;
+        let fgac = &neptune_fgac_policy_hygiene::SPEC;
+        let dms = &neptune_dms_endpoint_iam_auth::SPEC;
+        let mut policy = row(fgac.id, "ANPAEXAMPLE", Compliance::NonCompliant, "FGAC001");
+        policy.resource_type = "AWS::IAM::Policy";
+        let mut endpoint = row(
+            dms.id,
+            "arn:aws:dms:eu-west-1:123456789012:endpoint:E",
+            Compliance::NonCompliant,
+            "IAM auth off",
+        );
+        endpoint.resource_type = "AWS::DMS::Endpoint";
+        vec![
+            row(cluster.id, "cluster-A", Compliance::NonCompliant, "IAM off"),
+            row(cluster.id, "cluster-B", Compliance::Compliant, "on"),
+            row(
+                cluster.id,
+                "cluster-C",
+                Compliance::NotApplicable,
+                "not neptune",
+            ),
+            policy,
+            endpoint,
+        ]
+    }
+
+    fn specs() -> Vec<&'static RuleSpec> {
+        crate::catalog::SPECS.to_vec()
+    }
+
+    #[test]
+    fn findings_have_the_required_fields_and_stable_ids() {
+        let rows = sample();
+        let findings: Vec<Value> = findings(&specs(), &rows, "2026-11-24T10:00:00Z")
+            .iter()
+            .map(Finding::to_json)
+            .collect();
+        assert_eq!(findings.len(), 4, "NOT_APPLICABLE gives no finding");
+        let required = [
+            "SchemaVersion",
+            "Id",
+            "ProductArn",
+            "GeneratorId",
+            "AwsAccountId",
+            "Types",
+            "CreatedAt",
+            "UpdatedAt",
+            "Severity",
+            "Title",
+            "Description",
+            "Resources",
+        ];
+        for finding in &findings {
+            for field in required {
+                assert!(!finding[field].is_null(), "{field} missing in {finding}");
+            }
+            assert!(finding["Types"].as_array().unwrap().iter().all(|t| t
+                .as_str()
+                .unwrap()
+                .split('/')
+                .count()
+                == 3));
+            assert_eq!(finding["Resources"][0]["Partition"], "aws");
+        }
+        let (failed, passed, iam, other) = (&findings[0], &findings[1], &findings[2], &findings[3]);
+        assert_eq!(failed["Compliance"]["Status"], "FAILED");
+        assert_eq!(failed["Severity"]["Label"], "MEDIUM");
+        assert_eq!(failed["RecordState"], "ACTIVE");
+        assert_eq!(failed["Resources"][0]["Type"], "AwsRdsDbCluster");
+        assert_eq!(
+            failed["Resources"][0]["Details"]["AwsRdsDbCluster"]["DbClusterResourceId"],
+            "cluster-A"
+        );
+        assert_eq!(
+            failed["ProductArn"],
+            "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+        );
+        assert_eq!(passed["Workflow"]["Status"], "RESOLVED");
+        assert_eq!(passed["RecordState"], "ARCHIVED");
+        assert_eq!(iam["Resources"][0]["Type"], "AwsIamPolicy");
+        assert!(
+            iam["Id"].as_str().unwrap().contains("/global/"),
+            "IAM findings are region-free"
+        );
+        assert_eq!(other["Resources"][0]["Type"], "Other");
+        assert_eq!(
+            other["Resources"][0]["Details"]["Other"]["ConfigResourceType"],
+            "AWS::DMS::Endpoint"
+        );
+        // A later scan updates the same findings.
+        let later = super::findings(&specs(), &rows, "2026-11-25T10:00:00Z");
+        let ids: Vec<Value> = later.iter().map(|f| json!(f.id)).collect();
+        let earlier: Vec<Value> = findings.iter().map(|f| f["Id"].clone()).collect();
+        assert_eq!(ids, earlier);
+    }
+
+    #[test]
+    fn json_and_sdk_shapes_carry_the_same_values() {
+        for finding in findings(&specs(), &sample(), "2026-11-24T10:00:00Z") {
+            let json = finding.to_json();
+            let sdk = finding.to_sdk();
+            assert_eq!(sdk.id(), json["Id"].as_str());
+            assert_eq!(sdk.schema_version(), json["SchemaVersion"].as_str());
+            assert_eq!(sdk.product_arn(), json["ProductArn"].as_str());
+            assert_eq!(sdk.generator_id(), json["GeneratorId"].as_str());
+            assert_eq!(sdk.aws_account_id(), json["AwsAccountId"].as_str());
+            assert_eq!(sdk.types(), [json["Types"][0].as_str().unwrap()]);
+            assert_eq!(sdk.created_at(), json["CreatedAt"].as_str());
+            assert_eq!(sdk.updated_at(), json["UpdatedAt"].as_str());
+            assert_eq!(sdk.title(), json["Title"].as_str());
+            assert_eq!(sdk.description(), json["Description"].as_str());
+            assert_eq!(
+                sdk.severity().and_then(|s| s.label()).map(|l| l.as_str()),
+                json["Severity"]["Label"].as_str()
+            );
+            assert_eq!(
+                sdk.compliance()
+                    .and_then(|c| c.status())
+                    .map(|s| s.as_str()),
+                json["Compliance"]["Status"].as_str()
+            );
+            assert_eq!(
+                sdk.workflow().and_then(|w| w.status()).map(|s| s.as_str()),
+                json["Workflow"]["Status"].as_str()
+            );
+            assert_eq!(
+                sdk.record_state().map(|s| s.as_str()),
+                json["RecordState"].as_str()
+            );
+            let recommendation = sdk.remediation().and_then(|r| r.recommendation()).unwrap();
+            assert_eq!(
+                recommendation.text(),
+                json["Remediation"]["Recommendation"]["Text"].as_str()
+            );
+            assert_eq!(
+                recommendation.url(),
+                json["Remediation"]["Recommendation"]["Url"].as_str()
+            );
+            let fields = sdk.product_fields().unwrap();
+            for (key, value) in json["ProductFields"].as_object().unwrap() {
+                assert_eq!(fields.get(key).map(String::as_str), value.as_str());
+            }
+            let resource = &sdk.resources()[0];
+            let expected = &json["Resources"][0];
+            assert_eq!(resource.r#type(), expected["Type"].as_str());
+            assert_eq!(resource.id(), expected["Id"].as_str());
+            assert_eq!(resource.region(), expected["Region"].as_str());
+            assert_eq!(
+                resource.partition().map(|p| p.as_str()),
+                expected["Partition"].as_str()
+            );
+            let details = resource.details().unwrap();
+            let named = details
+                .aws_rds_db_cluster()
+                .and_then(|d| d.db_cluster_resource_id())
+                .or_else(|| details.aws_iam_policy().and_then(|d| d.policy_id()))
+                .or_else(|| details.aws_iam_role().and_then(|d| d.role_id()))
+                .or_else(|| details.aws_iam_user().and_then(|d| d.user_id()))
+                .or_else(|| details.aws_iam_group().and_then(|d| d.group_id()))
+                .or_else(|| {
+                    details
+                        .other()
+                        .and_then(|o| o.get("ConfigResourceId"))
+                        .map(String::as_str)
+                });
+            assert_eq!(named, resource.id());
+            // Every enum value is one the SDK knows, not an `Unknown` variant.
+            for text in [
+                sdk.severity().unwrap().label().unwrap().as_str(),
+                sdk.compliance().unwrap().status().unwrap().as_str(),
+                sdk.workflow().unwrap().status().unwrap().as_str(),
+                sdk.record_state().unwrap().as_str(),
+                resource.partition().unwrap().as_str(),
+            ] {
+                assert!(
+                    hub::SeverityLabel::values().contains(&text)
+                        || hub::ComplianceStatus::values().contains(&text)
+                        || hub::WorkflowStatus::values().contains(&text)
+                        || hub::RecordState::values().contains(&text)
+                        || hub::Partition::values().contains(&text),
+                    "{text}"
+                );
+            }
+        }
+    }
+}
