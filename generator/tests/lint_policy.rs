@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use guardrails_testkit::{policy_corpus, policy_labels, PolicyLabel};
+use guardrails_testkit::{policy_corpus, policy_labels, sarif_violations, PolicyLabel};
 use serde_json::Value;
 
 fn lint(args: &[&str]) -> Output {
@@ -170,7 +170,13 @@ fn sarif_has_one_rule_per_code_and_one_located_result_per_finding() {
 
     let out = lint(&["--format", "sarif", corpus.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        sarif_violations(&text),
+        "",
+        "against the official 2.1.0 schema"
+    );
+    let sarif: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(
         sarif["$schema"],

@@ -315,7 +315,22 @@ fn csv_sarif_and_asff_carry_the_same_results_as_json() {
             "{prefix} missing from {csv}"
         );
     }
-    let sarif: Value = serde_json::from_str(&run("sarif")).expect("SARIF is JSON");
+    let sarif_text = run("sarif");
+    assert_eq!(
+        sarif_violations(&sarif_text),
+        "",
+        "against the official 2.1.0 schema"
+    );
+    let sarif: Value = serde_json::from_str(&sarif_text).expect("SARIF is JSON");
+    // The validator is not a rubber stamp: a level outside the schema's enum is caught.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = "severe".into();
+    assert!(
+        sarif_violations(&broken.to_string())
+            .starts_with("runs/0/results/0/level: 'severe' is not one of"),
+        "{}",
+        sarif_violations(&broken.to_string())
+    );
     assert_eq!(sarif["version"], "2.1.0");
     let run0 = &sarif["runs"][0];
     assert_eq!(run0["tool"]["driver"]["rules"].as_array().unwrap().len(), 2);
@@ -344,7 +359,22 @@ fn csv_sarif_and_asff_carry_the_same_results_as_json() {
     // the same ids on a re-scan.
     let findings =
         |text: String| -> Vec<Value> { serde_json::from_str(&text).expect("ASFF array") };
-    let first = findings(run("asff"));
+    let asff_text = run("asff");
+    assert_eq!(
+        asff_violations(&asff_text),
+        "",
+        "as BatchImportFindings input"
+    );
+    let first = findings(asff_text);
+    let mut broken = first.clone();
+    broken[0]["Severity"]["Label"] = serde_json::json!(5);
+    broken[0].as_object_mut().unwrap().remove("ProductArn");
+    let problems = asff_violations(&serde_json::to_string(&broken).unwrap());
+    assert!(
+        problems.contains("Missing required parameter in Findings[0]: \"ProductArn\"")
+            && problems.contains("Invalid type for parameter Findings[0].Severity.Label"),
+        "{problems}"
+    );
     let second = findings(run("asff"));
     let judged = rows
         .iter()

@@ -537,3 +537,50 @@ pub fn assert_calls_declared(calls: &std::collections::BTreeMap<String, u64>, gr
     );
     assert!(!calls.is_empty(), "no AWS calls were observed");
 }
+
+/// Violations of the official SARIF 2.1.0 schema in `log` (`tests/report/validate_sarif.py`,
+/// schema fetched by `scripts/setup`), one `path: message` line each; empty when valid.
+pub fn sarif_violations(log: &str) -> String {
+    let schema = workspace_root().join(".venv/sarif-schema-2.1.0.json");
+    assert!(
+        schema.exists(),
+        "{} is missing: run scripts/setup",
+        schema.display()
+    );
+    validator_report(
+        "validate_sarif.py",
+        &[schema.to_str().expect("UTF-8 path")],
+        log,
+    )
+}
+
+/// Problems botocore's Security Hub model finds in an ASFF findings array taken as the
+/// `Findings` of BatchImportFindings (`tests/report/validate_asff.py`); empty when valid.
+pub fn asff_violations(findings: &str) -> String {
+    validator_report("validate_asff.py", &[], findings)
+}
+
+/// Run a `tests/report` validator on `input`; its report (empty when the input is valid).
+fn validator_report(script: &str, args: &[&str], input: &str) -> String {
+    let mut child = Command::new(python())
+        .arg(workspace_root().join("tests/report").join(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{script} runs: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input.as_bytes())
+        .expect("the input is written");
+    let out = child.wait_with_output().expect("the validator ends");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.success(),
+        text.is_empty(),
+        "{script}: exit status disagrees with its output: {text}"
+    );
+    text
+}
