@@ -3,6 +3,7 @@
 
 mod asff;
 mod catalog;
+mod deploy;
 mod lint;
 mod report;
 mod scan;
@@ -44,6 +45,10 @@ enum Command {
     LintPolicy(lint::LintArgs),
     /// Write the CloudFormation that rolls the rule pack out across an organization.
     Synth(synth::SynthArgs),
+    /// Roll the rule pack out to the organization's OUs and regions from the admin account.
+    Deploy(deploy::DeployArgs),
+    /// Remove what `gen deploy` made (artifact buckets only with --purge).
+    Destroy(deploy::DestroyArgs),
     /// Print the rule table and reference (Markdown) derived from the rule declarations.
     Rules,
 }
@@ -62,12 +67,15 @@ fn main() -> ExitCode {
         }
         Command::LintPolicy(args) => lint::run(args),
         Command::Synth(args) => synth::run(args),
-        Command::Scan(args) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a current-thread Tokio runtime always builds");
-            runtime.block_on(scan::run(args))
-        }
+        Command::Scan(args) => runtime().block_on(scan::run(args)),
+        Command::Deploy(args) => runtime().block_on(deploy::deploy(args)),
+        Command::Destroy(args) => runtime().block_on(deploy::destroy(args)),
     }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread Tokio runtime always builds")
 }

@@ -29,6 +29,23 @@ one patched in-process and listed here (and in README.md, "Test world"):
    (which checks that the rule's Lambda exists) and deleted with the stack, so a deployed
    member template shows its rules in ``DescribeConfigRules``. ``AWS::Config::
    RemediationConfiguration`` stays unsupported: moto has no remediation API to bridge to.
+7. moto's CloudFormation skips ``AWS::S3::BucketPolicy`` (the stack says CREATE_COMPLETE, the
+   bucket has no policy). Here it is put with moto's own ``PutBucketPolicy`` and removed with
+   the stack. moto also enforces bucket policies *without their conditions*, so the
+   template's ``Deny`` on ``aws:SecureTransport=false`` would deny every request (and the
+   emulator speaks plain HTTP); here statements with a ``Condition`` are left out of moto's
+   enforcement (GetBucketPolicy still returns the whole policy).
+8. moto's CloudFormation has no ``AWS::CloudFormation::StackSet``. Here it is created with
+   moto's own CreateStackSet (template read from ``TemplateURL`` in moto's S3) and
+   CreateStackInstances for each ``StackInstancesGroup`` (moto makes the member stacks in the
+   OUs' accounts), updated with UpdateStackSet plus instances for new OUs × regions, and
+   deleted with DeleteStackInstances and DeleteStackSet. moto's StackSet ignores
+   ``AutoDeployment``, ``CallAs``, ``ManagedExecution`` and ``OperationPreferences``, and an
+   update changes the StackSet's template and parameters but not the member stacks' resources.
+9. moto's CloudFormation has no ``AWS::Config::OrganizationConformancePack``. Here it is put
+   with moto's own PutOrganizationConformancePack and deleted with the stack.
+10. ``DescribeStacks`` echoes a ``CommaDelimitedList`` parameter as a Python list repr
+    (``['a', 'b']``); here as AWS does, the comma-joined value (``a,b``).
 
 Not a patch but an observation aid: every API request is counted by service and action
 (from the SigV4 credential scope and the ``Action`` parameter or ``X-Amz-Target``);
@@ -50,12 +67,16 @@ import os
 import re
 import sys
 import threading
+import uuid
 from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs
 
 from moto.config.models import ConfigBackend
+from moto.cloudformation.models import Stack, cloudformation_backends
 from moto.config.models import config_backends
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket, s3_backends
 from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult
 from moto.ec2.models.vpcs import VPCEndPoint
@@ -157,6 +178,43 @@ def _patch_vpc_endpoint_pages(page_size: int) -> None:
     VPCs.describe_vpc_endpoints = describe_vpc_endpoints
 
 
+def _patch_list_parameter_echo() -> None:
+    def parameter_list(self):
+        return [
+            {
+                "ParameterKey": parameter["ParameterKey"],
+                "ParameterValue": ",".join(parameter["ParameterValue"])
+                if isinstance(parameter["ParameterValue"], list)
+                else parameter["ParameterValue"],
+            }
+            for parameter in original(self)
+        ]
+
+    original = Stack.parameter_list.fget
+    Stack.parameter_list = property(parameter_list)
+
+
+def _patch_bucket_policy_conditions() -> None:
+    original = FakeBucket.get_permission
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return original(self, action, resource)
+        document = json.loads(self.policy)
+        statements = document.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        unconditional = [s for s in statements if "Condition" not in s]
+        if len(unconditional) == len(statements):
+            return original(self, action, resource)
+        if not unconditional:
+            return PermissionResult.NEUTRAL
+        policy = json.dumps({**document, "Statement": unconditional})
+        return IAMPolicy(policy).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
 class _ConfigRuleFromTemplate(CloudFormationModel):
     """Gap 6: ``AWS::Config::ConfigRule`` in moto's CloudFormation, through PutConfigRule.
 
@@ -202,6 +260,211 @@ class _ConfigRuleFromTemplate(CloudFormationModel):
         cls, resource_name, cloudformation_json, account_id, region_name
     ):
         config_backends[account_id][region_name].delete_config_rule(resource_name)
+
+
+class _BucketPolicyFromTemplate(CloudFormationModel):
+    """Gap 7: ``AWS::S3::BucketPolicy`` through PutBucketPolicy."""
+
+    __module__ = "moto.s3.guardrails_bridge"
+
+    def __init__(self, bucket: str):
+        self.bucket = bucket
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.bucket
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::S3::BucketPolicy"
+
+    @staticmethod
+    def _put(properties, account_id) -> str:
+        bucket = properties["Bucket"]
+        policy = json.dumps(properties["PolicyDocument"]).encode()
+        s3_backends[account_id]["aws"].put_bucket_policy(bucket, policy)
+        return bucket
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        return cls(cls._put(cloudformation_json["Properties"], account_id))
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        return cls(cls._put(cloudformation_json["Properties"], account_id))
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name
+    ):
+        bucket = cloudformation_json["Properties"]["Bucket"]
+        s3_backends[account_id]["aws"].delete_bucket_policy(bucket)
+
+
+def _template_from_s3(url: str, account_id: str) -> str:
+    """The body of ``https://BUCKET.s3.REGION.amazonaws.com/KEY`` (or path-style) in moto."""
+    match = re.match(r"https://([^./]+)\.s3[.-][^/]*/(.+)", url) or re.match(
+        r"https://s3[.-][^/]*/([^/]+)/(.+)", url
+    )
+    if not match:
+        raise ValueError(f"unsupported TemplateURL {url}")
+    bucket, key = match.groups()
+    return s3_backends[account_id]["aws"].get_object(bucket, key).value.decode()
+
+
+class _StackSetFromTemplate(CloudFormationModel):
+    """Gap 8: ``AWS::CloudFormation::StackSet`` through moto's own StackSet API."""
+
+    __module__ = "moto.cloudformation.guardrails_bridge"
+
+    def __init__(self, name: str):
+        self.name = name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "StackSetName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFormation::StackSet"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "StackSetId"
+
+    @staticmethod
+    def _template(properties, account_id) -> str:
+        return properties.get("TemplateBody") or _template_from_s3(
+            properties["TemplateURL"], account_id
+        )
+
+    @staticmethod
+    def _add_instances(backend, name, properties) -> None:
+        for group in properties.get("StackInstancesGroup", []):
+            backend.create_stack_instances(
+                name,
+                accounts=group["DeploymentTargets"].get("Accounts", []),
+                regions=group["Regions"],
+                parameters=[],
+                deployment_targets=group["DeploymentTargets"],
+            )
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        properties = cloudformation_json["Properties"]
+        name = properties.get("StackSetName", resource_name)
+        backend = cloudformation_backends[account_id][region_name]
+        backend.create_stack_set(
+            name=name,
+            template=cls._template(properties, account_id),
+            parameters={
+                p["ParameterKey"]: p["ParameterValue"] for p in properties.get("Parameters", [])
+            },
+            tags={t["Key"]: t["Value"] for t in properties.get("Tags", [])},
+            permission_model=properties.get("PermissionModel"),
+            admin_role=properties.get("AdministrationRoleARN"),
+            exec_role=properties.get("ExecutionRoleName"),
+            description=properties.get("Description"),
+        )
+        cls._add_instances(backend, name, properties)
+        return cls(name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        properties = cloudformation_json["Properties"]
+        name = original_resource.name
+        backend = cloudformation_backends[account_id][region_name]
+        backend.update_stack_set(
+            stackset_name=name,
+            template=cls._template(properties, account_id),
+            description=properties.get("Description"),
+            parameters=properties.get("Parameters", []),
+            tags={t["Key"]: t["Value"] for t in properties.get("Tags", [])},
+            admin_role=properties.get("AdministrationRoleARN"),
+            execution_role=properties.get("ExecutionRoleName"),
+            accounts=[],
+            regions=[],
+            operation_id=str(uuid.uuid4()),
+        )
+        cls._add_instances(backend, name, properties)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name
+    ):
+        backend = cloudformation_backends[account_id][region_name]
+        stackset = backend.describe_stack_set(resource_name)
+        targets = {(i.account_id, i.region_name) for i in stackset.stack_instances}
+        for account, region in sorted(targets):
+            backend.delete_stack_instances(resource_name, [account], [region])
+        backend.delete_stack_set(resource_name)
+
+
+class _OrganizationConformancePackFromTemplate(CloudFormationModel):
+    """Gap 9: ``AWS::Config::OrganizationConformancePack`` through moto's own API."""
+
+    __module__ = "moto.config.guardrails_bridge_packs"
+
+    def __init__(self, name: str):
+        self.name = name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "OrganizationConformancePackName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Config::OrganizationConformancePack"
+
+    @staticmethod
+    def _put(properties, account_id, region_name) -> str:
+        config_backends[account_id][region_name].put_organization_conformance_pack(
+            name=properties["OrganizationConformancePackName"],
+            template_s3_uri=properties.get("TemplateS3Uri", ""),
+            template_body=properties.get("TemplateBody", ""),
+            delivery_s3_bucket=properties.get("DeliveryS3Bucket", ""),
+            delivery_s3_key_prefix=properties.get("DeliveryS3KeyPrefix", ""),
+            input_parameters=properties.get("ConformancePackInputParameters", []),
+            excluded_accounts=properties.get("ExcludedAccounts", []),
+        )
+        return properties["OrganizationConformancePackName"]
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        return cls(cls._put(cloudformation_json["Properties"], account_id, region_name))
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        return cls(cls._put(cloudformation_json["Properties"], account_id, region_name))
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name
+    ):
+        config_backends[account_id][region_name].delete_organization_conformance_pack(
+            resource_name
+        )
 
 
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
@@ -262,6 +525,8 @@ def main() -> None:
     _patch_neptune_iam_auth()
     _patch_iam_policy_details()
     _patch_vpc_endpoint_state()
+    _patch_bucket_policy_conditions()
+    _patch_list_parameter_echo()
     if args.ec2_page_size > 0:
         _patch_vpc_endpoint_pages(args.ec2_page_size)
 

@@ -9,7 +9,7 @@
 //! region: `member.yaml` from the StackSet. `conformance-pack*.yaml` are the packs' templates.
 
 mod cfn;
-mod member;
+pub(crate) mod member;
 pub mod runbooks;
 
 use std::collections::BTreeMap;
@@ -33,18 +33,18 @@ pub fn artifact_bucket(account: &str) -> String {
 
 /// One organization conformance pack: the regional rules, or the global (IAM) ones for the
 /// IAM home region.
-struct Pack {
+pub(crate) struct Pack {
     global: bool,
     /// Its template's file name.
-    file: &'static str,
+    pub(crate) file: &'static str,
     /// Logical id in `admin-conformance-pack.yaml`.
     logical_id: &'static str,
     /// Parameter of `admin-conformance-pack.yaml` with the template's S3 key.
-    key_parameter: &'static str,
+    pub(crate) key_parameter: &'static str,
     name_suffix: &'static str,
 }
 
-const PACKS: [Pack; 2] = [
+pub(crate) const PACKS: [Pack; 2] = [
     Pack {
         global: false,
         file: "conformance-pack.yaml",

@@ -1,0 +1,185 @@
+//! What must hold before a deploy changes anything, each with how to fix it: an organization
+//! with all features, trusted access for StackSets (and Config, for conformance packs) when
+//! deploying as the management account, the delegated-admin registration otherwise, and an
+//! AWS Config recorder (a warning: the rules need one in every member account and region).
+
+use aws_config::SdkConfig;
+use guardrails_core::aws::error_text;
+
+use super::CallAs;
+use crate::synth::Mode;
+
+const STACKSETS: &str = "member.org.stacksets.cloudformation.amazonaws.com";
+const CONFIG_MULTI_ACCOUNT: &str = "config-multiaccountsetup.amazonaws.com";
+
+/// The organization a deploy targets.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub id: String,
+}
+
+/// Problems that stop the deploy, and warnings that do not.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+pub async fn check(
+    admin: &SdkConfig,
+    regions: &[String],
+    caller: &str,
+    call_as: CallAs,
+    mode: Mode,
+) -> (Option<Organization>, Findings) {
+    let mut findings = Findings::default();
+    let organizations = aws_sdk_organizations::Client::new(admin);
+    let organization = match organizations.describe_organization().send().await {
+        Ok(out) => out.organization().cloned(),
+        Err(err) => {
+            findings.problems.push(format!(
+                "this account is not in an organization, or may not read it \
+                 (Organizations DescribeOrganization: {}); run gen deploy from the \
+                 management account or a delegated administrator",
+                error_text(&err)
+            ));
+            return (None, findings);
+        }
+    };
+    let Some(organization) = organization else {
+        findings
+            .problems
+            .push("Organizations DescribeOrganization returned no organization".into());
+        return (None, findings);
+    };
+    if organization.feature_set().map(|f| f.as_str()) != Some("ALL") {
+        findings.problems.push(
+            "the organization does not have all features enabled, which service-managed \
+             StackSets need: enable all features in the Organizations console"
+                .into(),
+        );
+    }
+    let mut principals = vec![STACKSETS];
+    if mode == Mode::ConformancePack {
+        principals.push(CONFIG_MULTI_ACCOUNT);
+    }
+    let management = organization.master_account_id().unwrap_or_default();
+    match call_as {
+        CallAs::SelfAccount => {
+            if management != caller {
+                findings.problems.push(format!(
+                    "account {caller} is not the management account ({management}); deploy from \
+                     the management account, or from a delegated administrator with \
+                     --call-as DELEGATED_ADMIN"
+                ));
+            } else {
+                trusted_access(&organizations, &principals, &mut findings).await;
+            }
+        }
+        CallAs::DelegatedAdmin => {
+            for principal in &principals {
+                delegated(&organizations, principal, caller, &mut findings).await;
+            }
+        }
+    }
+    for region in regions {
+        recorder(admin, region, &mut findings).await;
+    }
+    let id = organization.id().unwrap_or_default().to_string();
+    (Some(Organization { id }), findings)
+}
+
+async fn trusted_access(
+    organizations: &aws_sdk_organizations::Client,
+    principals: &[&str],
+    findings: &mut Findings,
+) {
+    match organizations
+        .list_aws_service_access_for_organization()
+        .send()
+        .await
+    {
+        Ok(out) => {
+            for principal in principals {
+                let enabled = out
+                    .enabled_service_principals()
+                    .iter()
+                    .any(|p| p.service_principal() == Some(*principal));
+                if !enabled {
+                    let fix = if *principal == STACKSETS {
+                        "aws cloudformation activate-organizations-access".to_string()
+                    } else {
+                        format!(
+                            "aws organizations enable-aws-service-access --service-principal {principal}"
+                        )
+                    };
+                    findings.problems.push(format!(
+                        "trusted access for {principal} is not enabled in the organization; \
+                         enable it from the management account: `{fix}`"
+                    ));
+                }
+            }
+        }
+        Err(err) => findings.problems.push(format!(
+            "cannot list the organization's trusted services \
+             (ListAWSServiceAccessForOrganization: {})",
+            error_text(&err)
+        )),
+    }
+}
+
+async fn delegated(
+    organizations: &aws_sdk_organizations::Client,
+    principal: &str,
+    caller: &str,
+    findings: &mut Findings,
+) {
+    match organizations
+        .list_delegated_administrators()
+        .service_principal(principal)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            if !out
+                .delegated_administrators()
+                .iter()
+                .any(|a| a.id() == Some(caller))
+            {
+                findings.problems.push(format!(
+                    "account {caller} is not a delegated administrator for {principal}; from the \
+                     management account: `aws organizations register-delegated-administrator \
+                     --account-id {caller} --service-principal {principal}`"
+                ));
+            }
+        }
+        Err(err) => findings.warnings.push(format!(
+            "cannot confirm that {caller} is a delegated administrator for {principal} \
+             (ListDelegatedAdministrators: {}); CloudFormation will refuse if it is not",
+            error_text(&err)
+        )),
+    }
+}
+
+async fn recorder(admin: &SdkConfig, region: &str, findings: &mut Findings) {
+    let sdk = admin
+        .to_builder()
+        .region(aws_config::Region::new(region.to_string()))
+        .build();
+    match aws_sdk_config::Client::new(&sdk)
+        .describe_configuration_recorders()
+        .send()
+        .await
+    {
+        Ok(out) if out.configuration_recorders().is_empty() => findings.warnings.push(format!(
+            "AWS Config has no configuration recorder in {region} of this account; the rules \
+             evaluate only where a recorder runs, so turn Config on in every member account \
+             and region (for example with an organization-wide Config StackSet)"
+        )),
+        Ok(_) => {}
+        Err(err) => findings.warnings.push(format!(
+            "cannot read the AWS Config recorders in {region} ({})",
+            error_text(&err)
+        )),
+    }
+}
