@@ -483,3 +483,105 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn conformance_pack_mode_puts_the_organization_packs_per_region() {
+    let emulator = Emulator::start();
+    let org = organization(&emulator, true);
+    emulator.call(
+        HOME,
+        None,
+        "organizations",
+        "enable_aws_service_access",
+        json!({"ServicePrincipal": "config-multiaccountsetup.amazonaws.com"}),
+    );
+    let dir = tempdir("packs");
+    binaries(&dir, "v1");
+    let deploy = |extra: &[&str]| {
+        let mut args = vec![
+            "deploy",
+            "--ous",
+            &org.ou,
+            "--regions",
+            "eu-west-1,us-west-2",
+            "--mode",
+            "conformance-pack",
+            "--binaries",
+            dir.to_str().unwrap(),
+            "--yes",
+        ];
+        args.extend(extra);
+        gen(&emulator, &args)
+    };
+    let (out, text) = deploy(&[]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let packs = |region: &str| {
+        let found = emulator.call(
+            region,
+            None,
+            "config",
+            // (moto's DescribeOrganizationConformancePacks fails without names; the
+            // statuses call lists them all.)
+            "describe_organization_conformance_pack_statuses",
+            json!({}),
+        );
+        let mut names: Vec<String> = found["OrganizationConformancePackStatuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p["OrganizationConformancePackName"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        packs(HOME),
+        ["neptune-guardrails", "neptune-guardrails-iam"]
+    );
+    assert_eq!(
+        packs(OTHER),
+        ["neptune-guardrails"],
+        "IAM rules only in the IAM home region"
+    );
+    assert_eq!(
+        objects(&emulator, OTHER).len(),
+        7,
+        "zips, member and both pack templates"
+    );
+    // Member stacks carry the Lambdas and runbooks, not the rules (the packs make those).
+    let rules = emulator.call(
+        HOME,
+        Some(&org.member),
+        "config",
+        "describe_config_rules",
+        json!({}),
+    );
+    assert!(
+        rules["ConfigRules"].as_array().unwrap().is_empty(),
+        "{rules}"
+    );
+    let functions = emulator.call(
+        HOME,
+        Some(&org.member),
+        "lambda",
+        "list_functions",
+        json!({}),
+    );
+    assert_eq!(functions["Functions"].as_array().unwrap().len(), 4);
+
+    let (out, text) = deploy(&[]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("gen deploy: nothing to change"), "{text}");
+
+    let (out, text) = gen(
+        &emulator,
+        &["destroy", "--regions", "eu-west-1,us-west-2", "--yes"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(packs(HOME).is_empty() && packs(OTHER).is_empty());
+}

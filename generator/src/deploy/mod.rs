@@ -512,12 +512,14 @@ async fn execute(cmd: &str, base: &SdkConfig, common: &Common, steps: Vec<Step>)
         };
         match result {
             Ok(()) => println!("gen {cmd}: done: {}", step.describe()),
-            Err(message) => return fail(
-                cmd,
-                format!(
+            Err(message) => {
+                return fail(
+                    cmd,
+                    format!(
                     "{message}\nwhat finished before stays; fix the cause and run gen {cmd} again"
                 ),
-            ),
+                )
+            }
         }
     }
     println!("gen {cmd}: {changes} step(s) applied");
