@@ -85,20 +85,22 @@ pub async fn resolve(
     if let Some(bad) = regions.iter().find(|r| !is_region_name(r)) {
         return Err(format!("`{bad}` is not a region name (like eu-west-1)"));
     }
-    let caller = caller_account(base).await?;
-    let accounts = if args.org {
-        organization_accounts(base).await?
-    } else if args.accounts.is_empty() {
-        vec![caller.clone()]
-    } else {
-        dedup(args.accounts.iter().map(|a| a.trim().to_string()))
-    };
-    if let Some(bad) = accounts
+    // Check what was typed before any AWS call.
+    let listed = dedup(args.accounts.iter().map(|a| a.trim().to_string()));
+    if let Some(bad) = listed
         .iter()
         .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(format!("`{bad}` is not an AWS account id (12 digits)"));
     }
+    let caller = caller_account(base).await?;
+    let accounts = if args.org {
+        organization_accounts(base).await?
+    } else if listed.is_empty() {
+        vec![caller.clone()]
+    } else {
+        listed
+    };
     let mut targets = Vec::new();
     let mut unreachable = Vec::new();
     for account in accounts {

@@ -35,10 +35,14 @@ impl ConfigurationItem {
             ));
         }
         let text = |key: &str| get(value, key).and_then(Value::as_str).map(str::to_string);
-        let required = |key: &str| {
-            text(key).filter(|s| !s.is_empty()).ok_or_else(|| {
-                RuleError::MalformedEvent(format!("the configuration item has no `{key}`"))
-            })
+        let required = |key: &str| match get(value, key) {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            None | Some(Value::Null) | Some(Value::String(_)) => Err(RuleError::MalformedEvent(
+                format!("the configuration item has no `{key}`"),
+            )),
+            Some(_) => Err(RuleError::MalformedEvent(format!(
+                "the configuration item's `{key}` is not a string"
+            ))),
         };
         let configuration = match get(value, "configuration") {
             // Some items carry the configuration as an embedded JSON string.
