@@ -564,3 +564,33 @@ fn organization_accounts_and_regions_are_scanned_and_imported_into_security_hub(
         admin_findings.len()
     );
 }
+
+#[test]
+fn injected_faults_change_no_verdict() {
+    let emulator = Emulator::start();
+    emulator.seed(REGION, "estate");
+    emulator.seed(REGION, "iam");
+    emulator.seed(REGION, "chaining");
+    let sorted = |rows: Vec<Value>| {
+        let mut rows: Vec<String> = rows.iter().map(Value::to_string).collect();
+        rows.sort();
+        rows
+    };
+    let calm = sorted(scan_json(&emulator, &[]));
+    emulator.inject_faults(0.25, 11);
+    let stormy = sorted(scan_json(&emulator, &[]));
+    let faults = emulator.faults();
+    emulator.inject_faults(0.0, 0);
+    let injected: u64 = faults.values().sum();
+    println!(
+        "fault injection (gen scan): {injected} faults injected {faults:?}; evaluations expected {}, delivered {}, lost {}",
+        calm.len(),
+        stormy.len(),
+        calm.iter().filter(|r| !stormy.contains(r)).count()
+    );
+    assert!(injected > 0, "the seed injects faults");
+    assert_eq!(
+        stormy, calm,
+        "every resource evaluated, with the same verdict"
+    );
+}

@@ -47,6 +47,14 @@ one patched in-process and listed here (and in README.md, "Test world"):
 10. ``DescribeStacks`` echoes a ``CommaDelimitedList`` parameter as a Python list repr
     (``['a', 'b']``); here as AWS does, the comma-joined value (``a,b``).
 
+Not a patch but a test aid: ``GET /_guardrails/faults?rate=R&seed=N`` makes a share R of the
+API requests that follow fail before moto sees them (``rate=0`` stops it), the way AWS fails under load: throttling in each
+protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded``, JSON
+``ThrottlingException``, S3 ``SlowDown``), ``500 InternalFailure`` and
+``503 ServiceUnavailable``. ``GET /_guardrails/faults`` returns the faults injected since then
+by kind, so tests seed a world first, then turn faults on and report faults injected against
+evaluations delivered.
+
 Not a patch but an observation aid: every API request is counted by service and action
 (from the SigV4 credential scope and the ``Action`` parameter or ``X-Amz-Target``);
 ``GET /_guardrails/calls`` returns ``{"service:Action": count}`` so tests can assert how
@@ -89,6 +97,7 @@ from werkzeug.serving import make_server
 
 EVALUATIONS_PATH = "/_guardrails/evaluations"
 CALLS_PATH = "/_guardrails/calls"
+FAULTS_PATH = "/_guardrails/faults"
 EMULATED_STATE_TAG = "guardrails:emulated-state"
 
 _calls: Counter = Counter()
@@ -489,6 +498,63 @@ def _count(environ) -> None:
         _calls[f"{service}:{action}"] += 1
 
 
+class _Faults:
+    """Random AWS-style failures in front of moto (see ``--faults``)."""
+
+    KINDS = ("throttling", "internal-failure", "service-unavailable")
+
+    def __init__(self, rate: float, seed: int):
+        import random
+
+        self.rate = rate
+        self.random = random.Random(seed)
+        self.injected: Counter = Counter()
+        self.lock = threading.Lock()
+
+    def pick(self) -> str | None:
+        with self.lock:
+            if self.random.random() >= self.rate:
+                return None
+            kind = self.random.choice(self.KINDS)
+            self.injected[kind] += 1
+            return kind
+
+    @staticmethod
+    def response(kind: str, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service = scope.group(1) if scope else "?"
+        status, code, message = {
+            "throttling": ("400 Bad Request", "Throttling", "Rate exceeded"),
+            "internal-failure": ("500 Internal Server Error", "InternalFailure", "Internal failure"),
+            "service-unavailable": ("503 Service Unavailable", "ServiceUnavailable", "Service unavailable"),
+        }[kind]
+        if environ.get("HTTP_X_AMZ_TARGET") or service in ("securityhub", "lambda"):
+            if kind == "throttling":
+                code = "ThrottlingException"
+            body = json.dumps({"__type": code, "message": message}).encode()
+            return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)], body
+        if service == "ec2":
+            if kind == "throttling":
+                code = "RequestLimitExceeded"
+            body = (
+                f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
+                "</Error></Errors><RequestID>fault</RequestID></Response>"
+            ).encode()
+        elif service == "s3":
+            if kind == "throttling":
+                status, code = "503 Slow Down", "SlowDown"
+            body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+        else:
+            body = (
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
+            ).encode()
+        return status, [("Content-Type", "text/xml")], body
+
+
+_faults: _Faults | None = None
+
+
 def _with_guardrails_routes(app):
     """Serve the recorded evaluations and call counts beside moto's own routes."""
 
@@ -497,6 +563,15 @@ def _with_guardrails_routes(app):
         if path == CALLS_PATH:
             with _calls_lock:
                 body = json.dumps(dict(sorted(_calls.items()))).encode()
+        elif path == FAULTS_PATH:
+            global _faults
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            if "rate" in query:
+                rate = float(query["rate"][0])
+                seed = int(query.get("seed", ["1"])[0])
+                _faults = _Faults(rate, seed) if rate > 0 else None
+            injected = dict(sorted(_faults.injected.items())) if _faults else {}
+            body = json.dumps(injected).encode()
         elif path == EVALUATIONS_PATH:
             token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [None])[0]
             with _recorded_lock:
@@ -504,7 +579,12 @@ def _with_guardrails_routes(app):
                 body = json.dumps(rows, default=str).encode()
         else:
             _count(environ)
-            return app(environ, start_response)
+            kind = _faults.pick() if _faults else None
+            if kind is None:
+                return app(environ, start_response)
+            status, headers, body = _Faults.response(kind, environ)
+            start_response(status, headers + [("Content-Length", str(len(body)))])
+            return [body]
         start_response(
             "200 OK",
             [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

@@ -163,6 +163,18 @@ impl Emulator {
         rows
     }
 
+    /// From now on a share `rate` of API requests fails with throttling, 500 or 503 (AWS's
+    /// error shapes), drawn from `seed`; `rate` 0 stops it. Returns nothing; read the injected
+    /// faults with [`Emulator::faults`].
+    pub fn inject_faults(&self, rate: f64, seed: u64) {
+        self.get(&format!("/_guardrails/faults?rate={rate}&seed={seed}"));
+    }
+
+    /// Faults injected since the last [`Emulator::inject_faults`], by kind.
+    pub fn faults(&self) -> std::collections::BTreeMap<String, u64> {
+        serde_json::from_str(&self.get("/_guardrails/faults")).expect("fault counts are JSON")
+    }
+
     /// API calls the emulator has served so far, by `service:Action`.
     pub fn calls(&self) -> std::collections::BTreeMap<String, u64> {
         serde_json::from_str(&self.get("/_guardrails/calls")).expect("call counts are JSON")

@@ -198,3 +198,49 @@ fn scheduled_runs_page_through_every_cluster_and_batch_put_evaluations() {
         "exactly one evaluation per cluster across pages"
     );
 }
+
+#[test]
+fn under_injected_faults_every_cluster_gets_exactly_one_evaluation() {
+    // An emulator of its own: faults hit every request it serves.
+    let emulator = Emulator::start();
+    let region = "ap-south-1";
+    let world = emulator.seed(region, "fleet");
+    emulator.inject_faults(0.25, 7);
+    let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
+    let run = run_lambda(
+        binary.as_ref(),
+        &emulator,
+        region,
+        vec![scheduled_event(RULE, "t-faults")],
+    );
+    let faults = emulator.faults();
+    emulator.inject_faults(0.0, 0);
+    match outcome(&run.outcomes, 0) {
+        Outcome::Response { body, .. } => assert_eq!(body["evaluations"], 120, "{body}"),
+        other => panic!("the run did not survive the faults ({faults:?}): {other:?}"),
+    }
+    let delivered = emulator.verdicts("t-faults");
+    let mut got: Vec<_> = delivered
+        .iter()
+        .map(|(id, c, _)| (id.clone(), c.clone()))
+        .collect();
+    got.sort();
+    let mut expected: Vec<_> = world
+        .expected()
+        .into_iter()
+        .map(|(_, id, c)| (id, c))
+        .collect();
+    expected.sort();
+    let injected: u64 = faults.values().sum();
+    println!(
+        "fault injection: {injected} faults injected {faults:?}; evaluations expected {}, delivered {}, lost {}",
+        expected.len(),
+        got.len(),
+        expected.iter().filter(|e| !got.contains(e)).count()
+    );
+    assert!(injected > 0, "the seed injects faults");
+    assert_eq!(
+        got, expected,
+        "exactly one evaluation per cluster, none lost or doubled"
+    );
+}

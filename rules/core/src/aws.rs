@@ -2,10 +2,17 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+/// Attempts per AWS call (standard retry mode: throttling, 5xx and connection errors, with
+/// exponential backoff and jitter). Five rather than the SDK's three: a rule run that gives
+/// up loses its whole invocation until Config retries it, and the fault-injection tests show
+/// three is not enough at a 25 % failure rate.
+pub const MAX_ATTEMPTS: u32 = 5;
+
 /// Load the SDK configuration from the usual `AWS_*` environment (which includes
 /// `AWS_ENDPOINT_URL`), with explicit overrides for a region and an endpoint (an emulator).
 pub async fn load(region: Option<String>, endpoint_url: Option<String>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
     if let Some(region) = region {
         loader = loader.region(Region::new(region));
     }
