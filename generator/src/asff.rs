@@ -304,17 +304,7 @@ impl Finding {
 mod tests {
     use super::*;
 
-    fn row(rule: &'static str, id: &str, compliance: Compliance, annotation: &str) -> Row {
-        Row {
-            rule,
-            resource_type: "AWS::RDS::DBCluster",
-            resource_id: id.to_string(),
-            compliance,
-            annotation: annotation.to_string(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-        }
-    }
+    use crate::scan::test_row as row;
 
     fn sample() -> Vec<Row> {
         let cluster = &neptune_cluster_iam_auth::SPEC;

@@ -151,17 +151,7 @@ pub fn summary(rows: &[Row]) -> String {
 mod tests {
     use super::*;
 
-    fn row(rule: &'static str, id: &str, compliance: Compliance, annotation: &str) -> Row {
-        Row {
-            rule,
-            resource_type: "AWS::RDS::DBCluster",
-            resource_id: id.to_string(),
-            compliance,
-            annotation: annotation.to_string(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-        }
-    }
+    use crate::scan::test_row as row;
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

@@ -316,20 +316,26 @@ fn ansi(c: Compliance) -> &'static str {
     }
 }
 
+/// A cluster row of account 123456789012 in eu-west-1, for the report tests.
+#[cfg(test)]
+pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation: &str) -> Row {
+    Row {
+        rule,
+        resource_type: "AWS::RDS::DBCluster",
+        resource_id: id.into(),
+        compliance,
+        annotation: annotation.into(),
+        account: "123456789012".into(),
+        region: "eu-west-1".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn row(id: &str, c: Compliance) -> Row {
-        Row {
-            rule: "neptune-cluster-iam-auth",
-            resource_type: "AWS::RDS::DBCluster",
-            resource_id: id.into(),
-            compliance: c,
-            annotation: "why".into(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-        }
+        test_row("neptune-cluster-iam-auth", id, c, "why")
     }
 
     #[test]

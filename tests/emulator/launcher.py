@@ -224,14 +224,9 @@ def _patch_bucket_policy_conditions() -> None:
     FakeBucket.get_permission = get_permission
 
 
-class _ConfigRuleFromTemplate(CloudFormationModel):
-    """Gap 6: ``AWS::Config::ConfigRule`` in moto's CloudFormation, through PutConfigRule.
-
-    Defined at import, before moto first builds its CloudFormation model map (from
-    ``CloudFormationModel.__subclasses__()``)."""
-
-    # moto's model metaclass files each model under the service its module is named after.
-    __module__ = "moto.config.guardrails_bridge"
+class _Named:
+    """A bridged resource known by its name (its physical id). A mixin, because moto finds
+    resource types among the *direct* subclasses of ``CloudFormationModel``."""
 
     def __init__(self, name: str):
         self.name = name
@@ -239,6 +234,16 @@ class _ConfigRuleFromTemplate(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.name
+
+
+class _ConfigRuleFromTemplate(_Named, CloudFormationModel):
+    """Gap 6: ``AWS::Config::ConfigRule`` in moto's CloudFormation, through PutConfigRule.
+
+    Defined at import, before moto first builds its CloudFormation model map (from
+    ``CloudFormationModel.__subclasses__()``)."""
+
+    # moto's model metaclass files each model under the service its module is named after.
+    __module__ = "moto.config.guardrails_bridge"
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -271,17 +276,10 @@ class _ConfigRuleFromTemplate(CloudFormationModel):
         config_backends[account_id][region_name].delete_config_rule(resource_name)
 
 
-class _BucketPolicyFromTemplate(CloudFormationModel):
-    """Gap 7: ``AWS::S3::BucketPolicy`` through PutBucketPolicy."""
+class _BucketPolicyFromTemplate(_Named, CloudFormationModel):
+    """Gap 7: ``AWS::S3::BucketPolicy`` through PutBucketPolicy (known by its bucket)."""
 
     __module__ = "moto.s3.guardrails_bridge"
-
-    def __init__(self, bucket: str):
-        self.bucket = bucket
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.bucket
 
     @staticmethod
     def cloudformation_type() -> str:
@@ -325,17 +323,10 @@ def _template_from_s3(url: str, account_id: str) -> str:
     return s3_backends[account_id]["aws"].get_object(bucket, key).value.decode()
 
 
-class _StackSetFromTemplate(CloudFormationModel):
+class _StackSetFromTemplate(_Named, CloudFormationModel):
     """Gap 8: ``AWS::CloudFormation::StackSet`` through moto's own StackSet API."""
 
     __module__ = "moto.cloudformation.guardrails_bridge"
-
-    def __init__(self, name: str):
-        self.name = name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -422,17 +413,10 @@ class _StackSetFromTemplate(CloudFormationModel):
         backend.delete_stack_set(resource_name)
 
 
-class _OrganizationConformancePackFromTemplate(CloudFormationModel):
+class _OrganizationConformancePackFromTemplate(_Named, CloudFormationModel):
     """Gap 9: ``AWS::Config::OrganizationConformancePack`` through moto's own API."""
 
     __module__ = "moto.config.guardrails_bridge_packs"
-
-    def __init__(self, name: str):
-        self.name = name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
 
     @staticmethod
     def cloudformation_name_type() -> str:

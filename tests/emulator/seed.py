@@ -131,12 +131,12 @@ def seed_estate(endpoint_url: str, region: str) -> dict:
 FLEET_SIZE = 120
 
 
-def seed_fleet(endpoint_url: str, region: str) -> dict:
+def seed_fleet(endpoint_url: str, region: str, size: int = FLEET_SIZE) -> dict:
     """More clusters than one DescribeDBClusters page (100) or one PutEvaluations call (100)."""
     neptune, _, _ = clients(endpoint_url, region)
     world: dict = {"clusters": {}, "dms_endpoints": {}, "expected": {}}
-    for i in range(FLEET_SIZE):
-        name = f"fleet-{i:03d}"
+    for i in range(size):
+        name = f"fleet-{i:05d}"
         iam = i % 3 != 0
         made = neptune.create_db_cluster(
             DBClusterIdentifier=name, Engine="neptune", EnableIAMDatabaseAuthentication=iam
@@ -441,6 +441,7 @@ WORLDS = {
     "fleet": seed_fleet,
     "iam": seed_iam,
     "chaining": seed_chaining,
+    **{f"fleet-{n}": (lambda n: lambda url, region: seed_fleet(url, region, n))(n) for n in (1000, 10000)},
     **{f"vpc-fleet-{n}": (lambda n: lambda url, region: seed_vpc_fleet(url, region, n))(n) for n in (1, 10, 100)},
 }
 

@@ -11,6 +11,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -305,6 +306,11 @@ pub struct LambdaRun {
     pub outcomes: Vec<Outcome>,
     /// Its log lines (stdout), each expected to be one JSON object.
     pub logs: Vec<String>,
+    /// From process spawn to the last expected outcome posted: for one event, the cold
+    /// start plus the invocation.
+    pub elapsed: Duration,
+    /// Peak resident set size of the process (`VmHWM`), in KiB, read before it is stopped.
+    pub peak_rss_kib: Option<u64>,
 }
 
 impl LambdaRun {
@@ -329,15 +335,30 @@ pub fn run_lambda(
     region: &str,
     events: Vec<Value>,
 ) -> LambdaRun {
+    let mut command = Command::new(binary);
+    command.env(
+        "AWS_LAMBDA_FUNCTION_NAME",
+        binary.file_name().unwrap_or_default(),
+    );
+    run_lambda_command(command, emulator, region, events, Duration::from_secs(60))
+}
+
+/// [`run_lambda`] for any Lambda runtime process (a rule binary, or the Python baseline of
+/// the benchmarks), with the Lambda environment added to `command`; waits at most `timeout`
+/// for the answers.
+pub fn run_lambda_command(
+    mut command: Command,
+    emulator: &Emulator,
+    region: &str,
+    events: Vec<Value>,
+    timeout: Duration,
+) -> LambdaRun {
     let count = events.len();
     let api = RuntimeApi::start(events);
-    let mut child = Command::new(binary)
+    let start = std::time::Instant::now();
+    let mut child = command
         .envs(emulator.env(region))
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env(
-            "AWS_LAMBDA_FUNCTION_NAME",
-            binary.file_name().unwrap_or_default(),
-        )
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
@@ -345,7 +366,7 @@ pub fn run_lambda(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("rule binary starts");
+        .expect("the Lambda process starts");
     let stdout = child.stdout.take().expect("stdout is piped");
     let reader = std::thread::spawn(move || {
         BufReader::new(stdout)
@@ -353,16 +374,30 @@ pub fn run_lambda(
             .map_while(Result::ok)
             .collect::<Vec<_>>()
     });
-    let outcomes = api.wait_for(count, std::time::Duration::from_secs(60));
+    let outcomes = api.wait_for(count, timeout);
+    let elapsed = start.elapsed();
+    let peak_rss_kib = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        });
     let still_running = matches!(child.try_wait(), Ok(None));
     let _ = child.kill();
     let _ = child.wait();
     let logs = reader.join().expect("log reader");
     assert!(
         still_running,
-        "the rule process exited instead of polling for the next event"
+        "the Lambda process exited instead of polling for the next event"
     );
-    LambdaRun { outcomes, logs }
+    LambdaRun {
+        outcomes,
+        logs,
+        elapsed,
+        peak_rss_kib,
+    }
 }
 
 /// A Config rule event as AWS Config sends it: `invokingEvent` and `ruleParameters` are
@@ -595,4 +630,50 @@ fn validator_report(script: &str, args: &[&str], input: &str) -> String {
         "{script}: exit status disagrees with its output: {text}"
     );
     text
+}
+
+/// Report a fault-injection run (`faults` injected, evaluations `expected` against
+/// `delivered`, both sorted) and require that faults were injected and nothing was lost or
+/// doubled.
+pub fn assert_nothing_lost<T: PartialEq + std::fmt::Debug>(
+    label: &str,
+    faults: &std::collections::BTreeMap<String, u64>,
+    expected: &[T],
+    delivered: &[T],
+) {
+    let injected: u64 = faults.values().sum();
+    println!(
+        "fault injection ({label}): {injected} faults injected {faults:?}; evaluations expected {}, delivered {}, lost {}",
+        expected.len(),
+        delivered.len(),
+        expected.iter().filter(|e| !delivered.contains(e)).count()
+    );
+    assert!(injected > 0, "the seed injects faults");
+    assert_eq!(
+        delivered, expected,
+        "every evaluation delivered once, none lost or doubled"
+    );
+}
+
+impl World {
+    /// `(resource id, compliance)` the design expects, sorted.
+    pub fn expected_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<_> = self
+            .expected()
+            .into_iter()
+            .map(|(_, id, c)| (id, c))
+            .collect();
+        pairs.sort();
+        pairs
+    }
+}
+
+impl Emulator {
+    /// `(resource id, compliance)` reported with this token, sorted.
+    pub fn verdict_pairs(&self, token: &str) -> Vec<(String, String)> {
+        self.verdicts(token)
+            .into_iter()
+            .map(|(id, c, _)| (id, c))
+            .collect()
+    }
 }

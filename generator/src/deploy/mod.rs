@@ -92,6 +92,21 @@ pub struct DestroyArgs {
     purge: bool,
 }
 
+impl Common {
+    /// The SDK configuration of the admin region, that region, and the caller's account.
+    async fn connect(&self) -> Result<(SdkConfig, String, String), String> {
+        let base =
+            guardrails_core::aws::load(self.aws.region.clone(), self.aws.endpoint_url.clone())
+                .await;
+        let region = base
+            .region()
+            .map(|r| r.to_string())
+            .ok_or("no admin region: give --region or set AWS_REGION")?;
+        let caller = targets::caller_account(&base).await?;
+        Ok((base, region, caller))
+    }
+}
+
 /// One step of a plan, for the printout and for carrying it out.
 enum Step {
     Stack(StackSpec, Change),
@@ -277,16 +292,8 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
             Err(message) => return fail(cmd, message),
         }
     }
-    let base = guardrails_core::aws::load(
-        args.common.aws.region.clone(),
-        args.common.aws.endpoint_url.clone(),
-    )
-    .await;
-    let Some(admin_region) = base.region().map(|r| r.to_string()) else {
-        return fail(cmd, "no admin region: give --region or set AWS_REGION");
-    };
-    let caller = match targets::caller_account(&base).await {
-        Ok(account) => account,
+    let (base, admin_region, caller) = match args.common.connect().await {
+        Ok(connected) => connected,
         Err(message) => return fail(cmd, message),
     };
     let (organization, findings) =
@@ -614,16 +621,8 @@ async fn purge(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), String> {
 
 pub async fn destroy(args: DestroyArgs) -> ExitCode {
     let cmd = "destroy";
-    let base = guardrails_core::aws::load(
-        args.common.aws.region.clone(),
-        args.common.aws.endpoint_url.clone(),
-    )
-    .await;
-    let Some(admin_region) = base.region().map(|r| r.to_string()) else {
-        return fail(cmd, "no admin region: give --region or set AWS_REGION");
-    };
-    let caller = match targets::caller_account(&base).await {
-        Ok(account) => account,
+    let (base, admin_region, caller) = match args.common.connect().await {
+        Ok(connected) => connected,
         Err(message) => return fail(cmd, message),
     };
     // Reverse deploy order: packs, the StackSet (CloudFormation removes its stack

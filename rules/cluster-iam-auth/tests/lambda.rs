@@ -181,20 +181,9 @@ fn scheduled_runs_page_through_every_cluster_and_batch_put_evaluations() {
         }
         other => panic!("{other:?}"),
     }
-    let mut got: Vec<_> = emulator
-        .verdicts("t-fleet")
-        .into_iter()
-        .map(|(id, c, _)| (id, c))
-        .collect();
-    got.sort();
-    let mut expected: Vec<_> = world
-        .expected()
-        .into_iter()
-        .map(|(_, id, c)| (id, c))
-        .collect();
-    expected.sort();
     assert_eq!(
-        got, expected,
+        emulator.verdict_pairs("t-fleet"),
+        world.expected_pairs(),
         "exactly one evaluation per cluster across pages"
     );
 }
@@ -219,28 +208,10 @@ fn under_injected_faults_every_cluster_gets_exactly_one_evaluation() {
         Outcome::Response { body, .. } => assert_eq!(body["evaluations"], 120, "{body}"),
         other => panic!("the run did not survive the faults ({faults:?}): {other:?}"),
     }
-    let delivered = emulator.verdicts("t-faults");
-    let mut got: Vec<_> = delivered
-        .iter()
-        .map(|(id, c, _)| (id.clone(), c.clone()))
-        .collect();
-    got.sort();
-    let mut expected: Vec<_> = world
-        .expected()
-        .into_iter()
-        .map(|(_, id, c)| (id, c))
-        .collect();
-    expected.sort();
-    let injected: u64 = faults.values().sum();
-    println!(
-        "fault injection: {injected} faults injected {faults:?}; evaluations expected {}, delivered {}, lost {}",
-        expected.len(),
-        got.len(),
-        expected.iter().filter(|e| !got.contains(e)).count()
-    );
-    assert!(injected > 0, "the seed injects faults");
-    assert_eq!(
-        got, expected,
-        "exactly one evaluation per cluster, none lost or doubled"
+    assert_nothing_lost(
+        "120-cluster scheduled run",
+        &faults,
+        &world.expected_pairs(),
+        &emulator.verdict_pairs("t-faults"),
     );
 }

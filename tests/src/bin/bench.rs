@@ -1,0 +1,192 @@
+//! Benchmarks of the rule Lambdas, side by side in one run on this machine (see
+//! `scripts/bench`): cold start (spawn → first evaluation response posted to a local Lambda
+//! Runtime API) and peak RSS of each release rule binary against the same measurement of a
+//! Python/boto3 baseline, zipped `bootstrap` sizes, and the AWS calls of a scheduled
+//! evaluation of N clusters against the minimum. Prints one JSON line per figure, then a
+//! table. Targets live here, never in tests.
+//!
+//! `bench [--binaries DIR] [--runs N] [--resources N,N...]`
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use guardrails_testkit::*;
+use serde_json::json;
+
+const RULES: [&str; 4] = [
+    "neptune-dms-endpoint-iam-auth",
+    "neptune-cluster-iam-auth",
+    "neptune-fgac-policy-hygiene",
+    "neptune-sts-vpc-endpoint",
+];
+const REGION: &str = "eu-west-1";
+
+struct Options {
+    binaries: PathBuf,
+    runs: usize,
+    resources: Vec<usize>,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        binaries: workspace_root().join("target/release"),
+        runs: 5,
+        resources: vec![1000, 10000],
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let value = pair
+            .get(1)
+            .unwrap_or_else(|| panic!("{} needs a value", pair[0]));
+        match pair[0].as_str() {
+            "--binaries" => options.binaries = PathBuf::from(value),
+            "--runs" => options.runs = value.parse().expect("--runs N"),
+            "--resources" => {
+                options.resources = value
+                    .split(',')
+                    .map(|n| n.parse().expect("--resources N,N"))
+                    .collect()
+            }
+            other => panic!("unknown option {other} (--binaries DIR, --runs N, --resources N,N)"),
+        }
+    }
+    options
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Median cold start (ms) and highest peak RSS (KiB) of `runs` runs of one scheduled event.
+fn cold_start(
+    emulator: &Emulator,
+    command: impl Fn() -> Command,
+    rule: &str,
+    runs: usize,
+) -> (f64, u64) {
+    let mut times = Vec::new();
+    let mut rss = 0;
+    for i in 0..runs {
+        let run = run_lambda_command(
+            command(),
+            emulator,
+            REGION,
+            vec![scheduled_event(rule, &format!("bench-{rule}-{i}"))],
+            Duration::from_secs(120),
+        );
+        match outcome(&run.outcomes, 0) {
+            Outcome::Response { .. } => {}
+            other => panic!("{rule} did not answer: {other:?}"),
+        }
+        times.push(millis(run.elapsed));
+        rss = rss.max(run.peak_rss_kib.unwrap_or(0));
+    }
+    (median(times), rss)
+}
+
+/// Size of the deflated zip of a binary named `bootstrap`, as `gen deploy` packages it.
+fn zipped_size(binary: &Path) -> u64 {
+    use std::io::Write;
+    let bytes = std::fs::read(binary).unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .unix_permissions(0o755);
+    zip.start_file("bootstrap", options).expect("zip entry");
+    zip.write_all(&bytes).expect("zip write");
+    zip.finish().expect("zip finish");
+    out.into_inner().len() as u64
+}
+
+fn main() {
+    let options = options();
+    let mut table = Vec::new();
+    let emulator = Emulator::start();
+    emulator.seed(REGION, "estate");
+    emulator.seed(REGION, "iam");
+
+    let python = python();
+    let baseline = workspace_root().join("tests/bench/baseline_cluster_rule.py");
+    let (python_ms, python_rss) = cold_start(
+        &emulator,
+        || {
+            let mut command = Command::new(&python);
+            command.arg(&baseline);
+            command
+        },
+        "neptune-cluster-iam-auth",
+        options.runs,
+    );
+    println!(
+        "{}",
+        json!({"bench": "cold_start", "runtime": "python-boto3-baseline", "rule": "neptune-cluster-iam-auth", "median_ms": python_ms, "peak_rss_kib": python_rss})
+    );
+    table.push(format!(
+        "| cold start, Python/boto3 baseline (cluster rule) | {python_ms:.0} ms | peak RSS {:.1} MiB |",
+        python_rss as f64 / 1024.0
+    ));
+    for rule in RULES {
+        let binary = options.binaries.join(rule);
+        let (ms, rss) = cold_start(&emulator, || Command::new(&binary), rule, options.runs);
+        let zipped = zipped_size(&binary);
+        println!(
+            "{}",
+            json!({"bench": "cold_start", "runtime": "rust", "rule": rule, "median_ms": ms, "peak_rss_kib": rss, "zipped_bootstrap_bytes": zipped, "speedup_vs_python": python_ms / ms})
+        );
+        table.push(format!(
+            "| cold start, {rule} | {ms:.1} ms ({:.0}× the baseline) | peak RSS {:.1} MiB, zip {:.2} MiB |",
+            python_ms / ms,
+            rss as f64 / 1024.0,
+            zipped as f64 / 1_048_576.0
+        ));
+    }
+
+    let binary = options.binaries.join("neptune-cluster-iam-auth");
+    for (i, &size) in options.resources.iter().enumerate() {
+        let region = ["us-east-2", "ap-northeast-1", "sa-east-1", "eu-north-1"][i % 4];
+        let seeding = std::time::Instant::now();
+        emulator.seed(region, &format!("fleet-{size}"));
+        let seeded = seeding.elapsed();
+        let before = emulator.calls();
+        let run = run_lambda_command(
+            Command::new(&binary),
+            &emulator,
+            region,
+            vec![scheduled_event(
+                "neptune-cluster-iam-auth",
+                &format!("bench-fleet-{size}"),
+            )],
+            Duration::from_secs(900),
+        );
+        match outcome(&run.outcomes, 0) {
+            Outcome::Response { .. } => {}
+            other => panic!("the {size}-cluster run did not answer: {other:?}"),
+        }
+        let calls = emulator.calls_since(&before);
+        let made: u64 = calls.values().sum();
+        let minimum = 2 * size.div_ceil(100) as u64;
+        let delivered = emulator.evaluations(&format!("bench-fleet-{size}")).len();
+        println!(
+            "{}",
+            json!({"bench": "scheduled_evaluation", "rule": "neptune-cluster-iam-auth", "resources": size, "evaluations": delivered, "aws_calls": made, "minimum_calls": minimum, "ratio": made as f64 / minimum as f64, "wall_ms": millis(run.elapsed), "calls": calls, "seeding_s": seeded.as_secs_f64()})
+        );
+        table.push(format!(
+            "| scheduled evaluation, {size} clusters | {made} calls / minimum {minimum} = {:.2}× | {:.2} s wall (emulator), {delivered} evaluations |",
+            made as f64 / minimum as f64,
+            run.elapsed.as_secs_f64()
+        ));
+    }
+
+    println!("\n| figure | result | detail |\n|---|---|---|");
+    for line in table {
+        println!("{line}");
+    }
+}
