@@ -585,3 +585,66 @@ fn conformance_pack_mode_puts_the_organization_packs_per_region() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(packs(HOME).is_empty() && packs(OTHER).is_empty());
 }
+
+#[test]
+fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
+    let emulator = Emulator::start();
+    let org = organization(&emulator, true);
+    let dir = tempdir("rerun");
+    binaries(&dir, "v1");
+    let deploy = || {
+        gen(
+            &emulator,
+            &[
+                "deploy",
+                "--ous",
+                &org.ou,
+                "--regions",
+                HOME,
+                "--binaries",
+                dir.to_str().unwrap(),
+                "--yes",
+            ],
+        )
+    };
+    // Someone else's bucket holds the artifact bucket's name.
+    let bucket = format!("neptune-guardrails-{ADMIN}-{HOME}");
+    emulator.call(
+        HOME,
+        None,
+        "s3",
+        "create_bucket",
+        json!({"Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": HOME}}),
+    );
+    let (out, text) = deploy();
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("CreateStack neptune-guardrails-artifacts failed")
+            && text.contains("BucketAlreadyExists")
+            && text.contains("fix the cause and run gen deploy again"),
+        "{text}"
+    );
+    assert_eq!(
+        stack_status(&emulator, HOME, "neptune-guardrails-stackset"),
+        None,
+        "it stopped there"
+    );
+
+    // The fix, then the same command under throttling and 5xx on a fifth of the calls.
+    emulator.call(HOME, None, "s3", "delete_bucket", json!({"Bucket": bucket}));
+    emulator.inject_faults(0.2, 5);
+    let (out, text) = deploy();
+    let faults = emulator.faults();
+    emulator.inject_faults(0.0, 0);
+    assert_eq!(out.status.code(), Some(0), "{faults:?} {text}");
+    assert!(
+        text.contains("stack neptune-guardrails-artifacts (eu-west-1): replace: delete the stack its failed create left"),
+        "{text}"
+    );
+    assert!(faults.values().sum::<u64>() > 0, "faults were injected");
+    assert_eq!(
+        stack_status(&emulator, HOME, "neptune-guardrails-stackset").as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    assert_eq!(objects(&emulator, HOME).len(), 5);
+}

@@ -46,6 +46,12 @@ one patched in-process and listed here (and in README.md, "Test world"):
    with moto's own PutOrganizationConformancePack and deleted with the stack.
 10. ``DescribeStacks`` echoes a ``CommaDelimitedList`` parameter as a Python list repr
     (``['a', 'b']``); here as AWS does, the comma-joined value (``a,b``).
+11. A stack whose resource fails to create stays ``CREATE_IN_PROGRESS`` forever in moto (the
+    error goes back to the CreateStack caller). Here it ends ``ROLLBACK_COMPLETE`` with a
+    ``CREATE_FAILED`` event carrying the error, as in AWS; the caller still gets the error.
+    Describing or deleting such a stack makes none of its resources (moto would, while
+    resolving references in its outputs and on delete): it has no outputs, and its delete
+    touches nothing.
 
 Not a patch but a test aid: ``GET /_guardrails/faults?rate=R&seed=N`` makes a share R of the
 API requests that follow fail before moto sees them (``rate=0`` stops it), the way AWS fails under load: throttling in each
@@ -201,6 +207,39 @@ def _patch_list_parameter_echo() -> None:
 
     original = Stack.parameter_list.fget
     Stack.parameter_list = property(parameter_list)
+
+
+def _patch_failed_stack_creation() -> None:
+    create = Stack.create_resources
+    delete = Stack.delete
+    outputs = Stack.outputs.fget
+
+    def create_resources(self):
+        try:
+            create(self)
+        except Exception as error:
+            self.guardrails_rolled_back = True
+            self._add_stack_event("CREATE_FAILED", resource_status_reason=str(error))
+            self.status = "ROLLBACK_COMPLETE"
+            self._add_stack_event("ROLLBACK_COMPLETE")
+            raise
+
+    def delete_stack(self):
+        if not getattr(self, "guardrails_rolled_back", False):
+            return delete(self)
+        # Rolled back: nothing of it is left to delete (moto would make its resources while
+        # resolving their references).
+        self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+        self._add_stack_event("DELETE_COMPLETE")
+        self.status = "DELETE_COMPLETE"
+
+    def stack_outputs(self):
+        # A rolled-back stack has no outputs (resolving them would make resources).
+        return None if getattr(self, "guardrails_rolled_back", False) else outputs(self)
+
+    Stack.create_resources = create_resources
+    Stack.delete = delete_stack
+    Stack.outputs = property(stack_outputs)
 
 
 def _patch_bucket_policy_conditions() -> None:
@@ -591,6 +630,7 @@ def main() -> None:
     _patch_vpc_endpoint_state()
     _patch_bucket_policy_conditions()
     _patch_list_parameter_echo()
+    _patch_failed_stack_creation()
     if args.ec2_page_size > 0:
         _patch_vpc_endpoint_pages(args.ec2_page_size)
 
