@@ -87,6 +87,12 @@ fn gen(emulator: &Emulator, args: &[&str]) -> (Output, String) {
     (out, text)
 }
 
+/// The combined output of a `gen` run that must end with `code`.
+fn exits(code: i32, (out, text): (Output, String)) -> String {
+    assert_eq!(out.status.code(), Some(code), "{text}");
+    text
+}
+
 fn stack_status(emulator: &Emulator, region: &str, name: &str) -> Option<String> {
     let stacks = emulator.call(region, None, "cloudformation", "list_stacks", json!({}));
     stacks["StackSummaries"]
@@ -173,8 +179,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
     };
 
     // A dry run on a fresh organization plans everything and makes nothing.
-    let (out, text) = deploy(&["--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = exits(0, deploy(&["--dry-run"]));
     assert!(
         text.contains("stack neptune-guardrails-artifacts (eu-west-1): create (2 resources)"),
         "{text}"
@@ -192,8 +197,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
     assert!(objects(&emulator, HOME).is_empty());
 
     // Without --yes and no terminal to ask on, nothing happens.
-    let (out, text) = deploy(&[]);
-    assert_eq!(out.status.code(), Some(2), "{text}");
+    let text = exits(2, deploy(&[]));
     assert!(text.contains("stdin is not a terminal"), "{text}");
     assert_eq!(
         stack_status(&emulator, HOME, "neptune-guardrails-artifacts"),
@@ -201,8 +205,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
     );
 
     // Deploy.
-    let (out, text) = deploy(&["--yes"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = exits(0, deploy(&["--yes"]));
     for region in [HOME, OTHER] {
         assert_eq!(
             stack_status(&emulator, region, "neptune-guardrails-artifacts").as_deref(),
@@ -301,8 +304,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
 
     // Re-deploy: nothing changes.
     let before = objects(&emulator, HOME);
-    let (out, text) = deploy(&["--yes"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = exits(0, deploy(&["--yes"]));
     assert!(text.contains("gen deploy: nothing to change"), "{text}");
     assert!(text.contains("(eu-west-1): unchanged"), "{text}");
     assert_eq!(objects(&emulator, HOME), before);
@@ -314,8 +316,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
         "bootstrap of neptune-cluster-iam-auth v2",
     )
     .unwrap();
-    let (out, text) = deploy(&["--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = exits(0, deploy(&["--dry-run"]));
     assert!(
         text.contains("upload 1 (lambda/neptune-cluster-iam-auth/"),
         "{text}"
@@ -332,8 +333,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
     assert_eq!(stack_set_parameters(&emulator), parameters);
     assert_eq!(objects(&emulator, HOME), before);
 
-    let (out, text) = deploy(&["--yes"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    exits(0, deploy(&["--yes"]));
     let after = stack_set_parameters(&emulator);
     for rule in RULES {
         let changed = code_key(&after, rule) != code_key(&parameters, rule);
@@ -351,16 +351,14 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
         args.extend(extra);
         gen(&emulator, &args)
     };
-    let (out, text) = destroy(&["--dry-run"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = exits(0, destroy(&["--dry-run"]));
     assert!(
         text.contains("stack neptune-guardrails-stackset (eu-west-1): delete"),
         "{text}"
     );
     assert!(stack_status(&emulator, HOME, "neptune-guardrails-stackset").is_some());
 
-    let (out, text) = destroy(&["--yes"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    exits(0, destroy(&["--yes"]));
     for region in [HOME, OTHER] {
         assert_eq!(
             stack_status(&emulator, region, "neptune-guardrails-artifacts"),
@@ -387,15 +385,13 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
         "member stacks are gone"
     );
 
-    let (out, text) = destroy(&["--yes", "--purge"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    exits(0, destroy(&["--yes", "--purge"]));
     let buckets = emulator.call(HOME, None, "s3", "list_buckets", json!({}));
     assert!(
         buckets["Buckets"].as_array().unwrap().is_empty(),
         "{buckets}"
     );
-    let (out, text) = destroy(&["--yes", "--purge"]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = exits(0, destroy(&["--yes", "--purge"]));
     assert!(text.contains("gen destroy: nothing to change"), "{text}");
 }
 
@@ -418,13 +414,11 @@ fn preconditions_stop_a_deploy_before_it_changes_anything() {
         args.extend(extra);
         gen(&emulator, &args)
     };
-    let (out, text) = deploy("ou-abcd-12345678", &[]);
-    assert_eq!(out.status.code(), Some(2), "{text}");
+    let text = exits(2, deploy("ou-abcd-12345678", &[]));
     assert!(text.contains("not in an organization"), "{text}");
 
     let org = organization(&emulator, false);
-    let (out, text) = deploy(&org.ou, &[]);
-    assert_eq!(out.status.code(), Some(2), "{text}");
+    let text = exits(2, deploy(&org.ou, &[]));
     assert!(
         text.contains(&format!("trusted access for {STACKSETS} is not enabled"))
             && text.contains("`aws cloudformation activate-organizations-access`"),
@@ -447,8 +441,7 @@ fn preconditions_stop_a_deploy_before_it_changes_anything() {
         ),
         "{text}"
     );
-    let (out, text) = deploy("sales", &[]);
-    assert_eq!(out.status.code(), Some(2), "{text}");
+    let text = exits(2, deploy("sales", &[]));
     assert!(text.contains("`sales` is not an OU id"), "{text}");
     let empty = tempdir("no-binaries");
     let (out, text) = gen(
@@ -513,8 +506,7 @@ fn conformance_pack_mode_puts_the_organization_packs_per_region() {
         args.extend(extra);
         gen(&emulator, &args)
     };
-    let (out, text) = deploy(&[]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    exits(0, deploy(&[]));
     let packs = |region: &str| {
         let found = emulator.call(
             region,
@@ -574,8 +566,7 @@ fn conformance_pack_mode_puts_the_organization_packs_per_region() {
     );
     assert_eq!(functions["Functions"].as_array().unwrap().len(), 4);
 
-    let (out, text) = deploy(&[]);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let text = exits(0, deploy(&[]));
     assert!(text.contains("gen deploy: nothing to change"), "{text}");
 
     let (out, text) = gen(
@@ -616,8 +607,7 @@ fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
         "create_bucket",
         json!({"Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": HOME}}),
     );
-    let (out, text) = deploy();
-    assert_eq!(out.status.code(), Some(2), "{text}");
+    let text = exits(2, deploy());
     assert!(
         text.contains("CreateStack neptune-guardrails-artifacts failed")
             && text.contains("BucketAlreadyExists")
