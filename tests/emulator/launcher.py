@@ -53,6 +53,10 @@ one patched in-process and listed here (and in README.md, "Test world"):
     resolving references in its outputs and on delete): it has no outputs, and its delete
     touches nothing.
 
+12. RDS/Neptune ``DescribeDBClusters`` ignores ``MaxRecords``/``Marker`` and answers every
+    cluster in one page. Here it pages as AWS does: at most ``MaxRecords`` (20–100, default
+    100) clusters a page, ``Marker`` = offset of the next page.
+
 Not a patch but a test aid: ``GET /_guardrails/faults?rate=R&seed=N`` makes a share R of the
 API requests that follow fail before moto sees them (``rate=0`` stops it), the way AWS fails under load: throttling in each
 protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded``, JSON
@@ -99,6 +103,7 @@ from moto.iam.models import ManagedPolicy
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.rds.models import DBCluster, RDSBackend
+from moto.rds.responses import RDSResponse
 from werkzeug.serving import make_server
 
 EVALUATIONS_PATH = "/_guardrails/evaluations"
@@ -163,6 +168,22 @@ def _patch_neptune_iam_auth() -> None:
 def _patch_iam_policy_details() -> None:
     ManagedPolicy.policy_name = property(lambda self: self.name)
     ManagedPolicy.policy_id = property(lambda self: self.id)
+
+
+def _patch_db_cluster_pages() -> None:
+    original = RDSResponse.describe_db_clusters
+
+    def describe_db_clusters(self):
+        result = original(self)
+        clusters = result.result["DBClusters"]
+        size = max(20, min(100, int(self.params.get("MaxRecords") or 100)))
+        start = int(self.params.get("Marker") or 0)
+        page = {"DBClusters": clusters[start : start + size]}
+        if start + size < len(clusters):
+            page["Marker"] = str(start + size)
+        return ActionResult(page)
+
+    RDSResponse.describe_db_clusters = describe_db_clusters
 
 
 def _patch_vpc_endpoint_state() -> None:
@@ -628,6 +649,7 @@ def main() -> None:
     _patch_neptune_iam_auth()
     _patch_iam_policy_details()
     _patch_vpc_endpoint_state()
+    _patch_db_cluster_pages()
     _patch_bucket_policy_conditions()
     _patch_list_parameter_echo()
     _patch_failed_stack_creation()

@@ -309,6 +309,8 @@ pub struct LambdaRun {
     /// From process spawn to the last expected outcome posted: for one event, the cold
     /// start plus the invocation.
     pub elapsed: Duration,
+    /// From process spawn to its first poll for an event: the init phase alone.
+    pub init: Option<Duration>,
     /// Peak resident set size of the process (`VmHWM`), in KiB, read before it is stopped.
     pub peak_rss_kib: Option<u64>,
 }
@@ -335,12 +337,13 @@ pub fn run_lambda(
     region: &str,
     events: Vec<Value>,
 ) -> LambdaRun {
-    let mut command = Command::new(binary);
-    command.env(
-        "AWS_LAMBDA_FUNCTION_NAME",
-        binary.file_name().unwrap_or_default(),
-    );
-    run_lambda_command(command, emulator, region, events, Duration::from_secs(60))
+    run_lambda_command(
+        Command::new(binary),
+        emulator,
+        region,
+        events,
+        Duration::from_secs(60),
+    )
 }
 
 /// [`run_lambda`] for any Lambda runtime process (a rule binary, or the Python baseline of
@@ -356,8 +359,13 @@ pub fn run_lambda_command(
     let count = events.len();
     let api = RuntimeApi::start(events);
     let start = std::time::Instant::now();
+    let function = Path::new(command.get_program())
+        .file_name()
+        .unwrap_or_default()
+        .to_os_string();
     let mut child = command
         .envs(emulator.env(region))
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -376,6 +384,7 @@ pub fn run_lambda_command(
     });
     let outcomes = api.wait_for(count, timeout);
     let elapsed = start.elapsed();
+    let init = api.first_poll().map(|at| at - start);
     let peak_rss_kib = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
         .ok()
         .and_then(|status| {
@@ -396,6 +405,7 @@ pub fn run_lambda_command(
         outcomes,
         logs,
         elapsed,
+        init,
         peak_rss_kib,
     }
 }

@@ -21,6 +21,8 @@ pub enum Outcome {
 struct State {
     queue: VecDeque<(String, Value)>,
     outcomes: Vec<Outcome>,
+    /// When the function first asked for an event: the end of its init phase.
+    first_poll: Option<Instant>,
 }
 
 pub struct RuntimeApi {
@@ -40,6 +42,7 @@ impl RuntimeApi {
                     .map(|(i, e)| (format!("request-{i}"), e))
                     .collect(),
                 outcomes: Vec::new(),
+                first_poll: None,
             }),
             Condvar::new(),
         ));
@@ -51,6 +54,11 @@ impl RuntimeApi {
             }
         });
         RuntimeApi { address, state }
+    }
+
+    /// When the function first polled for an event (its init phase ended), if it has.
+    pub fn first_poll(&self) -> Option<Instant> {
+        self.state.0.lock().expect("state lock").first_poll
     }
 
     /// `host:port`, as `AWS_LAMBDA_RUNTIME_API` takes it.
@@ -107,6 +115,10 @@ fn route(
     let (lock, signal) = state;
     let path = request.path.trim_start_matches("/2018-06-01");
     if request.method == "GET" && path == "/runtime/invocation/next" {
+        lock.lock()
+            .expect("state lock")
+            .first_poll
+            .get_or_insert_with(Instant::now);
         let next = loop {
             let mut guard = lock.lock().expect("state lock");
             if let Some(next) = guard.queue.pop_front() {
