@@ -60,7 +60,7 @@ pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
 }
 
 pub fn has_wildcard(pattern: &str) -> bool {
-    pattern.contains(['*', '?'])
+    pattern.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 /// Whether every text `specific` matches is also matched by `general` — for example
@@ -68,6 +68,24 @@ pub fn has_wildcard(pattern: &str) -> bool {
 /// `specific` stand for unknown text, so only a wildcard of `general` can absorb them. Sound
 /// (never claims a cover that does not hold); patterns are short, so a table is cheap.
 pub fn covers(general: &str, specific: &str, case: Case) -> bool {
+    // Fast paths (the analyzer's hot spot): only a pattern pair with wildcards on both sides
+    // needs the table.
+    match (has_wildcard(general), has_wildcard(specific)) {
+        (false, false) => {
+            return general.len() == specific.len()
+                && general
+                    .bytes()
+                    .zip(specific.bytes())
+                    .all(|(a, b)| same(a, b, case))
+        }
+        (false, true) => return false,
+        (true, false) => return matches(general, specific, case),
+        (true, true) => covers_by_table(general, specific, case),
+    }
+}
+
+/// [`covers`] for any pair, by dynamic programming over both patterns.
+fn covers_by_table(general: &str, specific: &str, case: Case) -> bool {
     let (g, s) = (general.as_bytes(), specific.as_bytes());
     let width = s.len() + 1;
     // cover[i][j]: general[i..] covers specific[j..]; filled from the ends backwards.
@@ -214,5 +232,40 @@ mod tests {
             "neptune-db:ResetDatabase",
             Insensitive
         ));
+        assert!(covers(
+            "neptune-db:ReadDataViaQuery",
+            "NEPTUNE-DB:readdataviaquery",
+            Insensitive
+        ));
+        assert!(!covers(
+            "neptune-db:ReadDataViaQuery",
+            "NEPTUNE-DB:readdataviaquery",
+            Sensitive
+        ));
+        assert!(!covers(
+            "neptune-db:ReadDataViaQuery",
+            "neptune-db:Read*",
+            Insensitive
+        ));
+        assert!(
+            covers("arn:?", "arn:é", Sensitive),
+            "`?` is one character, as in IAM"
+        );
+    }
+
+    proptest::proptest! {
+        /// The fast paths agree with the table on every ASCII pattern pair.
+        #[test]
+        fn fast_paths_agree_with_the_table(
+            general in "[ab*?]{0,6}",
+            specific in "[ab*?]{0,6}",
+            insensitive in proptest::bool::ANY,
+        ) {
+            let case = if insensitive { Insensitive } else { Sensitive };
+            proptest::prop_assert_eq!(
+                covers(&general, &specific, case),
+                covers_by_table(&general, &specific, case)
+            );
+        }
     }
 }
