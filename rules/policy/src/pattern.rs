@@ -72,14 +72,14 @@ pub fn covers(general: &str, specific: &str, case: Case) -> bool {
     // needs the table.
     match (has_wildcard(general), has_wildcard(specific)) {
         (false, false) => {
-            return general.len() == specific.len()
+            general.len() == specific.len()
                 && general
                     .bytes()
                     .zip(specific.bytes())
                     .all(|(a, b)| same(a, b, case))
         }
-        (false, true) => return false,
-        (true, false) => return matches(general, specific, case),
+        (false, true) => false,
+        (true, false) => matches(general, specific, case),
         (true, true) => covers_by_table(general, specific, case),
     }
 }
