@@ -60,6 +60,28 @@ fn organization(emulator: &Emulator, trusted: bool) -> Org {
     Org { ou, member }
 }
 
+/// A fresh emulated organization (StackSets trusted) and stand-in rule binaries for it.
+fn rollout(name: &str) -> (Emulator, Org, PathBuf) {
+    let emulator = Emulator::start();
+    let org = organization(&emulator, true);
+    let dir = tempdir(name);
+    binaries(&dir, "v1");
+    (emulator, org, dir)
+}
+
+/// `gen deploy --ous OU --binaries DIR` and `args`.
+fn deploy_to(emulator: &Emulator, org: &Org, dir: &Path, args: &[&str]) -> (Output, String) {
+    let mut all = vec![
+        "deploy",
+        "--ous",
+        &org.ou,
+        "--binaries",
+        dir.to_str().expect("UTF-8 path"),
+    ];
+    all.extend(args);
+    gen(emulator, &all)
+}
+
 /// Stand-in rule binaries in cargo-lambda layout (deploy zips them; the emulator's Lambda
 /// never runs them).
 fn binaries(dir: &Path, version: &str) {
@@ -158,24 +180,16 @@ fn stack_set_parameters(emulator: &Emulator) -> std::collections::BTreeMap<Strin
 
 #[test]
 fn deploy_redeploy_change_dry_run_and_destroy() {
-    let emulator = Emulator::start();
-    let org = organization(&emulator, true);
-    let dir = tempdir("deploy");
-    binaries(&dir, "v1");
+    let (emulator, org, dir) = rollout("deploy");
     let deploy = |extra: &[&str]| {
         let mut args = vec![
-            "deploy",
-            "--ous",
-            &org.ou,
             "--regions",
             "eu-west-1,us-west-2",
             "--architecture",
             "x86_64",
-            "--binaries",
-            dir.to_str().unwrap(),
         ];
         args.extend(extra);
-        gen(&emulator, &args)
+        deploy_to(&emulator, &org, &dir, &args)
     };
 
     // A dry run on a fresh organization plans everything and makes nothing.
@@ -479,8 +493,7 @@ fn tempdir(name: &str) -> PathBuf {
 
 #[test]
 fn conformance_pack_mode_puts_the_organization_packs_per_region() {
-    let emulator = Emulator::start();
-    let org = organization(&emulator, true);
+    let (emulator, org, dir) = rollout("packs");
     emulator.call(
         HOME,
         None,
@@ -488,23 +501,16 @@ fn conformance_pack_mode_puts_the_organization_packs_per_region() {
         "enable_aws_service_access",
         json!({"ServicePrincipal": "config-multiaccountsetup.amazonaws.com"}),
     );
-    let dir = tempdir("packs");
-    binaries(&dir, "v1");
     let deploy = |extra: &[&str]| {
         let mut args = vec![
-            "deploy",
-            "--ous",
-            &org.ou,
             "--regions",
             "eu-west-1,us-west-2",
             "--mode",
             "conformance-pack",
-            "--binaries",
-            dir.to_str().unwrap(),
             "--yes",
         ];
         args.extend(extra);
-        gen(&emulator, &args)
+        deploy_to(&emulator, &org, &dir, &args)
     };
     exits(0, deploy(&[]));
     let packs = |region: &str| {
@@ -579,25 +585,8 @@ fn conformance_pack_mode_puts_the_organization_packs_per_region() {
 
 #[test]
 fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
-    let emulator = Emulator::start();
-    let org = organization(&emulator, true);
-    let dir = tempdir("rerun");
-    binaries(&dir, "v1");
-    let deploy = || {
-        gen(
-            &emulator,
-            &[
-                "deploy",
-                "--ous",
-                &org.ou,
-                "--regions",
-                HOME,
-                "--binaries",
-                dir.to_str().unwrap(),
-                "--yes",
-            ],
-        )
-    };
+    let (emulator, org, dir) = rollout("rerun");
+    let deploy = || deploy_to(&emulator, &org, &dir, &["--regions", HOME, "--yes"]);
     // Someone else's bucket holds the artifact bucket's name.
     let bucket = format!("neptune-guardrails-{ADMIN}-{HOME}");
     emulator.call(
