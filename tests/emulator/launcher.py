@@ -61,7 +61,8 @@ Not a patch but a test aid: ``GET /_guardrails/faults?rate=R&seed=N`` makes a sh
 API requests that follow fail before moto sees them (``rate=0`` stops it), the way AWS fails under load: throttling in each
 protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded``, JSON
 ``ThrottlingException``, S3 ``SlowDown``), ``500 InternalFailure`` and
-``503 ServiceUnavailable``. ``GET /_guardrails/faults`` returns the faults injected since then
+``503 ServiceUnavailable``; and pages of ``DescribeDBClusters`` cut short at random (with a
+``Marker`` for the rest, as AWS may). ``GET /_guardrails/faults`` returns the faults injected since then
 by kind, so tests seed a world first, then turn faults on and report faults injected against
 evaluations delivered.
 
@@ -177,6 +178,9 @@ def _patch_db_cluster_pages() -> None:
         result = original(self)
         clusters = result.result["DBClusters"]
         size = max(20, min(100, int(self.params.get("MaxRecords") or 100)))
+        if _faults and _faults.truncate():
+            # AWS may return fewer items than asked for, with a marker for the rest.
+            size = _faults.random.randint(1, size)
         start = int(self.params.get("Marker") or 0)
         page = {"DBClusters": clusters[start : start + size]}
         if start + size < len(clusters):
@@ -554,6 +558,14 @@ class _Faults:
         self.random = random.Random(seed)
         self.injected: Counter = Counter()
         self.lock = threading.Lock()
+
+    def truncate(self) -> bool:
+        """Whether to cut the next page short (counted as ``truncated-page``)."""
+        with self.lock:
+            if self.random.random() >= self.rate:
+                return False
+            self.injected["truncated-page"] += 1
+            return True
 
     def pick(self) -> str | None:
         with self.lock:

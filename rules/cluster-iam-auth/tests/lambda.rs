@@ -194,7 +194,7 @@ fn under_injected_faults_every_cluster_gets_exactly_one_evaluation() {
     let emulator = Emulator::start();
     let region = "ap-south-1";
     let world = emulator.seed(region, "fleet");
-    emulator.inject_faults(0.25, 3);
+    emulator.inject_faults(0.25, 15);
     let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
     let run = run_lambda(
         binary.as_ref(),
