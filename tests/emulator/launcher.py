@@ -83,6 +83,7 @@ import argparse
 import io
 import json
 import os
+import random
 import re
 import sys
 import threading
@@ -171,6 +172,14 @@ def _patch_iam_policy_details() -> None:
     ManagedPolicy.policy_id = property(lambda self: self.id)
 
 
+def _page(items: list, start: int, size: int, items_key: str, token_key: str) -> dict:
+    """One page of ``items`` from offset ``start``; the token of the next page is its offset."""
+    page = {items_key: items[start : start + size]}
+    if start + size < len(items):
+        page[token_key] = str(start + size)
+    return page
+
+
 def _patch_db_cluster_pages() -> None:
     original = RDSResponse.describe_db_clusters
 
@@ -182,10 +191,7 @@ def _patch_db_cluster_pages() -> None:
             # AWS may return fewer items than asked for, with a marker for the rest.
             size = _faults.random.randint(1, size)
         start = int(self.params.get("Marker") or 0)
-        page = {"DBClusters": clusters[start : start + size]}
-        if start + size < len(clusters):
-            page["Marker"] = str(start + size)
-        return ActionResult(page)
+        return ActionResult(_page(clusters, start, size, "DBClusters", "Marker"))
 
     RDSResponse.describe_db_clusters = describe_db_clusters
 
@@ -209,10 +215,7 @@ def _patch_vpc_endpoint_pages(page_size: int) -> None:
         endpoints = list(result["VpcEndpoints"])
         start = int(self._get_param("NextToken") or 0)
         asked = self._get_int_param("MaxResults") or len(endpoints) or 1
-        size = min(asked, page_size)
-        page = {"VpcEndpoints": endpoints[start : start + size]}
-        if start + size < len(endpoints):
-            page["NextToken"] = str(start + size)
+        page = _page(endpoints, start, min(asked, page_size), "VpcEndpoints", "NextToken")
         return ActionResult(page)
 
     VPCs.describe_vpc_endpoints = describe_vpc_endpoints
@@ -527,13 +530,18 @@ class _OrganizationConformancePackFromTemplate(_Named, CloudFormationModel):
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 
 
+def _service(environ) -> str:
+    """The service a request is for, from its SigV4 credential scope."""
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return scope.group(1) if scope else "?"
+
+
 def _count(environ) -> None:
     """Count one request by service and action; the body is buffered and put back."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(body)
-    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    service = scope.group(1) if scope else "?"
+    service = _service(environ)
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         action = target.rsplit(".", 1)[-1]
@@ -547,38 +555,37 @@ def _count(environ) -> None:
 
 
 class _Faults:
-    """Random AWS-style failures in front of moto (see ``--faults``)."""
+    """Random AWS-style failures in front of moto (``GET /_guardrails/faults?rate=R&seed=N``)."""
 
     KINDS = ("throttling", "internal-failure", "service-unavailable")
 
     def __init__(self, rate: float, seed: int):
-        import random
-
         self.rate = rate
         self.random = random.Random(seed)
         self.injected: Counter = Counter()
         self.lock = threading.Lock()
 
-    def truncate(self) -> bool:
-        """Whether to cut the next page short (counted as ``truncated-page``)."""
-        with self.lock:
-            if self.random.random() >= self.rate:
-                return False
-            self.injected["truncated-page"] += 1
-            return True
-
-    def pick(self) -> str | None:
+    def _hit(self, kind: str | None = None) -> str | None:
+        """With probability ``rate`` a fault (``kind``, or a random one of ``KINDS``), counted
+        as injected; else None."""
         with self.lock:
             if self.random.random() >= self.rate:
                 return None
-            kind = self.random.choice(self.KINDS)
+            kind = kind or self.random.choice(self.KINDS)
             self.injected[kind] += 1
             return kind
 
+    def truncate(self) -> bool:
+        """Whether to cut the next page short (counted as ``truncated-page``)."""
+        return self._hit("truncated-page") is not None
+
+    def pick(self) -> str | None:
+        """The failure to answer the next request with, if any."""
+        return self._hit()
+
     @staticmethod
     def response(kind: str, environ) -> tuple[str, list[tuple[str, str]], bytes]:
-        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        service = scope.group(1) if scope else "?"
+        service = _service(environ)
         status, code, message = {
             "throttling": ("400 Bad Request", "Throttling", "Rate exceeded"),
             "internal-failure": ("500 Internal Server Error", "InternalFailure", "Internal failure"),
