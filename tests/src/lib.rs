@@ -164,6 +164,14 @@ impl Emulator {
         rows
     }
 
+    /// `(resource id, compliance)` reported with this token, sorted.
+    pub fn verdict_pairs(&self, token: &str) -> Vec<(String, String)> {
+        self.verdicts(token)
+            .into_iter()
+            .map(|(id, c, _)| (id, c))
+            .collect()
+    }
+
     /// From now on a share `rate` of API requests fails with throttling, 500 or 503 (AWS's
     /// error shapes), drawn from `seed`; `rate` 0 stops it. Returns nothing; read the injected
     /// faults with [`Emulator::faults`].
@@ -663,27 +671,4 @@ pub fn assert_nothing_lost<T: PartialEq + std::fmt::Debug>(
         delivered, expected,
         "every evaluation delivered once, none lost or doubled"
     );
-}
-
-impl World {
-    /// `(resource id, compliance)` the design expects, sorted.
-    pub fn expected_pairs(&self) -> Vec<(String, String)> {
-        let mut pairs: Vec<_> = self
-            .expected()
-            .into_iter()
-            .map(|(_, id, c)| (id, c))
-            .collect();
-        pairs.sort();
-        pairs
-    }
-}
-
-impl Emulator {
-    /// `(resource id, compliance)` reported with this token, sorted.
-    pub fn verdict_pairs(&self, token: &str) -> Vec<(String, String)> {
-        self.verdicts(token)
-            .into_iter()
-            .map(|(id, c, _)| (id, c))
-            .collect()
-    }
 }

@@ -106,11 +106,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         )]
     );
 
-    let scheduled: Vec<_> = emulator
-        .verdicts("t-scheduled")
-        .into_iter()
-        .map(|(id, c, _)| (id, c))
-        .collect();
+    let scheduled = emulator.verdict_pairs("t-scheduled");
     let expected = world.expected_for(RULE);
     assert_eq!(scheduled, expected);
     assert_eq!(
@@ -183,7 +179,7 @@ fn scheduled_runs_page_through_every_cluster_and_batch_put_evaluations() {
     }
     assert_eq!(
         emulator.verdict_pairs("t-fleet"),
-        world.expected_pairs(),
+        world.expected_for(RULE),
         "exactly one evaluation per cluster across pages"
     );
 }
@@ -211,7 +207,7 @@ fn under_injected_faults_every_cluster_gets_exactly_one_evaluation() {
     assert_nothing_lost(
         "120-cluster scheduled run",
         &faults,
-        &world.expected_pairs(),
+        &world.expected_for(RULE),
         &emulator.verdict_pairs("t-faults"),
     );
 }

@@ -257,11 +257,7 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
     assert_eq!(ghost[0].1, "NOT_APPLICABLE");
     assert_eq!(ghost[0].2, "AWS::IAM::User ghost no longer exists");
 
-    let scheduled: Vec<_> = emulator
-        .verdicts("t-scheduled")
-        .into_iter()
-        .map(|(id, c, _)| (id, c))
-        .collect();
+    let scheduled = emulator.verdict_pairs("t-scheduled");
     let expected = world.expected_for(RULE);
     assert_eq!(scheduled, expected, "exactly one evaluation per IAM entity");
     let types: std::collections::BTreeSet<String> = emulator
