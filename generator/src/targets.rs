@@ -120,14 +120,17 @@ pub async fn resolve(
             }
         };
         for (i, region) in regions.iter().enumerate() {
-            let mut sdk = base.to_builder().region(Region::new(region.clone()));
+            let mut sdk = regional(base, region);
             if let Some(provider) = &credentials {
-                sdk = sdk.credentials_provider(provider.clone());
+                sdk = sdk
+                    .into_builder()
+                    .credentials_provider(provider.clone())
+                    .build();
             }
             targets.push(Target {
                 account: account.clone(),
                 region: region.clone(),
-                sdk: sdk.build(),
+                sdk,
                 home: i == 0,
             });
         }
@@ -153,6 +156,13 @@ fn is_region_name(name: &str) -> bool {
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// `sdk` pointed at another region.
+pub fn regional(sdk: &SdkConfig, region: &str) -> SdkConfig {
+    sdk.to_builder()
+        .region(Region::new(region.to_string()))
+        .build()
 }
 
 /// The partition of a region, for role ARNs.

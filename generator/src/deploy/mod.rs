@@ -15,12 +15,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aws_config::{Region, SdkConfig};
+use aws_config::SdkConfig;
+use aws_sdk_cloudformation::types::{StackInstanceDetailedStatus, StackInstanceStatus};
 use guardrails_core::aws::error_text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::synth::{self, member, Mode, SynthOptions, PACKS, PACK_NAME};
-use crate::{catalog, targets, AwsTarget};
+use crate::synth::{self, artifact_bucket_name, member, Mode, SynthOptions, PACKS, PACK_NAME};
+use crate::targets::{self, regional};
+use crate::{catalog, AwsTarget};
 use package::Artifact;
 use stack::{Change, StackSpec};
 
@@ -110,6 +112,11 @@ impl Common {
 /// One step of a plan, for the printout and for carrying it out.
 enum Step {
     Stack(StackSpec, Change),
+    /// Delete a stack `gen deploy` made.
+    Delete {
+        name: String,
+        region: String,
+    },
     Upload {
         region: String,
         bucket: String,
@@ -126,7 +133,7 @@ impl Step {
         match self {
             Step::Stack(_, change) => *change != Change::Unchanged,
             Step::Upload { artifacts, .. } => !artifacts.is_empty(),
-            Step::Purge { .. } => true,
+            Step::Delete { .. } | Step::Purge { .. } => true,
         }
     }
 
@@ -154,6 +161,7 @@ impl Step {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Step::Delete { name, region } => format!("stack {name} ({region}): delete"),
             Step::Purge { bucket, .. } => {
                 format!("s3://{bucket}: delete every object version and the bucket")
             }
@@ -164,12 +172,6 @@ impl Step {
 fn fail(command: &str, message: impl std::fmt::Display) -> ExitCode {
     eprintln!("gen {command}: {message}");
     ExitCode::from(2)
-}
-
-fn regional(sdk: &SdkConfig, region: &str) -> SdkConfig {
-    sdk.to_builder()
-        .region(Region::new(region.to_string()))
-        .build()
 }
 
 /// S3 as AWS wants it; with an endpoint URL (an emulator such as moto), path-style addresses
@@ -183,10 +185,6 @@ fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
         );
     }
     aws_sdk_s3::Client::from_conf(config.build())
-}
-
-fn bucket_name(account: &str, region: &str) -> String {
-    format!("neptune-guardrails-{account}-{region}")
 }
 
 /// The admin region first, then the target regions: every region with an artifact bucket.
@@ -343,7 +341,7 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
             Ok(change) => steps.push(Step::Stack(spec, change)),
             Err(message) => return fail(cmd, message),
         }
-        let bucket = bucket_name(&caller, &region);
+        let bucket = artifact_bucket_name(&caller, &region);
         match missing(&s3_client(&sdk), &bucket, &artifacts).await {
             Ok(new) => steps.push(Step::Upload {
                 region,
@@ -435,38 +433,53 @@ async fn report_instances(
         ))
         .into_paginator()
         .send();
-    let (mut total, mut failed) = (0, Vec::new());
+    let (mut total, mut lines, mut failed) = (0, Vec::new(), false);
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| format!("ListStackInstances failed: {}", error_text(&e)))?;
         for instance in page.summaries() {
             total += 1;
-            let status = instance.status().map(|s| s.as_str()).unwrap_or("?");
-            if status != "CURRENT" {
-                failed.push(format!(
-                    "{} {} {status}: {}",
-                    instance.account().unwrap_or("?"),
-                    instance.region().unwrap_or("?"),
-                    instance.status_reason().unwrap_or("no reason given")
-                ));
+            let status = instance.status();
+            if status == Some(&StackInstanceStatus::Current) {
+                continue;
             }
+            let detailed = instance
+                .stack_instance_status()
+                .and_then(|s| s.detailed_status());
+            failed |= status == Some(&StackInstanceStatus::Inoperable)
+                || detailed == Some(&StackInstanceDetailedStatus::Failed);
+            lines.push(format!(
+                "{} {} {}{}: {}",
+                instance.account().unwrap_or("?"),
+                instance.region().unwrap_or("?"),
+                status.map_or("?", |s| s.as_str()),
+                detailed.map_or(String::new(), |d| format!(" ({})", d.as_str())),
+                instance.status_reason().unwrap_or("no reason given")
+            ));
         }
     }
     println!(
         "gen deploy: StackSet {PACK_NAME}: {total} stack instance(s), {} not CURRENT",
-        failed.len()
+        lines.len()
     );
-    for line in &failed {
+    for line in &lines {
         println!("  {line}");
     }
-    if failed
-        .iter()
-        .any(|l| l.contains("INOPERABLE") || l.contains("FAILED"))
-    {
+    if failed {
         return Err(
             "some stack instances failed (above); fix them and run gen deploy again".into(),
         );
     }
     Ok(())
+}
+
+/// Drop the change sets a plan made (a dry run, or a plan the user declined).
+async fn discard_all(base: &SdkConfig, steps: &[Step]) {
+    for step in steps {
+        if let Step::Stack(spec, change) = step {
+            let cf = aws_sdk_cloudformation::Client::new(&regional(base, &spec.region));
+            stack::discard(&cf, spec, change).await;
+        }
+    }
 }
 
 /// Print the outcome of a plan, or carry it out after confirmation.
@@ -477,22 +490,12 @@ async fn execute(cmd: &str, base: &SdkConfig, common: &Common, steps: Vec<Step>)
         return ExitCode::SUCCESS;
     }
     if common.dry_run {
-        for step in &steps {
-            if let Step::Stack(spec, change) = step {
-                let cf = aws_sdk_cloudformation::Client::new(&regional(base, &spec.region));
-                stack::discard(&cf, spec, change).await;
-            }
-        }
+        discard_all(base, &steps).await;
         println!("gen {cmd}: dry run: {changes} step(s) would change; nothing was changed");
         return ExitCode::SUCCESS;
     }
     if !confirm(cmd, common.yes) {
-        for step in &steps {
-            if let Step::Stack(spec, change) = step {
-                let cf = aws_sdk_cloudformation::Client::new(&regional(base, &spec.region));
-                stack::discard(&cf, spec, change).await;
-            }
-        }
+        discard_all(base, &steps).await;
         return ExitCode::from(2);
     }
     let timeout = Duration::from_secs(common.timeout_minutes * 60);
@@ -507,6 +510,13 @@ async fn execute(cmd: &str, base: &SdkConfig, common: &Common, steps: Vec<Step>)
                 let applied = stack::apply(&cf, spec, change, timeout, &bar).await;
                 bar.finish_and_clear();
                 applied
+            }
+            Step::Delete { name, region } => {
+                let cf = aws_sdk_cloudformation::Client::new(&regional(base, region));
+                let bar = progress(1, "{spinner} {elapsed} {wide_msg}");
+                let deleted = stack::delete(&cf, name, timeout, &bar).await;
+                bar.finish_and_clear();
+                deleted
             }
             Step::Upload {
                 region,
@@ -641,17 +651,16 @@ pub async fn destroy(args: DestroyArgs) -> ExitCode {
         let cf = aws_sdk_cloudformation::Client::new(&regional(&base, &region));
         match stack::status(&cf, &name).await {
             Ok(None) => {}
-            Ok(Some(_)) => steps.push((name, region)),
+            Ok(Some(_)) => steps.push(Step::Delete { name, region }),
             Err(message) => return fail(cmd, message),
         }
     }
-    let mut purges = Vec::new();
     if args.purge {
         for region in bucket_regions(&admin_region, &args.regions) {
-            let bucket = bucket_name(&caller, &region);
+            let bucket = artifact_bucket_name(&caller, &region);
             let s3 = s3_client(&regional(&base, &region));
             if s3.head_bucket().bucket(&bucket).send().await.is_ok() {
-                purges.push(Step::Purge { region, bucket });
+                steps.push(Step::Purge { region, bucket });
             }
         }
     }
@@ -664,47 +673,8 @@ pub async fn destroy(args: DestroyArgs) -> ExitCode {
             ""
         }
     );
-    for (name, region) in &steps {
-        println!("  stack {name} ({region}): delete");
-    }
-    for step in &purges {
+    for step in &steps {
         println!("  {}", step.describe());
     }
-    if steps.is_empty() && purges.is_empty() {
-        println!("gen destroy: nothing to change");
-        return ExitCode::SUCCESS;
-    }
-    if args.common.dry_run {
-        println!(
-            "gen destroy: dry run: {} step(s) would change; nothing was changed",
-            steps.len() + purges.len()
-        );
-        return ExitCode::SUCCESS;
-    }
-    if !confirm(cmd, args.common.yes) {
-        return ExitCode::from(2);
-    }
-    let timeout = Duration::from_secs(args.common.timeout_minutes * 60);
-    for (name, region) in &steps {
-        let cf = aws_sdk_cloudformation::Client::new(&regional(&base, region));
-        let bar = progress(1, "{spinner} {elapsed} {wide_msg}");
-        let deleted = stack::delete(&cf, name, timeout, &bar).await;
-        bar.finish_and_clear();
-        if let Err(message) = deleted {
-            return fail(cmd, format!("{message}\nrun gen destroy again once fixed"));
-        }
-        println!("gen destroy: done: stack {name} ({region}) deleted");
-    }
-    for step in &purges {
-        if let Step::Purge { region, bucket } = step {
-            if let Err(message) = purge(&s3_client(&regional(&base, region)), bucket).await {
-                return fail(
-                    cmd,
-                    format!("{message}\nrun gen destroy --purge again once fixed"),
-                );
-            }
-            println!("gen destroy: done: {}", step.describe());
-        }
-    }
-    ExitCode::SUCCESS
+    execute(cmd, &base, &args.common, steps).await
 }

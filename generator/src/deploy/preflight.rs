@@ -162,11 +162,7 @@ async fn delegated(
 }
 
 async fn recorder(admin: &SdkConfig, region: &str, findings: &mut Findings) {
-    let sdk = admin
-        .to_builder()
-        .region(aws_config::Region::new(region.to_string()))
-        .build();
-    match aws_sdk_config::Client::new(&sdk)
+    match aws_sdk_config::Client::new(&crate::targets::regional(admin, region))
         .describe_configuration_recorders()
         .send()
         .await

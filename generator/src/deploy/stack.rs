@@ -97,19 +97,18 @@ fn changed_parameters(
         .iter()
         .filter(|(key, value)| {
             !stack.parameters().iter().any(|p| {
-                p.parameter_key() == Some(key.as_str())
-                    && p.parameter_value().is_some_and(|v| same_value(v, value))
+                p.parameter_key() == Some(key.as_str()) && p.parameter_value() == Some(value)
             })
         })
         .map(|(key, _)| key.clone())
         .collect()
 }
 
-/// Parameter values compare item by item: CloudFormation may echo a list parameter back with
-/// spaces after its commas.
-fn same_value(current: &str, wanted: &str) -> bool {
-    let items = |v: &str| v.split(',').map(str::trim).collect::<Vec<_>>().join(",");
-    items(current) == items(wanted)
+/// Whether CloudFormation's refusal of a change set only says there is nothing to change
+/// (as the change set's status reason, or as the CreateChangeSet error of implementations
+/// that refuse an empty change set outright).
+fn says_no_changes(text: &str) -> bool {
+    text.contains("didn't contain changes") || text.contains("No updates are to be performed")
 }
 
 async fn describe(
@@ -176,8 +175,7 @@ pub async fn plan(client: &Client, spec: &StackSpec) -> Result<Change, String> {
         .await;
     if let Err(err) = created {
         let text = error_text(&err);
-        // Some CloudFormation implementations refuse an empty change set outright.
-        if text.contains("No updates are to be performed") {
+        if says_no_changes(&text) {
             return Ok(Change::Unchanged);
         }
         return Err(format!("CreateChangeSet for {} failed: {text}", spec.name));
@@ -213,7 +211,7 @@ pub async fn plan(client: &Client, spec: &StackSpec) -> Result<Change, String> {
             .change_set_name(&change_set)
             .send()
             .await;
-        return if reason.contains("didn't contain changes") || reason.contains("No updates") {
+        return if says_no_changes(reason) {
             Ok(Change::Unchanged)
         } else {
             Err(format!(
@@ -358,7 +356,7 @@ async fn wait(
         if start.elapsed() > timeout {
             return Err(format!(
                 "stack {name} still {text} after {} minutes; it goes on in CloudFormation: \
-                 watch it there and run gen deploy again when it has finished",
+                 watch it there and run the same gen command again when it has finished",
                 timeout.as_secs() / 60
             ));
         }

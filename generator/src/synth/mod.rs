@@ -25,10 +25,15 @@ use runbooks::Runbook;
 pub const PACK_NAME: &str = "neptune-guardrails";
 
 /// The per-region artifact bucket of the admin account (Lambda code must be in the region of
-/// the function), as a `Fn::Sub` string; `account` names the template value holding the
-/// admin account's id.
+/// the function): `neptune-guardrails-ACCOUNT-REGION`.
+pub fn artifact_bucket_name(account: &str, region: &str) -> String {
+    format!("{PACK_NAME}-{account}-{region}")
+}
+
+/// [`artifact_bucket_name`] as a `Fn::Sub` string; `account` names the template value holding
+/// the admin account's id.
 pub fn artifact_bucket(account: &str) -> String {
-    format!("neptune-guardrails-${{{account}}}-${{AWS::Region}}")
+    artifact_bucket_name(&format!("${{{account}}}"), "${AWS::Region}")
 }
 
 /// One organization conformance pack: the regional rules, or the global (IAM) ones for the
