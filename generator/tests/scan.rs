@@ -528,9 +528,7 @@ fn organization_accounts_and_regions_are_scanned_and_imported_into_security_hub(
     assert_eq!(admin_findings.len(), judged(admin));
     assert_eq!(member_findings.len(), judged(&member_account));
     assert!(hub_findings(&emulator, admin, other).is_empty());
-    let open = member.cluster("member-open")["resource_id"]
-        .as_str()
-        .unwrap();
+    let open = member.cluster_id("member-open");
     let open_id =
         format!("neptune-guardrails/{member_account}/{home}/neptune-cluster-iam-auth/{open}");
     let finding = &member_findings[&open_id];

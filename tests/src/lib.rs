@@ -234,6 +234,14 @@ impl World {
         &self.0["clusters"][name]
     }
 
+    /// The AWS Config resource id (`cluster-…`) of a seeded DB cluster.
+    pub fn cluster_id(&self, name: &str) -> String {
+        self.cluster(name)["resource_id"]
+            .as_str()
+            .expect("cluster seeded")
+            .to_string()
+    }
+
     pub fn dms_endpoint_arn(&self, name: &str) -> String {
         self.0["dms_endpoints"][name]["arn"]
             .as_str()
@@ -249,10 +257,7 @@ impl World {
             let id = match rule {
                 "neptune-dms-endpoint-iam-auth" => self.dms_endpoint_arn(name),
                 "neptune-fgac-policy-hygiene" => self.iam_id(name),
-                _ => self.cluster(name)["resource_id"]
-                    .as_str()
-                    .expect("id")
-                    .to_string(),
+                _ => self.cluster_id(name),
             };
             out.push((
                 rule.to_string(),

@@ -13,12 +13,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "estate");
     let before = emulator.calls();
-    let id = |name: &str| {
-        world.cluster(name)["resource_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let id = |name: &str| world.cluster_id(name);
 
     let events = vec![
         // 0: change, Config's casing, IAM off.

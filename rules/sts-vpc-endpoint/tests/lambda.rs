@@ -16,12 +16,7 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "chaining");
     let before = emulator.calls();
-    let id = |name: &str| {
-        world.cluster(name)["resource_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let id = |name: &str| world.cluster_id(name);
     let pending = &world.0["vpcs"]["pending"];
     let events = vec![
         // 0: scheduled, default parameters.
