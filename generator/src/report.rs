@@ -40,8 +40,9 @@ pub fn csv(rows: &[Row]) -> String {
             text.to_string()
         }
     }
-    let mut out =
-        String::from("rule,resource_type,resource_id,compliance,annotation,account,region\r\n");
+    let mut out = String::from(
+        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated\r\n",
+    );
     for row in rows {
         let fields = [
             row.rule,
@@ -51,6 +52,7 @@ pub fn csv(rows: &[Row]) -> String {
             &row.annotation,
             &row.account,
             &row.region,
+            if row.evaluated { "true" } else { "false" },
         ];
         out.push_str(&fields.map(field).join(","));
         out.push_str("\r\n");
@@ -137,12 +139,18 @@ pub fn summary(rows: &[Row]) -> String {
         .iter()
         .map(|(rule, [c, n, a])| format!("{rule} {c}/{n}/{a}"))
         .collect();
+    let not_evaluated = rows.iter().filter(|r| !r.evaluated).count();
     format!(
-        "{} evaluations: {} COMPLIANT, {} NON_COMPLIANT, {} NOT_APPLICABLE; by rule (compliant/non-compliant/not applicable): {}",
+        "{} evaluations: {} COMPLIANT, {} NON_COMPLIANT, {} NOT_APPLICABLE{}; by rule (compliant/non-compliant/not applicable): {}",
         rows.len(),
         count(Compliance::Compliant),
         count(Compliance::NonCompliant),
         count(Compliance::NotApplicable),
+        if not_evaluated > 0 {
+            format!(" ({not_evaluated} of them not evaluated: AWS errors)")
+        } else {
+            String::new()
+        },
         if rules.is_empty() { "none".to_string() } else { rules.join(", ") }
     )
 }
@@ -163,8 +171,8 @@ mod tests {
         )];
         assert_eq!(
             csv(&rows),
-            "rule,resource_type,resource_id,compliance,annotation,account,region\r\n\
-             r,AWS::RDS::DBCluster,cluster-A,NON_COMPLIANT,\"off, \"\"really\"\"\nyes\",123456789012,eu-west-1\r\n"
+            "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated\r\n\
+             r,AWS::RDS::DBCluster,cluster-A,NON_COMPLIANT,\"off, \"\"really\"\"\nyes\",123456789012,eu-west-1,true\r\n"
         );
     }
 

@@ -62,6 +62,9 @@ pub struct Row {
     pub annotation: String,
     pub account: String,
     pub region: String,
+    /// False when an AWS error kept the rule from judging this resource (its compliance is
+    /// then NOT_APPLICABLE and the annotation holds the error); such a scan exits 2.
+    pub evaluated: bool,
 }
 
 pub async fn run(args: ScanArgs) -> ExitCode {
@@ -92,6 +95,13 @@ pub async fn run(args: ScanArgs) -> ExitCode {
         eprintln!("gen scan: {error}");
     }
     failed |= !errors.is_empty();
+    for row in rows.iter().filter(|r| !r.evaluated) {
+        eprintln!(
+            "gen scan: not evaluated: {} {} by rule {} in account {} region {}: {}",
+            row.resource_type, row.resource_id, row.rule, row.account, row.region, row.annotation
+        );
+        failed = true;
+    }
 
     let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
         .fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -165,6 +175,7 @@ async fn evaluate(
                 annotation: a.verdict.annotation,
                 account: target.account.clone(),
                 region: target.region.clone(),
+                evaluated: a.verdict.evaluated,
             })),
             Err(err) => errors.push(format!(
                 "rule {} could not evaluate in account {} region {}: {err}",
@@ -327,6 +338,7 @@ pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation
         annotation: annotation.into(),
         account: "123456789012".into(),
         region: "eu-west-1".into(),
+        evaluated: true,
     }
 }
 
@@ -350,7 +362,8 @@ mod tests {
                 "compliance": "NON_COMPLIANT",
                 "annotation": "why",
                 "account": "123456789012",
-                "region": "eu-west-1"
+                "region": "eu-west-1",
+                "evaluated": true
             })
         );
     }

@@ -48,6 +48,7 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
         &["--region", REGION, "--endpoint-url", &emulator.url],
     );
     for row in &rows {
+        assert_eq!(row["evaluated"], true, "{row}");
         let keys: Vec<_> = row
             .as_object()
             .unwrap()
@@ -60,6 +61,7 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
                 "account",
                 "annotation",
                 "compliance",
+                "evaluated",
                 "region",
                 "resource_id",
                 "resource_type",
@@ -272,6 +274,61 @@ fn sts_endpoint_and_role_chain_cases_through_gen_scan() {
         broken["annotation"],
         format!("role chain broken: {region}-RoleD does not trust {region}-RoleC")
     );
+
+    // The clusters are listed, then the VPC endpoints cannot be read: every in-scope cluster
+    // is still reported, as not evaluated, on stdout and stderr, and the scan exits 2.
+    emulator.inject_faults_where(
+        1.0,
+        1,
+        "actions=DescribeVpcEndpoints&kinds=internal-failure",
+    );
+    let out = gen(
+        &emulator,
+        &[
+            "scan",
+            "--region",
+            region,
+            "--rules",
+            "neptune-sts-vpc-endpoint",
+            "--format",
+            "json",
+        ],
+    );
+    emulator.inject_faults(0.0, 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let failed: Vec<Value> = serde_json::from_slice(&out.stdout).expect("one JSON array");
+    assert_eq!(failed.len(), rows.len(), "no cluster dropped");
+    for (calm, row) in rows.iter().zip(&failed) {
+        assert_eq!(calm["resource_id"], row["resource_id"]);
+        let in_scope = calm["compliance"] != "NOT_APPLICABLE";
+        assert_eq!(row["evaluated"], !in_scope, "{row}");
+        if in_scope {
+            assert_eq!(row["compliance"], "NOT_APPLICABLE", "{row}");
+            let annotation = row["annotation"].as_str().unwrap();
+            assert!(
+                annotation
+                    .starts_with("could not read the VPC's endpoints: DescribeVpcEndpoints failed")
+                    && annotation.contains("InternalFailure"),
+                "{annotation}"
+            );
+            let named = format!(
+                "gen scan: not evaluated: AWS::RDS::DBCluster {} by rule neptune-sts-vpc-endpoint",
+                row["resource_id"].as_str().unwrap()
+            );
+            assert!(stderr.contains(&named), "{named} missing from {stderr}");
+        } else {
+            assert_eq!(row, calm, "out-of-scope clusters need no VPC read");
+        }
+    }
+    let not_evaluated = failed.iter().filter(|r| r["evaluated"] == false).count();
+    assert!(not_evaluated >= 10, "{not_evaluated}");
+    assert!(
+        stderr.contains(&format!(
+            "({not_evaluated} of them not evaluated: AWS errors)"
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -299,7 +356,7 @@ fn csv_sarif_and_asff_carry_the_same_results_as_json() {
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
-        "rule,resource_type,resource_id,compliance,annotation,account,region"
+        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated"
     );
     assert_eq!(lines.len(), rows.len() + 1, "{csv}");
     for row in &rows {

@@ -62,7 +62,9 @@ API requests that follow fail before moto sees them (``rate=0`` stops it), the w
 protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded``, JSON
 ``ThrottlingException``, S3 ``SlowDown``), ``500 InternalFailure`` and
 ``503 ServiceUnavailable``; and pages of ``DescribeDBClusters`` cut short at random (with a
-``Marker`` for the rest, as AWS may). ``GET /_guardrails/faults`` returns the faults injected since then
+``Marker`` for the rest, as AWS may). Opt-in, ``kinds=stall`` holds requests until the
+client's attempt timeout gives up on them; ``actions=A,B`` aims the faults at chosen API
+actions (see ``_Faults``). ``GET /_guardrails/faults`` returns the faults injected since then
 by kind, so tests seed a world first, then turn faults on and report faults injected against
 evaluations delivered.
 
@@ -87,6 +89,7 @@ import random
 import re
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from typing import Any
@@ -536,8 +539,9 @@ def _service(environ) -> str:
     return scope.group(1) if scope else "?"
 
 
-def _count(environ) -> None:
-    """Count one request by service and action; the body is buffered and put back."""
+def _count(environ) -> str:
+    """Count one request by service and action, and return the action; the body is buffered
+    and put back."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(body)
@@ -552,36 +556,54 @@ def _count(environ) -> None:
         action = params.get("Action", ["?"])[0]
     with _calls_lock:
         _calls[f"{service}:{action}"] += 1
+    return action
 
 
 class _Faults:
-    """Random AWS-style failures in front of moto (``GET /_guardrails/faults?rate=R&seed=N``)."""
+    """AWS-style failures in front of moto (``GET /_guardrails/faults?rate=R&seed=N``).
+
+    Optional query parameters: ``kinds=K,...`` draws only those kinds (of ``KINDS``,
+    ``truncated-page`` and ``stall``; default ``KINDS`` plus ``truncated-page``),
+    ``actions=A,...`` fails only requests for those API actions (others draw nothing), and
+    ``stall=S`` holds a ``stall`` request S seconds (default 2) before answering it
+    ``503`` unseen by moto: a connection that hangs and dies, which a client sees as a
+    timeout when its attempt timeout is shorter."""
 
     KINDS = ("throttling", "internal-failure", "service-unavailable")
 
-    def __init__(self, rate: float, seed: int):
-        self.rate = rate
-        self.random = random.Random(seed)
+    def __init__(self, query: dict[str, list[str]]):
+        self.rate = float(query["rate"][0])
+        self.random = random.Random(int(query.get("seed", ["1"])[0]))
+
+        def listed(key: str) -> list[str]:
+            return [v for v in query.get(key, [""])[0].split(",") if v]
+
+        self.kinds = tuple(listed("kinds")) or self.KINDS + ("truncated-page",)
+        self.actions = set(listed("actions"))
+        self.stall_seconds = float(query.get("stall", ["2"])[0])
         self.injected: Counter = Counter()
         self.lock = threading.Lock()
 
-    def _hit(self, kind: str | None = None) -> str | None:
-        """With probability ``rate`` a fault (``kind``, or a random one of ``KINDS``), counted
-        as injected; else None."""
+    def _hit(self, action: str, kinds: tuple[str, ...]) -> str | None:
+        """With probability ``rate`` a fault (a random one of ``kinds``) for a request for
+        ``action``, counted as injected; else None."""
+        if not kinds or (self.actions and action not in self.actions):
+            return None
         with self.lock:
             if self.random.random() >= self.rate:
                 return None
-            kind = kind or self.random.choice(self.KINDS)
+            kind = kinds[0] if len(kinds) == 1 else self.random.choice(kinds)
             self.injected[kind] += 1
             return kind
 
     def truncate(self) -> bool:
-        """Whether to cut the next page short (counted as ``truncated-page``)."""
-        return self._hit("truncated-page") is not None
+        """Whether to cut the next ``DescribeDBClusters`` page short."""
+        allowed = ("truncated-page",) if "truncated-page" in self.kinds else ()
+        return self._hit("DescribeDBClusters", allowed) is not None
 
-    def pick(self) -> str | None:
-        """The failure to answer the next request with, if any."""
-        return self._hit()
+    def pick(self, action: str) -> str | None:
+        """The failure to answer the next request (for ``action``) with, if any."""
+        return self._hit(action, tuple(k for k in self.kinds if k != "truncated-page"))
 
     @staticmethod
     def response(kind: str, environ) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -590,6 +612,7 @@ class _Faults:
             "throttling": ("400 Bad Request", "Throttling", "Rate exceeded"),
             "internal-failure": ("500 Internal Server Error", "InternalFailure", "Internal failure"),
             "service-unavailable": ("503 Service Unavailable", "ServiceUnavailable", "Service unavailable"),
+            "stall": ("503 Service Unavailable", "ServiceUnavailable", "Request stalled"),
         }[kind]
         if environ.get("HTTP_X_AMZ_TARGET") or service in ("securityhub", "lambda"):
             if kind == "throttling":
@@ -630,9 +653,7 @@ def _with_guardrails_routes(app):
             global _faults
             query = parse_qs(environ.get("QUERY_STRING", ""))
             if "rate" in query:
-                rate = float(query["rate"][0])
-                seed = int(query.get("seed", ["1"])[0])
-                _faults = _Faults(rate, seed) if rate > 0 else None
+                _faults = _Faults(query) if float(query["rate"][0]) > 0 else None
             injected = dict(sorted(_faults.injected.items())) if _faults else {}
             body = json.dumps(injected).encode()
         elif path == EVALUATIONS_PATH:
@@ -641,10 +662,13 @@ def _with_guardrails_routes(app):
                 rows = [r for r in _recorded if token is None or r["ResultToken"] == token]
                 body = json.dumps(rows, default=str).encode()
         else:
-            _count(environ)
-            kind = _faults.pick() if _faults else None
+            action = _count(environ)
+            faults = _faults
+            kind = faults.pick(action) if faults else None
             if kind is None:
                 return app(environ, start_response)
+            if kind == "stall":
+                time.sleep(faults.stall_seconds)
             status, headers, body = _Faults.response(kind, environ)
             start_response(status, headers + [("Content-Length", str(len(body)))])
             return [body]

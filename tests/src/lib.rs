@@ -176,7 +176,15 @@ impl Emulator {
     /// error shapes), drawn from `seed`; `rate` 0 stops it. Returns nothing; read the injected
     /// faults with [`Emulator::faults`].
     pub fn inject_faults(&self, rate: f64, seed: u64) {
-        self.get(&format!("/_guardrails/faults?rate={rate}&seed={seed}"));
+        self.inject_faults_where(rate, seed, "");
+    }
+
+    /// [`Emulator::inject_faults`] narrowed by the launcher's fault options, e.g.
+    /// `kinds=stall&stall=2` or `actions=DescribeVpcEndpoints&kinds=internal-failure`.
+    pub fn inject_faults_where(&self, rate: f64, seed: u64, options: &str) {
+        self.get(&format!(
+            "/_guardrails/faults?rate={rate}&seed={seed}&{options}"
+        ));
     }
 
     /// Faults injected since the last [`Emulator::inject_faults`], by kind.

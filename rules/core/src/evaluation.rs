@@ -35,6 +35,10 @@ impl std::fmt::Display for Compliance {
 pub struct Verdict {
     pub compliance: Compliance,
     pub annotation: String,
+    /// False when an AWS error kept the rule from judging the resource: Config takes no
+    /// INSUFFICIENT_DATA from a custom rule, so the verdict is NOT_APPLICABLE with the
+    /// error, and `gen scan` reports the resource as not evaluated.
+    pub evaluated: bool,
 }
 
 impl Verdict {
@@ -42,6 +46,15 @@ impl Verdict {
         Verdict {
             compliance,
             annotation: annotation.into(),
+            evaluated: true,
+        }
+    }
+
+    /// The verdict for a resource the rule could not judge (`reason` says why).
+    pub fn not_evaluated(reason: impl Into<String>) -> Self {
+        Verdict {
+            evaluated: false,
+            ..Verdict::new(Compliance::NotApplicable, reason)
         }
     }
 }

@@ -99,10 +99,9 @@ pub fn described<T>(what: &str, result: Result<Option<T>, RuleError>) -> Result<
             Compliance::NotApplicable,
             format!("{what} no longer exists"),
         )),
-        Err(err) => Err(Verdict::new(
-            Compliance::NotApplicable,
-            format!("could not read {what}: {err}"),
-        )),
+        Err(err) => Err(Verdict::not_evaluated(format!(
+            "could not read {what}: {err}"
+        ))),
     }
 }
 
@@ -400,8 +399,7 @@ mod tests {
         };
         assert_eq!(
             described::<u8>("cluster g", Err(err)),
-            Err(Verdict::new(
-                Compliance::NotApplicable,
+            Err(Verdict::not_evaluated(
                 "could not read cluster g: DescribeDBClusters failed: AccessDenied"
             ))
         );

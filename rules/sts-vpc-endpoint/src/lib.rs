@@ -274,9 +274,8 @@ impl StsVpcEndpoint {
         cluster: &ClusterNetwork,
         subnet_groups: Result<&BTreeMap<String, String>, &RuleError>,
     ) -> Result<String, Verdict> {
-        let na = |why: String| Verdict::new(Compliance::NotApplicable, why);
         let unreadable = |err: &RuleError| {
-            na(format!(
+            Verdict::not_evaluated(format!(
                 "could not read the VPC of cluster {}: {err}",
                 cluster.identifier
             ))
@@ -286,10 +285,13 @@ impl StsVpcEndpoint {
             .await
         {
             Ok(Some(vpc)) => Ok(vpc),
-            Ok(None) => Err(na(format!(
-                "VPC of cluster {} could not be determined",
-                cluster.identifier
-            ))),
+            Ok(None) => Err(Verdict::new(
+                Compliance::NotApplicable,
+                format!(
+                    "VPC of cluster {} could not be determined",
+                    cluster.identifier
+                ),
+            )),
             Err(err) => Err(unreadable(&err)),
         }
     }
@@ -355,10 +357,7 @@ impl Rule for StsVpcEndpoint {
         };
         match self.assess(&[(&cluster, vpc)], settings).await {
             Ok(mut verdicts) => verdicts.remove(0),
-            Err(err) => Verdict::new(
-                Compliance::NotApplicable,
-                format!("could not read the VPC's endpoints: {err}"),
-            ),
+            Err(err) => network_unreadable(&err),
         }
     }
 
@@ -376,11 +375,13 @@ impl Rule for StsVpcEndpoint {
         let in_scope: Vec<usize> = (0..clusters.len())
             .filter(|i| verdicts[*i].is_none())
             .collect();
+        // Once the clusters are listed, every one of them gets a verdict: a later read that
+        // fails makes the clusters it concerns "not evaluated", never drops them.
         if !in_scope.is_empty() {
-            let subnet_groups = self.neptune.subnet_group_vpcs(None).await?;
+            let subnet_groups = self.neptune.subnet_group_vpcs(None).await;
             let mut located = Vec::new();
             for &i in &in_scope {
-                match self.located(&clusters[i], Ok(&subnet_groups)).await {
+                match self.located(&clusters[i], subnet_groups.as_ref()).await {
                     Ok(vpc) => located.push((i, vpc)),
                     Err(verdict) => verdicts[i] = Some(verdict),
                 }
@@ -389,7 +390,11 @@ impl Rule for StsVpcEndpoint {
                 .iter()
                 .map(|(i, vpc)| (&clusters[*i], vpc.clone()))
                 .collect();
-            for ((i, _), verdict) in located.iter().zip(self.assess(&pairs, settings).await?) {
+            let assessed = match self.assess(&pairs, settings).await {
+                Ok(assessed) => assessed,
+                Err(err) => vec![network_unreadable(&err); pairs.len()],
+            };
+            for ((i, _), verdict) in located.iter().zip(assessed) {
                 verdicts[*i] = Some(verdict);
             }
         }
@@ -403,6 +408,11 @@ impl Rule for StsVpcEndpoint {
             })
             .collect())
     }
+}
+
+/// The verdict of a cluster whose VPC endpoints or security groups could not be read.
+fn network_unreadable(err: &RuleError) -> Verdict {
+    Verdict::not_evaluated(format!("could not read the VPC's endpoints: {err}"))
 }
 
 #[cfg(test)]
