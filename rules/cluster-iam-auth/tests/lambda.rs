@@ -150,6 +150,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         .expect("the non-compliant cluster is logged");
     assert_eq!(open["rule"], RULE);
     assert_eq!(open["resource_type"], "AWS::RDS::DBCluster");
+    assert_eq!(open["evaluated"], true);
     assert_eq!(open["level"], "INFO");
 }
 

@@ -7,6 +7,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
@@ -36,11 +37,19 @@ pub const ATTEMPT_TIMEOUT_ENV: &str = "NEPTUNE_GUARDRAILS_ATTEMPT_TIMEOUT_MS";
 /// The attempt timeout: [`ATTEMPT_TIMEOUT_ENV`] when it holds a positive whole number of
 /// milliseconds, else [`DEFAULT_ATTEMPT_TIMEOUT`].
 pub fn attempt_timeout() -> Duration {
-    std::env::var(ATTEMPT_TIMEOUT_ENV)
-        .ok()
-        .and_then(|ms| ms.trim().parse::<u64>().ok())
-        .filter(|&ms| ms > 0)
-        .map_or(DEFAULT_ATTEMPT_TIMEOUT, Duration::from_millis)
+    let Ok(text) = std::env::var(ATTEMPT_TIMEOUT_ENV) else {
+        return DEFAULT_ATTEMPT_TIMEOUT;
+    };
+    match text.trim().parse::<u64>() {
+        Ok(ms) if ms > 0 => Duration::from_millis(ms),
+        _ => {
+            tracing::warn!(
+                value = %text,
+                "{ATTEMPT_TIMEOUT_ENV} is not a positive number of milliseconds; using {DEFAULT_ATTEMPT_TIMEOUT:?}"
+            );
+            DEFAULT_ATTEMPT_TIMEOUT
+        }
+    }
 }
 
 /// Load the SDK configuration from the usual `AWS_*` environment (which includes
@@ -122,6 +131,10 @@ impl HttpClient for TlsOnDemand {
         cfg: &ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
         self.plain.validate_base_client_config(components, cfg)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.plain.connector_metadata()
     }
 }
 

@@ -67,6 +67,8 @@ pub struct Evaluation {
     /// At most [`MAX_ANNOTATION_CHARS`] characters (truncated with an ellipsis).
     pub annotation: String,
     pub ordering_timestamp: DateTime,
+    /// See [`Verdict::evaluated`]; logged, not sent to Config.
+    pub evaluated: bool,
 }
 
 impl Evaluation {
@@ -82,6 +84,7 @@ impl Evaluation {
             compliance: verdict.compliance,
             annotation: truncate_annotation(&verdict.annotation),
             ordering_timestamp,
+            evaluated: verdict.evaluated,
         }
     }
 }

@@ -51,6 +51,7 @@ pub async fn handle<R: Rule>(
                 resource_id = %e.resource_id,
                 compliance = %e.compliance,
                 annotation = %e.annotation,
+                evaluated = e.evaluated,
                 "evaluation"
             );
         }

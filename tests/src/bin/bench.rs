@@ -1,8 +1,9 @@
 //! Benchmarks of the rule Lambdas, side by side in one run on this machine (see
 //! `scripts/bench`): cold start (spawn → first evaluation response posted to a local Lambda
-//! Runtime API) and peak RSS of each release rule binary against the same measurement of a
-//! Python/boto3 baseline, zipped `bootstrap` sizes, and the AWS calls of a scheduled
-//! evaluation of N clusters against the minimum. Prints one JSON line per figure, then a
+//! Runtime API), peak RSS and AWS calls of each release rule binary against the same
+//! measurement of its Python/boto3 baseline (`tests/bench/baseline_rules.py`), zipped
+//! `bootstrap` sizes, and the AWS calls of a scheduled evaluation of N clusters against the
+//! minimum. Prints one JSON line per figure, then a
 //! table. Targets live here, never in tests.
 //!
 //! `bench [--binaries DIR] [--runs N] [--resources N,N...]`
@@ -70,6 +71,8 @@ struct ColdStart {
     /// Spawn → first poll for an event (init phase).
     init_ms: f64,
     peak_rss_kib: u64,
+    /// AWS calls of one run, by `service:Action`.
+    calls: std::collections::BTreeMap<String, u64>,
 }
 
 /// Cold start of `runs` runs of one scheduled event each.
@@ -82,7 +85,9 @@ fn cold_start(
     let mut times = Vec::new();
     let mut inits = Vec::new();
     let mut rss = 0;
+    let mut calls = std::collections::BTreeMap::new();
     for i in 0..runs {
+        let before = emulator.calls();
         let run = run_lambda_command(
             command(),
             emulator,
@@ -94,6 +99,7 @@ fn cold_start(
             Outcome::Response { .. } => {}
             other => panic!("{rule} did not answer: {other:?}"),
         }
+        calls = emulator.calls_since(&before);
         times.push(millis(run.elapsed));
         inits.push(millis(run.init.unwrap_or(run.elapsed)));
         rss = rss.max(run.peak_rss_kib.unwrap_or(0));
@@ -102,6 +108,7 @@ fn cold_start(
         total_ms: median(times),
         init_ms: median(inits),
         peak_rss_kib: rss,
+        calls,
     }
 }
 
@@ -129,44 +136,46 @@ fn main() {
     emulator.seed(REGION, "iam");
 
     let python = python();
-    let baseline = workspace_root().join("tests/bench/baseline_cluster_rule.py");
-    let baseline_run = cold_start(
-        &emulator,
-        || {
-            let mut command = Command::new(&python);
-            // boto3 reads the region from AWS_DEFAULT_REGION.
-            command.arg(&baseline).env("AWS_DEFAULT_REGION", REGION);
-            command
-        },
-        "neptune-cluster-iam-auth",
-        options.runs,
-    );
-    println!(
-        "{}",
-        json!({"bench": "cold_start", "runtime": "python-boto3-baseline", "rule": "neptune-cluster-iam-auth", "median_ms": baseline_run.total_ms, "median_init_ms": baseline_run.init_ms, "peak_rss_kib": baseline_run.peak_rss_kib})
-    );
-    table.push(format!(
-        "| cold start, Python/boto3 baseline (cluster rule) | {:.0} ms (init {:.0} ms) | peak RSS {:.1} MiB |",
-        baseline_run.total_ms,
-        baseline_run.init_ms,
-        baseline_run.peak_rss_kib as f64 / 1024.0
-    ));
+    let baselines = workspace_root().join("tests/bench/baseline_rules.py");
     for rule in RULES {
+        let baseline = cold_start(
+            &emulator,
+            || {
+                let mut command = Command::new(&python);
+                // boto3 reads the region from AWS_DEFAULT_REGION.
+                command
+                    .arg(&baselines)
+                    .arg(rule)
+                    .env("AWS_DEFAULT_REGION", REGION);
+                command
+            },
+            rule,
+            options.runs,
+        );
+        println!(
+            "{}",
+            json!({"bench": "cold_start", "runtime": "python-boto3-baseline", "rule": rule, "median_ms": baseline.total_ms, "median_init_ms": baseline.init_ms, "peak_rss_kib": baseline.peak_rss_kib, "aws_calls": baseline.calls})
+        );
         let binary = options.binaries.join(rule);
         let run = cold_start(&emulator, || Command::new(&binary), rule, options.runs);
         let zipped = zipped_size(&binary);
         println!(
             "{}",
-            json!({"bench": "cold_start", "runtime": "rust", "rule": rule, "median_ms": run.total_ms, "median_init_ms": run.init_ms, "peak_rss_kib": run.peak_rss_kib, "zipped_bootstrap_bytes": zipped, "speedup_vs_python": baseline_run.total_ms / run.total_ms, "init_speedup_vs_python": baseline_run.init_ms / run.init_ms})
+            json!({"bench": "cold_start", "runtime": "rust", "rule": rule, "median_ms": run.total_ms, "median_init_ms": run.init_ms, "peak_rss_kib": run.peak_rss_kib, "zipped_bootstrap_bytes": zipped, "aws_calls": run.calls, "speedup_vs_python": baseline.total_ms / run.total_ms, "init_speedup_vs_python": baseline.init_ms / run.init_ms})
         );
         table.push(format!(
-            "| cold start, {rule} | {:.1} ms ({:.0}× the baseline); init {:.1} ms ({:.0}×) | peak RSS {:.1} MiB, zip {:.2} MiB |",
+            "| cold start, {rule} | {:.1} ms vs Python {:.0} ms ({:.0}×); init {:.1} ms vs {:.0} ms ({:.0}×) | peak RSS {:.1} MiB vs {:.1} MiB, zip {:.2} MiB; AWS calls {} vs {} |",
             run.total_ms,
-            baseline_run.total_ms / run.total_ms,
+            baseline.total_ms,
+            baseline.total_ms / run.total_ms,
             run.init_ms,
-            baseline_run.init_ms / run.init_ms,
+            baseline.init_ms,
+            baseline.init_ms / run.init_ms,
             run.peak_rss_kib as f64 / 1024.0,
-            zipped as f64 / 1_048_576.0
+            baseline.peak_rss_kib as f64 / 1024.0,
+            zipped as f64 / 1_048_576.0,
+            run.calls.values().sum::<u64>(),
+            baseline.calls.values().sum::<u64>(),
         ));
     }
 

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""The Python baselines of the cold start benchmark: what each Neptune Guardrails rule does on
+a scheduled run, written the way an rdklib-style Python rule is (boto3 clients made at init,
+a Lambda Runtime API loop, paginated listings, PutEvaluations in batches of 100), making the
+same AWS calls as the Rust rule with the least logic that decides the same verdicts' shape.
+Not a product; only measured against the Rust binaries by ``scripts/bench`` (the bench prints
+both runtimes' AWS calls side by side, so any difference in work shows).
+
+Usage: ``baseline_rules.py RULE_ID`` inside a Lambda-like environment
+(``AWS_LAMBDA_RUNTIME_API`` set).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+import urllib.parse
+import urllib.request
+
+import boto3
+
+API = f"http://{os.environ['AWS_LAMBDA_RUNTIME_API']}/2018-06-01/runtime/invocation"
+RULE = sys.argv[1]
+CONFIG = boto3.client("config")
+NEPTUNE = boto3.client("neptune") if RULE != "neptune-fgac-policy-hygiene" else None
+DMS = boto3.client("dms") if RULE == "neptune-dms-endpoint-iam-auth" else None
+EC2 = boto3.client("ec2") if RULE == "neptune-sts-vpc-endpoint" else None
+IAM = boto3.client("iam") if RULE in ("neptune-fgac-policy-hygiene", "neptune-sts-vpc-endpoint") else None
+
+
+def neptune_clusters() -> list[dict]:
+    return [
+        cluster
+        for page in NEPTUNE.get_paginator("describe_db_clusters").paginate(MaxRecords=100)
+        for cluster in page["DBClusters"]
+    ]
+
+
+def cluster_iam_auth() -> list[tuple[str, str, str, str]]:
+    out = []
+    for cluster in neptune_clusters():
+        if cluster.get("Engine") != "neptune":
+            verdict = ("NOT_APPLICABLE", f"engine {cluster.get('Engine')} is not Neptune")
+        elif cluster.get("IAMDatabaseAuthenticationEnabled"):
+            verdict = ("COMPLIANT", "IAMDatabaseAuthenticationEnabled is true")
+        else:
+            verdict = ("NON_COMPLIANT", "IAMDatabaseAuthenticationEnabled is false")
+        out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
+    return out
+
+
+def dms_endpoint_iam_auth() -> list[tuple[str, str, str, str]]:
+    endpoints = [
+        e for page in DMS.get_paginator("describe_endpoints").paginate(MaxRecords=100) for e in page["Endpoints"]
+    ]
+    neptune = [e for e in endpoints if (e.get("EngineName") or "").lower() == "neptune"]
+    hosts = {}
+    if neptune:
+        for cluster in neptune_clusters():
+            for key in ("Endpoint", "ReaderEndpoint"):
+                if cluster.get(key):
+                    hosts[cluster[key]] = cluster
+    out = []
+    for endpoint in endpoints:
+        settings = endpoint.get("NeptuneSettings") or {}
+        target = hosts.get(endpoint.get("ServerName"))
+        if endpoint not in neptune:
+            verdict = ("NOT_APPLICABLE", "engine is not neptune")
+        elif not settings.get("IamAuthEnabled") or not settings.get("ServiceAccessRoleArn"):
+            verdict = ("NON_COMPLIANT", "IamAuthEnabled or ServiceAccessRoleArn missing")
+        elif target is not None and not target.get("IAMDatabaseAuthenticationEnabled"):
+            verdict = ("NON_COMPLIANT", "target cluster has IAM auth off")
+        else:
+            verdict = ("COMPLIANT", "IamAuthEnabled with service access role")
+        out.append(("AWS::DMS::Endpoint", endpoint["EndpointArn"], *verdict))
+    return out
+
+
+def sts_vpc_endpoint() -> list[tuple[str, str, str, str]]:
+    clusters = neptune_clusters()
+    in_scope = [c for c in clusters if c.get("Engine") == "neptune" and c.get("AssociatedRoles")]
+    out = [
+        ("AWS::RDS::DBCluster", c["DbClusterResourceId"], "NOT_APPLICABLE", "out of scope")
+        for c in clusters
+        if c not in in_scope
+    ]
+    if not in_scope:
+        return out
+    groups = {
+        g["DBSubnetGroupName"]: g["VpcId"]
+        for page in NEPTUNE.get_paginator("describe_db_subnet_groups").paginate()
+        for g in page["DBSubnetGroups"]
+    }
+    endpoints = [
+        e for page in EC2.get_paginator("describe_vpc_endpoints").paginate() for e in page["VpcEndpoints"]
+    ]
+    for cluster in in_scope:
+        vpc = groups.get(cluster.get("DBSubnetGroup"))
+        ok = any(
+            e["VpcId"] == vpc
+            and e["ServiceName"].endswith(".sts")
+            and e.get("VpcEndpointType") == "Interface"
+            and e.get("State", "").lower() == "available"
+            and e.get("PrivateDnsEnabled")
+            for e in endpoints
+        )
+        for role in cluster["AssociatedRoles"]:
+            name = role["RoleArn"].rsplit("/", 1)[-1]
+            IAM.get_role(RoleName=name)
+            IAM.list_role_policies(RoleName=name)
+            IAM.list_attached_role_policies(RoleName=name)
+        verdict = ("COMPLIANT", "sts endpoint") if ok else ("NON_COMPLIANT", "no usable sts endpoint")
+        out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
+    return out
+
+
+def fgac_verdict(documents: list[str]) -> tuple[str, str]:
+    touched, failing = False, False
+    for text in documents:
+        document = json.loads(urllib.parse.unquote(text) if text.startswith("%") else text)
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            actions = statement.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            neptune = [a for a in actions if a.lower().startswith("neptune-db:")]
+            if not neptune:
+                continue
+            touched = True
+            resources = statement.get("Resource", [])
+            resources = [resources] if isinstance(resources, str) else resources
+            if any(a.lower() == "neptune-db:connect" for a in neptune) or "*" in resources:
+                failing = True
+    if failing:
+        return "NON_COMPLIANT", "deprecated connect or Resource *"
+    return ("COMPLIANT", "fine-grained") if touched else ("NOT_APPLICABLE", "no neptune-db: action")
+
+
+def fgac_policy_hygiene() -> list[tuple[str, str, str, str]]:
+    details = {"Policies": [], "RoleDetailList": [], "UserDetailList": [], "GroupDetailList": []}
+    paginator = IAM.get_paginator("get_account_authorization_details")
+    for page in paginator.paginate(
+        Filter=["LocalManagedPolicy", "Role", "User", "Group"], PaginationConfig={"PageSize": 1000}
+    ):
+        for key in details:
+            details[key].extend(page.get(key, []))
+    out = []
+    for policy in details["Policies"]:
+        documents = [v["Document"] for v in policy["PolicyVersionList"] if v.get("IsDefaultVersion")]
+        verdict = fgac_verdict([d if isinstance(d, str) else json.dumps(d) for d in documents])
+        if verdict[0] == "NON_COMPLIANT":
+            IAM.list_policy_tags(PolicyArn=policy["Arn"])  # the exemption tag
+        out.append(("AWS::IAM::Policy", policy["PolicyId"], *verdict))
+    for key, kind, id_key, list_key in (
+        ("RoleDetailList", "AWS::IAM::Role", "RoleId", "RolePolicyList"),
+        ("UserDetailList", "AWS::IAM::User", "UserId", "UserPolicyList"),
+        ("GroupDetailList", "AWS::IAM::Group", "GroupId", "GroupPolicyList"),
+    ):
+        for entity in details[key]:
+            documents = [p["PolicyDocument"] for p in entity.get(list_key, [])]
+            documents = [d if isinstance(d, str) else json.dumps(d) for d in documents]
+            out.append((kind, entity[id_key], *fgac_verdict(documents)))
+    return out
+
+
+EVALUATE = {
+    "neptune-cluster-iam-auth": cluster_iam_auth,
+    "neptune-dms-endpoint-iam-auth": dms_endpoint_iam_auth,
+    "neptune-sts-vpc-endpoint": sts_vpc_endpoint,
+    "neptune-fgac-policy-hygiene": fgac_policy_hygiene,
+}[RULE]
+
+
+def evaluate(event: dict) -> dict:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    evaluations = [
+        {
+            "ComplianceResourceType": kind,
+            "ComplianceResourceId": resource_id,
+            "ComplianceType": compliance,
+            "Annotation": why,
+            "OrderingTimestamp": now,
+        }
+        for kind, resource_id, compliance, why in EVALUATE()
+    ]
+    for start in range(0, len(evaluations), 100):
+        CONFIG.put_evaluations(Evaluations=evaluations[start : start + 100], ResultToken=event["resultToken"])
+    return {"evaluations": len(evaluations)}
+
+
+def main() -> None:
+    while True:
+        with urllib.request.urlopen(f"{API}/next") as response:
+            request_id = response.headers["Lambda-Runtime-Aws-Request-Id"]
+            event = json.loads(response.read())
+        try:
+            body, outcome = json.dumps(evaluate(event)).encode(), "response"
+        except Exception as error:  # report it the way the Lambda runtime does
+            body = json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()
+            outcome = "error"
+        urllib.request.urlopen(
+            urllib.request.Request(f"{API}/{request_id}/{outcome}", data=body, method="POST")
+        ).close()
+
+
+if __name__ == "__main__":
+    main()
