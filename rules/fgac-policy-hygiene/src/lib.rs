@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, PolicyDetail, Tag};
+use futures_util::StreamExt;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::registry::{
     ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
@@ -771,36 +772,55 @@ impl Rule for FgacPolicyHygiene {
     async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
         let settings = Settings::from_params(params);
         let details = self.iam.details().await?;
-        let mut assessed = Vec::new();
-        for mut subject in subjects_from_details(&details) {
-            let mut verdict = evaluate(&subject, &settings);
-            // Managed policy tags are not in the details: read them only for a policy that
-            // would otherwise fail, so exemptions cost one call per failing policy.
-            if subject.resource_type == ResourceType::IamPolicy
-                && verdict.compliance == Compliance::NonCompliant
-                && settings.exemption.is_some()
-                && !subject.arn.is_empty()
-            {
-                match self.iam.policy_tags(&subject.arn).await {
-                    Ok(tags) => {
-                        subject.tags = tags;
-                        verdict = evaluate(&subject, &settings);
-                    }
-                    Err(err) => {
-                        let arn = &subject.arn;
-                        tracing::warn!(%arn, error = %err, "policy tags unreadable; exemption not applied")
-                    }
+        let mut subjects = subjects_from_details(&details);
+        let mut verdicts: Vec<Verdict> = subjects.iter().map(|s| evaluate(s, &settings)).collect();
+        // Managed policy tags are not in the details: read them only for a policy that would
+        // otherwise fail, so exemptions cost one call per failing policy, a few at a time.
+        let wanted: Vec<usize> = (0..subjects.len())
+            .filter(|&i| {
+                subjects[i].resource_type == ResourceType::IamPolicy
+                    && verdicts[i].compliance == Compliance::NonCompliant
+                    && settings.exemption.is_some()
+                    && !subjects[i].arn.is_empty()
+            })
+            .collect();
+        let tag_reads: Vec<(usize, Result<Tags, RuleError>)> = futures_util::stream::iter(wanted)
+            .map(|i| {
+                let arn = subjects[i].arn.as_str();
+                async move { (i, self.iam.policy_tags(arn).await) }
+            })
+            .buffer_unordered(TAG_READS_AT_ONCE)
+            .collect()
+            .await;
+        for (i, tags) in tag_reads {
+            match tags {
+                Ok(tags) => {
+                    subjects[i].tags = tags;
+                    verdicts[i] = evaluate(&subjects[i], &settings);
+                }
+                Err(err) => {
+                    let arn = &subjects[i].arn;
+                    tracing::warn!(%arn, error = %err, "policy tags unreadable; exemption not applied")
                 }
             }
-            assessed.push(Assessed {
+        }
+        Ok(subjects
+            .into_iter()
+            .zip(verdicts)
+            .map(|(subject, verdict)| Assessed {
                 resource_type: subject.resource_type,
                 resource_id: subject.resource_id,
                 verdict,
-            });
-        }
-        Ok(assessed)
+            })
+            .collect())
     }
 }
+
+type Tags = BTreeMap<String, String>;
+
+/// ListPolicyTags calls in flight at once on a periodic run: enough to hide IAM's latency,
+/// few enough to stay clear of its throttling.
+const TAG_READS_AT_ONCE: usize = 4;
 
 #[cfg(test)]
 mod tests {
