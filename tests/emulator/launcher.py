@@ -71,7 +71,9 @@ evaluations delivered.
 Not a patch but an observation aid: every API request is counted by service and action
 (from the SigV4 credential scope and the ``Action`` parameter or ``X-Amz-Target``);
 ``GET /_guardrails/calls`` returns ``{"service:Action": count}`` so tests can assert how
-many calls a rule makes.
+many calls a rule makes. ``GET /_guardrails/service-time`` returns ``{"seconds": S}``, the
+wall time moto has spent serving API requests so far (overlapping requests counted once),
+so the benchmark can tell a runtime's own time from the emulator's.
 
 Usage: ``launcher.py [--port N] [--exit-on-stdin-eof] [--ec2-page-size N]``. Port 0 (the default) picks a free
 port; the chosen one is printed as ``GUARDRAILS_EMULATOR_PORT=N`` on the first stdout line.
@@ -113,11 +115,15 @@ from werkzeug.serving import make_server
 
 EVALUATIONS_PATH = "/_guardrails/evaluations"
 CALLS_PATH = "/_guardrails/calls"
+SERVICE_TIME_PATH = "/_guardrails/service-time"
 FAULTS_PATH = "/_guardrails/faults"
 EMULATED_STATE_TAG = "guardrails:emulated-state"
 
 _calls: Counter = Counter()
 _calls_lock = threading.Lock()
+_service_seconds = 0.0
+_in_flight = 0
+_busy_since = 0.0
 
 _recorded: list[dict[str, Any]] = []
 _recorded_lock = threading.Lock()
@@ -641,6 +647,28 @@ class _Faults:
 _faults: _Faults | None = None
 
 
+def _timed(app, environ, start_response):
+    """Serve a request with moto, keeping the busy-time total: wall time during which at
+    least one request was being served (concurrent requests count once)."""
+    global _service_seconds, _in_flight, _busy_since
+    with _calls_lock:
+        if _in_flight == 0:
+            _busy_since = time.perf_counter()
+        _in_flight += 1
+    try:
+        result = app(environ, start_response)
+        try:
+            return list(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    finally:
+        with _calls_lock:
+            _in_flight -= 1
+            if _in_flight == 0:
+                _service_seconds += time.perf_counter() - _busy_since
+
+
 def _with_guardrails_routes(app):
     """Serve the recorded evaluations and call counts beside moto's own routes."""
 
@@ -649,6 +677,9 @@ def _with_guardrails_routes(app):
         if path == CALLS_PATH:
             with _calls_lock:
                 body = json.dumps(dict(sorted(_calls.items()))).encode()
+        elif path == SERVICE_TIME_PATH:
+            with _calls_lock:
+                body = json.dumps({"seconds": _service_seconds}).encode()
         elif path == FAULTS_PATH:
             global _faults
             query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -666,7 +697,7 @@ def _with_guardrails_routes(app):
             faults = _faults
             kind = faults.pick(action) if faults else None
             if kind is None:
-                return app(environ, start_response)
+                return _timed(app, environ, start_response)
             if kind == "stall":
                 time.sleep(faults.stall_seconds)
             status, headers, body = _Faults.response(kind, environ)

@@ -197,6 +197,14 @@ impl Emulator {
         serde_json::from_str(&self.get("/_guardrails/calls")).expect("call counts are JSON")
     }
 
+    /// Seconds moto has spent serving API requests so far (the benchmark subtracts it to
+    /// tell a runtime's own time from the emulator's).
+    pub fn service_seconds(&self) -> f64 {
+        let body: Value = serde_json::from_str(&self.get("/_guardrails/service-time"))
+            .expect("service time is JSON");
+        body["seconds"].as_f64().expect("seconds is a number")
+    }
+
     /// Calls served since an earlier `calls()` reading (only the actions that grew).
     pub fn calls_since(
         &self,
