@@ -585,6 +585,9 @@ class _Faults:
             return [v for v in query.get(key, [""])[0].split(",") if v]
 
         self.kinds = tuple(listed("kinds")) or self.KINDS + ("truncated-page",)
+        unknown = set(self.kinds) - set(self.KINDS + ("truncated-page", "stall"))
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}")
         self.actions = set(listed("actions"))
         self.stall_seconds = float(query.get("stall", ["2"])[0])
         self.injected: Counter = Counter()
@@ -683,8 +686,13 @@ def _with_guardrails_routes(app):
         elif path == FAULTS_PATH:
             global _faults
             query = parse_qs(environ.get("QUERY_STRING", ""))
-            if "rate" in query:
-                _faults = _Faults(query) if float(query["rate"][0]) > 0 else None
+            try:
+                if "rate" in query:
+                    _faults = _Faults(query) if float(query["rate"][0]) > 0 else None
+            except ValueError as error:
+                body = str(error).encode()
+                start_response("400 Bad Request", [("Content-Length", str(len(body)))])
+                return [body]
             injected = dict(sorted(_faults.injected.items())) if _faults else {}
             body = json.dumps(injected).encode()
         elif path == EVALUATIONS_PATH:

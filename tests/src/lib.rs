@@ -182,9 +182,13 @@ impl Emulator {
     /// [`Emulator::inject_faults`] narrowed by the launcher's fault options, e.g.
     /// `kinds=stall&stall=2` or `actions=DescribeVpcEndpoints&kinds=internal-failure`.
     pub fn inject_faults_where(&self, rate: f64, seed: u64, options: &str) {
-        self.get(&format!(
+        let answer = self.get(&format!(
             "/_guardrails/faults?rate={rate}&seed={seed}&{options}"
         ));
+        assert!(
+            serde_json::from_str::<Value>(&answer).is_ok(),
+            "the emulator refused the fault options `{options}`: {answer}"
+        );
     }
 
     /// Faults injected since the last [`Emulator::inject_faults`], by kind.
