@@ -65,6 +65,7 @@ pub async fn handle<R: Rule>(
             "compliant": count(Compliance::Compliant),
             "non_compliant": count(Compliance::NonCompliant),
             "not_applicable": count(Compliance::NotApplicable),
+            "not_evaluated": evaluations.iter().filter(|e| !e.evaluated).count(),
             "put_evaluations_calls": calls,
         }))
     }

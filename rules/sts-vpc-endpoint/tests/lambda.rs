@@ -150,6 +150,51 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
         "InvalidRuleParameters",
         "parameter `allClusters` must be true or false, not `yes`",
     );
+
+    // Listed, then the VPC endpoints cannot be read: every cluster still gets exactly one
+    // evaluation, the in-scope ones NOT_APPLICABLE with the error, counted as not evaluated.
+    emulator.inject_faults_where(
+        1.0,
+        1,
+        "actions=DescribeVpcEndpoints&kinds=internal-failure",
+    );
+    let failing = run_lambda(
+        binary.as_ref(),
+        emulator,
+        REGION,
+        vec![scheduled_event(RULE, "t-unreadable")],
+    );
+    emulator.inject_faults(0.0, 0);
+    let in_scope = scheduled
+        .iter()
+        .filter(|(_, c, _)| c != "NOT_APPLICABLE")
+        .count();
+    match outcome(&failing.outcomes, 0) {
+        Outcome::Response { body, .. } => {
+            assert_eq!(body["evaluations"], scheduled.len(), "{body}");
+            assert_eq!(body["not_evaluated"], in_scope, "{body}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let unreadable = emulator.verdicts("t-unreadable");
+    assert_eq!(
+        unreadable.len(),
+        scheduled.len(),
+        "one evaluation per cluster"
+    );
+    for ((id, compliance, annotation), before) in unreadable.iter().zip(&scheduled) {
+        assert_eq!(id, &before.0);
+        if before.1 == "NOT_APPLICABLE" {
+            assert_eq!((compliance, annotation), (&before.1, &before.2));
+        } else {
+            assert_eq!(compliance, "NOT_APPLICABLE");
+            assert!(
+                annotation
+                    .starts_with("could not read the VPC's endpoints: DescribeVpcEndpoints failed"),
+                "{annotation}"
+            );
+        }
+    }
 }
 
 /// Calls per service:Action that a run made (the emulator's count after minus before).
