@@ -63,7 +63,7 @@ protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded
 ``ThrottlingException``, S3 ``SlowDown``), ``500 InternalFailure`` and
 ``503 ServiceUnavailable``; and pages of ``DescribeDBClusters`` cut short at random (with a
 ``Marker`` for the rest, as AWS may). Opt-in, ``kinds=stall`` holds requests until the
-client's attempt timeout gives up on them; ``actions=A,B`` aims the faults at chosen API
+client's attempt timeout gives up on them and ``kinds=cut-body`` cuts answers off half-way; ``actions=A,B`` aims the faults at chosen API
 actions (see ``_Faults``). ``GET /_guardrails/faults`` returns the faults injected since then
 by kind, so tests seed a world first, then turn faults on and report faults injected against
 evaluations delivered.
@@ -569,11 +569,13 @@ class _Faults:
     """AWS-style failures in front of moto (``GET /_guardrails/faults?rate=R&seed=N``).
 
     Optional query parameters: ``kinds=K,...`` draws only those kinds (of ``KINDS``,
-    ``truncated-page`` and ``stall``; default ``KINDS`` plus ``truncated-page``),
+    ``truncated-page``, ``stall`` and ``cut-body``; default ``KINDS`` plus
+    ``truncated-page``),
     ``actions=A,...`` fails only requests for those API actions (others draw nothing), and
     ``stall=S`` holds a ``stall`` request S seconds (default 2) before answering it
     ``503`` unseen by moto: a connection that hangs and dies, which a client sees as a
-    timeout when its attempt timeout is shorter."""
+    timeout when its attempt timeout is shorter; a ``cut-body`` request is served by moto but
+    its answer stops half-way through the body and the connection closes."""
 
     KINDS = ("throttling", "internal-failure", "service-unavailable")
 
@@ -585,7 +587,7 @@ class _Faults:
             return [v for v in query.get(key, [""])[0].split(",") if v]
 
         self.kinds = tuple(listed("kinds")) or self.KINDS + ("truncated-page",)
-        unknown = set(self.kinds) - set(self.KINDS + ("truncated-page", "stall"))
+        unknown = set(self.kinds) - set(self.KINDS + ("truncated-page", "stall", "cut-body"))
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}")
         self.actions = set(listed("actions"))
@@ -672,6 +674,20 @@ def _timed(app, environ, start_response):
                 _service_seconds += time.perf_counter() - _busy_since
 
 
+def _cut_body(app, environ, start_response):
+    """Serve a request with moto, then send only the first half of its body under the full
+    ``Content-Length`` and close the connection: a response cut off in transit."""
+    answer = {}
+
+    def keep(status, headers, exc_info=None):
+        answer.update(status=status, headers=headers)
+
+    body = b"".join(_timed(app, environ, keep))
+    headers = [(k, v) for k, v in answer["headers"] if k.lower() not in ("content-length", "connection")]
+    start_response(answer["status"], headers + [("Content-Length", str(len(body))), ("Connection", "close")])
+    return [body[: len(body) // 2]]
+
+
 def _with_guardrails_routes(app):
     """Serve the recorded evaluations and call counts beside moto's own routes."""
 
@@ -706,6 +722,8 @@ def _with_guardrails_routes(app):
             kind = faults.pick(action) if faults else None
             if kind is None:
                 return _timed(app, environ, start_response)
+            if kind == "cut-body":
+                return _cut_body(app, environ, start_response)
             if kind == "stall":
                 time.sleep(faults.stall_seconds)
             status, headers, body = _Faults.response(kind, environ)

@@ -209,12 +209,18 @@ fn under_injected_faults_every_cluster_gets_exactly_one_evaluation() {
 }
 
 #[test]
-fn stalled_requests_time_out_and_are_retried_without_losing_an_evaluation() {
+fn stalled_and_cut_off_responses_are_retried_without_losing_an_evaluation() {
     let emulator = Emulator::start();
     let region = "ap-south-1";
     let world = emulator.seed(region, "fleet");
-    // A stalled request is held 30 s; the rule gives an attempt 1 s, then retries.
-    emulator.inject_faults_where(0.3, 4, "kinds=stall&stall=30");
+    // A stalled request is held 30 s; the rule gives an attempt 1 s, then retries. A cut-off
+    // response ends half-way through its body (moto did serve the request), on reads only:
+    // a repeated PutEvaluations would be harmless in Config but counted twice here.
+    emulator.inject_faults_where(
+        0.3,
+        8,
+        "kinds=stall,cut-body&stall=30&actions=DescribeDBClusters",
+    );
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_neptune-cluster-iam-auth"));
     command.env(guardrails_core::aws::ATTEMPT_TIMEOUT_ENV, "1000");
     let run = run_lambda_command(
@@ -230,14 +236,16 @@ fn stalled_requests_time_out_and_are_retried_without_losing_an_evaluation() {
         Outcome::Response { body, .. } => assert_eq!(body["evaluations"], 120, "{body}"),
         other => panic!("the run did not survive the stalls ({faults:?}): {other:?}"),
     }
-    assert!(faults.get("stall").copied().unwrap_or(0) > 0, "{faults:?}");
+    for kind in ["stall", "cut-body"] {
+        assert!(faults.get(kind).copied().unwrap_or(0) > 0, "{faults:?}");
+    }
     assert!(
         run.elapsed < std::time::Duration::from_secs(30),
         "the run waited for a stalled answer ({:?}) instead of timing the attempt out",
         run.elapsed
     );
     assert_nothing_lost(
-        "120-cluster scheduled run, stalled requests",
+        "120-cluster scheduled run, stalled and cut-off responses",
         &faults,
         &world.expected_for(RULE),
         &emulator.verdict_pairs("t-stalls"),
