@@ -3,8 +3,8 @@
 //! Runtime API), peak RSS and AWS calls of each release rule binary against the same
 //! measurement of its Python/boto3 baseline (`tests/bench/baseline_rules.py`), zipped
 //! `bootstrap` sizes, and the AWS calls of a scheduled evaluation of N clusters against the
-//! minimum. Prints one JSON line per figure, then a
-//! table. Targets live here, never in tests.
+//! minimum. Prints one JSON line per figure, then a table. Targets live here, never in
+//! tests.
 //!
 //! `bench [--binaries DIR] [--runs N] [--resources N,N...]`
 
@@ -82,6 +82,15 @@ impl ColdStart {
     /// SDK, serialisation, the rule's logic, the Runtime API exchange).
     fn own_ms(&self) -> f64 {
         self.total_ms - self.emulator_ms
+    }
+
+    /// The JSON line of this measurement, with `extra` fields added.
+    fn json(&self, runtime: &str, rule: &str, extra: serde_json::Value) -> serde_json::Value {
+        let mut line = json!({"bench": "cold_start", "runtime": runtime, "rule": rule, "median_ms": self.total_ms, "median_init_ms": self.init_ms, "median_emulator_ms": self.emulator_ms, "own_ms": self.own_ms(), "peak_rss_kib": self.peak_rss_kib, "aws_calls": self.calls});
+        if let (Some(line), serde_json::Value::Object(extra)) = (line.as_object_mut(), extra) {
+            line.extend(extra);
+        }
+        line
     }
 }
 
@@ -168,14 +177,18 @@ fn main() {
         );
         println!(
             "{}",
-            json!({"bench": "cold_start", "runtime": "python-boto3-baseline", "rule": rule, "median_ms": baseline.total_ms, "median_init_ms": baseline.init_ms, "median_emulator_ms": baseline.emulator_ms, "own_ms": baseline.own_ms(), "peak_rss_kib": baseline.peak_rss_kib, "aws_calls": baseline.calls})
+            baseline.json("python-boto3-baseline", rule, json!({}))
         );
         let binary = options.binaries.join(rule);
         let run = cold_start(&emulator, || Command::new(&binary), rule, options.runs);
         let zipped = zipped_size(&binary);
         println!(
             "{}",
-            json!({"bench": "cold_start", "runtime": "rust", "rule": rule, "median_ms": run.total_ms, "median_init_ms": run.init_ms, "median_emulator_ms": run.emulator_ms, "own_ms": run.own_ms(), "peak_rss_kib": run.peak_rss_kib, "zipped_bootstrap_bytes": zipped, "aws_calls": run.calls, "speedup_vs_python": baseline.total_ms / run.total_ms, "init_speedup_vs_python": baseline.init_ms / run.init_ms, "own_speedup_vs_python": baseline.own_ms() / run.own_ms()})
+            run.json(
+                "rust",
+                rule,
+                json!({"zipped_bootstrap_bytes": zipped, "speedup_vs_python": baseline.total_ms / run.total_ms, "init_speedup_vs_python": baseline.init_ms / run.init_ms, "own_speedup_vs_python": baseline.own_ms() / run.own_ms()})
+            )
         );
         table.push(format!(
             "| cold start, {rule} | {:.1} ms vs Python {:.0} ms ({:.0}×); init {:.1} ms vs {:.0} ms ({:.0}×); less the emulator's {:.1} / {:.1} ms: {:.1} ms vs {:.0} ms ({:.0}×) | peak RSS {:.1} MiB vs {:.1} MiB, zip {:.2} MiB; AWS calls {} vs {} |",
