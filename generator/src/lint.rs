@@ -1,6 +1,6 @@
 //! `gen lint-policy`: the FGAC analyzer offline on policy files, for CI pipelines.
 //!
-//! Exit status (DESIGN.md §3): 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when
+//! Exit status (docs/contract.md): 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when
 //! an input cannot be read or parsed — the other files are still reported.
 
 use std::io::{IsTerminal, Write};
@@ -38,7 +38,7 @@ enum Format {
     Sarif,
 }
 
-/// One file's report; the `--format json` shape is a contract (DESIGN.md §3).
+/// One file's report; the `--format json` shape is a contract (docs/contract.md).
 #[derive(Debug, Serialize)]
 struct FileReport {
     file: String,

@@ -5,6 +5,7 @@ mod asff;
 mod catalog;
 mod deploy;
 mod lint;
+mod packaging;
 mod report;
 mod scan;
 mod security_hub;
@@ -45,6 +46,8 @@ enum Command {
     LintPolicy(lint::LintArgs),
     /// Write the CloudFormation that rolls the rule pack out across an organization.
     Synth(synth::SynthArgs),
+    /// Build the rule Lambdas (bootstrap and zip per rule) for an architecture.
+    Package(packaging::PackageArgs),
     /// Roll the rule pack out to the organization's OUs and regions from the admin account.
     Deploy(deploy::DeployArgs),
     /// Remove what `gen deploy` made (artifact buckets only with --purge).
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         }
         Command::LintPolicy(args) => lint::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Package(args) => packaging::run(args),
         Command::Scan(args) => runtime().block_on(scan::run(args)),
         Command::Deploy(args) => runtime().block_on(deploy::deploy(args)),
         Command::Destroy(args) => runtime().block_on(deploy::destroy(args)),

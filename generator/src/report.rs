@@ -1,4 +1,4 @@
-//! `gen scan` report formats besides the table, the DESIGN.md JSON and ASFF (`asff.rs`):
+//! `gen scan` report formats besides the table, the contract's JSON (docs/contract.md) and ASFF (`asff.rs`):
 //! CSV and SARIF 2.1.0, and the one-line summary.
 
 use std::collections::BTreeMap;

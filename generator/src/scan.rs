@@ -41,7 +41,7 @@ pub struct ScanArgs {
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     Table,
-    /// The DESIGN.md array of {rule, resource_type, resource_id, compliance, annotation,
+    /// The array (docs/contract.md) of {rule, resource_type, resource_id, compliance, annotation,
     /// account, region}.
     Json,
     /// The same columns, RFC 4180.
@@ -52,7 +52,7 @@ enum Format {
     Asff,
 }
 
-/// One result; the `--format json` shape is a contract (DESIGN.md §3).
+/// One result; the `--format json` shape is a contract (docs/contract.md).
 #[derive(Debug, Serialize, PartialEq, Eq, Clone)]
 pub struct Row {
     pub rule: &'static str,

@@ -178,7 +178,7 @@ pub fn partition(region: &str) -> &'static str {
 
 /// Credentials of `role` in `account`, fetched once now so a role that cannot be assumed is
 /// reported per account instead of failing every call later.
-async fn assume(
+pub(crate) async fn assume(
     base: &SdkConfig,
     region: &str,
     account: &str,

@@ -151,6 +151,28 @@ fn cli_cases() -> Vec<(&'static str, Vec<&'static str>)> {
             ],
         ),
         (
+            "an IAM home region outside the target regions",
+            vec![
+                "deploy",
+                "--ous",
+                "ou-abcd-12345678",
+                "--regions",
+                "eu-west-1",
+                "--iam-region",
+                "us-east-1",
+            ],
+        ),
+        (
+            "package for an architecture without its Rust target",
+            vec![
+                "package",
+                "--architecture",
+                "arm64",
+                "--out",
+                "/nonexistent",
+            ],
+        ),
+        (
             "destroy without regions",
             vec!["destroy", "--region", "eu-west-1"],
         ),

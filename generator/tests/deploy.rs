@@ -1,6 +1,7 @@
 //! `gen deploy` / `gen destroy` against an emulated organization: deploy, re-deploy (no
 //! change), a changed rule (only its zip and the StackSet change), dry runs (no change),
-//! destroy, purge; and the preconditions that stop a deploy before it changes anything.
+//! destroy, purge; rules only where their Lambdas and a Config recorder are, in both delivery
+//! modes; and the preconditions that stop a deploy before it changes anything.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -21,11 +22,32 @@ const RULES: [&str; 4] = [
 
 struct Org {
     ou: String,
+    /// In the OU, with an AWS Config recorder in HOME and OTHER.
     member: String,
+    /// In the OU, without a recorder.
+    unrecorded: String,
+    /// Outside the OU (in the root), with a recorder.
+    outside: String,
 }
 
-/// An organization with one OU holding one member account; trusted access for StackSets
-/// when `trusted`.
+/// An AWS Config recorder (recording IAM too) in `account` and `region`.
+fn add_recorder(emulator: &Emulator, account: &str, region: &str) {
+    emulator.call(
+        region,
+        Some(account),
+        "config",
+        "put_configuration_recorder",
+        json!({"ConfigurationRecorder": {
+            "name": "default",
+            "roleARN": format!("arn:aws:iam::{account}:role/config-recorder"),
+            "recordingGroup": {"allSupported": true, "includeGlobalResourceTypes": true},
+        }}),
+    );
+}
+
+/// An organization with one OU holding two member accounts (one without a Config
+/// recorder) and one account outside it; trusted access for StackSets when `trusted`. The
+/// management account has a recorder too.
 fn organization(emulator: &Emulator, trusted: bool) -> Org {
     let call = |op: &str, params: Value| emulator.call(HOME, None, "organizations", op, params);
     call("create_organization", json!({"FeatureSet": "ALL"}));
@@ -40,24 +62,39 @@ fn organization(emulator: &Emulator, trusted: bool) -> Org {
         .as_str()
         .unwrap()
         .to_string();
-    let member = call(
-        "create_account",
-        json!({"Email": "graph@example.com", "AccountName": "graph"}),
-    )["CreateAccountStatus"]["AccountId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    call(
-        "move_account",
-        json!({"AccountId": member, "SourceParentId": root, "DestinationParentId": ou}),
-    );
+    let account = |name: &str| {
+        call(
+            "create_account",
+            json!({"Email": format!("{name}@example.com"), "AccountName": name}),
+        )["CreateAccountStatus"]["AccountId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (member, unrecorded, outside) = (account("graph"), account("sandbox"), account("web"));
+    for moved in [&member, &unrecorded] {
+        call(
+            "move_account",
+            json!({"AccountId": moved, "SourceParentId": root, "DestinationParentId": ou}),
+        );
+    }
+    for region in [HOME, OTHER] {
+        for recorded in [&member, &outside, &ADMIN.to_string()] {
+            add_recorder(emulator, recorded, region);
+        }
+    }
     if trusted {
         call(
             "enable_aws_service_access",
             json!({"ServicePrincipal": STACKSETS}),
         );
     }
-    Org { ou, member }
+    Org {
+        ou,
+        member,
+        unrecorded,
+        outside,
+    }
 }
 
 /// A fresh emulated organization (StackSets trusted) and stand-in rule binaries for it.
@@ -155,6 +192,38 @@ fn objects(emulator: &Emulator, region: &str) -> Vec<String> {
         .unwrap_or_default();
     keys.sort();
     keys
+}
+
+/// Names of the Config rules in `account` and `region`.
+fn rules(emulator: &Emulator, account: &str, region: &str) -> Vec<String> {
+    let found = emulator.call(
+        region,
+        Some(account),
+        "config",
+        "describe_config_rules",
+        json!({}),
+    );
+    let mut names: Vec<String> = found["ConfigRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ConfigRuleName"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Names of the Lambda functions in `account` and `region`.
+fn functions(emulator: &Emulator, account: &str, region: &str) -> Vec<String> {
+    let found = emulator.call(region, Some(account), "lambda", "list_functions", json!({}));
+    let mut names: Vec<String> = found["Functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["FunctionName"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
 }
 
 fn stack_set_parameters(emulator: &Emulator) -> std::collections::BTreeMap<String, String> {
@@ -290,30 +359,24 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
         })
         .collect();
     placed.sort();
+    let mut expected = Vec::new();
+    for account in [&org.member, &org.unrecorded] {
+        for region in [HOME, OTHER] {
+            expected.push((account.clone(), region.to_string()));
+        }
+    }
+    expected.sort();
     assert_eq!(
-        placed,
-        [
-            (org.member.clone(), HOME.to_string()),
-            (org.member.clone(), OTHER.to_string())
-        ],
-        "one member stack per region of the OU's account"
+        placed, expected,
+        "one member stack per region of each OU account"
     );
     assert!(
-        text.contains("StackSet neptune-guardrails: 2 stack instance(s), 0 not CURRENT"),
+        text.contains("StackSet neptune-guardrails: 4 stack instance(s), 0 not CURRENT"),
         "{text}"
     );
-    // The member stacks made the rules in the member account: all four in the IAM home
-    // region, the regional three elsewhere.
-    let rules_in = |region: &str| {
-        let found = emulator.call(
-            region,
-            Some(&org.member),
-            "config",
-            "describe_config_rules",
-            json!({}),
-        );
-        found["ConfigRules"].as_array().unwrap().len()
-    };
+    // The member stacks made the rules in the recorded member account: all four in the IAM
+    // home region, the regional three elsewhere.
+    let rules_in = |region: &str| rules(&emulator, &org.member, region).len();
     assert_eq!((rules_in(HOME), rules_in(OTHER)), (4, 3));
 
     // Re-deploy: nothing changes.
@@ -399,6 +462,37 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
         "member stacks are gone"
     );
 
+    // Deploy again over the retained buckets: imported, not re-created (CloudFormation
+    // cannot create a bucket that exists), every earlier object version kept.
+    let text = exits(0, deploy(&["--yes"]));
+    assert!(
+        text.contains(&format!(
+            "importing the retained bucket neptune-guardrails-{ADMIN}-{HOME} as ArtifactBucket"
+        )),
+        "{text}"
+    );
+    for region in [HOME, OTHER] {
+        assert_eq!(
+            stack_status(&emulator, region, "neptune-guardrails-artifacts").as_deref(),
+            Some("UPDATE_COMPLETE"),
+            "imported, then updated with the bucket policy: {text}"
+        );
+        assert_eq!(objects(&emulator, region).len(), 6, "old objects are kept");
+        let policy = emulator.call(
+            region,
+            None,
+            "s3",
+            "get_bucket_policy",
+            json!({"Bucket": format!("neptune-guardrails-{ADMIN}-{region}")}),
+        );
+        assert!(policy["Policy"]
+            .as_str()
+            .unwrap()
+            .contains("aws:PrincipalOrgID"));
+    }
+    assert_eq!((rules_in(HOME), rules_in(OTHER)), (4, 3), "{text}");
+    exits(0, destroy(&["--yes"]));
+
     exits(0, destroy(&["--yes", "--purge"]));
     let buckets = emulator.call(HOME, None, "s3", "list_buckets", json!({}));
     assert!(
@@ -438,8 +532,9 @@ fn preconditions_stop_a_deploy_before_it_changes_anything() {
             && text.contains("`aws cloudformation activate-organizations-access`"),
         "{text}"
     );
+    let text = exits(2, deploy(&org.ou, &["--iam-region", OTHER]));
     assert!(
-        text.contains("AWS Config has no configuration recorder in eu-west-1"),
+        text.contains("--iam-region us-west-2 is not one of --regions eu-west-1"),
         "{text}"
     );
     // (moto knows no delegated administrators for StackSets, only for Config: a warning for
@@ -473,7 +568,7 @@ fn preconditions_stop_a_deploy_before_it_changes_anything() {
     );
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
-        text.contains("cargo lambda build --release --arm64"),
+        text.contains("gen package --architecture ARCH --out DIR"),
         "{text}"
     );
     assert_eq!(
@@ -491,9 +586,12 @@ fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn conformance_pack_mode_puts_the_organization_packs_per_region() {
-    let (emulator, org, dir) = rollout("packs");
+/// Rules exactly where their Lambdas and a Config recorder are: in the OU account with a
+/// recorder; not in the OU account without one (which keeps its Lambdas and runbooks and is
+/// named with the fix), not outside the OU, not in the management account; and the
+/// recorder-less account gets its rules on the next deploy once it has a recorder.
+fn rules_follow_lambdas_and_recorders(mode: &str) {
+    let (emulator, org, dir) = rollout(&format!("rules-{mode}"));
     emulator.call(
         HOME,
         None,
@@ -501,104 +599,210 @@ fn conformance_pack_mode_puts_the_organization_packs_per_region() {
         "enable_aws_service_access",
         json!({"ServicePrincipal": "config-multiaccountsetup.amazonaws.com"}),
     );
-    let deploy = |extra: &[&str]| {
-        let mut args = vec![
-            "--regions",
-            "eu-west-1,us-west-2",
-            "--mode",
-            "conformance-pack",
-            "--yes",
-        ];
-        args.extend(extra);
-        deploy_to(&emulator, &org, &dir, &args)
+    let deploy = || {
+        deploy_to(
+            &emulator,
+            &org,
+            &dir,
+            &["--regions", "eu-west-1,us-west-2", "--mode", mode, "--yes"],
+        )
     };
-    exits(0, deploy(&[]));
-    let packs = |region: &str| {
-        let found = emulator.call(
-            region,
-            None,
-            "config",
-            // (moto's DescribeOrganizationConformancePacks fails without names; the
-            // statuses call lists them all.)
-            "describe_organization_conformance_pack_statuses",
-            json!({}),
+    let text = exits(0, deploy());
+    for region in [HOME, OTHER] {
+        assert!(
+            text.contains(&format!(
+                "attention: account {} {region}: no AWS Config recorder, so no rules there",
+                org.unrecorded
+            )),
+            "{text}"
         );
-        let mut names: Vec<String> = found["OrganizationConformancePackStatuses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                p["OrganizationConformancePackName"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
-        names.sort();
-        names
-    };
-    assert_eq!(
-        packs(HOME),
-        ["neptune-guardrails", "neptune-guardrails-iam"]
-    );
-    assert_eq!(
-        packs(OTHER),
-        ["neptune-guardrails"],
-        "IAM rules only in the IAM home region"
-    );
-    assert_eq!(
-        objects(&emulator, OTHER).len(),
-        7,
-        "zips, member and both pack templates"
-    );
-    // Member stacks carry the Lambdas and runbooks, not the rules (the packs make those).
-    let rules = emulator.call(
-        HOME,
-        Some(&org.member),
-        "config",
-        "describe_config_rules",
-        json!({}),
-    );
+    }
     assert!(
-        rules["ConfigRules"].as_array().unwrap().is_empty(),
-        "{rules}"
+        text.contains("StackSet neptune-guardrails: 4 stack instance(s), 0 not CURRENT"),
+        "no stack instance failed: {text}"
     );
-    let functions = emulator.call(
+    let regional = [
+        "neptune-cluster-iam-auth",
+        "neptune-dms-endpoint-iam-auth",
+        "neptune-sts-vpc-endpoint",
+    ];
+    let all = [
+        "neptune-cluster-iam-auth",
+        "neptune-dms-endpoint-iam-auth",
+        "neptune-fgac-policy-hygiene",
+        "neptune-sts-vpc-endpoint",
+    ];
+    let everywhere = |org: &Org| {
+        let mut found = Vec::new();
+        for account in [ADMIN, &org.member, &org.unrecorded, &org.outside] {
+            for region in [HOME, OTHER] {
+                let here = rules(&emulator, account, region);
+                // Every rule names a Lambda that exists beside it.
+                let lambdas = functions(&emulator, account, region);
+                for rule in &here {
+                    assert!(
+                        lambdas.contains(rule),
+                        "{rule} in {account} {region} has no Lambda"
+                    );
+                }
+                found.push((account.to_string(), region, here.len()));
+            }
+        }
+        found
+    };
+    let expect = |unrecorded_home: usize, unrecorded_other: usize| {
+        vec![
+            (ADMIN.to_string(), HOME, 0),
+            (ADMIN.to_string(), OTHER, 0),
+            (org.member.clone(), HOME, all.len()),
+            (org.member.clone(), OTHER, regional.len()),
+            (org.unrecorded.clone(), HOME, unrecorded_home),
+            (org.unrecorded.clone(), OTHER, unrecorded_other),
+            (org.outside.clone(), HOME, 0),
+            (org.outside.clone(), OTHER, 0),
+        ]
+    };
+    assert_eq!(everywhere(&org), expect(0, 0), "{text}");
+    assert_eq!(rules(&emulator, &org.member, HOME), all);
+    // The recorder-less account keeps its Lambdas and runbooks.
+    assert_eq!(functions(&emulator, &org.unrecorded, HOME), all);
+    assert_eq!(functions(&emulator, &org.unrecorded, OTHER), regional);
+    // No organization conformance pack (they go to every account, Lambdas or not).
+    let org_packs = emulator.call(
         HOME,
-        Some(&org.member),
-        "lambda",
-        "list_functions",
+        None,
+        "config",
+        "describe_organization_conformance_pack_statuses",
         json!({}),
     );
-    assert_eq!(functions["Functions"].as_array().unwrap().len(), 4);
-
-    let text = exits(0, deploy(&[]));
-    assert!(text.contains("gen deploy: nothing to change"), "{text}");
-
-    let (out, text) = gen(
-        &emulator,
-        &["destroy", "--regions", "eu-west-1,us-west-2", "--yes"],
+    assert_eq!(
+        org_packs["OrganizationConformancePackStatuses"],
+        json!([]),
+        "{org_packs}"
     );
-    assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(packs(HOME).is_empty() && packs(OTHER).is_empty());
+
+    // A recorder in one region: the next deploy creates the rules there, only there.
+    add_recorder(&emulator, &org.unrecorded, HOME);
+    let text = exits(0, deploy());
+    assert!(
+        text.contains(&format!(
+            "rules (eu-west-1): create in 1 account(s) with a Config recorder: {}",
+            org.unrecorded
+        )),
+        "{text}"
+    );
+    assert!(text.contains("rules (us-west-2): unchanged"), "{text}");
+    assert_eq!(everywhere(&org), expect(all.len(), 0), "{text}");
+
+    let text = exits(0, deploy());
+    assert!(text.contains("gen deploy: nothing to change"), "{text}");
+}
+
+#[test]
+fn stackset_mode_puts_rules_only_where_lambdas_and_recorders_are() {
+    rules_follow_lambdas_and_recorders("stackset");
+}
+
+#[test]
+fn conformance_pack_mode_puts_rules_only_where_lambdas_and_recorders_are() {
+    rules_follow_lambdas_and_recorders("conformance-pack");
+}
+
+/// The emulator deploys an organization conformance pack as AWS does: to every account not
+/// excluded, the management account included, each with its own refusals.
+#[test]
+fn an_organization_pack_reaches_every_account_not_excluded() {
+    let emulator = Emulator::start();
+    let org = organization(&emulator, true);
+    let template = std::fs::read_to_string(workspace_root().join("cfn/conformance-pack.yaml"))
+        .expect("golden pack template");
+    emulator.call(
+        HOME,
+        None,
+        "s3",
+        "create_bucket",
+        json!({"Bucket": "packs", "CreateBucketConfiguration": {"LocationConstraint": HOME}}),
+    );
+    emulator.call(
+        HOME,
+        None,
+        "s3",
+        "put_object",
+        json!({"Bucket": "packs", "Key": "pack.yaml", "Body": template}),
+    );
+    emulator.call(
+        HOME,
+        None,
+        "config",
+        "put_organization_conformance_pack",
+        json!({"OrganizationConformancePackName": "probe",
+               "TemplateS3Uri": "s3://packs/pack.yaml",
+               "ExcludedAccounts": [org.outside]}),
+    );
+    let status = emulator.call(
+        HOME,
+        None,
+        "config",
+        "get_organization_conformance_pack_detailed_status",
+        json!({"OrganizationConformancePackName": "probe"}),
+    );
+    let rows = status["OrganizationConformancePackDetailedStatuses"]
+        .as_array()
+        .unwrap();
+    let of = |account: &str| rows.iter().find(|r| r["AccountId"] == account).cloned();
+    assert!(of(&org.outside).is_none(), "excluded: {status}");
+    // No account has the rules' Lambdas, so every other account fails: the management
+    // account on the missing Lambda, the recorder-less one on the missing recorder.
+    let admin = of(ADMIN).expect("the management account is a target");
+    assert_eq!(admin["Status"], "CREATE_FAILED");
+    assert!(
+        admin["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be invoked"),
+        "{admin}"
+    );
+    let unrecorded = of(&org.unrecorded).unwrap();
+    assert!(
+        unrecorded["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("NoAvailableConfigurationRecorder")
+            || unrecorded["ErrorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("no configuration recorders"),
+        "{unrecorded}"
+    );
+    let statuses = emulator.call(
+        HOME,
+        None,
+        "config",
+        "describe_organization_conformance_pack_statuses",
+        json!({}),
+    );
+    assert_eq!(
+        statuses["OrganizationConformancePackStatuses"][0]["Status"],
+        "CREATE_FAILED"
+    );
 }
 
 #[test]
 fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
     let (emulator, org, dir) = rollout("rerun");
     let deploy = || deploy_to(&emulator, &org, &dir, &["--regions", HOME, "--yes"]);
-    // Someone else's bucket holds the artifact bucket's name.
+    // Another account's bucket holds the artifact bucket's name.
     let bucket = format!("neptune-guardrails-{ADMIN}-{HOME}");
     emulator.call(
         HOME,
-        None,
+        Some(&org.outside),
         "s3",
         "create_bucket",
         json!({"Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": HOME}}),
     );
     let text = exits(2, deploy());
     assert!(
-        text.contains("CreateStack neptune-guardrails-artifacts failed")
+        text.contains("stack neptune-guardrails-artifacts ended ROLLBACK_COMPLETE")
             && text.contains("BucketAlreadyExists")
             && text.contains("fix the cause and run gen deploy again"),
         "{text}"
@@ -610,7 +814,13 @@ fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
     );
 
     // The fix, then the same command under throttling and 5xx on a fifth of the calls.
-    emulator.call(HOME, None, "s3", "delete_bucket", json!({"Bucket": bucket}));
+    emulator.call(
+        HOME,
+        Some(&org.outside),
+        "s3",
+        "delete_bucket",
+        json!({"Bucket": bucket}),
+    );
     emulator.inject_faults(0.2, 5);
     let (out, text) = deploy();
     let faults = emulator.faults();

@@ -1,5 +1,5 @@
 //! `gen scan` against the emulator: same verdicts as the rules' scheduled evaluation, in
-//! the DESIGN.md JSON shape.
+//! the JSON shape of docs/contract.md.
 
 use std::process::{Command, Output};
 

@@ -84,7 +84,7 @@ fn synth_is_deterministic_and_matches_the_golden_copies() {
             path.display()
         );
     }
-    assert!(written.len() >= 11, "{:?}", names(&written));
+    assert!(written.len() >= 10, "{:?}", names(&written));
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn options_change_the_defaults_only() {
 #[test]
 fn templates_have_no_cfn_lint_findings() {
     let templates = templates();
-    assert_eq!(templates.len(), 6, "{templates:?}");
+    assert_eq!(templates.len(), 5, "{templates:?}");
     let out = Command::new(workspace_root().join(".venv/bin/cfn-lint"))
         .args(&templates)
         .output()
@@ -198,8 +198,9 @@ fn runbook_api_steps_exist_in_the_botocore_models() {
 }
 
 /// Deploys cfn/member.yaml as a plain stack (what the StackSet does in one account and
-/// region), reports what it made, deletes it.
-fn deploy_member(region: &str, parameters: &[&str], packs: &[&str]) -> Value {
+/// region), reports what it made, deletes it; `recorder` gives the account an AWS Config
+/// recorder first.
+fn deploy_member(region: &str, parameters: &[&str], recorder: bool) -> Value {
     let emulator = Emulator::start();
     let mut command = Command::new(python());
     command
@@ -215,8 +216,8 @@ fn deploy_member(region: &str, parameters: &[&str], packs: &[&str]) -> Value {
     for parameter in parameters {
         command.args(["--parameter", parameter]);
     }
-    for pack in packs {
-        command.arg("--then").arg(golden().join(pack));
+    if recorder {
+        command.arg("--recorder");
     }
     let out = command.output().expect("deploy_member.py runs");
     assert!(
@@ -239,8 +240,9 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
         &neptune_fgac_policy_hygiene::SPEC,
         &neptune_sts_vpc_endpoint::SPEC,
     ];
-    // In the IAM home region (us-east-1 by default) all four rules.
-    let home = deploy_member("us-east-1", &[], &[]);
+    // In the IAM home region (us-east-1 by default), with a recorder, all four rules.
+    let ready = ["ConfigRecorderReady=true"];
+    let home = deploy_member("us-east-1", &ready, true);
     assert_eq!(
         home["status"]["neptune-guardrails-member"],
         "CREATE_COMPLETE"
@@ -322,7 +324,7 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
     assert_eq!(home["left_after_delete"], nothing);
 
     // Elsewhere the IAM rule and its runbook stay in the IAM home region.
-    let other = deploy_member("eu-west-1", &[], &[]);
+    let other = deploy_member("eu-west-1", &ready, true);
     let regional: Vec<String> = ids
         .iter()
         .filter(|id| *id != neptune_fgac_policy_hygiene::SPEC.id)
@@ -332,31 +334,103 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
     assert_eq!(keys(&other["functions"]), regional);
     assert_eq!(keys(&other["documents"]).len(), 3);
 
-    // Conformance-pack delivery: the member stack makes no rules; the two packs (deployed as
-    // AWS Config deploys a pack, a stack per account) make them over the member's Lambdas,
-    // which the emulator's PutConfigRule requires to exist.
-    let pack_only = ["RulesDelivery=conformance-pack"];
-    let bare = deploy_member("us-east-1", &pack_only, &[]);
-    assert_eq!(keys(&bare["rules"]), Vec::<String>::new());
-    assert_eq!(keys(&bare["functions"]), ids);
-    assert_eq!(keys(&bare["documents"]), runbooks);
+    // Conformance-pack delivery: the member stack's two account packs make the same rules over
+    // the member's Lambdas (the emulator's PutConfigRule requires them to exist).
     let packed = deploy_member(
         "us-east-1",
-        &pack_only,
-        &["conformance-pack.yaml", "conformance-pack-iam.yaml"],
+        &["RulesDelivery=conformance-pack", "ConfigRecorderReady=true"],
+        true,
     );
-    assert!(
-        packed["status"]
-            .as_object()
-            .unwrap()
-            .values()
-            .all(|s| s == "CREATE_COMPLETE"),
-        "{}",
-        packed["status"]
+    assert_eq!(
+        packed["status"]["neptune-guardrails-member"], "CREATE_COMPLETE",
+        "{packed:#}"
+    );
+    assert_eq!(
+        packed["resources"]["RegionalConformancePack"]["type"],
+        "AWS::Config::ConformancePack"
     );
     assert_eq!(
         packed["rules"], home["rules"],
         "the packs make the same rules as stackset delivery"
     );
     assert_eq!(packed["left_after_delete"], nothing);
+}
+
+#[test]
+fn member_template_keeps_lambdas_and_runbooks_where_config_has_no_recorder() {
+    // As the StackSet passes it (ConfigRecorderReady=false), in an account without a
+    // recorder: Lambdas and runbooks, no rule, no pack, in both deliveries.
+    for delivery in ["stackset", "conformance-pack"] {
+        let delivery = format!("RulesDelivery={delivery}");
+        let bare = deploy_member("us-east-1", &[&delivery], false);
+        assert_eq!(
+            bare["status"]["neptune-guardrails-member"], "CREATE_COMPLETE",
+            "{bare:#}"
+        );
+        assert_eq!(keys(&bare["rules"]), Vec::<String>::new());
+        assert_eq!(keys(&bare["functions"]).len(), 4);
+        assert_eq!(keys(&bare["documents"]).len(), 4);
+        // What the condition prevents: rules without a recorder fail and roll the stack back.
+        let forced = deploy_member("us-east-1", &[&delivery, "ConfigRecorderReady=true"], false);
+        assert_eq!(
+            forced["status"]["neptune-guardrails-member"], "ROLLBACK_COMPLETE",
+            "{forced:#}"
+        );
+        assert!(
+            forced["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("NoAvailableConfigurationRecorder"),
+            "{forced:#}"
+        );
+        assert_eq!(
+            keys(&forced["functions"]),
+            Vec::<String>::new(),
+            "the rollback takes the Lambdas with it"
+        );
+    }
+}
+
+/// The DMS runbook's first step, run from the shipped YAML against the emulator: it finds the
+/// endpoint by identifier or ARN, and stops without a change where no DMS change helps (IAM
+/// authorization already on, no Neptune settings, not Neptune).
+#[test]
+fn dms_runbook_resolves_the_endpoint_and_stops_when_no_dms_change_helps() {
+    let emulator = Emulator::start();
+    let out = Command::new(python())
+        .arg(workspace_root().join("tests/cfn/run_dms_runbook_script.py"))
+        .args([
+            "--endpoint-url",
+            &emulator.url,
+            "--region",
+            "eu-west-1",
+            "--runbook",
+        ])
+        .arg(golden().join("runbooks/NeptuneGuardrails-EnableDmsEndpointIamAuth.yaml"))
+        .output()
+        .expect("run_dms_runbook_script.py runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for how in ["id", "arn"] {
+        let ok = &results[format!("iam-off by {how}")]["ok"];
+        assert_eq!(ok["EndpointArn"], results["arns"]["iam-off"], "{results:#}");
+        assert_eq!(ok["S3BucketName"], "staging");
+        let error = |case: &str| {
+            results[format!("{case} by {how}")]["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{case} by {how} must stop: {results:#}"))
+                .to_string()
+        };
+        assert!(
+            error("iam-on").contains("already has IamAuthEnabled=true; nothing was changed")
+                && error("iam-on").contains("NeptuneGuardrails-EnableClusterIamAuth"),
+            "{results:#}"
+        );
+        assert!(error("no-settings").contains("no Neptune settings"));
+        assert!(error("postgres").contains("not Neptune"));
+    }
 }

@@ -8,11 +8,12 @@ rule's ``*CodeKey`` parameter gets a small Lambda zip (a ``bootstrap`` placehold
 emulator never runs it). Prints one JSON object:
 ``{"status", "resources": {logical id: {"type", "status"}}, "documents": {name: {...}},
 "rules": {name: {...}}, "functions": {name: {...}}, "roles": {name: policy actions},
-"left_after_delete": {...}}``. With ``--then PACK.yaml`` (repeatable) each conformance pack
-template is deployed after the member stack as a stack of its own, which is how AWS Config
-deploys a pack in an account, and deleted before it.
+"left_after_delete": {...}}``. With ``--recorder`` the account gets an AWS Config
+configuration recorder first (the emulator, like AWS, refuses Config rules without one). A
+stack that fails to create is reported with its status and reason, not raised.
 
-Usage: deploy_member.py --endpoint-url URL --region R --template member.yaml [--parameter K=V ...]
+Usage: deploy_member.py --endpoint-url URL --region R --template member.yaml [--recorder]
+[--parameter K=V ...]
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def main() -> None:
     parser.add_argument("--region", required=True)
     parser.add_argument("--template", required=True)
     parser.add_argument("--parameter", action="append", default=[])
-    parser.add_argument("--then", action="append", default=[], metavar="PACK_TEMPLATE")
+    parser.add_argument("--recorder", action="store_true")
     args = parser.parse_args()
 
     body = open(args.template).read()
@@ -121,35 +122,42 @@ def main() -> None:
             s3.put_object(Bucket=bucket, Key=key, Body=placeholder_zip())
             parameters[name] = key
     parameters.update(p.split("=", 1) for p in args.parameter)
+    if args.recorder:
+        client("config", args).put_configuration_recorder(
+            ConfigurationRecorder={
+                "name": "default",
+                "roleARN": f"arn:aws:iam::{account}:role/config-recorder",
+                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+            }
+        )
 
     cloudformation = client("cloudformation", args)
-    stacks = [("neptune-guardrails-member", body, parameters)]
-    stacks += [
-        (f"neptune-guardrails-pack-{i}", open(path).read(), {}) for i, path in enumerate(args.then)
-    ]
-    for name, template_body, stack_parameters in stacks:
-        cloudformation.create_stack(
-            StackName=name,
-            TemplateBody=template_body,
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in stack_parameters.items()],
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-        )
+    name = "neptune-guardrails-member"
+    report = {"status": {}, "resources": {}, "reason": None}
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    if failed:
+        report["reason"] = failed[0].get("ResourceStatusReason")
+    else:
         cloudformation.get_waiter("stack_create_complete").wait(
             StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
-    report = {"status": {}, "resources": {}}
-    for name, _, _ in stacks:
-        report["status"][name] = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
         for r in cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]:
             if r["LogicalResourceId"]:
                 report["resources"][r["LogicalResourceId"]] = {"type": r["ResourceType"], "status": r["ResourceStatus"]}
+    report["status"][name] = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
     report.update(inventory(args))
 
-    for name, _, _ in reversed(stacks):
-        cloudformation.delete_stack(StackName=name)
-        cloudformation.get_waiter("stack_delete_complete").wait(
-            StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-        )
+    cloudformation.delete_stack(StackName=name)
+    cloudformation.get_waiter("stack_delete_complete").wait(
+        StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
     left = inventory(args)
     report["left_after_delete"] = {kind: sorted(found) for kind, found in left.items()}
     print(json.dumps(report, indent=2, sort_keys=True, default=str))

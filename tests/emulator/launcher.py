@@ -46,9 +46,13 @@ one patched in-process and listed here (and in README.md, "Test world"):
    with moto's own PutOrganizationConformancePack and deleted with the stack.
 10. ``DescribeStacks`` echoes a ``CommaDelimitedList`` parameter as a Python list repr
     (``['a', 'b']``); here as AWS does, the comma-joined value (``a,b``).
-11. A stack whose resource fails to create stays ``CREATE_IN_PROGRESS`` forever in moto (the
-    error goes back to the CreateStack caller). Here it ends ``ROLLBACK_COMPLETE`` with a
-    ``CREATE_FAILED`` event carrying the error, as in AWS; the caller still gets the error.
+11. A stack whose resource fails to create stays ``CREATE_IN_PROGRESS`` forever in moto, and
+    the resource's error goes back to the CreateStack caller (in the failing service's error
+    shape, which a CloudFormation client may not even parse). On AWS, CreateStack answers
+    with the stack id and the failure happens after it ("CreateStack ... returns the stack
+    ID"; the stack then reports ``CREATE_FAILED`` events and rolls back). Here it ends
+    ``ROLLBACK_COMPLETE`` with a ``CREATE_FAILED`` event carrying the error, the resources
+    it had made are deleted again (a rollback), and CreateStack succeeds.
     Describing or deleting such a stack makes none of its resources (moto would, while
     resolving references in its outputs and on delete): it has no outputs, and its delete
     touches nothing.
@@ -56,6 +60,49 @@ one patched in-process and listed here (and in README.md, "Test world"):
 12. RDS/Neptune ``DescribeDBClusters`` ignores ``MaxRecords``/``Marker`` and answers every
     cluster in one page. Here it pages as AWS does: at most ``MaxRecords`` (20–100, default
     100) clusters a page, ``Marker`` = offset of the next page.
+13. moto's ``PutConfigRule`` works in an account and region without a configuration
+    recorder. AWS refuses it there with ``NoAvailableConfigurationRecorderException`` (AWS
+    Config API Reference, PutConfigRule, "Errors"; botocore ``config`` model: the operation's
+    errors list that shape, "There are no configuration recorders available to provide the
+    role needed to describe your resources"). Here it is refused the same way, so a stack
+    that creates rules in such an account fails and rolls back as on AWS.
+14. moto's ``PutOrganizationConformancePack`` only records the pack. AWS deploys it to every
+    account of the organization, the management account included, except ``ExcludedAccounts``
+    (AWS Config API Reference, PutOrganizationConformancePack: "Deploys conformance packs
+    across member accounts in an Amazon Web Services Organization", ``ExcludedAccounts``:
+    "A list of Amazon Web Services accounts to be excluded from an organization conformance
+    pack while deploying a conformance pack"). Here each ``AWS::Config::ConfigRule`` of the
+    pack's template (read from ``TemplateS3Uri`` in moto's S3, or ``TemplateBody``) is put in
+    each such account of the pack's region, with the account's own checks: a rule naming a
+    Lambda that does not exist there fails (PutConfigRule: ``InsufficientPermissionsException``,
+    "the AWS Lambda function cannot be invoked"), as does an account without a recorder.
+    ``GetOrganizationConformancePackDetailedStatus`` reports each account
+    (``CREATE_COMPLETE`` or ``CREATE_FAILED`` with the error) and the pack's status is
+    ``CREATE_FAILED`` when any account failed.
+15. moto's CloudFormation has no ``AWS::Config::ConformancePack``. Here its rules are put
+    from ``TemplateBody`` with PutConfigRule in the stack's account and region (so the same
+    refusals apply and a failed pack fails the stack), and deleted with the stack.
+16. moto's ``UpdateStackInstances`` stores the parameter overrides but leaves the member
+    stacks as they are, and reads only ``Accounts``. AWS updates each stack instance with
+    the overrides ("Updates the parameter values for stack instances for the specified
+    accounts, within the specified Amazon Web Services Regions"; a given list of
+    ``ParameterOverrides`` replaces the instance's overrides) and, for ``SERVICE_MANAGED``
+    StackSets, takes ``DeploymentTargets`` (OUs, with ``Accounts`` and
+    ``AccountFilterType=INTERSECTION`` to pick accounts of them). Here the member stack is
+    updated with the StackSet's parameters plus the overrides; an update that fails leaves
+    the stack as it was (rolled back), the instance ``OUTDATED`` (detailed status
+    ``FAILED``, with the error as its reason) and the operation ``FAILED``.
+17. moto's CloudFormation treats an ``IMPORT`` change set like a create: it makes the
+    resources, so importing an existing bucket fails with ``BucketAlreadyExists`` (which is
+    right for a create: "CloudFormation creating a bucket that already exists" fails on AWS
+    too, and moto already refuses it). AWS adopts the named physical resources instead
+    (CreateChangeSet ``ChangeSetType=IMPORT`` with ``ResourcesToImport``; AWS CloudFormation
+    User Guide, "Bringing existing resources into CloudFormation management": each resource
+    to import needs a ``DeletionPolicy``, must exist, and an import creates nothing else).
+    Here an IMPORT change set is refused when a resource to import lacks a DeletionPolicy,
+    does not exist (S3 buckets: in the caller's account) or when the template holds other
+    resources; executing it binds the existing bucket to its logical id and ends the stack
+    ``IMPORT_COMPLETE``, so later updates keep it and add the rest.
 
 Not a patch but a test aid: ``GET /_guardrails/faults?rate=R&seed=N`` makes a share R of the
 API requests that follow fail before moto sees them (``rate=0`` stops it), the way AWS fails under load: throttling in each
@@ -98,7 +145,17 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from moto.config.models import ConfigBackend
-from moto.cloudformation.models import Stack, cloudformation_backends
+import yaml
+from moto.cloudformation.exceptions import StackInstanceNotFound, ValidationError
+from moto.cloudformation.models import (
+    CloudFormationBackend,
+    Stack,
+    StackInstance,
+    cloudformation_backends,
+)
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.exceptions import JsonRESTError
+from moto.organizations.models import organizations_backends
 from moto.config.models import config_backends
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
@@ -255,11 +312,20 @@ def _patch_failed_stack_creation() -> None:
         try:
             create(self)
         except Exception as error:
+            # Roll back: what was created goes (moto would keep it).
+            resources = self.resource_map
+            made = [n for n in resources._resource_json_map if n in resources._parsed_resources]
+            for name in reversed(made):
+                try:
+                    resources._delete_resource(
+                        resources._parsed_resources.pop(name), resources._resource_json_map[name]
+                    )
+                except Exception:
+                    pass  # a resource moto cannot delete stays, as it would have anyway
             self.guardrails_rolled_back = True
             self._add_stack_event("CREATE_FAILED", resource_status_reason=str(error))
             self.status = "ROLLBACK_COMPLETE"
             self._add_stack_event("ROLLBACK_COMPLETE")
-            raise
 
     def delete_stack(self):
         if not getattr(self, "guardrails_rolled_back", False):
@@ -536,6 +602,353 @@ class _OrganizationConformancePackFromTemplate(_Named, CloudFormationModel):
         )
 
 
+class _NoRecorder(JsonRESTError):
+    """PutConfigRule's refusal without a recorder, in AWS's words (moto's exception of that
+    name speaks of delivery channels)."""
+
+    code = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "NoAvailableConfigurationRecorderException",
+            "There are no configuration recorders available to provide the role needed to "
+            "describe your resources. Create a configuration recorder.",
+        )
+
+
+def _patch_rules_need_a_recorder() -> None:
+    """Gap 13: PutConfigRule needs a configuration recorder in the account and region."""
+    original = ConfigBackend.put_config_rule
+
+    def put_config_rule(self, config_rule, tags=None):
+        if not self.recorders:
+            raise _NoRecorder()
+        return original(self, config_rule, tags)
+
+    ConfigBackend.put_config_rule = put_config_rule
+
+
+def _resolve(value, parameters: dict[str, str], account_id: str, region: str):
+    """A conformance pack template value with ``Ref`` and ``Fn::Sub`` (long form) resolved."""
+    pseudo = {"AWS::AccountId": account_id, "AWS::Region": region, "AWS::Partition": "aws"}
+    known = {**pseudo, **parameters}
+    if isinstance(value, dict):
+        if set(value) == {"Ref"}:
+            return known[value["Ref"]]
+        if set(value) == {"Fn::Sub"}:
+            return re.sub(r"\$\{([^}]+)\}", lambda m: known[m.group(1)], value["Fn::Sub"])
+        return {k: _resolve(v, parameters, account_id, region) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, parameters, account_id, region) for v in value]
+    return value
+
+
+def _put_pack_rules(body: str, inputs: list, account_id: str, region: str) -> list[str]:
+    """Put every ``AWS::Config::ConfigRule`` of a conformance pack template in one account and
+    region through PutConfigRule (with its refusals); the names put. A failure removes the
+    rules this call already put (the pack's stack rolls back) and raises."""
+    template = yaml.safe_load(body)
+    parameters = {
+        name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
+    }
+    parameters.update({p["ParameterName"]: p["ParameterValue"] for p in inputs or []})
+    backend = config_backends[account_id][region]
+    put: list[str] = []
+    try:
+        for logical_id, resource in template.get("Resources", {}).items():
+            if resource.get("Type") != "AWS::Config::ConfigRule":
+                continue
+            rule = _resolve(dict(resource["Properties"]), parameters, account_id, region)
+            rule.setdefault("ConfigRuleName", logical_id)
+            if isinstance(rule.get("InputParameters"), dict):
+                rule["InputParameters"] = json.dumps(rule["InputParameters"], sort_keys=True)
+            backend.put_config_rule(rule)
+            put.append(rule["ConfigRuleName"])
+    except Exception:
+        for name in put:
+            backend.delete_config_rule(name)
+        raise
+    return put
+
+
+def _patch_organization_packs() -> None:
+    """Gap 14: an organization conformance pack is deployed to every account not excluded."""
+    original_put = ConfigBackend.put_organization_conformance_pack
+    original_delete = ConfigBackend.delete_organization_conformance_pack
+    original_statuses = ConfigBackend.describe_organization_conformance_pack_statuses
+
+    def put(self, name, template_s3_uri, template_body, delivery_s3_bucket,
+            delivery_s3_key_prefix, input_parameters, excluded_accounts):
+        result = original_put(self, name, template_s3_uri, template_body, delivery_s3_bucket,
+                              delivery_s3_key_prefix, input_parameters, excluded_accounts)
+        pack = self.organization_conformance_packs[name]
+        if not template_body:
+            bucket, key = re.match(r"s3://([^/]+)/(.+)", template_s3_uri).groups()
+            template_body = s3_backends[self.account_id]["aws"].get_object(bucket, key).value.decode()
+        organization = organizations_backends[self.account_id]["aws"]
+        statuses = {}
+        for account in organization.accounts:
+            if account.id in (excluded_accounts or []):
+                continue
+            try:
+                rules = _put_pack_rules(template_body, input_parameters, account.id, self.region_name)
+                statuses[account.id] = {"Status": "CREATE_COMPLETE", "Rules": rules}
+            except Exception as error:  # the account's own refusal, reported per account
+                statuses[account.id] = {"Status": "CREATE_FAILED", "ErrorMessage": str(error), "Rules": []}
+        pack.guardrails_accounts = statuses
+        failed = any(s["Status"] == "CREATE_FAILED" for s in statuses.values())
+        pack._status = "CREATE_FAILED" if failed else "CREATE_SUCCESSFUL"
+        return result
+
+    def detailed_status(self, name):
+        pack = self.organization_conformance_packs.get(name)
+        if pack is None or not hasattr(pack, "guardrails_accounts"):
+            return original_detailed(self, name)
+        rows = []
+        for account, status in sorted(pack.guardrails_accounts.items()):
+            row = {
+                "AccountId": account,
+                "ConformancePackName": f"OrgConformsPack-{pack._unique_pack_name}",
+                "Status": status["Status"],
+                "LastUpdateTime": time.time(),
+            }
+            if "ErrorMessage" in status:
+                row["ErrorCode"], row["ErrorMessage"] = "CREATE_FAILED", status["ErrorMessage"]
+            rows.append(row)
+        return {"OrganizationConformancePackDetailedStatuses": rows}
+
+    def delete(self, name):
+        pack = self.organization_conformance_packs.get(name)
+        for account, status in getattr(pack, "guardrails_accounts", {}).items():
+            for rule in status["Rules"]:
+                config_backends[account][self.region_name].delete_config_rule(rule)
+        return original_delete(self, name)
+
+    original_detailed = ConfigBackend.get_organization_conformance_pack_detailed_status
+    ConfigBackend.put_organization_conformance_pack = put
+    ConfigBackend.get_organization_conformance_pack_detailed_status = detailed_status
+    ConfigBackend.delete_organization_conformance_pack = delete
+    ConfigBackend.describe_organization_conformance_pack_statuses = original_statuses
+
+
+def _apply_parameters(stack: Stack, parameters: dict[str, str]) -> None:
+    """Update a stack to new parameter values as CloudFormation does: resources whose
+    condition turns true are created (in dependency order), those whose condition turns false
+    are deleted. moto's own update only modifies resources that ``Ref`` a changed parameter.
+    A failure deletes what this update created and restores the old values, then raises."""
+    resources = stack.resource_map
+    old = dict(resources.input_parameters)
+
+    def load(values) -> None:
+        resources.input_parameters = values
+        resources.load_parameters()
+        resources.load_conditions()
+
+    def wanted(name) -> bool:
+        condition = resources._resource_json_map[name].get("Condition")
+        return not condition or resources.lazy_condition_map[condition]
+
+    order = resources._ResourceMap__get_resources_in_dependency_order()
+    load(parameters)
+    created = []
+    try:
+        for name in order:
+            if wanted(name) and name not in resources._parsed_resources:
+                resources[name]
+                created.append(name)
+    except Exception:
+        for name in reversed(created):
+            resources._delete_resource(resources._parsed_resources.pop(name), resources._resource_json_map[name])
+        load(old)
+        raise
+    for name in reversed(order):
+        if not wanted(name) and name in resources._parsed_resources:
+            resources._delete_resource(resources._parsed_resources.pop(name), resources._resource_json_map[name])
+    stack.parameters = parameters
+    stack._add_stack_event("UPDATE_COMPLETE")
+    stack.status = "UPDATE_COMPLETE"
+
+
+def _patch_stack_instance_overrides() -> None:
+    """Gap 16: UpdateStackInstances applies the overrides to the member stacks."""
+
+    def update_stack_instances(self):
+        name = self._get_param("StackSetName")
+        regions = self._get_param("Regions", [])
+        overrides = self._get_param("ParameterOverrides", [])
+        targets = self._get_params().get("DeploymentTargets") or {}
+        stackset = self.cloudformation_backend.describe_stack_set(name)
+        if stackset.permission_model == "SERVICE_MANAGED":
+            if self._get_param("Accounts") or "OrganizationalUnitIds" not in targets:
+                raise ValidationError(
+                    message="StackSets with SERVICE_MANAGED permission model can only have OrganizationalUnit as target"
+                )
+            organization = stackset.instances.org_backend
+            in_ous = {a.id for a in organization.accounts if a.parent_id in targets["OrganizationalUnitIds"]}
+            wanted = set(targets.get("Accounts", []))
+            if targets.get("AccountFilterType") == "INTERSECTION":
+                accounts = sorted(in_ous & wanted)
+            else:
+                accounts = sorted(in_ous)
+        else:
+            accounts = self._get_param("Accounts", [])
+        operation = stackset._create_operation(
+            operation_id=str(uuid.uuid4()), action="UPDATE", status="SUCCEEDED",
+            accounts=accounts, regions=regions,
+        )
+        base = dict(stackset.parameters) if isinstance(stackset.parameters, dict) else {
+            p["ParameterKey"]: p["ParameterValue"] for p in stackset.parameters
+        }
+        for account in accounts:
+            for region in regions:
+                instance = stackset.instances.get_instance(account, region)
+                if instance is None:
+                    raise StackInstanceNotFound()
+                merged = {**base, **{p["ParameterKey"]: p["ParameterValue"] for p in overrides}}
+                try:
+                    _apply_parameters(instance.stack, merged)
+                    instance.parameters = overrides
+                    instance.guardrails_status = None
+                except Exception as error:
+                    # The instance's update rolled back: its stack keeps what it had.
+                    instance.guardrails_status = str(error)
+                    operation["Status"] = "FAILED"
+        return ActionResult({"OperationId": operation["OperationId"]})
+
+    original_to_dict = StackInstance.to_dict
+
+    def to_dict(self):
+        out = original_to_dict(self)
+        reason = getattr(self, "guardrails_status", None)
+        if reason:
+            out.update(Status="OUTDATED", StatusReason=reason,
+                       StackInstanceStatus={"DetailedStatus": "FAILED"})
+        return out
+
+    CloudFormationResponse.update_stack_instances = update_stack_instances
+    StackInstance.to_dict = to_dict
+
+
+class _ConformancePackFromTemplate(_Named, CloudFormationModel):
+    """Gap 15: ``AWS::Config::ConformancePack`` in moto's CloudFormation, its rules through
+    PutConfigRule in the stack's own account and region."""
+
+    __module__ = "moto.config.guardrails_bridge_account_packs"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "ConformancePackName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Config::ConformancePack"
+
+    def __init__(self, name: str, rules: list[str]):
+        super().__init__(name)
+        self.rules = rules
+
+    @classmethod
+    def _put(cls, properties, account_id, region_name):
+        rules = _put_pack_rules(
+            properties["TemplateBody"],
+            properties.get("ConformancePackInputParameters", []),
+            account_id,
+            region_name,
+        )
+        _account_packs[(account_id, region_name, properties["ConformancePackName"])] = rules
+        return cls(properties["ConformancePackName"], rules)
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        return cls._put(cloudformation_json["Properties"], account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        cls.delete_from_cloudformation_json(original_resource.name, {}, account_id, region_name)
+        return cls._put(cloudformation_json["Properties"], account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name
+    ):
+        backend = config_backends[account_id][region_name]
+        for rule in _account_packs.pop((account_id, region_name, resource_name), []):
+            backend.delete_config_rule(rule)
+
+
+_account_packs: dict[tuple[str, str, str], list[str]] = {}
+
+
+def _patch_import_change_sets() -> None:
+    """Gap 17: IMPORT change sets adopt existing buckets instead of creating them."""
+    original_create = CloudFormationResponse.create_change_set
+    original_execute = CloudFormationBackend.execute_change_set
+
+    def create_change_set(self):
+        if self._get_param("ChangeSetType") != "IMPORT":
+            return original_create(self)
+        body = self._get_param("TemplateBody")
+        template = yaml.safe_load(body)
+        imports = {}
+        for item in self._get_params().get("ResourcesToImport", []):
+            identifier = item.get("ResourceIdentifier") or {}
+            imports[item["LogicalResourceId"]] = (item["ResourceType"], identifier)
+        resources = template.get("Resources", {})
+        others = sorted(set(resources) - set(imports))
+        if others:
+            raise ValidationError(
+                message=f"You have modified resources {others} in your template that are not "
+                "being imported. Update, create or delete operations cannot be executed during import operations."
+            )
+        account = self.current_account
+        for logical_id, (kind, identifier) in imports.items():
+            resource = resources.get(logical_id)
+            if resource is None or resource.get("Type") != kind:
+                raise ValidationError(message=f"Resource {logical_id} of type {kind} is not in the template")
+            if "DeletionPolicy" not in resource:
+                raise ValidationError(
+                    message=f"The following resource(s) to import [{logical_id}] must have DeletionPolicy attribute specified in the template."
+                )
+            bucket = identifier.get("BucketName")
+            if kind != "AWS::S3::Bucket" or bucket not in s3_backends[account]["aws"].buckets:
+                raise ValidationError(
+                    message=f"Resources [{logical_id}] provided in ResourcesToImport do not exist."
+                )
+        result = original_create(self)
+        change_set = list(self.cloudformation_backend.change_sets.values())[-1]
+        change_set.guardrails_imports = {
+            logical_id: identifier["BucketName"] for logical_id, (_, identifier) in imports.items()
+        }
+        return result
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        change_set = self.change_sets.get(change_set_name) or next(
+            (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
+        )
+        imports = getattr(change_set, "guardrails_imports", None)
+        if not imports:
+            return original_execute(self, change_set_name, stack_name)
+        stack = self.stacks[change_set.stack_id]
+        stack._add_stack_event("IMPORT_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.template = change_set.template
+        stack.parameters = change_set.parameters
+        stack._parse_template()
+        stack.resource_map = stack._create_resource_map()
+        for logical_id, bucket in imports.items():
+            stack.resource_map._parsed_resources[logical_id] = s3_backends[self.account_id]["aws"].buckets[bucket]
+        stack.output_map = stack._create_output_map()
+        stack._add_stack_event("IMPORT_COMPLETE")
+        stack.status = "IMPORT_COMPLETE"
+        change_set.execution_status = "EXECUTE_COMPLETE"
+
+    CloudFormationResponse.create_change_set = create_change_set
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 
 
@@ -753,6 +1166,10 @@ def main() -> None:
     _patch_bucket_policy_conditions()
     _patch_list_parameter_echo()
     _patch_failed_stack_creation()
+    _patch_rules_need_a_recorder()
+    _patch_organization_packs()
+    _patch_stack_instance_overrides()
+    _patch_import_change_sets()
     if args.ec2_page_size > 0:
         _patch_vpc_endpoint_pages(args.ec2_page_size)
 

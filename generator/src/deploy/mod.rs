@@ -2,12 +2,17 @@
 //! delegated-admin) account with the templates `gen synth` writes, as CloudFormation stacks
 //! there: per target region the artifact bucket stack, then content-addressed uploads, then
 //! in the admin region the StackSet stack (its StackSet deploys `member.yaml` to the OUs ×
-//! regions and to accounts that join them), and in conformance-pack mode the organization
-//! conformance pack stack per region. Every stack is planned with a change set first, so a
-//! re-run with nothing changed changes nothing and says so, and `--dry-run` shows the plan.
+//! regions and to accounts that join them), then the `ConfigRecorderReady` override of each
+//! stack instance whose account and region has an AWS Config recorder (only there does the
+//! member stack create its rules or conformance packs). Every stack is planned with a change
+//! set first, so a re-run with nothing changed changes nothing and says so, and `--dry-run`
+//! shows the plan.
 
 mod package;
 mod preflight;
+
+pub use package::lambda_zip;
+mod recorders;
 mod stack;
 
 use std::io::{IsTerminal, Write};
@@ -16,11 +21,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_cloudformation::types::{StackInstanceDetailedStatus, StackInstanceStatus};
+use aws_sdk_cloudformation::types::{
+    AccountFilterType, DeploymentTargets, Parameter, StackInstanceDetailedStatus,
+    StackInstanceStatus, StackSetOperationStatus,
+};
 use guardrails_core::aws::error_text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::synth::{self, artifact_bucket_name, member, Mode, SynthOptions, PACKS, PACK_NAME};
+use crate::synth::{self, artifact_bucket_name, member, SynthOptions, PACK_NAME};
 use crate::targets::{self, regional};
 use crate::{catalog, AwsTarget};
 use package::Artifact;
@@ -28,6 +36,7 @@ use stack::{Change, StackSpec};
 
 const ARTIFACTS_STACK: &str = "neptune-guardrails-artifacts";
 const STACKSET_STACK: &str = "neptune-guardrails-stackset";
+/// The organization conformance packs of earlier versions: deleted by deploy and destroy.
 const PACKS_STACK: &str = "neptune-guardrails-conformance-packs";
 
 /// Who the StackSet calls act as.
@@ -76,9 +85,15 @@ pub struct DeployArgs {
     options: SynthOptions,
     #[arg(long, value_enum, default_value = "SELF")]
     call_as: CallAs,
-    /// Built rule binaries in cargo-lambda layout: DIR/RULE-ID/bootstrap.
-    #[arg(long, default_value = "target/lambda")]
-    binaries: PathBuf,
+    /// Rule binaries already built, in cargo-lambda layout (DIR/RULE-ID/bootstrap); without
+    /// it, deploy first runs `gen package` for --architecture into target/lambda.
+    #[arg(long)]
+    binaries: Option<PathBuf>,
+    /// Role assumed in each target account to read its AWS Config recorders (rules go only
+    /// where one exists); Organizations creates OrganizationAccountAccessRole in the accounts
+    /// it creates.
+    #[arg(long, default_value = "OrganizationAccountAccessRole")]
+    member_role: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -95,6 +110,10 @@ pub struct DestroyArgs {
 }
 
 impl Common {
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_minutes * 60)
+    }
+
     /// The SDK configuration of the admin region, that region, and the caller's account.
     async fn connect(&self) -> Result<(SdkConfig, String, String), String> {
         let base =
@@ -126,6 +145,13 @@ enum Step {
         region: String,
         bucket: String,
     },
+    /// Let the member stacks of these accounts (of `ous`) in `region` create their rules.
+    EnableRules {
+        region: String,
+        accounts: Vec<String>,
+        ous: Vec<String>,
+        call_as: CallAs,
+    },
 }
 
 impl Step {
@@ -133,6 +159,7 @@ impl Step {
         match self {
             Step::Stack(_, change) => *change != Change::Unchanged,
             Step::Upload { artifacts, .. } => !artifacts.is_empty(),
+            Step::EnableRules { accounts, .. } => !accounts.is_empty(),
             Step::Delete { .. } | Step::Purge { .. } => true,
         }
     }
@@ -162,6 +189,16 @@ impl Step {
                     .join(", ")
             ),
             Step::Delete { name, region } => format!("stack {name} ({region}): delete"),
+            Step::EnableRules {
+                region, accounts, ..
+            } if accounts.is_empty() => format!("rules ({region}): unchanged"),
+            Step::EnableRules {
+                region, accounts, ..
+            } => format!(
+                "rules ({region}): create in {} account(s) with a Config recorder: {}",
+                accounts.len(),
+                accounts.join(", ")
+            ),
             Step::Purge { bucket, .. } => {
                 format!("s3://{bucket}: delete every object version and the bucket")
             }
@@ -227,6 +264,18 @@ fn confirm(command: &str, yes: bool) -> bool {
         && matches!(answer.trim(), "y" | "Y" | "yes" | "YES")
 }
 
+/// Whether the caller owns `bucket` (one an earlier destroy retained): ListBuckets lists
+/// only the caller's own buckets.
+async fn owns_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, String> {
+    let listed = s3
+        .list_buckets()
+        .prefix(bucket)
+        .send()
+        .await
+        .map_err(|e| format!("ListBuckets failed: {}", error_text(&e)))?;
+    Ok(listed.buckets().iter().any(|b| b.name() == Some(bucket)))
+}
+
 /// Objects of `artifacts` that the bucket does not hold yet (all when it does not exist).
 async fn missing(
     s3: &aws_sdk_s3::Client,
@@ -282,10 +331,23 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
             format!("`{bad}` is not an OU id (ou-…) or root id (r-…)"),
         );
     }
+    if let Err(message) = options.check() {
+        return fail(cmd, message);
+    }
     // Artifacts first (local, no AWS call): the rule zips, content-addressed.
+    let binaries = match &args.binaries {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = PathBuf::from("target/lambda");
+            if let Err(message) = crate::packaging::build(&options.architecture, &dir) {
+                return fail(cmd, message);
+            }
+            dir
+        }
+    };
     let mut rule_artifacts = Vec::new();
     for spec in catalog::SPECS {
-        match package::rule_artifact(&args.binaries, spec) {
+        match package::rule_artifact(&binaries, spec) {
             Ok(artifact) => rule_artifacts.push((spec, artifact)),
             Err(message) => return fail(cmd, message),
         }
@@ -295,7 +357,7 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
         Err(message) => return fail(cmd, message),
     };
     let (organization, findings) =
-        preflight::check(&base, &options.regions, &caller, args.call_as, options.mode).await;
+        preflight::check(&base, &caller, args.call_as, options.mode).await;
     for warning in &findings.warnings {
         eprintln!("gen deploy: warning: {warning}");
     }
@@ -310,23 +372,11 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
     let files = synth::synthesize(options);
     let text = |name: &str| files[&PathBuf::from(name)].clone();
     let member_template = package::template_artifact("member", &text("member.yaml"));
-    let pack_templates: Vec<(&str, Artifact)> = PACKS
-        .iter()
-        .map(|pack| {
-            let stem = pack.file.trim_end_matches(".yaml");
-            (
-                pack.key_parameter,
-                package::template_artifact(stem, &text(pack.file)),
-            )
-        })
-        .collect();
     let mut artifacts: Vec<Artifact> = rule_artifacts.iter().map(|(_, a)| a.clone()).collect();
     artifacts.push(member_template.clone());
-    if options.mode == Mode::ConformancePack {
-        artifacts.extend(pack_templates.iter().map(|(_, a)| a.clone()));
-    }
 
     // The plan, in the order it is carried out.
+    let timeout = args.common.timeout();
     let mut steps = Vec::new();
     for region in bucket_regions(&admin_region, &options.regions) {
         let sdk = regional(&base, &region);
@@ -337,11 +387,17 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
             body: text("admin-artifacts.yaml"),
             parameters: vec![("OrganizationId".into(), organization.id.clone())],
         };
-        match stack::plan(&cf, &spec).await {
-            Ok(change) => steps.push(Step::Stack(spec, change)),
-            Err(message) => return fail(cmd, message),
-        }
         let bucket = artifact_bucket_name(&caller, &region);
+        let change = match stack::plan(&cf, &spec, timeout).await {
+            Ok(Change::Create(count)) => match owns_bucket(&s3_client(&sdk), &bucket).await {
+                Ok(true) => Change::ImportBucket("ArtifactBucket".into(), bucket.clone(), count),
+                Ok(false) => Change::Create(count),
+                Err(message) => return fail(cmd, message),
+            },
+            Ok(change) => change,
+            Err(message) => return fail(cmd, message),
+        };
+        steps.push(Step::Stack(spec, change));
         match missing(&s3_client(&sdk), &bucket, &artifacts).await {
             Ok(new) => steps.push(Step::Upload {
                 region,
@@ -371,26 +427,40 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
         body: text("admin-stackset.yaml"),
         parameters: stackset_parameters,
     };
-    match stack::plan(&admin_cf, &spec).await {
-        Ok(change) => steps.push(Step::Stack(spec, change)),
+    let stackset_exists = match stack::plan(&admin_cf, &spec, timeout).await {
+        Ok(change) => {
+            let exists = !matches!(change, Change::Create(_) | Change::Replace(_));
+            steps.push(Step::Stack(spec, change));
+            exists
+        }
         Err(message) => return fail(cmd, message),
-    }
-    if options.mode == Mode::ConformancePack {
-        for region in &options.regions {
-            let cf = aws_sdk_cloudformation::Client::new(&regional(&base, region));
-            let spec = StackSpec {
+    };
+    let readiness = match plan_rules(
+        &base,
+        &args,
+        &organization,
+        &caller,
+        stackset_exists.then_some(&admin_cf),
+    )
+    .await
+    {
+        Ok((readiness, enable)) => {
+            steps.extend(enable);
+            readiness
+        }
+        Err(message) => return fail(cmd, message),
+    };
+    // Organization conformance packs of earlier versions went to every account of the
+    // organization, Lambdas or not: the member stacks' own packs replace them.
+    for region in &options.regions {
+        let cf = aws_sdk_cloudformation::Client::new(&regional(&base, region));
+        match stack::status(&cf, PACKS_STACK).await {
+            Ok(None) => {}
+            Ok(Some(_)) => steps.push(Step::Delete {
                 name: PACKS_STACK.into(),
                 region: region.clone(),
-                body: text("admin-conformance-pack.yaml"),
-                parameters: pack_templates
-                    .iter()
-                    .map(|(parameter, a)| (parameter.to_string(), a.key.clone()))
-                    .collect(),
-            };
-            match stack::plan(&cf, &spec).await {
-                Ok(change) => steps.push(Step::Stack(spec, change)),
-                Err(message) => return fail(cmd, message),
-            }
+            }),
+            Err(message) => return fail(cmd, message),
         }
     }
 
@@ -409,6 +479,9 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
     for step in &steps {
         println!("  {}", step.describe());
     }
+    for note in &readiness.notes {
+        println!("gen deploy: attention: {note}");
+    }
     let applied = execute(cmd, &base, &args.common, steps).await;
     if applied == ExitCode::SUCCESS && !args.common.dry_run {
         let cf = aws_sdk_cloudformation::Client::new(&admin_sdk);
@@ -417,6 +490,151 @@ pub async fn deploy(args: DeployArgs) -> ExitCode {
         }
     }
     applied
+}
+
+/// The recorder check of every target account × region, and per region the accounts whose
+/// stack instance still lacks the `ConfigRecorderReady=true` override (all ready accounts
+/// when the StackSet does not exist yet).
+async fn plan_rules(
+    base: &SdkConfig,
+    args: &DeployArgs,
+    organization: &preflight::Organization,
+    caller: &str,
+    stackset: Option<&aws_sdk_cloudformation::Client>,
+) -> Result<(recorders::Readiness, Vec<Step>), String> {
+    let options = &args.options;
+    let organizations = aws_sdk_organizations::Client::new(base);
+    let accounts =
+        recorders::target_accounts(&organizations, &options.ous, &organization.management).await?;
+    let readiness = recorders::check(
+        base,
+        &accounts,
+        &options.regions,
+        options.iam_region(),
+        caller,
+        &args.member_role,
+    )
+    .await;
+    let mut steps = Vec::new();
+    for (region, ready) in &readiness.ready {
+        let mut pending = Vec::new();
+        for account in ready {
+            let enabled = match stackset {
+                Some(cf) => rules_enabled(cf, args.call_as, account, region).await?,
+                None => false,
+            };
+            if !enabled {
+                pending.push(account.clone());
+            }
+        }
+        steps.push(Step::EnableRules {
+            region: region.clone(),
+            accounts: pending,
+            ous: options.ous.clone(),
+            call_as: args.call_as,
+        });
+    }
+    Ok((readiness, steps))
+}
+
+/// Whether the stack instance of `account` in `region` carries `ConfigRecorderReady=true`
+/// (false when there is no such instance yet).
+async fn rules_enabled(
+    cf: &aws_sdk_cloudformation::Client,
+    call_as: CallAs,
+    account: &str,
+    region: &str,
+) -> Result<bool, String> {
+    let answer = cf
+        .describe_stack_instance()
+        .stack_set_name(PACK_NAME)
+        .stack_instance_account(account)
+        .stack_instance_region(region)
+        .call_as(aws_sdk_cloudformation::types::CallAs::from(
+            call_as.as_str(),
+        ))
+        .send()
+        .await;
+    match answer {
+        Ok(out) => Ok(out
+            .stack_instance()
+            .map(|i| i.parameter_overrides())
+            .unwrap_or_default()
+            .iter()
+            .any(|p| {
+                p.parameter_key() == Some(member::RECORDER_READY)
+                    && p.parameter_value() == Some("true")
+            })),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_stack_instance_not_found_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(format!(
+            "DescribeStackInstance {account} {region}: {}",
+            error_text(&err)
+        )),
+    }
+}
+
+/// Override `ConfigRecorderReady=true` on the stack instances of `accounts` in `region`
+/// (service-managed: the target OUs filtered to those accounts) and wait for the operation.
+async fn enable_rules(
+    cf: &aws_sdk_cloudformation::Client,
+    (region, accounts, ous, call_as): (&str, &[String], &[String], CallAs),
+    timeout: Duration,
+) -> Result<(), String> {
+    let call_as = aws_sdk_cloudformation::types::CallAs::from(call_as.as_str());
+    let targets = DeploymentTargets::builder()
+        .set_organizational_unit_ids(Some(ous.to_vec()))
+        .set_accounts(Some(accounts.to_vec()))
+        .account_filter_type(AccountFilterType::Intersection)
+        .build();
+    let operation = cf
+        .update_stack_instances()
+        .stack_set_name(PACK_NAME)
+        .deployment_targets(targets)
+        .regions(region)
+        .parameter_overrides(
+            Parameter::builder()
+                .parameter_key(member::RECORDER_READY)
+                .parameter_value("true")
+                .build(),
+        )
+        .call_as(call_as.clone())
+        .send()
+        .await
+        .map_err(|e| format!("UpdateStackInstances ({region}): {}", error_text(&e)))?;
+    let id = operation.operation_id().unwrap_or_default().to_string();
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let described = cf
+            .describe_stack_set_operation()
+            .stack_set_name(PACK_NAME)
+            .operation_id(&id)
+            .call_as(call_as.clone())
+            .send()
+            .await
+            .map_err(|e| format!("DescribeStackSetOperation {id}: {}", error_text(&e)))?;
+        match described.stack_set_operation().and_then(|o| o.status()) {
+            Some(StackSetOperationStatus::Succeeded) => return Ok(()),
+            Some(status @ (StackSetOperationStatus::Failed | StackSetOperationStatus::Stopped)) => {
+                return Err(format!(
+                    "creating the rules in {region} ended {}; the stack instances below say why",
+                    status.as_str()
+                ))
+            }
+            _ if std::time::Instant::now() >= deadline => {
+                return Err(format!(
+                    "StackSet operation {id} ({region}) still running after {} minutes",
+                    timeout.as_secs() / 60
+                ))
+            }
+            _ => tokio::time::sleep(Duration::from_secs(5)).await,
+        }
+    }
 }
 
 /// Count the StackSet's instances and name each that is not CURRENT with its reason; an
@@ -498,7 +716,7 @@ async fn execute(cmd: &str, base: &SdkConfig, common: &Common, steps: Vec<Step>)
         discard_all(base, &steps).await;
         return ExitCode::from(2);
     }
-    let timeout = Duration::from_secs(common.timeout_minutes * 60);
+    let timeout = common.timeout();
     for step in &steps {
         if !step.changes() {
             continue;
@@ -525,6 +743,16 @@ async fn execute(cmd: &str, base: &SdkConfig, common: &Common, steps: Vec<Step>)
             } => upload(&s3_client(&regional(base, region)), bucket, artifacts).await,
             Step::Purge { region, bucket } => {
                 purge(&s3_client(&regional(base, region)), bucket).await
+            }
+            Step::EnableRules {
+                region,
+                accounts,
+                ous,
+                call_as,
+            } => {
+                // The StackSet lives in the admin region, the one `base` calls.
+                let cf = aws_sdk_cloudformation::Client::new(base);
+                enable_rules(&cf, (region, accounts, ous, *call_as), timeout).await
             }
         };
         match result {

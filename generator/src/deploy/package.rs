@@ -26,8 +26,8 @@ fn digest(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Where a rule's `bootstrap` is expected: `DIR/RULE-ID/bootstrap`, the layout of
-/// `cargo lambda build --release --arm64` (`target/lambda/...`).
+/// Where a rule's `bootstrap` is expected: `DIR/RULE-ID/bootstrap`, the layout `gen package`
+/// (and `cargo lambda build`) writes under `target/lambda`.
 pub fn bootstrap_path(binaries: &Path, spec: &RuleSpec) -> PathBuf {
     binaries.join(spec.id).join("bootstrap")
 }
@@ -54,8 +54,9 @@ pub fn rule_artifact(binaries: &Path, spec: &RuleSpec) -> Result<Artifact, Strin
     let path = bootstrap_path(binaries, spec);
     let binary = std::fs::read(&path).map_err(|e| {
         format!(
-            "cannot read {} ({e}); build the rule binaries first, e.g. \
-             `cargo lambda build --release --arm64` (or see README, \"gen deploy\")",
+            "cannot read {} ({e}); build the rule binaries first with \
+             `gen package --architecture ARCH --out DIR`, or leave out --binaries and deploy \
+             builds them",
             path.display()
         )
     })?;
@@ -112,7 +113,7 @@ mod tests {
             rule_artifact(Path::new("/nonexistent"), &neptune_cluster_iam_auth::SPEC).unwrap_err();
         assert!(
             err.starts_with("cannot read /nonexistent/neptune-cluster-iam-auth/bootstrap")
-                && err.contains("cargo lambda build --release --arm64"),
+                && err.contains("gen package --architecture ARCH --out DIR"),
             "{err}"
         );
     }

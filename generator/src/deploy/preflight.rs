@@ -1,7 +1,7 @@
 //! What must hold before a deploy changes anything, each with how to fix it: an organization
 //! with all features, trusted access for StackSets (and Config, for conformance packs) when
-//! deploying as the management account, the delegated-admin registration otherwise, and an
-//! AWS Config recorder (a warning: the rules need one in every member account and region).
+//! deploying as the management account, and the delegated-admin registration otherwise.
+//! (Member accounts' Config recorders are checked per account by `recorders`.)
 
 use aws_config::SdkConfig;
 use guardrails_core::aws::error_text;
@@ -16,6 +16,7 @@ const CONFIG_MULTI_ACCOUNT: &str = "config-multiaccountsetup.amazonaws.com";
 #[derive(Debug, Clone)]
 pub struct Organization {
     pub id: String,
+    pub management: String,
 }
 
 /// Problems that stop the deploy, and warnings that do not.
@@ -27,7 +28,6 @@ pub struct Findings {
 
 pub async fn check(
     admin: &SdkConfig,
-    regions: &[String],
     caller: &str,
     call_as: CallAs,
     mode: Mode,
@@ -82,11 +82,9 @@ pub async fn check(
             }
         }
     }
-    for region in regions {
-        recorder(admin, region, &mut findings).await;
-    }
     let id = organization.id().unwrap_or_default().to_string();
-    (Some(Organization { id }), findings)
+    let management = management.to_string();
+    (Some(Organization { id, management }), findings)
 }
 
 async fn trusted_access(
@@ -156,25 +154,6 @@ async fn delegated(
         Err(err) => findings.warnings.push(format!(
             "cannot confirm that {caller} is a delegated administrator for {principal} \
              (ListDelegatedAdministrators: {}); CloudFormation will refuse if it is not",
-            error_text(&err)
-        )),
-    }
-}
-
-async fn recorder(admin: &SdkConfig, region: &str, findings: &mut Findings) {
-    match aws_sdk_config::Client::new(&crate::targets::regional(admin, region))
-        .describe_configuration_recorders()
-        .send()
-        .await
-    {
-        Ok(out) if out.configuration_recorders().is_empty() => findings.warnings.push(format!(
-            "AWS Config has no configuration recorder in {region} of this account; the rules \
-             evaluate only where a recorder runs, so turn Config on in every member account \
-             and region (for example with an organization-wide Config StackSet)"
-        )),
-        Ok(_) => {}
-        Err(err) => findings.warnings.push(format!(
-            "cannot read the AWS Config recorders in {region} ({})",
             error_text(&err)
         )),
     }

@@ -4,7 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, StackStatus};
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeSetType, Parameter, ResourceToImport, StackStatus,
+};
 use aws_sdk_cloudformation::Client;
 use guardrails_core::aws::error_text;
 use indicatif::ProgressBar;
@@ -32,6 +34,10 @@ pub enum Change {
     },
     /// A previous create failed and left a stack that can only be deleted: replace it.
     Replace(usize),
+    /// No such stack, but the bucket it names exists (retained by an earlier destroy): import
+    /// it with an IMPORT change set (CloudFormation cannot create a bucket that exists), then
+    /// add the other resources with an update. (Logical id, bucket name, resource count.)
+    ImportBucket(String, String, usize),
     Unchanged,
 }
 
@@ -42,6 +48,9 @@ impl Change {
             Change::Replace(n) => {
                 format!("replace: delete the stack its failed create left, create ({n} resources)")
             }
+            Change::ImportBucket(logical_id, bucket, n) => format!(
+                "create ({n} resources), importing the retained bucket {bucket} as {logical_id}"
+            ),
             Change::Update {
                 changes,
                 parameters,
@@ -127,7 +136,7 @@ async fn describe(
 
 /// Plan `spec`: create when missing; else a change set, kept for [`apply`] when it holds
 /// changes and deleted when it does not.
-pub async fn plan(client: &Client, spec: &StackSpec) -> Result<Change, String> {
+pub async fn plan(client: &Client, spec: &StackSpec, timeout: Duration) -> Result<Change, String> {
     let stack = describe(client, &spec.name).await?;
     let status = stack.as_ref().and_then(|s| s.stack_status().cloned());
     match status {
@@ -156,13 +165,7 @@ pub async fn plan(client: &Client, spec: &StackSpec) -> Result<Change, String> {
         }
         Some(_) => {}
     }
-    let change_set = format!(
-        "gen-deploy-{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0)
-    );
+    let change_set = format!("gen-deploy-{}", now_millis());
     let created = client
         .create_change_set()
         .stack_name(&spec.name)
@@ -180,28 +183,7 @@ pub async fn plan(client: &Client, spec: &StackSpec) -> Result<Change, String> {
         }
         return Err(format!("CreateChangeSet for {} failed: {text}", spec.name));
     }
-    let described = loop {
-        let out = client
-            .describe_change_set()
-            .stack_name(&spec.name)
-            .change_set_name(&change_set)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "DescribeChangeSet for {} failed: {}",
-                    spec.name,
-                    error_text(&e)
-                )
-            })?;
-        let done = out.status().is_some_and(|s| {
-            !s.as_str().ends_with("_PENDING") && !s.as_str().ends_with("_IN_PROGRESS")
-        });
-        if done {
-            break out;
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    };
+    let described = settled_change_set(client, spec, &change_set, timeout).await?;
     let reason = described.status_reason().unwrap_or_default();
     if described.status().is_some_and(|s| s.as_str() == "FAILED") {
         // Either "no changes" (the common, good case) or a template CloudFormation refused.
@@ -268,23 +250,139 @@ pub async fn apply(
             create(client, spec).await?;
         }
         Change::Create(_) => create(client, spec).await?,
-        Change::Update { change_set, .. } => {
-            client
-                .execute_change_set()
-                .stack_name(&spec.name)
-                .change_set_name(change_set)
-                .send()
-                .await
-                .map_err(|e| {
-                    format!(
-                        "ExecuteChangeSet for {} failed: {}",
-                        spec.name,
-                        error_text(&e)
-                    )
-                })?;
+        Change::ImportBucket(logical_id, bucket, _) => {
+            import_bucket(client, spec, logical_id, bucket, timeout, progress).await?;
+            // Then the rest of the template, as any update.
+            let rest = plan(client, spec, timeout).await?;
+            return Box::pin(apply(client, spec, &rest, timeout, progress)).await;
         }
+        Change::Update { change_set, .. } => execute(client, spec, change_set).await?,
     }
     wait(client, &spec.name, timeout, progress).await
+}
+
+/// Create the stack from an IMPORT change set that holds only the bucket, adopting the
+/// existing one. CloudFormation requires imported resources to have a DeletionPolicy and an
+/// import to create nothing else ("Bringing existing resources into CloudFormation
+/// management", AWS CloudFormation User Guide).
+async fn import_bucket(
+    client: &Client,
+    spec: &StackSpec,
+    logical_id: &str,
+    bucket: &str,
+    timeout: Duration,
+    progress: &ProgressBar,
+) -> Result<(), String> {
+    let mut template: serde_yaml::Value = serde_yaml::from_str(&spec.body)
+        .map_err(|e| format!("the template of {} is not YAML: {e}", spec.name))?;
+    if let Some(resources) = template
+        .get_mut("Resources")
+        .and_then(|r| r.as_mapping_mut())
+    {
+        resources.retain(|k, _| k.as_str() == Some(logical_id));
+    }
+    if let Some(map) = template.as_mapping_mut() {
+        map.remove("Outputs");
+    }
+    let body = serde_yaml::to_string(&template).expect("a YAML value serializes");
+    let change_set = format!("gen-deploy-import-{}", now_millis());
+    client
+        .create_change_set()
+        .stack_name(&spec.name)
+        .change_set_name(&change_set)
+        .change_set_type(ChangeSetType::Import)
+        .template_body(body)
+        .set_parameters(Some(parameters(spec)))
+        .resources_to_import(
+            ResourceToImport::builder()
+                .resource_type("AWS::S3::Bucket")
+                .logical_resource_id(logical_id)
+                .resource_identifier("BucketName", bucket)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "CreateChangeSet (IMPORT of {bucket}) for {} failed: {}",
+                spec.name,
+                error_text(&e)
+            )
+        })?;
+    let described = settled_change_set(client, spec, &change_set, timeout).await?;
+    if described.status().is_some_and(|s| s.as_str() == "FAILED") {
+        return Err(format!(
+            "CloudFormation refused to import {bucket} into {}: {}",
+            spec.name,
+            described.status_reason().unwrap_or("no reason given")
+        ));
+    }
+    execute(client, spec, &change_set).await?;
+    wait(client, &spec.name, timeout, progress).await
+}
+
+async fn execute(client: &Client, spec: &StackSpec, change_set: &str) -> Result<(), String> {
+    client
+        .execute_change_set()
+        .stack_name(&spec.name)
+        .change_set_name(change_set)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "ExecuteChangeSet {change_set} for {} failed: {}",
+                spec.name,
+                error_text(&e)
+            )
+        })
+}
+
+fn now_millis() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+/// Poll a change set until it is no longer pending, for at most `timeout`.
+async fn settled_change_set(
+    client: &Client,
+    spec: &StackSpec,
+    change_set: &str,
+    timeout: Duration,
+) -> Result<aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput, String>
+{
+    let start = Instant::now();
+    loop {
+        let out = client
+            .describe_change_set()
+            .stack_name(&spec.name)
+            .change_set_name(change_set)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "DescribeChangeSet for {} failed: {}",
+                    spec.name,
+                    error_text(&e)
+                )
+            })?;
+        let done = out.status().is_some_and(|s| {
+            !s.as_str().ends_with("_PENDING") && !s.as_str().ends_with("_IN_PROGRESS")
+        });
+        if done {
+            return Ok(out);
+        }
+        if start.elapsed() > timeout {
+            return Err(format!(
+                "change set {change_set} of {} still not ready after {} minutes",
+                spec.name,
+                timeout.as_secs() / 60
+            ));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }
 
 async fn create(client: &Client, spec: &StackSpec) -> Result<(), String> {
@@ -343,7 +441,7 @@ async fn wait(
         if !text.ends_with("_IN_PROGRESS") {
             return if matches!(
                 text,
-                "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE"
+                "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE"
             ) {
                 Ok(())
             } else {

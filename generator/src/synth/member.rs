@@ -1,6 +1,12 @@
 //! The member template: what the StackSet creates in every account and region of the target
-//! OUs — the rule Lambdas with their roles, the remediation runbooks with theirs, and (in
-//! `stackset` delivery) the Config rules and remediation configurations.
+//! OUs — the rule Lambdas with their roles, the remediation runbooks with theirs, and, where
+//! `gen deploy` found an AWS Config recorder, the Config rules and remediation configurations
+//! (`stackset` delivery) or the account conformance packs that make them (`conformance-pack`).
+//!
+//! Rules and packs are conditioned on `ConfigRecorderReady` (default `false`; `gen deploy`
+//! overrides it per stack instance) because PutConfigRule and PutConformancePack fail with
+//! NoAvailableConfigurationRecorderException in an account and region without a recorder,
+//! which would roll back the whole member stack, Lambdas and runbooks included.
 
 use guardrails_core::registry::RuleSpec;
 use serde_json::{json, Map, Value};
@@ -9,20 +15,24 @@ use super::cfn::{
     checkov_skips, config_rule, get_att, pascal, policy, r#ref, rule_parameters, service_trust, sub,
 };
 use super::runbooks::Runbook;
-use super::{artifact_bucket, Mode, SynthOptions};
+use super::{artifact_bucket, conformance_pack, to_yaml, Mode, SynthOptions, PACKS, PACK_NAME};
 use crate::catalog;
 
 pub const ARTIFACT_ACCOUNT: &str = "ArtifactAccountId";
 pub const RULES_DELIVERY: &str = "RulesDelivery";
 pub const IAM_HOME_REGION: &str = "IamHomeRegion";
+/// Set to `true` by `gen deploy`, per stack instance, where the account and region has an
+/// AWS Config recorder; the StackSet itself passes `false`.
+pub const RECORDER_READY: &str = "ConfigRecorderReady";
 
-/// Conditions every template that places rules uses.
-pub const IN_IAM_HOME_REGION: &str = "InIamHomeRegion";
+const IN_IAM_HOME_REGION: &str = "InIamHomeRegion";
 const RULES_IN_STACK: &str = "RulesInStack";
 const RULES_IN_STACK_IN_IAM_HOME_REGION: &str = "RulesInStackInIamHomeRegion";
+const PACKS_IN_STACK: &str = "PacksInStack";
+const IAM_PACK_IN_STACK: &str = "IamPackInStack";
 
 /// The condition `IN_IAM_HOME_REGION`: this region is the one where IAM is evaluated.
-pub fn in_iam_home_region() -> Value {
+fn in_iam_home_region() -> Value {
     json!({"Fn::Equals": [r#ref("AWS::Region"), r#ref(IAM_HOME_REGION)]})
 }
 
@@ -57,7 +67,16 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
             "Type": "String",
             "AllowedValues": [Mode::Stackset.as_str(), Mode::ConformancePack.as_str()],
             "Default": options.mode.as_str(),
-            "Description": "stackset: this stack creates the Config rules and remediation configurations; conformance-pack: the organization conformance pack does, and this stack only provides the Lambdas and runbooks."
+            "Description": "stackset: this stack creates the Config rules and remediation configurations; conformance-pack: this stack creates account conformance packs that make them."
+        }),
+    );
+    parameters.insert(
+        RECORDER_READY.into(),
+        json!({
+            "Type": "String",
+            "AllowedValues": ["true", "false"],
+            "Default": "false",
+            "Description": "true where this account and region has an AWS Config recorder (gen deploy checks and overrides it per stack instance): only then are the Config rules or conformance packs created, since without a recorder they fail and would roll back the Lambdas and runbooks too."
         }),
     );
     parameters.insert(
@@ -104,13 +123,21 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
 pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
     let mut conditions = Map::new();
     conditions.insert(IN_IAM_HOME_REGION.into(), in_iam_home_region());
-    conditions.insert(
-        RULES_IN_STACK.into(),
-        json!({"Fn::Equals": [r#ref(RULES_DELIVERY), Mode::Stackset.as_str()]}),
-    );
+    let delivered = |mode: Mode| {
+        json!({"Fn::And": [
+            {"Fn::Equals": [r#ref(RECORDER_READY), "true"]},
+            {"Fn::Equals": [r#ref(RULES_DELIVERY), mode.as_str()]},
+        ]})
+    };
+    conditions.insert(RULES_IN_STACK.into(), delivered(Mode::Stackset));
     conditions.insert(
         RULES_IN_STACK_IN_IAM_HOME_REGION.into(),
         json!({"Fn::And": [{"Condition": RULES_IN_STACK}, {"Condition": IN_IAM_HOME_REGION}]}),
+    );
+    conditions.insert(PACKS_IN_STACK.into(), delivered(Mode::ConformancePack));
+    conditions.insert(
+        IAM_PACK_IN_STACK.into(),
+        json!({"Fn::And": [{"Condition": PACKS_IN_STACK}, {"Condition": IN_IAM_HOME_REGION}]}),
     );
     let mut resources = Map::new();
     let mut outputs = Map::new();
@@ -167,6 +194,9 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
         }
         outputs.insert(format!("{id}FunctionArn"), output);
     }
+    for pack in &PACKS {
+        resources.insert(pack.logical_id.into(), account_pack(pack, runbooks));
+    }
     json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "Neptune Guardrails member stack (one per account and region, from the StackSet): rule Lambdas, remediation runbooks and roles, and in stackset delivery the Config rules and remediation configurations.",
@@ -174,6 +204,42 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
         "Conditions": conditions,
         "Resources": resources,
         "Outputs": outputs,
+    })
+}
+
+/// An account-level conformance pack with its template inline (no S3 read across accounts),
+/// created after the Lambdas, runbooks and roles its rules name.
+fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
+    let members: Vec<&Runbook> = runbooks
+        .iter()
+        .filter(|r| r.rule.is_global() == pack.global)
+        .collect();
+    let mut depends = Vec::new();
+    let mut inputs = Vec::new();
+    for runbook in &members {
+        let id = pascal(runbook.rule.id);
+        depends.extend([
+            format!("{id}InvokePermission"),
+            format!("{id}Runbook"),
+            format!("{id}RemediationRole"),
+        ]);
+        for p in runbook.rule.parameters {
+            let name = super::cfn::rule_parameter_name(runbook.rule, p);
+            inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(&name)}));
+        }
+    }
+    let mut properties = json!({
+        "ConformancePackName": format!("{PACK_NAME}{}", pack.name_suffix),
+        "TemplateBody": to_yaml(&conformance_pack(runbooks, pack.global)),
+    });
+    if !inputs.is_empty() {
+        properties["ConformancePackInputParameters"] = json!(inputs);
+    }
+    json!({
+        "Type": "AWS::Config::ConformancePack",
+        "Condition": if pack.global { IAM_PACK_IN_STACK } else { PACKS_IN_STACK },
+        "DependsOn": depends,
+        "Properties": properties,
     })
 }
 

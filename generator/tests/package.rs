@@ -1,0 +1,133 @@
+//! `gen package`: the x86_64 package built with cargo-zigbuild as it ships. Each rule's
+//! `bootstrap` is taken out of the zip deploy would upload and run through the Lambda
+//! Runtime API against the emulator; every bootstrap needs at most glibc 2.34 (the Lambda
+//! runtime `provided.al2023`); and a second build gives byte-identical zips.
+
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use guardrails_testkit::*;
+
+const RULES: [&str; 4] = [
+    "neptune-dms-endpoint-iam-auth",
+    "neptune-cluster-iam-auth",
+    "neptune-fgac-policy-hygiene",
+    "neptune-sts-vpc-endpoint",
+];
+const REGION: &str = "eu-west-1";
+
+fn package(out: &Path) {
+    // cargo-zigbuild and zig come from the project venv (scripts/setup installs them).
+    let path = format!(
+        "{}:{}",
+        workspace_root().join(".venv/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let result = Command::new(env!("CARGO_BIN_EXE_gen"))
+        .args(["package", "--architecture", "x86_64", "--out"])
+        .arg(out)
+        .current_dir(workspace_root())
+        .env("PATH", path)
+        .output()
+        .expect("gen runs");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+fn zip_of(out: &Path, rule: &str) -> Vec<u8> {
+    std::fs::read(out.join(rule).join("lambda.zip")).expect("the package holds the zip")
+}
+
+/// The `bootstrap` inside a Lambda zip, written out as an executable.
+fn bootstrap_from(zip: &[u8], to: &Path) -> PathBuf {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a zip");
+    let mut entry = archive.by_name("bootstrap").expect("bootstrap in the zip");
+    assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).unwrap();
+    std::fs::write(to, &bytes).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    to.to_path_buf()
+}
+
+/// `GLIBC_x.y` versions readelf lists for a binary's version needs.
+fn glibc_needs(binary: &Path) -> Vec<(u32, u32)> {
+    let out = Command::new("readelf")
+        .args(["--version-info", "--wide"])
+        .arg(binary)
+        .output()
+        .expect("readelf (binutils) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut versions: Vec<(u32, u32)> = text
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let (major, minor) = v.split_once('.')?;
+            Some((major.parse().ok()?, minor.split('.').next()?.parse().ok()?))
+        })
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    versions
+}
+
+#[test]
+fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("package");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (first, second) = (dir.join("first"), dir.join("second"));
+    package(&first);
+
+    for rule in RULES {
+        let bootstrap = bootstrap_from(&zip_of(&first, rule), &dir.join(format!("{rule}.bin")));
+        let needs = glibc_needs(&bootstrap);
+        assert!(!needs.is_empty(), "{rule} is dynamically linked to glibc");
+        assert!(
+            needs.iter().all(|v| *v <= (2, 34)),
+            "{rule} needs {needs:?}: newer than provided.al2023's glibc 2.34"
+        );
+        // The world each rule's own Lambda test evaluates.
+        let world = match rule {
+            "neptune-fgac-policy-hygiene" => "iam",
+            "neptune-sts-vpc-endpoint" => "chaining",
+            _ => "estate",
+        };
+        let emulator = Emulator::start();
+        let world = emulator.seed(REGION, world);
+        let token = format!("t-{rule}");
+        let run = run_lambda(
+            &bootstrap,
+            &emulator,
+            REGION,
+            vec![scheduled_event(rule, &token)],
+        );
+        assert_eq!(run.outcomes.len(), 1, "{rule}: {:#?}", run.outcomes);
+        let mut got = emulator.verdict_pairs(&token);
+        got.sort();
+        let mut expected = world.expected_for(rule);
+        expected.sort();
+        assert!(!expected.is_empty(), "{rule}");
+        assert_eq!(got, expected, "{rule}");
+    }
+
+    // A second build from scratch of the rule crates gives the same bytes.
+    let status = Command::new("cargo")
+        .args(["clean", "--release", "--target", "x86_64-unknown-linux-gnu"])
+        .args(RULES.iter().flat_map(|r| ["-p", r]))
+        .current_dir(workspace_root())
+        .status()
+        .expect("cargo clean runs");
+    assert!(status.success());
+    package(&second);
+    for rule in RULES {
+        assert!(
+            zip_of(&first, rule) == zip_of(&second, rule),
+            "{rule}: the zips of two builds differ"
+        );
+    }
+}
