@@ -9,7 +9,7 @@ use guardrails_core::registry::{ResourceType, RuleSpec};
 use guardrails_core::Compliance;
 use serde_json::{json, Value};
 
-use crate::scan::Row;
+use crate::row::Row;
 use crate::targets::partition;
 
 const SCHEMA_VERSION: &str = "2018-10-08";
@@ -304,7 +304,7 @@ impl Finding {
 mod tests {
     use super::*;
 
-    use crate::scan::test_row as row;
+    use crate::row::test_row as row;
 
     fn sample() -> Vec<Row> {
         let cluster = &neptune_cluster_iam_auth::SPEC;

@@ -7,6 +7,7 @@ mod deploy;
 mod lint;
 mod packaging;
 mod report;
+mod row;
 mod scan;
 mod security_hub;
 mod synth;
@@ -23,8 +24,32 @@ use clap::{Parser, Subcommand};
     about = "Neptune Guardrails: scan accounts and roll the AWS Config rule pack out org-wide"
 )]
 struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors in the log output on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Log lines (warnings by default) on stderr, so that a rule's warning during a scan is seen.
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .with_env_filter(filter)
+        .init();
 }
 
 /// Where AWS calls go; also read from the usual `AWS_*` environment variables.
@@ -52,19 +77,35 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Remove what `gen deploy` made (artifact buckets only with --purge).
     Destroy(deploy::DestroyArgs),
-    /// Print the rule table and reference (Markdown) derived from the rule declarations.
-    Rules,
+    /// Print the rule reference (Markdown, docs/rules.md) derived from the rule declarations.
+    Rules {
+        /// Only the rule table (the README's).
+        #[arg(long)]
+        table: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
     match cli.command {
-        Command::Rules => {
+        Command::Rules { table: true } => {
             print!(
-                "{}{}\nFinding codes of `neptune-fgac-policy-hygiene` and `gen lint-policy`:\n\n{}",
+                "{}",
+                guardrails_core::registry::markdown_table(catalog::SPECS)
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Rules { table: false } => {
+            print!(
+                "# Rules\n\nGenerated from the rule declarations by `gen rules` (`scripts/regen`); \
+                 do not edit. Ids, verdicts and output shapes that stay stable: \
+                 [contract.md](contract.md).\n\n{}{}\n## Finding codes of \
+                 `neptune-fgac-policy-hygiene` and `gen lint-policy`\n\n{}\n## How a rule runs\n\n{}",
                 guardrails_core::registry::markdown_table(catalog::SPECS),
                 guardrails_core::registry::markdown_details(catalog::SPECS),
-                guardrails_policy::analyzer::markdown_codes()
+                guardrails_policy::analyzer::markdown_codes(),
+                guardrails_core::HOW_A_RULE_RUNS
             );
             ExitCode::SUCCESS
         }

@@ -8,7 +8,7 @@ use guardrails_core::Compliance;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::scan::Row;
+use crate::row::Row;
 
 /// Pretty JSON with a final newline, how every JSON-shaped format is printed.
 pub fn pretty_json(value: &impl Serialize) -> String {
@@ -159,7 +159,7 @@ pub fn summary(rows: &[Row]) -> String {
 mod tests {
     use super::*;
 
-    use crate::scan::test_row as row;
+    use crate::row::test_row as row;
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

@@ -10,8 +10,8 @@ use futures_util::StreamExt;
 use guardrails_core::registry::RuleSpec;
 use guardrails_core::Compliance;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::Serialize;
 
+use crate::row::Row;
 use crate::targets::{self, Target, TargetArgs};
 use crate::{asff, catalog, report, security_hub, AwsTarget};
 
@@ -50,21 +50,6 @@ enum Format {
     Sarif,
     /// AWS Security Finding Format array, for Security Hub BatchImportFindings.
     Asff,
-}
-
-/// One result; the `--format json` shape is a contract (docs/contract.md).
-#[derive(Debug, Serialize, PartialEq, Eq, Clone)]
-pub struct Row {
-    pub rule: &'static str,
-    pub resource_type: &'static str,
-    pub resource_id: String,
-    pub compliance: Compliance,
-    pub annotation: String,
-    pub account: String,
-    pub region: String,
-    /// False when an AWS error kept the rule from judging this resource (its compliance is
-    /// then NOT_APPLICABLE and the annotation holds the error); such a scan exits 2.
-    pub evaluated: bool,
 }
 
 pub async fn run(args: ScanArgs) -> ExitCode {
@@ -327,24 +312,10 @@ fn ansi(c: Compliance) -> &'static str {
     }
 }
 
-/// A cluster row of account 123456789012 in eu-west-1, for the report tests.
-#[cfg(test)]
-pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation: &str) -> Row {
-    Row {
-        rule,
-        resource_type: "AWS::RDS::DBCluster",
-        resource_id: id.into(),
-        compliance,
-        annotation: annotation.into(),
-        account: "123456789012".into(),
-        region: "eu-west-1".into(),
-        evaluated: true,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::row::test_row;
 
     fn row(id: &str, c: Compliance) -> Row {
         test_row("neptune-cluster-iam-auth", id, c, "why")

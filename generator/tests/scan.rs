@@ -224,18 +224,32 @@ fn unknown_rules_and_unreachable_endpoints_are_clear_errors() {
     }
 }
 
-#[test]
-fn rules_table_in_the_readme_is_derived_from_the_declarations() {
+/// `gen rules` as text.
+fn rules_output(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_gen"))
         .arg("rules")
+        .args(args)
         .output()
         .expect("gen runs");
-    let table = String::from_utf8(out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn rule_docs_are_derived_from_the_declarations() {
+    let table = rules_output(&["--table"]);
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md");
     assert!(
         readme.contains(&table),
-        "README.md's rule table is stale; replace it with the output of `cargo run -q -p generator -- rules`:\n{table}"
+        "README.md's rule table is stale; run scripts/regen:\n{table}"
     );
+    let reference = rules_output(&[]);
+    let committed =
+        std::fs::read_to_string(workspace_root().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        committed == reference,
+        "docs/rules.md is stale; run scripts/regen"
+    );
+    assert!(reference.contains(&table));
 }
 
 #[test]

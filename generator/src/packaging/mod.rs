@@ -64,9 +64,7 @@ pub fn build(architecture: &str, out: &Path) -> Result<(), String> {
              network once), or build --architecture x86_64"
         ));
     }
-    let zigbuild = Command::new("cargo-zigbuild")
-        .arg("--version")
-        .output();
+    let zigbuild = Command::new("cargo-zigbuild").arg("--version").output();
     if !zigbuild.is_ok_and(|o| o.status.success()) {
         return Err(
             "cargo-zigbuild is not installed; run `pip install cargo-zigbuild` \

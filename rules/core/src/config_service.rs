@@ -9,9 +9,10 @@ use aws_sdk_config::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_config::types::{ComplianceType, Evaluation as SdkEvaluation, ResourceType};
 use aws_sdk_config::Client;
 
+use crate::error::RuleError;
 use crate::evaluation::Evaluation;
 use crate::item::ConfigurationItem;
-use crate::rule::{ItemSource, RuleError};
+use crate::rule::ItemSource;
 
 /// `PutEvaluations` takes at most 100 evaluations a call.
 pub const MAX_EVALUATIONS_PER_CALL: usize = 100;

@@ -4,8 +4,8 @@ use aws_lambda_events::event::config::ConfigEvent;
 use aws_smithy_types::DateTime;
 use serde_json::Value;
 
+use crate::error::RuleError;
 use crate::item::{self, ConfigurationItem};
-use crate::rule::RuleError;
 
 /// What Config asks the rule to evaluate.
 #[derive(Debug, Clone, PartialEq)]

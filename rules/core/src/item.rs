@@ -9,7 +9,7 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde_json::Value;
 
-use crate::rule::RuleError;
+use crate::error::RuleError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigurationItem {

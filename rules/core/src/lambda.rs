@@ -5,23 +5,54 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::config_service::ConfigService;
+use crate::error::RuleError;
 use crate::evaluation::Compliance;
 use crate::event::Invocation;
-use crate::rule::{evaluate_invocation, Rule, RuleError};
+use crate::rule::{evaluate_invocation, Rule};
 
-/// JSON logs, one object per line (level from `RUST_LOG`, default `info`).
+/// Logs as the Lambda runtime's advanced logging controls define them: the level from
+/// `AWS_LAMBDA_LOG_LEVEL` (TRACE, DEBUG, INFO, WARN, ERROR, FATAL; set by Lambda from the
+/// function's ApplicationLogLevel), else `RUST_LOG`, else INFO; the format from
+/// `AWS_LAMBDA_LOG_FORMAT`: `Text` gives plain lines, anything else (and unset) one JSON
+/// object per line.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
+    let (filter, json) = log_settings(
+        std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
+        std::env::var("RUST_LOG").ok().as_deref(),
+        std::env::var("AWS_LAMBDA_LOG_FORMAT").ok().as_deref(),
+    );
+    let builder = tracing_subscriber::fmt()
         .with_target(false)
         .with_ansi(false)
-        .with_env_filter(filter)
-        .init();
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter));
+    if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder.init();
+    }
+}
+
+/// The filter directive and whether to log JSON, from the Lambda and Rust conventions.
+fn log_settings(
+    lambda_level: Option<&str>,
+    rust_log: Option<&str>,
+    format: Option<&str>,
+) -> (String, bool) {
+    let filter = match lambda_level.map(str::to_ascii_lowercase).as_deref() {
+        Some("fatal") => "error".to_string(),
+        Some(level @ ("trace" | "debug" | "info" | "warn" | "error")) => level.to_string(),
+        _ => rust_log
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or("info")
+            .to_string(),
+    };
+    let json = !format.is_some_and(|f| f.eq_ignore_ascii_case("text"));
+    (filter, json)
 }
 
 /// Serve Config rule events from the Lambda Runtime API until the process is stopped.
@@ -74,4 +105,22 @@ pub async fn handle<R: Rule>(
         tracing::error!(rule = id, error_type = err.error_type(), error = %err, "invocation failed");
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_settings;
+
+    #[test]
+    fn lambda_log_controls_come_first_then_rust_log() {
+        assert_eq!(log_settings(None, None, None), ("info".into(), true));
+        assert_eq!(log_settings(Some("DEBUG"), Some("warn"), None).0, "debug");
+        assert_eq!(log_settings(Some("FATAL"), None, None).0, "error");
+        assert_eq!(log_settings(Some("bogus"), Some("warn"), None).0, "warn");
+        assert_eq!(
+            log_settings(None, Some("trace"), Some("JSON")),
+            ("trace".into(), true)
+        );
+        assert!(!log_settings(None, None, Some("Text")).1);
+    }
 }

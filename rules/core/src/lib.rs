@@ -7,6 +7,7 @@
 
 pub mod aws;
 pub mod config_service;
+pub mod error;
 pub mod evaluation;
 pub mod event;
 pub mod item;
@@ -16,9 +17,13 @@ pub mod registry;
 pub mod rule;
 
 pub use config_service::ConfigService;
+pub use error::RuleError;
 pub use evaluation::{Compliance, Evaluation};
 pub use event::{Invocation, Message};
 pub use item::ConfigurationItem;
 pub use params::Params;
 pub use registry::{ParamSpec, ResourceType, RuleSpec, Severity, Trigger};
-pub use rule::{Assessed, Rule, RuleError};
+pub use rule::{Assessed, Rule};
+
+/// How every rule runs in Lambda (Markdown), for the rule reference.
+pub const HOW_A_RULE_RUNS: &str = include_str!("../README.md");

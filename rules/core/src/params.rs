@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::error::RuleError;
 use crate::registry::{ParamKind, RuleSpec};
-use crate::rule::RuleError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Params {
@@ -114,6 +114,7 @@ mod tests {
         },
         permissions: &[],
         docs: "",
+        reference: "",
     };
 
     #[test]

@@ -133,6 +133,8 @@ pub struct RuleSpec {
     pub permissions: &'static [&'static str],
     /// What the rule checks and why, one paragraph.
     pub docs: &'static str,
+    /// The verdicts in detail (Markdown): the `README.md` in the rule's folder.
+    pub reference: &'static str,
 }
 
 impl RuleSpec {
@@ -207,11 +209,12 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
     out
 }
 
-/// Per-rule reference (Markdown) under the table: the rule's docs and its parameters.
+/// Per-rule reference (Markdown) under the table: the rule's docs, its parameters,
+/// remediation and permissions, and its verdicts in detail.
 pub fn markdown_details(specs: &[&RuleSpec]) -> String {
     let mut out = String::new();
     for spec in specs {
-        out.push_str(&format!("\n**`{}`** — {}\n", spec.id, spec.docs));
+        out.push_str(&format!("\n## `{}`\n\n{}\n\n", spec.id, spec.docs));
         for p in spec.parameters {
             out.push_str(&format!(
                 "- parameter `{}` (default `{}`): {}\n",
@@ -233,6 +236,7 @@ pub fn markdown_details(specs: &[&RuleSpec]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+        out.push_str(&format!("\n{}", spec.reference));
     }
     out
 }
@@ -263,6 +267,7 @@ mod tests {
         },
         permissions: &["rds:DescribeDBClusters"],
         docs: "docs",
+        reference: "",
     };
 
     #[test]

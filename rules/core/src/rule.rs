@@ -5,60 +5,13 @@ use std::collections::HashSet;
 use std::future::Future;
 
 use aws_smithy_types::DateTime;
-use lambda_runtime::Diagnostic;
 
+use crate::error::RuleError;
 use crate::evaluation::{Compliance, Evaluation, Verdict};
 use crate::event::{Invocation, Message};
 use crate::item::ConfigurationItem;
 use crate::params::Params;
 use crate::registry::{ResourceType, RuleSpec};
-
-#[derive(Debug, thiserror::Error)]
-pub enum RuleError {
-    #[error("malformed Config event: {0}")]
-    MalformedEvent(String),
-    #[error("invalid rule parameters: {0}")]
-    InvalidParameters(String),
-    #[error("{operation} failed: {message}")]
-    Aws {
-        operation: &'static str,
-        message: String,
-    },
-    #[error("PutEvaluations did not accept {failed} of {total} evaluations: {message}")]
-    Report {
-        failed: usize,
-        total: usize,
-        message: String,
-    },
-}
-
-impl RuleError {
-    pub fn aws(operation: &'static str, err: &(dyn std::error::Error + 'static)) -> Self {
-        RuleError::Aws {
-            operation,
-            message: crate::aws::error_text(err),
-        }
-    }
-
-    /// The `errorType` Lambda reports (the default would be a Rust type path).
-    pub fn error_type(&self) -> &'static str {
-        match self {
-            RuleError::MalformedEvent(_) => "MalformedConfigEvent",
-            RuleError::InvalidParameters(_) => "InvalidRuleParameters",
-            RuleError::Aws { .. } => "AwsApiError",
-            RuleError::Report { .. } => "PutEvaluationsFailed",
-        }
-    }
-}
-
-impl From<RuleError> for Diagnostic {
-    fn from(err: RuleError) -> Self {
-        Diagnostic {
-            error_type: err.error_type().to_string(),
-            error_message: err.to_string(),
-        }
-    }
-}
 
 /// One resource's verdict from a scan of everything in scope.
 #[derive(Debug, Clone, PartialEq)]
@@ -223,6 +176,7 @@ mod tests {
         },
         permissions: &[],
         docs: "",
+        reference: "",
     };
 
     /// Compliant when the configuration says `ok: true`; scans report a duplicate.
@@ -403,12 +357,5 @@ mod tests {
                 "could not read cluster g: DescribeDBClusters failed: AccessDenied"
             ))
         );
-    }
-
-    #[test]
-    fn lambda_error_types_name_the_failure() {
-        let d: Diagnostic = RuleError::MalformedEvent("x".into()).into();
-        assert_eq!(d.error_type, "MalformedConfigEvent");
-        assert_eq!(d.error_message, "malformed Config event: x");
     }
 }

@@ -36,6 +36,7 @@ const SPEC: RuleSpec = RuleSpec {
     },
     permissions: &[],
     docs: "none",
+    reference: "",
 };
 
 /// Strings Config events use, and noise.

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
+use guardrails_aws::iam::{IamAccount, RoleFacts};
 use guardrails_policy::document::{Actions, Document, Effect, Resources};
 use guardrails_policy::pattern::{self, Case};
-use neptune_fgac_policy_hygiene::{IamAccount, RoleFacts};
 use tokio::sync::Mutex;
 
 const ASSUME_ROLE: &str = "sts:AssumeRole";

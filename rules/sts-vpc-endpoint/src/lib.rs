@@ -12,7 +12,9 @@ pub mod network;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_neptune::types::DbCluster;
+use guardrails_aws::iam::IamAccount;
+use guardrails_aws::neptune::types::DbCluster;
+use guardrails_aws::neptune::{is_neptune_engine, NeptuneClusters};
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::item::{as_text, get};
 use guardrails_core::registry::{
@@ -20,8 +22,6 @@ use guardrails_core::registry::{
 };
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
-use neptune_cluster_iam_auth::{is_neptune_engine, NeptuneClusters};
-use neptune_fgac_policy_hygiene::IamAccount;
 use serde_json::Value;
 
 use chain::{ChainReport, RoleChains};
@@ -79,6 +79,7 @@ pub const SPEC: RuleSpec = RuleSpec {
            other VPCs do not count — or when an associated role may assume a role whose trust \
            policy does not admit it. The annotation names the failed condition. Clusters \
            without associated roles are NOT_APPLICABLE unless allClusters=true.",
+    reference: include_str!("../README.md"),
 };
 
 /// What the rule needs to know of a cluster.

@@ -1,0 +1,34 @@
+//! One evaluated resource of a scan: what every report format (`report`, `asff`) renders.
+
+use guardrails_core::Compliance;
+use serde::Serialize;
+
+/// One result; the `--format json` shape is a contract (docs/contract.md).
+#[derive(Debug, Serialize, PartialEq, Eq, Clone)]
+pub struct Row {
+    pub rule: &'static str,
+    pub resource_type: &'static str,
+    pub resource_id: String,
+    pub compliance: Compliance,
+    pub annotation: String,
+    pub account: String,
+    pub region: String,
+    /// False when an AWS error kept the rule from judging this resource (its compliance is
+    /// then NOT_APPLICABLE and the annotation holds the error); such a scan exits 2.
+    pub evaluated: bool,
+}
+
+/// A cluster row of account 123456789012 in eu-west-1, for the report tests.
+#[cfg(test)]
+pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation: &str) -> Row {
+    Row {
+        rule,
+        resource_type: "AWS::RDS::DBCluster",
+        resource_id: id.into(),
+        compliance,
+        annotation: annotation.into(),
+        account: "123456789012".into(),
+        region: "eu-west-1".into(),
+        evaluated: true,
+    }
+}

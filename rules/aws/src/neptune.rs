@@ -1,0 +1,213 @@
+//! Neptune (RDS control plane): DB clusters and DB subnet groups.
+
+use aws_sdk_neptune::types::DbCluster;
+use guardrails_core::{ConfigurationItem, RuleError};
+
+/// The SDK's Neptune types, for rules that read more of a cluster.
+pub use aws_sdk_neptune::types;
+
+/// What rules know about one DB cluster, from a configuration item or a describe call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClusterFacts {
+    /// The `cluster-…` resource id, which AWS Config uses as the resource id.
+    pub resource_id: String,
+    pub identifier: String,
+    pub engine: Option<String>,
+    pub iam_auth: Option<bool>,
+    /// Writer and reader endpoint host names, lower case.
+    pub endpoints: Vec<String>,
+}
+
+impl ClusterFacts {
+    pub fn from_sdk(cluster: &DbCluster) -> Self {
+        ClusterFacts {
+            resource_id: cluster
+                .db_cluster_resource_id()
+                .unwrap_or_default()
+                .to_string(),
+            identifier: cluster
+                .db_cluster_identifier()
+                .unwrap_or_default()
+                .to_string(),
+            engine: cluster.engine().map(str::to_string),
+            iam_auth: cluster.iam_database_authentication_enabled(),
+            endpoints: [cluster.endpoint(), cluster.reader_endpoint()]
+                .into_iter()
+                .flatten()
+                .map(normalise_host)
+                .collect(),
+        }
+    }
+
+    pub fn from_item(item: &ConfigurationItem) -> Self {
+        ClusterFacts {
+            resource_id: item.resource_id.clone(),
+            identifier: item
+                .text(&["dBClusterIdentifier"])
+                .or_else(|| item.resource_name.clone())
+                .unwrap_or_default(),
+            engine: item.text(&["engine"]),
+            iam_auth: item.flag(&["iAMDatabaseAuthenticationEnabled"]),
+            endpoints: [item.text(&["endpoint"]), item.text(&["readerEndpoint"])]
+                .into_iter()
+                .flatten()
+                .map(|h| normalise_host(&h))
+                .collect(),
+        }
+    }
+
+    pub fn is_neptune(&self) -> bool {
+        is_neptune_engine(self.engine.as_deref())
+    }
+
+    /// Whether `host` is this cluster's writer or reader endpoint.
+    pub fn serves(&self, host: &str) -> bool {
+        let host = normalise_host(host);
+        self.endpoints.contains(&host)
+    }
+}
+
+/// Engine names compare case-insensitively (`neptune`, as RDS and DMS both spell it).
+pub fn is_neptune_engine(engine: Option<&str>) -> bool {
+    engine.is_some_and(|e| e.eq_ignore_ascii_case("neptune"))
+}
+
+/// Host names compare case-insensitively and without a trailing dot.
+pub fn normalise_host(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The Neptune seam: DescribeDBClusters (which also lists other RDS engines).
+#[derive(Clone)]
+pub struct NeptuneClusters {
+    client: aws_sdk_neptune::Client,
+}
+
+impl NeptuneClusters {
+    /// Neptune's DescribeDBClusters accepts at most 100 records a page.
+    pub const PAGE_SIZE: i32 = 100;
+
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        NeptuneClusters {
+            client: aws_sdk_neptune::Client::new(sdk),
+        }
+    }
+
+    /// Every DB cluster of the account and region, of every engine.
+    pub async fn list_all(&self) -> Result<Vec<ClusterFacts>, RuleError> {
+        Ok(self
+            .db_clusters()
+            .await?
+            .iter()
+            .map(ClusterFacts::from_sdk)
+            .collect())
+    }
+
+    /// One cluster by identifier or ARN; `None` when it does not exist.
+    pub async fn describe(&self, identifier: &str) -> Result<Option<ClusterFacts>, RuleError> {
+        Ok(self
+            .db_cluster(identifier)
+            .await?
+            .as_ref()
+            .map(ClusterFacts::from_sdk))
+    }
+
+    /// Every DB cluster as the SDK describes it (for rules that need other fields).
+    pub async fn db_clusters(&self) -> Result<Vec<DbCluster>, RuleError> {
+        self.client
+            .describe_db_clusters()
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))
+    }
+
+    pub async fn db_cluster(&self, identifier: &str) -> Result<Option<DbCluster>, RuleError> {
+        let filter = aws_sdk_neptune::types::Filter::builder()
+            .name("db-cluster-id")
+            .values(identifier)
+            .build();
+        let out = self
+            .client
+            .describe_db_clusters()
+            .filters(filter)
+            .send()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
+        Ok(out.db_clusters().first().cloned())
+    }
+
+    /// DB subnet group name → VPC id: every group of the region, or the one named.
+    pub async fn subnet_group_vpcs(
+        &self,
+        name: Option<&str>,
+    ) -> Result<std::collections::BTreeMap<String, String>, RuleError> {
+        let groups: Vec<aws_sdk_neptune::types::DbSubnetGroup> = self
+            .client
+            .describe_db_subnet_groups()
+            .set_db_subnet_group_name(name.map(str::to_string))
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBSubnetGroups", &e))?;
+        Ok(groups
+            .iter()
+            .filter_map(|g| {
+                Some((
+                    g.db_subnet_group_name()?.to_string(),
+                    g.vpc_id()?.to_string(),
+                ))
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn facts_come_from_config_items_with_config_casing() {
+        let item = ConfigurationItem::from_json(&json!({
+            "resourceType": "AWS::RDS::DBCluster",
+            "resourceId": "cluster-ABC",
+            "resourceName": "graph",
+            "configuration": {
+                "dBClusterIdentifier": "graph",
+                "engine": "neptune",
+                "iAMDatabaseAuthenticationEnabled": false,
+                "endpoint": "Graph.cluster-x.us-east-1.neptune.amazonaws.com.",
+                "readerEndpoint": "graph.cluster-ro-x.us-east-1.neptune.amazonaws.com"
+            }
+        }))
+        .unwrap();
+        let facts = ClusterFacts::from_item(&item);
+        assert_eq!(facts.identifier, "graph");
+        assert_eq!(facts.iam_auth, Some(false));
+        assert!(facts.serves("graph.cluster-x.us-east-1.neptune.amazonaws.com"));
+        assert!(facts.serves("GRAPH.cluster-ro-x.us-east-1.neptune.amazonaws.com"));
+        assert!(!facts.serves("other.cluster-x.us-east-1.neptune.amazonaws.com"));
+    }
+
+    #[test]
+    fn facts_come_from_describe_output() {
+        let sdk = DbCluster::builder()
+            .db_cluster_identifier("graph")
+            .db_cluster_resource_id("cluster-ABC")
+            .engine("neptune")
+            .iam_database_authentication_enabled(true)
+            .endpoint("graph.cluster-x.us-east-1.neptune.amazonaws.com")
+            .build();
+        let facts = ClusterFacts::from_sdk(&sdk);
+        assert_eq!(facts.resource_id, "cluster-ABC");
+        assert_eq!(facts.iam_auth, Some(true));
+        assert!(facts.is_neptune());
+    }
+}
