@@ -1,20 +1,19 @@
-//! The rules `gen` knows, by their declarations.
+//! The rules `gen` knows. The one list is the `neptune-*` dependencies in
+//! `generator/Cargo.toml` (build.rs turns them into [`RULES`]); every other list (templates,
+//! runbooks, docs, `gen rules --ids` for tests and scripts) derives from it.
+
+use std::sync::LazyLock;
 
 use aws_config::SdkConfig;
+use guardrails_core::entry::RuleEntry;
 use guardrails_core::registry::RuleSpec;
-use guardrails_core::{Assessed, Params, Rule, RuleError};
-use neptune_cluster_iam_auth::ClusterIamAuth;
-use neptune_dms_endpoint_iam_auth::DmsEndpointIamAuth;
-use neptune_fgac_policy_hygiene::FgacPolicyHygiene;
-use neptune_sts_vpc_endpoint::StsVpcEndpoint;
+use guardrails_core::{Assessed, Params, RuleError};
 
-/// Every implemented rule, in the order reports list them.
-pub const SPECS: &[&RuleSpec] = &[
-    &neptune_dms_endpoint_iam_auth::SPEC,
-    &neptune_cluster_iam_auth::SPEC,
-    &neptune_fgac_policy_hygiene::SPEC,
-    &neptune_sts_vpc_endpoint::SPEC,
-];
+include!(concat!(env!("OUT_DIR"), "/rules.rs"));
+
+/// The declarations of [`RULES`], in the same order.
+pub static SPECS: LazyLock<Vec<&'static RuleSpec>> =
+    LazyLock::new(|| RULES.iter().map(|rule| rule.spec).collect());
 
 pub fn find(id: &str) -> Option<&'static RuleSpec> {
     SPECS.iter().copied().find(|s| s.id == id)
@@ -23,20 +22,10 @@ pub fn find(id: &str) -> Option<&'static RuleSpec> {
 /// Evaluate everything in scope of one rule with its default parameters: the same code the
 /// rule's Lambda runs on a scheduled notification.
 pub async fn evaluate_all(spec: &RuleSpec, sdk: &SdkConfig) -> Result<Vec<Assessed>, RuleError> {
+    let rule = RULES
+        .iter()
+        .find(|rule| rule.spec.id == spec.id)
+        .expect("every spec comes from RULES");
     let params = Params::defaults(spec);
-    match spec.id {
-        id if id == neptune_dms_endpoint_iam_auth::SPEC.id => {
-            DmsEndpointIamAuth::new(sdk).evaluate_all(&params).await
-        }
-        id if id == neptune_cluster_iam_auth::SPEC.id => {
-            ClusterIamAuth::new(sdk).evaluate_all(&params).await
-        }
-        id if id == neptune_fgac_policy_hygiene::SPEC.id => {
-            FgacPolicyHygiene::new(sdk).evaluate_all(&params).await
-        }
-        id if id == neptune_sts_vpc_endpoint::SPEC.id => {
-            StsVpcEndpoint::new(sdk).evaluate_all(&params).await
-        }
-        other => unreachable!("rule {other} is listed in SPECS but has no implementation here"),
-    }
+    (rule.scan)(sdk, &params).await
 }

@@ -3,15 +3,15 @@
 //! Exit status (docs/contract.md): 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when
 //! an input cannot be read or parsed — the other files are still reported.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use guardrails_policy::analyzer::Level;
 use guardrails_policy::{analyze_text, Analysis, Code, Context, Verdict};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::exit::{write_stdout, Exit, GenError};
 use crate::report;
 
 #[derive(clap::Args, Debug)]
@@ -56,7 +56,7 @@ struct FindingReport {
     line: usize,
 }
 
-pub fn run(args: LintArgs) -> ExitCode {
+pub fn run(args: LintArgs) -> Result<Exit, GenError> {
     let context = Context {
         include_admin: args.include_admin,
         attached_to_user: args.attached_to_user,
@@ -86,19 +86,17 @@ pub fn run(args: LintArgs) -> ExitCode {
         Format::Sarif => report::pretty_json(&sarif(&reports)),
         Format::Table => table(&reports, std::io::stdout().is_terminal()),
     };
-    if std::io::stdout().write_all(output.as_bytes()).is_err() {
-        return ExitCode::from(2);
-    }
-    if failed {
-        ExitCode::from(2)
+    write_stdout(&output)?;
+    Ok(if failed {
+        Exit::Failed
     } else if reports
         .iter()
         .any(|r| r.compliance == Verdict::NonCompliant)
     {
-        ExitCode::from(1)
+        Exit::NonCompliant
     } else {
-        ExitCode::SUCCESS
-    }
+        Exit::Clean
+    })
 }
 
 /// Files as given, directories walked for `*.json` in name order; unreadable paths are

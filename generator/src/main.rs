@@ -4,6 +4,7 @@
 mod asff;
 mod catalog;
 mod deploy;
+mod exit;
 mod lint;
 mod packaging;
 mod report;
@@ -16,6 +17,7 @@ mod targets;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use exit::{Exit, GenError};
 
 #[derive(Parser)]
 #[command(
@@ -80,42 +82,77 @@ enum Command {
     /// Print the rule reference (Markdown, docs/rules.md) derived from the rule declarations.
     Rules {
         /// Only the rule table (the README's).
-        #[arg(long)]
+        #[arg(long, group = "shape")]
         table: bool,
+        /// Only the rule ids, one a line: the list scripts and tests derive theirs from.
+        #[arg(long, group = "shape")]
+        ids: bool,
+        /// The declarations as JSON (id, resource types, parameters, runbook, permissions).
+        #[arg(long, group = "shape")]
+        json: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
-    match cli.command {
-        Command::Rules { table: true } => {
-            print!(
-                "{}",
-                guardrails_core::registry::markdown_table(catalog::SPECS)
-            );
-            ExitCode::SUCCESS
-        }
-        Command::Rules { table: false } => {
-            print!(
-                "# Rules\n\nGenerated from the rule declarations by `gen rules` (`scripts/regen`); \
-                 do not edit. Ids, verdicts and output shapes that stay stable: \
-                 [contract.md](contract.md).\n\n{}{}\n## Finding codes of \
-                 `neptune-fgac-policy-hygiene` and `gen lint-policy`\n\n{}\n## How a rule runs\n\n{}",
-                guardrails_core::registry::markdown_table(catalog::SPECS),
-                guardrails_core::registry::markdown_details(catalog::SPECS),
-                guardrails_policy::analyzer::markdown_codes(),
-                guardrails_core::HOW_A_RULE_RUNS
-            );
-            ExitCode::SUCCESS
-        }
-        Command::LintPolicy(args) => lint::run(args),
-        Command::Synth(args) => synth::run(args),
-        Command::Package(args) => packaging::run(args),
-        Command::Scan(args) => runtime().block_on(scan::run(args)),
-        Command::Deploy(args) => runtime().block_on(deploy::deploy(args)),
-        Command::Destroy(args) => runtime().block_on(deploy::destroy(args)),
-    }
+    let (name, result) = match cli.command {
+        Command::Rules { table, ids, json } => ("rules", rules(table, ids, json)),
+        Command::LintPolicy(args) => ("lint-policy", lint::run(args)),
+        Command::Synth(args) => ("synth", synth::run(args)),
+        Command::Package(args) => ("package", packaging::run(args)),
+        Command::Scan(args) => ("scan", runtime().block_on(scan::run(args))),
+        Command::Deploy(args) => ("deploy", runtime().block_on(deploy::deploy(args))),
+        Command::Destroy(args) => ("destroy", runtime().block_on(deploy::destroy(args))),
+    };
+    exit::finish(name, result)
+}
+
+/// `gen rules`: the whole reference (docs/rules.md), the table, the ids or the JSON.
+fn rules(table_only: bool, ids: bool, json: bool) -> Result<Exit, GenError> {
+    let table = guardrails_core::registry::markdown_table(&catalog::SPECS);
+    let text = if table_only {
+        table
+    } else if ids {
+        catalog::SPECS
+            .iter()
+            .map(|s| format!("{}\n", s.id))
+            .collect()
+    } else if json {
+        report::pretty_json(
+            &catalog::SPECS
+                .iter()
+                .map(|s| spec_json(s))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        format!(
+            "# Rules\n\nGenerated from the rule declarations by `gen rules` (`scripts/regen`); \
+             do not edit. Ids, verdicts and output shapes that stay stable: \
+             [contract.md](contract.md).\n\n{table}{}\n## Finding codes of \
+             `neptune-fgac-policy-hygiene` and `gen lint-policy`\n\n{}\n## How a rule runs\n\n{}",
+            guardrails_core::registry::markdown_details(&catalog::SPECS),
+            guardrails_policy::analyzer::markdown_codes(),
+            guardrails_core::HOW_A_RULE_RUNS
+        )
+    };
+    exit::write_stdout(&text)?;
+    Ok(Exit::Clean)
+}
+
+/// A declaration as the tests and scripts read it.
+fn spec_json(spec: &guardrails_core::RuleSpec) -> serde_json::Value {
+    serde_json::json!({
+        "id": spec.id,
+        "title": spec.title,
+        "resource_types": spec.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        "global": spec.is_global(),
+        "parameters": spec.parameters.iter().map(|p| serde_json::json!({"name": p.name, "default": p.default})).collect::<Vec<_>>(),
+        "severity": spec.severity.label(),
+        "runbook": spec.remediation.runbook,
+        "automatic_remediation": spec.remediation.automatic,
+        "permissions": spec.all_permissions(),
+    })
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -3,14 +3,14 @@
 //! Hub. Exit status 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when something
 //! could not be evaluated or imported.
 
-use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
+use std::io::IsTerminal;
 
 use futures_util::StreamExt;
 use guardrails_core::registry::RuleSpec;
 use guardrails_core::Compliance;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::exit::{write_stdout, Exit, GenError};
 use crate::row::Row;
 use crate::targets::{self, Target, TargetArgs};
 use crate::{asff, catalog, report, security_hub, AwsTarget};
@@ -52,22 +52,12 @@ enum Format {
     Asff,
 }
 
-pub async fn run(args: ScanArgs) -> ExitCode {
-    let specs = match select(&args.rules) {
-        Ok(specs) => specs,
-        Err(message) => {
-            eprintln!("gen scan: {message}");
-            return ExitCode::from(2);
-        }
-    };
+pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
+    let specs = select(&args.rules).map_err(GenError::Input)?;
     let base = guardrails_core::aws::load(args.aws.region, args.aws.endpoint_url).await;
-    let (targets, unreachable) = match targets::resolve(&base, &args.targets).await {
-        Ok(resolved) => resolved,
-        Err(message) => {
-            eprintln!("gen scan: {message}");
-            return ExitCode::from(2);
-        }
-    };
+    let (targets, unreachable) = targets::resolve(&base, &args.targets)
+        .await
+        .map_err(GenError::Aws)?;
     let mut failed = !unreachable.is_empty();
     for account in &unreachable {
         eprintln!(
@@ -108,16 +98,14 @@ pub async fn run(args: ScanArgs) -> ExitCode {
         ),
         Format::Table => table(&rows, targets.len() > 1, std::io::stdout().is_terminal()),
     };
-    if std::io::stdout().write_all(text.as_bytes()).is_err() {
-        return ExitCode::from(2);
-    }
+    write_stdout(&text)?;
     if args.security_hub {
         failed |= !import(&targets, findings).await;
     }
     if args.format != Format::Table {
         eprintln!("gen scan: {}", report::summary(&rows));
     }
-    exit_status(failed, &rows)
+    Ok(exit_status(failed, &rows))
 }
 
 /// Every selected rule in every target, at most `concurrency` at once, rows in target and
@@ -217,16 +205,16 @@ async fn import(targets: &[Target], findings: Vec<asff::Finding>) -> bool {
 
 /// 2 when something could not be evaluated or imported, else 1 when something is
 /// NON_COMPLIANT, else 0.
-fn exit_status(failed: bool, rows: &[Row]) -> ExitCode {
+fn exit_status(failed: bool, rows: &[Row]) -> Exit {
     if failed {
-        ExitCode::from(2)
+        Exit::Failed
     } else if rows
         .iter()
         .any(|r| r.compliance == Compliance::NonCompliant)
     {
-        ExitCode::from(1)
+        Exit::NonCompliant
     } else {
-        ExitCode::SUCCESS
+        Exit::Clean
     }
 }
 

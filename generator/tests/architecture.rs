@@ -93,3 +93,27 @@ fn the_readme_is_a_front_page() {
         assert!(workspace_root().join(link).exists(), "{link} is missing");
     }
 }
+
+/// The bench's Python baselines (`tests/bench/baseline_rules.py`) cover exactly the rules
+/// `gen rules --ids` lists.
+#[test]
+fn every_rule_has_a_python_baseline() {
+    let text = std::fs::read_to_string(workspace_root().join("tests/bench/baseline_rules.py"))
+        .expect("the baselines");
+    let table = text
+        .split("EVALUATE = {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("the EVALUATE table");
+    let mut baselines: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.split('"').next())
+        .collect();
+    baselines.sort_unstable();
+    let mut ids = guardrails_testkit::rule_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    ids.sort();
+    assert_eq!(
+        baselines, ids,
+        "tests/bench/baseline_rules.py: one baseline per rule"
+    );
+}

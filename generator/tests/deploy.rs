@@ -4,7 +4,7 @@
 //! modes; and the preconditions that stop a deploy before it changes anything.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use guardrails_testkit::*;
 use serde_json::{json, Value};
@@ -13,12 +13,22 @@ const ADMIN: &str = "123456789012";
 const HOME: &str = "eu-west-1";
 const OTHER: &str = "us-west-2";
 const STACKSETS: &str = "member.org.stacksets.cloudformation.amazonaws.com";
-const RULES: [&str; 4] = [
-    "neptune-dms-endpoint-iam-auth",
-    "neptune-cluster-iam-auth",
-    "neptune-fgac-policy-hygiene",
-    "neptune-sts-vpc-endpoint",
-];
+
+/// The rule ids, from the catalog (`gen rules --json`).
+fn rule_ids() -> Vec<String> {
+    guardrails_testkit::rule_ids(env!("CARGO_BIN_EXE_gen").as_ref())
+}
+
+/// Rule ids, sorted: every rule, or only those on regional resources.
+fn sorted_ids(regional_only: bool) -> Vec<String> {
+    let mut ids: Vec<String> = guardrails_testkit::rules(env!("CARGO_BIN_EXE_gen").as_ref())
+        .iter()
+        .filter(|r| !(regional_only && r["global"] == true))
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
 
 struct Org {
     ou: String,
@@ -101,7 +111,7 @@ fn organization(emulator: &Emulator, trusted: bool) -> Org {
 fn rollout(name: &str) -> (Emulator, Org, PathBuf) {
     let emulator = Emulator::start();
     let org = organization(&emulator, true);
-    let dir = tempdir(name);
+    let dir = fresh_dir(name);
     binaries(&dir, "v1");
     (emulator, org, dir)
 }
@@ -122,7 +132,7 @@ fn deploy_to(emulator: &Emulator, org: &Org, dir: &Path, args: &[&str]) -> (Outp
 /// Stand-in rule binaries in cargo-lambda layout (deploy zips them; the emulator's Lambda
 /// never runs them).
 fn binaries(dir: &Path, version: &str) {
-    for rule in RULES {
+    for rule in &rule_ids() {
         std::fs::create_dir_all(dir.join(rule)).unwrap();
         std::fs::write(
             dir.join(rule).join("bootstrap"),
@@ -133,11 +143,11 @@ fn binaries(dir: &Path, version: &str) {
 }
 
 fn gen(emulator: &Emulator, args: &[&str]) -> (Output, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .envs(emulator.env(HOME))
-        .args(args)
-        .output()
-        .expect("gen runs");
+    let out = run_gen(
+        env!("CARGO_BIN_EXE_gen").as_ref(),
+        Some((emulator, HOME)),
+        args,
+    );
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -271,7 +281,9 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
         text.contains("stack neptune-guardrails-stackset (eu-west-1): create (1 resources)"),
         "{text}"
     );
-    assert!(text.contains("upload 5 ("), "{text}");
+    // A zip per rule and the member template.
+    let uploads = rule_ids().len() + 1;
+    assert!(text.contains(&format!("upload {uploads} (")), "{text}");
     assert!(text.contains("nothing was changed"), "{text}");
     assert_eq!(
         stack_status(&emulator, HOME, "neptune-guardrails-artifacts"),
@@ -296,8 +308,8 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
             "{region}"
         );
         let keys = objects(&emulator, region);
-        assert_eq!(keys.len(), 5, "{keys:?}");
-        for rule in RULES {
+        assert_eq!(keys.len(), uploads, "{keys:?}");
+        for rule in &rule_ids() {
             assert!(keys
                 .iter()
                 .any(|k| k.starts_with(&format!("lambda/{rule}/"))));
@@ -337,7 +349,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
             .collect();
         p[&format!("{name}CodeKey")].clone()
     };
-    for rule in RULES {
+    for rule in &rule_ids() {
         assert!(objects(&emulator, HOME).contains(&code_key(&parameters, rule)));
     }
     let instances = emulator.call(
@@ -377,7 +389,8 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
     // The member stacks made the rules in the recorded member account: all four in the IAM
     // home region, the regional three elsewhere.
     let rules_in = |region: &str| rules(&emulator, &org.member, region).len();
-    assert_eq!((rules_in(HOME), rules_in(OTHER)), (4, 3));
+    let everywhere = (sorted_ids(false).len(), sorted_ids(true).len());
+    assert_eq!((rules_in(HOME), rules_in(OTHER)), everywhere);
 
     // Re-deploy: nothing changes.
     let before = objects(&emulator, HOME);
@@ -412,13 +425,13 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
 
     exits(0, deploy(&["--yes"]));
     let after = stack_set_parameters(&emulator);
-    for rule in RULES {
+    for rule in &rule_ids() {
         let changed = code_key(&after, rule) != code_key(&parameters, rule);
         assert_eq!(changed, rule == "neptune-cluster-iam-auth", "{rule}");
     }
     assert_eq!(
         objects(&emulator, OTHER).len(),
-        6,
+        uploads + 1,
         "the old zip stays for rollback"
     );
 
@@ -441,7 +454,11 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
             stack_status(&emulator, region, "neptune-guardrails-artifacts"),
             None
         );
-        assert_eq!(objects(&emulator, region).len(), 6, "buckets are retained");
+        assert_eq!(
+            objects(&emulator, region).len(),
+            uploads + 1,
+            "buckets are retained"
+        );
     }
     assert_eq!(
         stack_status(&emulator, HOME, "neptune-guardrails-stackset"),
@@ -477,7 +494,11 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
             Some("UPDATE_COMPLETE"),
             "imported, then updated with the bucket policy: {text}"
         );
-        assert_eq!(objects(&emulator, region).len(), 6, "old objects are kept");
+        assert_eq!(
+            objects(&emulator, region).len(),
+            uploads + 1,
+            "old objects are kept"
+        );
         let policy = emulator.call(
             region,
             None,
@@ -490,7 +511,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
             .unwrap()
             .contains("aws:PrincipalOrgID"));
     }
-    assert_eq!((rules_in(HOME), rules_in(OTHER)), (4, 3), "{text}");
+    assert_eq!((rules_in(HOME), rules_in(OTHER)), everywhere, "{text}");
     exits(0, destroy(&["--yes"]));
 
     exits(0, destroy(&["--yes", "--purge"]));
@@ -506,7 +527,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
 #[test]
 fn preconditions_stop_a_deploy_before_it_changes_anything() {
     let emulator = Emulator::start();
-    let dir = tempdir("preconditions");
+    let dir = fresh_dir("preconditions");
     binaries(&dir, "v1");
     let deploy = |ous: &str, extra: &[&str]| {
         let mut args = vec![
@@ -552,7 +573,7 @@ fn preconditions_stop_a_deploy_before_it_changes_anything() {
     );
     let text = exits(2, deploy("sales", &[]));
     assert!(text.contains("`sales` is not an OU id"), "{text}");
-    let empty = tempdir("no-binaries");
+    let empty = fresh_dir("no-binaries");
     let (out, text) = gen(
         &emulator,
         &[
@@ -575,15 +596,6 @@ fn preconditions_stop_a_deploy_before_it_changes_anything() {
         stack_status(&emulator, HOME, "neptune-guardrails-artifacts"),
         None
     );
-}
-
-/// A fresh directory under the target dir for this test's files.
-fn tempdir(name: &str) -> PathBuf {
-    let dir =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Rules exactly where their Lambdas and a Config recorder are: in the OU account with a
@@ -621,17 +633,7 @@ fn rules_follow_lambdas_and_recorders(mode: &str) {
         text.contains("StackSet neptune-guardrails: 4 stack instance(s), 0 not CURRENT"),
         "no stack instance failed: {text}"
     );
-    let regional = [
-        "neptune-cluster-iam-auth",
-        "neptune-dms-endpoint-iam-auth",
-        "neptune-sts-vpc-endpoint",
-    ];
-    let all = [
-        "neptune-cluster-iam-auth",
-        "neptune-dms-endpoint-iam-auth",
-        "neptune-fgac-policy-hygiene",
-        "neptune-sts-vpc-endpoint",
-    ];
+    let (all, regional) = (sorted_ids(false), sorted_ids(true));
     let everywhere = |org: &Org| {
         let mut found = Vec::new();
         for account in [ADMIN, &org.member, &org.unrecorded, &org.outside] {
@@ -835,5 +837,5 @@ fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
         stack_status(&emulator, HOME, "neptune-guardrails-stackset").as_deref(),
         Some("CREATE_COMPLETE")
     );
-    assert_eq!(objects(&emulator, HOME).len(), 5);
+    assert_eq!(objects(&emulator, HOME).len(), rule_ids().len() + 1);
 }

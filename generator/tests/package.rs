@@ -10,12 +10,6 @@ use std::process::Command;
 
 use guardrails_testkit::*;
 
-const RULES: [&str; 4] = [
-    "neptune-dms-endpoint-iam-auth",
-    "neptune-cluster-iam-auth",
-    "neptune-fgac-policy-hygiene",
-    "neptune-sts-vpc-endpoint",
-];
 const REGION: &str = "eu-west-1";
 
 fn package(out: &Path) {
@@ -82,8 +76,9 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
     let _ = std::fs::remove_dir_all(&dir);
     let (first, second) = (dir.join("first"), dir.join("second"));
     package(&first);
+    let rules = rule_ids(env!("CARGO_BIN_EXE_gen").as_ref());
 
-    for rule in RULES {
+    for rule in &rules {
         let bootstrap = bootstrap_from(&zip_of(&first, rule), &dir.join(format!("{rule}.bin")));
         let needs = glibc_needs(&bootstrap);
         assert!(!needs.is_empty(), "{rule} is dynamically linked to glibc");
@@ -92,7 +87,7 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
             "{rule} needs {needs:?}: newer than provided.al2023's glibc 2.34"
         );
         // The world each rule's own Lambda test evaluates.
-        let world = match rule {
+        let world = match rule.as_str() {
             "neptune-fgac-policy-hygiene" => "iam",
             "neptune-sts-vpc-endpoint" => "chaining",
             _ => "estate",
@@ -118,13 +113,13 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
     // A second build from scratch of the rule crates gives the same bytes.
     let status = Command::new("cargo")
         .args(["clean", "--release", "--target", "x86_64-unknown-linux-gnu"])
-        .args(RULES.iter().flat_map(|r| ["-p", r]))
+        .args(rules.iter().flat_map(|r| ["-p", r.as_str()]))
         .current_dir(workspace_root())
         .status()
         .expect("cargo clean runs");
     assert!(status.success());
     package(&second);
-    for rule in RULES {
+    for rule in &rules {
         assert!(
             zip_of(&first, rule) == zip_of(&second, rule),
             "{rule}: the zips of two builds differ"

@@ -9,11 +9,11 @@ use serde_json::Value;
 const REGION: &str = "eu-west-1";
 
 fn gen(emulator: &Emulator, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gen"))
-        .envs(emulator.env(REGION))
-        .args(args)
-        .output()
-        .expect("gen runs")
+    run_gen(
+        env!("CARGO_BIN_EXE_gen").as_ref(),
+        Some((emulator, REGION)),
+        args,
+    )
 }
 
 /// `gen scan --format json` with `args`, which must evaluate every rule; its rows. The exit

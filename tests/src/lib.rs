@@ -697,3 +697,64 @@ pub fn assert_nothing_lost<T: PartialEq + std::fmt::Debug>(
         "every evaluation delivered once, none lost or doubled"
     );
 }
+
+/// The rule declarations as `gen rules --json` lists them (the catalog's one list, in its
+/// order): what tests derive their rule lists from.
+pub fn rules(gen: &Path) -> Vec<Value> {
+    let out = Command::new(gen)
+        .args(["rules", "--json"])
+        .output()
+        .expect("gen runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("gen rules --json prints JSON")
+}
+
+/// The rule ids, in catalog order.
+pub fn rule_ids(gen: &Path) -> Vec<String> {
+    rules(gen)
+        .iter()
+        .map(|r| r["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+/// RFC 3986 percent-encoding (every byte but the unreserved ones), as IAM and AWS Config
+/// deliver policy documents.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A fresh, empty directory for one test's files (under the system's temporary directory,
+/// named after the test and this process).
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join("neptune-guardrails-tests")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// Run `gen` with `args`, against `emulator` in `region` when given; stdout and stderr are
+/// captured.
+pub fn run_gen(
+    gen: &Path,
+    emulator: Option<(&Emulator, &str)>,
+    args: &[&str],
+) -> std::process::Output {
+    let mut command = Command::new(gen);
+    if let Some((emulator, region)) = emulator {
+        command.envs(emulator.env(region));
+    }
+    command.args(args).output().expect("gen runs")
+}

@@ -6,10 +6,11 @@
 pub mod elf;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::Command;
 
 use crate::catalog;
 use crate::deploy::lambda_zip;
+use crate::exit::{Exit, GenError};
 
 /// The newest glibc the Lambda `provided.al2023` runtime has.
 pub const GLIBC_FLOOR: (u32, u32) = (2, 34);
@@ -80,7 +81,7 @@ pub fn build(architecture: &str, out: &Path) -> Result<(), String> {
         "--target",
         &format!("{target}.{}.{}", GLIBC_FLOOR.0, GLIBC_FLOOR.1),
     ]);
-    for spec in catalog::SPECS {
+    for spec in catalog::SPECS.iter() {
         command.args(["-p", spec.id, "--bin", spec.id]);
     }
     eprintln!(
@@ -94,7 +95,7 @@ pub fn build(architecture: &str, out: &Path) -> Result<(), String> {
         return Err(format!("cargo zigbuild failed ({status})"));
     }
     let built = target_dir().join(target).join("release");
-    for spec in catalog::SPECS {
+    for spec in catalog::SPECS.iter() {
         let binary = std::fs::read(built.join(spec.id))
             .map_err(|e| format!("cannot read the built {}: {e}", spec.id))?;
         check_glibc(spec.id, &binary)?;
@@ -127,21 +128,14 @@ fn check_glibc(rule: &str, binary: &[u8]) -> Result<(), String> {
     }
 }
 
-pub fn run(args: PackageArgs) -> ExitCode {
-    match build(&args.architecture, &args.out) {
-        Ok(()) => {
-            eprintln!(
-                "gen package: wrote {} rules to {}",
-                catalog::SPECS.len(),
-                args.out.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("gen package: {message}");
-            ExitCode::from(2)
-        }
-    }
+pub fn run(args: PackageArgs) -> Result<Exit, GenError> {
+    build(&args.architecture, &args.out).map_err(GenError::Build)?;
+    eprintln!(
+        "gen package: wrote {} rules to {}",
+        catalog::SPECS.len(),
+        args.out.display()
+    );
+    Ok(Exit::Clean)
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
         "LogRetentionInDays".into(),
         json!({"Type": "Number", "Default": 365, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], "Description": "Retention of the rule Lambdas' log groups."}),
     );
-    for spec in catalog::SPECS {
+    for spec in catalog::SPECS.iter() {
         parameters.insert(
             code_key_parameter(spec),
             json!({

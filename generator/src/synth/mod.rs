@@ -13,9 +13,9 @@ mod cfn;
 pub(crate) mod member;
 pub mod runbooks;
 
+use crate::exit::{Exit, GenError};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use serde_json::{json, Map, Value};
 
@@ -172,29 +172,22 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
     files
 }
 
-pub fn run(args: SynthArgs) -> ExitCode {
-    if let Err(message) = args.options.check() {
-        eprintln!("gen synth: {message}");
-        return ExitCode::from(2);
-    }
+pub fn run(args: SynthArgs) -> Result<Exit, GenError> {
+    args.options.check().map_err(GenError::Input)?;
     let files = synthesize(&args.options);
     for (path, text) in &files {
         let path = args.out.join(path);
-        let written = path
-            .parent()
+        path.parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, text));
-        if let Err(error) = written {
-            eprintln!("gen synth: cannot write {}: {error}", path.display());
-            return ExitCode::from(2);
-        }
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|source| GenError::Write { path, source })?;
     }
     eprintln!(
         "gen synth: wrote {} files to {}",
         files.len(),
         args.out.display()
     );
-    ExitCode::SUCCESS
+    Ok(Exit::Clean)
 }
 
 fn header(description: &str, parameters: Map<String, Value>) -> Map<String, Value> {

@@ -2,6 +2,9 @@
 //! authentication enabled. AWS Config records Neptune clusters as `AWS::RDS::DBCluster`;
 //! other RDS engines are NOT_APPLICABLE, never NON_COMPLIANT.
 
+mod runbook;
+
+use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::registry::{Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
@@ -31,6 +34,15 @@ pub const SPEC: RuleSpec = RuleSpec {
            graph, and IAM policies (fine-grained neptune-db: actions) cannot restrict access. \
            Other RDS engines and deleted clusters are NOT_APPLICABLE.",
     reference: include_str!("../README.md"),
+};
+
+/// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
+pub const RULE: RuleEntry = RuleEntry {
+    spec: &SPEC,
+    runbook: runbook::runbook,
+    scan: |sdk, params| {
+        Box::pin(async move { ClusterIamAuth::new(sdk).evaluate_all(params).await })
+    },
 };
 
 /// The verdict for one cluster.

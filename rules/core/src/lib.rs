@@ -7,6 +7,7 @@
 
 pub mod aws;
 pub mod config_service;
+pub mod entry;
 pub mod error;
 pub mod evaluation;
 pub mod event;
@@ -15,6 +16,7 @@ pub mod lambda;
 pub mod params;
 pub mod registry;
 pub mod rule;
+pub mod runbook;
 
 pub use config_service::ConfigService;
 pub use error::RuleError;

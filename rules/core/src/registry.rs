@@ -267,7 +267,7 @@ mod tests {
         },
         permissions: &["rds:DescribeDBClusters"],
         docs: "docs",
-        reference: "",
+        reference: "Verdicts in detail.\n",
     };
 
     #[test]
@@ -286,10 +286,10 @@ mod tests {
         ), "{table}");
         assert_eq!(
             markdown_details(&[&SPEC]),
-            "\n**`x-rule`** — docs\n- parameter `flag` (default `true`): d\n\
+            "\n## `x-rule`\n\ndocs\n\n- parameter `flag` (default `true`): d\n\
              - remediation `X-Runbook`, manual: r\n\
              - reads (Lambda role): `config:GetResourceConfigHistory`, `config:PutEvaluations`, \
-             `rds:DescribeDBClusters`\n"
+             `rds:DescribeDBClusters`\n\nVerdicts in detail.\n"
         );
         assert!(!SPEC.is_global());
         assert!(SPEC.evaluates("AWS::RDS::DBCluster"));

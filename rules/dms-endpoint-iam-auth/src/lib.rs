@@ -3,7 +3,10 @@
 //! staging bucket — and, beyond the peers, the Neptune cluster it targets has IAM DB auth
 //! on, without which the endpoint setting cannot work.
 
+mod runbook;
+
 use guardrails_aws::neptune::{normalise_host, ClusterFacts, NeptuneClusters};
+use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::registry::{
     ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
@@ -47,6 +50,15 @@ pub const SPEC: RuleSpec = RuleSpec {
            A target cluster that cannot be found is named in the annotation, not guessed. \
            Endpoints of other engines are NOT_APPLICABLE.",
     reference: include_str!("../README.md"),
+};
+
+/// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
+pub const RULE: RuleEntry = RuleEntry {
+    spec: &SPEC,
+    runbook: runbook::runbook,
+    scan: |sdk, params| {
+        Box::pin(async move { DmsEndpointIamAuth::new(sdk).evaluate_all(params).await })
+    },
 };
 
 /// The outcome of resolving the endpoint's target cluster.

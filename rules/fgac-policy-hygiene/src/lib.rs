@@ -7,10 +7,13 @@
 //! item, or IAM when the item lacks them and on periodic runs) and turns findings into one
 //! verdict per resource.
 
+mod runbook;
+
 use std::collections::{BTreeMap, HashSet};
 
 use futures_util::StreamExt;
 use guardrails_aws::iam::types::{ManagedPolicyDetail, PolicyDetail};
+use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::registry::{
     ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
@@ -80,6 +83,15 @@ pub const SPEC: RuleSpec = RuleSpec {
            writes by IAM users (finding codes FGAC001-FGAC013, listed in the annotation). \
            Policies that touch no neptune-db: action are NOT_APPLICABLE.",
     reference: include_str!("../README.md"),
+};
+
+/// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
+pub const RULE: RuleEntry = RuleEntry {
+    spec: &SPEC,
+    runbook: runbook::runbook,
+    scan: |sdk, params| {
+        Box::pin(async move { FgacPolicyHygiene::new(sdk).evaluate_all(params).await })
+    },
 };
 
 /// The rule's parameters, read once per invocation.

@@ -7,6 +7,8 @@
 //! paginated listing each of clusters, DB subnet groups and VPC endpoints, one
 //! DescribeSecurityGroups / DescribeVpcs per 200 ids, and IAM reads once per distinct role.
 
+mod runbook;
+
 pub mod chain;
 pub mod network;
 
@@ -15,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use guardrails_aws::iam::IamAccount;
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::neptune::{is_neptune_engine, NeptuneClusters};
+use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::item::{as_text, get};
 use guardrails_core::registry::{
@@ -80,6 +83,15 @@ pub const SPEC: RuleSpec = RuleSpec {
            policy does not admit it. The annotation names the failed condition. Clusters \
            without associated roles are NOT_APPLICABLE unless allClusters=true.",
     reference: include_str!("../README.md"),
+};
+
+/// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
+pub const RULE: RuleEntry = RuleEntry {
+    spec: &SPEC,
+    runbook: runbook::runbook,
+    scan: |sdk, params| {
+        Box::pin(async move { StsVpcEndpoint::new(sdk).evaluate_all(params).await })
+    },
 };
 
 /// What the rule needs to know of a cluster.

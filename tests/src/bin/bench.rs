@@ -15,16 +15,12 @@ use std::time::Duration;
 use guardrails_testkit::*;
 use serde_json::json;
 
-const RULES: [&str; 4] = [
-    "neptune-dms-endpoint-iam-auth",
-    "neptune-cluster-iam-auth",
-    "neptune-fgac-policy-hygiene",
-    "neptune-sts-vpc-endpoint",
-];
 const REGION: &str = "eu-west-1";
 
 struct Options {
     binaries: PathBuf,
+    /// The rule ids (`gen rules --ids`, which scripts/bench passes).
+    rules: Vec<String>,
     runs: usize,
     resources: Vec<usize>,
 }
@@ -32,6 +28,7 @@ struct Options {
 fn options() -> Options {
     let mut options = Options {
         binaries: workspace_root().join("target/release"),
+        rules: Vec::new(),
         runs: 5,
         resources: vec![1000, 10000],
     };
@@ -42,6 +39,7 @@ fn options() -> Options {
             .unwrap_or_else(|| panic!("{} needs a value", pair[0]));
         match pair[0].as_str() {
             "--binaries" => options.binaries = PathBuf::from(value),
+            "--rules" => options.rules = value.split(',').map(str::to_string).collect(),
             "--runs" => options.runs = value.parse().expect("--runs N"),
             "--resources" => {
                 options.resources = value
@@ -49,9 +47,15 @@ fn options() -> Options {
                     .map(|n| n.parse().expect("--resources N,N"))
                     .collect()
             }
-            other => panic!("unknown option {other} (--binaries DIR, --runs N, --resources N,N)"),
+            other => panic!(
+                "unknown option {other} (--binaries DIR, --rules ID,ID, --runs N, --resources N,N)"
+            ),
         }
     }
+    assert!(
+        !options.rules.is_empty(),
+        "--rules ID,ID is required (gen rules --ids)"
+    );
     options
 }
 
@@ -160,7 +164,7 @@ fn main() {
 
     let python = python();
     let baselines = workspace_root().join("tests/bench/baseline_rules.py");
-    for rule in RULES {
+    for rule in &options.rules {
         let baseline = cold_start(
             &emulator,
             || {

@@ -1,0 +1,348 @@
+//! Carrying out a plan: confirmation, stack changes, uploads, purges, the recorder
+//! overrides, and the StackSet's instance report.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_cloudformation::types::{
+    AccountFilterType, DeploymentTargets, Parameter, StackInstanceDetailedStatus,
+    StackInstanceStatus, StackSetOperationStatus,
+};
+use guardrails_core::aws::error_text;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::package::Artifact;
+use super::plan::Step;
+use super::{stack, CallAs, Common};
+use crate::exit::{Exit, GenError};
+use crate::synth::{member, PACK_NAME};
+use crate::targets::regional;
+
+/// S3 as AWS wants it; with an endpoint URL (an emulator such as moto), path-style addresses
+/// and request checksums only where S3 requires them (moto refuses the SDK's default
+/// streaming checksum trailer on uploads).
+pub(super) fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let mut config = aws_sdk_s3::config::Builder::from(sdk);
+    if sdk.endpoint_url().is_some() {
+        config = config.force_path_style(true).request_checksum_calculation(
+            aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+        );
+    }
+    aws_sdk_s3::Client::from_conf(config.build())
+}
+
+fn progress(steps: u64, template: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Ask on a terminal; refuse (false) when stdin is not one.
+fn confirm(command: &str, yes: bool) -> bool {
+    if yes {
+        return true;
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!(
+            "gen {command}: changes are pending and stdin is not a terminal to ask on; \
+             run again with --yes to apply them (or --dry-run to only look)"
+        );
+        return false;
+    }
+    eprint!("gen {command}: apply these changes? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok()
+        && matches!(answer.trim(), "y" | "Y" | "yes" | "YES")
+}
+
+/// Drop the change sets a plan made (a dry run, or a plan the user declined).
+async fn discard_all(base: &SdkConfig, steps: &[Step]) {
+    for step in steps {
+        if let Step::Stack(spec, change) = step {
+            let cf = aws_sdk_cloudformation::Client::new(&regional(base, &spec.region));
+            stack::discard(&cf, spec, change).await;
+        }
+    }
+}
+
+/// Print the outcome of a plan, or carry it out after confirmation.
+pub(super) async fn execute(
+    cmd: &str,
+    base: &SdkConfig,
+    common: &Common,
+    steps: Vec<Step>,
+) -> Result<Exit, GenError> {
+    let changes = steps.iter().filter(|s| s.changes()).count();
+    if changes == 0 {
+        println!("gen {cmd}: nothing to change");
+        return Ok(Exit::Clean);
+    }
+    if common.dry_run {
+        discard_all(base, &steps).await;
+        println!("gen {cmd}: dry run: {changes} step(s) would change; nothing was changed");
+        return Ok(Exit::Clean);
+    }
+    if !confirm(cmd, common.yes) {
+        discard_all(base, &steps).await;
+        return Err(GenError::NotConfirmed(format!(
+            "{changes} step(s) not applied: nobody confirmed them"
+        )));
+    }
+    let timeout = common.timeout();
+    for step in &steps {
+        if !step.changes() {
+            continue;
+        }
+        let result = match step {
+            Step::Stack(spec, change) => {
+                let cf = aws_sdk_cloudformation::Client::new(&regional(base, &spec.region));
+                let bar = progress(1, "{spinner} {elapsed} {wide_msg}");
+                let applied = stack::apply(&cf, spec, change, timeout, &bar).await;
+                bar.finish_and_clear();
+                applied
+            }
+            Step::Delete { name, region } => {
+                let cf = aws_sdk_cloudformation::Client::new(&regional(base, region));
+                let bar = progress(1, "{spinner} {elapsed} {wide_msg}");
+                let deleted = stack::delete(&cf, name, timeout, &bar).await;
+                bar.finish_and_clear();
+                deleted
+            }
+            Step::Upload {
+                region,
+                bucket,
+                artifacts,
+            } => upload(&s3_client(&regional(base, region)), bucket, artifacts).await,
+            Step::Purge { region, bucket } => {
+                purge(&s3_client(&regional(base, region)), bucket).await
+            }
+            Step::EnableRules {
+                region,
+                accounts,
+                ous,
+                call_as,
+            } => {
+                // The StackSet lives in the admin region, the one `base` calls.
+                let cf = aws_sdk_cloudformation::Client::new(base);
+                enable_rules(&cf, (region, accounts, ous, *call_as), timeout).await
+            }
+        };
+        match result {
+            Ok(()) => println!("gen {cmd}: done: {}", step.describe()),
+            Err(message) => {
+                return Err(GenError::Aws(format!(
+                    "{message}\nwhat finished before stays; fix the cause and run gen {cmd} again"
+                )))
+            }
+        }
+    }
+    println!("gen {cmd}: {changes} step(s) applied");
+    Ok(Exit::Clean)
+}
+
+async fn upload(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    artifacts: &[Artifact],
+) -> Result<(), String> {
+    let bar = progress(
+        artifacts.len() as u64,
+        "{spinner} [{bar:30}] {pos}/{len} uploads {wide_msg}",
+    );
+    for artifact in artifacts {
+        bar.set_message(artifact.key.clone());
+        s3.put_object()
+            .bucket(bucket)
+            .key(&artifact.key)
+            .content_type(artifact.content_type)
+            .body(artifact.bytes.clone().into())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "PutObject s3://{bucket}/{} failed: {}",
+                    artifact.key,
+                    error_text(&e)
+                )
+            })?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// Delete every object version and delete marker, then the bucket.
+async fn purge(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), String> {
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+    loop {
+        let listed = s3
+            .list_object_versions()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| format!("ListObjectVersions {bucket} failed: {}", error_text(&e)))?;
+        let mut doomed = Vec::new();
+        for (key, version) in listed
+            .versions()
+            .iter()
+            .map(|v| (v.key(), v.version_id()))
+            .chain(
+                listed
+                    .delete_markers()
+                    .iter()
+                    .map(|m| (m.key(), m.version_id())),
+            )
+        {
+            if let Some(key) = key {
+                let id = ObjectIdentifier::builder()
+                    .key(key)
+                    .set_version_id(version.map(str::to_string))
+                    .build()
+                    .map_err(|e| format!("bad object id: {e}"))?;
+                doomed.push(id);
+            }
+        }
+        if doomed.is_empty() {
+            break;
+        }
+        for chunk in doomed.chunks(1000) {
+            let delete = Delete::builder()
+                .set_objects(Some(chunk.to_vec()))
+                .build()
+                .map_err(|e| format!("bad delete request: {e}"))?;
+            s3.delete_objects()
+                .bucket(bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| format!("DeleteObjects in {bucket} failed: {}", error_text(&e)))?;
+        }
+    }
+    s3.delete_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("DeleteBucket {bucket} failed: {}", error_text(&e)))
+}
+
+/// Override `ConfigRecorderReady=true` on the stack instances of `accounts` in `region`
+/// (service-managed: the target OUs filtered to those accounts) and wait for the operation.
+async fn enable_rules(
+    cf: &aws_sdk_cloudformation::Client,
+    (region, accounts, ous, call_as): (&str, &[String], &[String], CallAs),
+    timeout: Duration,
+) -> Result<(), String> {
+    let call_as = aws_sdk_cloudformation::types::CallAs::from(call_as.as_str());
+    let targets = DeploymentTargets::builder()
+        .set_organizational_unit_ids(Some(ous.to_vec()))
+        .set_accounts(Some(accounts.to_vec()))
+        .account_filter_type(AccountFilterType::Intersection)
+        .build();
+    let operation = cf
+        .update_stack_instances()
+        .stack_set_name(PACK_NAME)
+        .deployment_targets(targets)
+        .regions(region)
+        .parameter_overrides(
+            Parameter::builder()
+                .parameter_key(member::RECORDER_READY)
+                .parameter_value("true")
+                .build(),
+        )
+        .call_as(call_as.clone())
+        .send()
+        .await
+        .map_err(|e| format!("UpdateStackInstances ({region}): {}", error_text(&e)))?;
+    let id = operation.operation_id().unwrap_or_default().to_string();
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let described = cf
+            .describe_stack_set_operation()
+            .stack_set_name(PACK_NAME)
+            .operation_id(&id)
+            .call_as(call_as.clone())
+            .send()
+            .await
+            .map_err(|e| format!("DescribeStackSetOperation {id}: {}", error_text(&e)))?;
+        match described.stack_set_operation().and_then(|o| o.status()) {
+            Some(StackSetOperationStatus::Succeeded) => return Ok(()),
+            Some(status @ (StackSetOperationStatus::Failed | StackSetOperationStatus::Stopped)) => {
+                return Err(format!(
+                    "creating the rules in {region} ended {}; the stack instances below say why",
+                    status.as_str()
+                ))
+            }
+            _ if std::time::Instant::now() >= deadline => {
+                return Err(format!(
+                    "StackSet operation {id} ({region}) still running after {} minutes",
+                    timeout.as_secs() / 60
+                ))
+            }
+            _ => tokio::time::sleep(Duration::from_secs(5)).await,
+        }
+    }
+}
+
+/// Count the StackSet's instances and name each that is not CURRENT with its reason; an
+/// error when one failed.
+pub(super) async fn report_instances(
+    cf: &aws_sdk_cloudformation::Client,
+    call_as: CallAs,
+) -> Result<(), String> {
+    let mut pages = cf
+        .list_stack_instances()
+        .stack_set_name(PACK_NAME)
+        .call_as(aws_sdk_cloudformation::types::CallAs::from(
+            call_as.as_str(),
+        ))
+        .into_paginator()
+        .send();
+    let (mut total, mut lines, mut failed) = (0, Vec::new(), false);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| format!("ListStackInstances failed: {}", error_text(&e)))?;
+        for instance in page.summaries() {
+            total += 1;
+            let status = instance.status();
+            if status == Some(&StackInstanceStatus::Current) {
+                continue;
+            }
+            let detailed = instance
+                .stack_instance_status()
+                .and_then(|s| s.detailed_status());
+            failed |= status == Some(&StackInstanceStatus::Inoperable)
+                || detailed == Some(&StackInstanceDetailedStatus::Failed);
+            lines.push(format!(
+                "{} {} {}{}: {}",
+                instance.account().unwrap_or("?"),
+                instance.region().unwrap_or("?"),
+                status.map_or("?", |s| s.as_str()),
+                detailed.map_or(String::new(), |d| format!(" ({})", d.as_str())),
+                instance.status_reason().unwrap_or("no reason given")
+            ));
+        }
+    }
+    println!(
+        "gen deploy: StackSet {PACK_NAME}: {total} stack instance(s), {} not CURRENT",
+        lines.len()
+    );
+    for line in &lines {
+        println!("  {line}");
+    }
+    if failed {
+        return Err(
+            "some stack instances failed (above); fix them and run gen deploy again".into(),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,369 @@
+//! What a deploy or destroy would do, as steps: each stack planned with a change set,
+//! uploads of what the buckets lack, and the recorder overrides the stack instances lack.
+
+use std::path::PathBuf;
+
+use aws_config::SdkConfig;
+use guardrails_core::aws::error_text;
+use guardrails_core::RuleSpec;
+
+use super::execute::s3_client;
+use super::package::{self, Artifact};
+use super::preflight::Organization;
+use super::stack::{self, Change, StackSpec};
+use super::{
+    recorders, CallAs, DeployArgs, DestroyArgs, ARTIFACTS_STACK, PACKS_STACK, STACKSET_STACK,
+};
+use crate::synth::{self, artifact_bucket_name, member, PACK_NAME};
+use crate::targets::regional;
+
+/// Where a deploy goes: the admin account's SDK configuration and region, its id, and the
+/// organization.
+pub(super) struct Target<'a> {
+    pub base: &'a SdkConfig,
+    pub admin_region: &'a str,
+    pub caller: &'a str,
+    pub organization: &'a Organization,
+}
+
+/// The deploy's steps in the order they are carried out, and what the recorder check found.
+pub(super) async fn deploy(
+    args: &DeployArgs,
+    target: &Target<'_>,
+    rule_artifacts: &[(&'static RuleSpec, Artifact)],
+) -> Result<(Vec<Step>, recorders::Readiness), String> {
+    let options = &args.options;
+    let (base, admin_region) = (target.base, target.admin_region);
+    let files = synth::synthesize(options);
+    let text = |name: &str| files[&PathBuf::from(name)].clone();
+    let member_template = package::template_artifact("member", &text("member.yaml"));
+    let mut artifacts: Vec<Artifact> = rule_artifacts.iter().map(|(_, a)| a.clone()).collect();
+    artifacts.push(member_template.clone());
+
+    let timeout = args.common.timeout();
+    let mut steps = Vec::new();
+    for region in bucket_regions(admin_region, &options.regions) {
+        let sdk = regional(base, &region);
+        let cf = aws_sdk_cloudformation::Client::new(&sdk);
+        let spec = StackSpec {
+            name: ARTIFACTS_STACK.into(),
+            region: region.clone(),
+            body: text("admin-artifacts.yaml"),
+            parameters: vec![("OrganizationId".into(), target.organization.id.clone())],
+        };
+        let bucket = artifact_bucket_name(target.caller, &region);
+        let change = match stack::plan(&cf, &spec, timeout).await? {
+            Change::Create(count) if owns_bucket(&s3_client(&sdk), &bucket).await? => {
+                Change::ImportBucket("ArtifactBucket".into(), bucket.clone(), count)
+            }
+            change => change,
+        };
+        steps.push(Step::Stack(spec, change));
+        let new = missing(&s3_client(&sdk), &bucket, &artifacts).await?;
+        steps.push(Step::Upload {
+            region,
+            bucket,
+            artifacts: new,
+        });
+    }
+    let mut stackset_parameters = vec![
+        (
+            "TargetOrganizationalUnitIds".to_string(),
+            options.ous.join(","),
+        ),
+        ("TargetRegions".into(), options.regions.join(",")),
+        ("CallAs".into(), args.call_as.as_str().into()),
+        ("MemberTemplateKey".into(), member_template.key.clone()),
+    ];
+    for (spec, artifact) in rule_artifacts {
+        stackset_parameters.push((member::code_key_parameter(spec), artifact.key.clone()));
+    }
+    let admin_cf = aws_sdk_cloudformation::Client::new(&regional(base, admin_region));
+    let spec = StackSpec {
+        name: STACKSET_STACK.into(),
+        region: admin_region.to_string(),
+        body: text("admin-stackset.yaml"),
+        parameters: stackset_parameters,
+    };
+    let change = stack::plan(&admin_cf, &spec, timeout).await?;
+    let stackset_exists = !matches!(change, Change::Create(_) | Change::Replace(_));
+    steps.push(Step::Stack(spec, change));
+    let (readiness, enable) = plan_rules(
+        base,
+        args,
+        target.organization,
+        target.caller,
+        stackset_exists.then_some(&admin_cf),
+    )
+    .await?;
+    steps.extend(enable);
+    // Organization conformance packs of earlier versions went to every account of the
+    // organization, Lambdas or not: the member stacks' own packs replace them.
+    for region in &options.regions {
+        let cf = aws_sdk_cloudformation::Client::new(&regional(base, region));
+        if stack::status(&cf, PACKS_STACK).await?.is_some() {
+            steps.push(Step::Delete {
+                name: PACKS_STACK.into(),
+                region: region.clone(),
+            });
+        }
+    }
+    Ok((steps, readiness))
+}
+
+/// The destroy's steps: the stacks in reverse deploy order, then (with --purge) the buckets.
+pub(super) async fn destroy(
+    base: &SdkConfig,
+    admin_region: &str,
+    caller: &str,
+    args: &DestroyArgs,
+) -> Result<Vec<Step>, String> {
+    // Packs of earlier versions, the StackSet (CloudFormation removes its stack instances
+    // first), then the artifact stacks (their buckets are retained).
+    let mut found: Vec<(String, String)> = args
+        .regions
+        .iter()
+        .map(|r| (PACKS_STACK.to_string(), r.clone()))
+        .collect();
+    found.push((STACKSET_STACK.into(), admin_region.to_string()));
+    for region in bucket_regions(admin_region, &args.regions) {
+        found.push((ARTIFACTS_STACK.into(), region));
+    }
+    let mut steps = Vec::new();
+    for (name, region) in found {
+        let cf = aws_sdk_cloudformation::Client::new(&regional(base, &region));
+        if stack::status(&cf, &name).await?.is_some() {
+            steps.push(Step::Delete { name, region });
+        }
+    }
+    if args.purge {
+        for region in bucket_regions(admin_region, &args.regions) {
+            let bucket = artifact_bucket_name(caller, &region);
+            let s3 = s3_client(&regional(base, &region));
+            if s3.head_bucket().bucket(&bucket).send().await.is_ok() {
+                steps.push(Step::Purge { region, bucket });
+            }
+        }
+    }
+    Ok(steps)
+}
+
+/// One step of a plan, for the printout and for carrying it out.
+pub(super) enum Step {
+    Stack(StackSpec, Change),
+    /// Delete a stack `gen deploy` made.
+    Delete {
+        name: String,
+        region: String,
+    },
+    Upload {
+        region: String,
+        bucket: String,
+        artifacts: Vec<Artifact>,
+    },
+    Purge {
+        region: String,
+        bucket: String,
+    },
+    /// Let the member stacks of these accounts (of `ous`) in `region` create their rules.
+    EnableRules {
+        region: String,
+        accounts: Vec<String>,
+        ous: Vec<String>,
+        call_as: CallAs,
+    },
+}
+
+impl Step {
+    pub(super) fn changes(&self) -> bool {
+        match self {
+            Step::Stack(_, change) => *change != Change::Unchanged,
+            Step::Upload { artifacts, .. } => !artifacts.is_empty(),
+            Step::EnableRules { accounts, .. } => !accounts.is_empty(),
+            Step::Delete { .. } | Step::Purge { .. } => true,
+        }
+    }
+
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Step::Stack(spec, change) => {
+                format!(
+                    "stack {} ({}): {}",
+                    spec.name,
+                    spec.region,
+                    change.describe()
+                )
+            }
+            Step::Upload {
+                bucket, artifacts, ..
+            } if artifacts.is_empty() => format!("s3://{bucket}: artifacts unchanged"),
+            Step::Upload {
+                bucket, artifacts, ..
+            } => format!(
+                "s3://{bucket}: upload {} ({})",
+                artifacts.len(),
+                artifacts
+                    .iter()
+                    .map(|a| a.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Step::Delete { name, region } => format!("stack {name} ({region}): delete"),
+            Step::EnableRules {
+                region, accounts, ..
+            } if accounts.is_empty() => format!("rules ({region}): unchanged"),
+            Step::EnableRules {
+                region, accounts, ..
+            } => format!(
+                "rules ({region}): create in {} account(s) with a Config recorder: {}",
+                accounts.len(),
+                accounts.join(", ")
+            ),
+            Step::Purge { bucket, .. } => {
+                format!("s3://{bucket}: delete every object version and the bucket")
+            }
+        }
+    }
+}
+
+/// The admin region first, then the target regions: every region with an artifact bucket.
+fn bucket_regions(admin: &str, regions: &[String]) -> Vec<String> {
+    let mut all = vec![admin.to_string()];
+    all.extend(regions.iter().filter(|r| *r != admin).cloned());
+    all
+}
+
+/// Whether the caller owns `bucket` (one an earlier destroy retained): ListBuckets lists
+/// only the caller's own buckets.
+async fn owns_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, String> {
+    let listed = s3
+        .list_buckets()
+        .prefix(bucket)
+        .send()
+        .await
+        .map_err(|e| format!("ListBuckets failed: {}", error_text(&e)))?;
+    Ok(listed.buckets().iter().any(|b| b.name() == Some(bucket)))
+}
+
+/// Objects of `artifacts` that the bucket does not hold yet (all when it does not exist).
+async fn missing(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    artifacts: &[Artifact],
+) -> Result<Vec<Artifact>, String> {
+    let mut out = Vec::new();
+    for artifact in artifacts {
+        match s3
+            .head_object()
+            .bucket(bucket)
+            .key(&artifact.key)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(err)
+                if err.as_service_error().is_some_and(|e| e.is_not_found())
+                    || err
+                        .raw_response()
+                        .is_some_and(|r| r.status().as_u16() == 404) =>
+            {
+                out.push(artifact.clone())
+            }
+            Err(err) => {
+                return Err(format!(
+                    "HeadObject s3://{bucket}/{} failed: {}",
+                    artifact.key,
+                    error_text(&err)
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The recorder check of every target account × region, and per region the accounts whose
+/// stack instance still lacks the `ConfigRecorderReady=true` override (all ready accounts
+/// when the StackSet does not exist yet).
+async fn plan_rules(
+    base: &SdkConfig,
+    args: &DeployArgs,
+    organization: &Organization,
+    caller: &str,
+    stackset: Option<&aws_sdk_cloudformation::Client>,
+) -> Result<(recorders::Readiness, Vec<Step>), String> {
+    let options = &args.options;
+    let organizations = aws_sdk_organizations::Client::new(base);
+    let accounts =
+        recorders::target_accounts(&organizations, &options.ous, &organization.management).await?;
+    let readiness = recorders::check(
+        base,
+        &accounts,
+        &options.regions,
+        options.iam_region(),
+        caller,
+        &args.member_role,
+    )
+    .await;
+    let mut steps = Vec::new();
+    for (region, ready) in &readiness.ready {
+        let mut pending = Vec::new();
+        for account in ready {
+            let enabled = match stackset {
+                Some(cf) => rules_enabled(cf, args.call_as, account, region).await?,
+                None => false,
+            };
+            if !enabled {
+                pending.push(account.clone());
+            }
+        }
+        steps.push(Step::EnableRules {
+            region: region.clone(),
+            accounts: pending,
+            ous: options.ous.clone(),
+            call_as: args.call_as,
+        });
+    }
+    Ok((readiness, steps))
+}
+
+/// Whether the stack instance of `account` in `region` carries `ConfigRecorderReady=true`
+/// (false when there is no such instance yet).
+async fn rules_enabled(
+    cf: &aws_sdk_cloudformation::Client,
+    call_as: CallAs,
+    account: &str,
+    region: &str,
+) -> Result<bool, String> {
+    let answer = cf
+        .describe_stack_instance()
+        .stack_set_name(PACK_NAME)
+        .stack_instance_account(account)
+        .stack_instance_region(region)
+        .call_as(aws_sdk_cloudformation::types::CallAs::from(
+            call_as.as_str(),
+        ))
+        .send()
+        .await;
+    match answer {
+        Ok(out) => Ok(out
+            .stack_instance()
+            .map(|i| i.parameter_overrides())
+            .unwrap_or_default()
+            .iter()
+            .any(|p| {
+                p.parameter_key() == Some(member::RECORDER_READY)
+                    && p.parameter_value() == Some("true")
+            })),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_stack_instance_not_found_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(format!(
+            "DescribeStackInstance {account} {region}: {}",
+            error_text(&err)
+        )),
+    }
+}
