@@ -538,9 +538,7 @@ mod tests {
     const WRITE: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"neptune-db:WriteDataViaQuery","Resource":"arn:aws:neptune-db:us-east-1:111122223333:cluster-ABC/*"}}"#;
     const S3: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
 
-    fn encode(text: &str) -> String {
-        text.bytes().map(|b| format!("%{b:02X}")).collect()
-    }
+    use guardrails_testkit::url_encode as encode;
 
     fn subject(docs: &[(&str, &str)], reaches_users: Option<bool>) -> Subject {
         Subject {

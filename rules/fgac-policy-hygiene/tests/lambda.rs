@@ -16,18 +16,6 @@ const WRITE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","A
 const ADMIN: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
-/// RFC 3986 encoding, as IAM and AWS Config deliver policy documents.
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn item(world: &World, resource_type: &str, name: &str, configuration: Value) -> Value {
     let facts = &world.0["iam"][name];
     configuration_item(

@@ -62,7 +62,7 @@ proptest! {
     fn policy_shaped_json_never_panics(value in policy_like(), context in contexts(), encode in any::<bool>()) {
         let text = value.to_string();
         let text = if encode {
-            text.bytes().map(|b| format!("%{b:02X}")).collect()
+            guardrails_testkit::url_encode(&text)
         } else {
             text
         };

@@ -267,7 +267,7 @@ mod tests {
             {"Effect":"Deny","Action":"sts:AssumeRole","Resource":"arn:aws:iam::111122223333:role/RoleC"},
             {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}
         ]}"#;
-        let encoded: String = policy.bytes().map(|b| format!("%{b:02X}")).collect();
+        let encoded = guardrails_testkit::url_encode(policy);
         let targets = assume_targets(&[encoded]);
         assert_eq!(
             targets.roles,
