@@ -99,7 +99,7 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
             &bootstrap,
             &emulator,
             REGION,
-            vec![scheduled_event(rule, &token)],
+            vec![(token.as_str(), scheduled_event(rule, &token))],
         );
         assert_eq!(run.outcomes.len(), 1, "{rule}: {:#?}", run.outcomes);
         let mut got = emulator.verdict_pairs(&token);

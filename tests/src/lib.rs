@@ -362,13 +362,14 @@ impl LambdaRun {
     }
 }
 
-/// Run a rule binary against a local Runtime API serving `events`, until it has answered
+/// Run a rule binary against a local Runtime API serving `events` (each under its name,
+/// which is its request id: tests find an event's outcome by it), until it has answered
 /// them all.
 pub fn run_lambda(
     binary: &Path,
     emulator: &Emulator,
     region: &str,
-    events: Vec<Value>,
+    events: Vec<(&str, Value)>,
 ) -> LambdaRun {
     run_lambda_command(
         Command::new(binary),
@@ -386,11 +387,16 @@ pub fn run_lambda_command(
     mut command: Command,
     emulator: &Emulator,
     region: &str,
-    events: Vec<Value>,
+    events: Vec<(&str, Value)>,
     timeout: Duration,
 ) -> LambdaRun {
     let count = events.len();
-    let api = RuntimeApi::start(events);
+    let api = RuntimeApi::start(
+        events
+            .into_iter()
+            .map(|(name, event)| (name.to_string(), event))
+            .collect(),
+    );
     let start = std::time::Instant::now();
     let function = Path::new(command.get_program())
         .file_name()
@@ -531,28 +537,27 @@ pub fn configuration_item(
     })
 }
 
-/// The outcome of `request-{index}` in a run.
-pub fn outcome(outcomes: &[Outcome], index: usize) -> &Outcome {
-    let id = format!("request-{index}");
+/// The outcome of the event named `name`.
+pub fn outcome<'a>(outcomes: &'a [Outcome], name: &str) -> &'a Outcome {
     outcomes
         .iter()
-        .find(|o| matches!(o, Outcome::Response { request_id, .. } | Outcome::Error { request_id, .. } if *request_id == id))
-        .unwrap_or_else(|| panic!("no outcome for {id}: {outcomes:#?}"))
+        .find(|o| matches!(o, Outcome::Response { request_id, .. } | Outcome::Error { request_id, .. } if request_id == name))
+        .unwrap_or_else(|| panic!("no outcome for {name}: {outcomes:#?}"))
 }
 
-/// Assert that event `index` got a Lambda error response of this type whose message
-/// contains `message`.
-pub fn assert_error_outcome(outcomes: &[Outcome], index: usize, error_type: &str, message: &str) {
-    match outcome(outcomes, index) {
+/// Assert that the event named `name` got a Lambda error response of this type whose
+/// message contains `message`.
+pub fn assert_error_outcome(outcomes: &[Outcome], name: &str, error_type: &str, message: &str) {
+    match outcome(outcomes, name) {
         Outcome::Error { body, .. } => {
             assert_eq!(body["errorType"], error_type, "{body}");
             let text = body["errorMessage"].as_str().unwrap_or_default();
             assert!(
                 text.contains(message),
-                "event {index}: {text:?} lacks {message:?}"
+                "event {name}: {text:?} lacks {message:?}"
             );
         }
-        other => panic!("event {index}: expected an error response, got {other:?}"),
+        other => panic!("event {name}: expected an error response, got {other:?}"),
     }
 }
 

@@ -31,16 +31,13 @@ pub struct RuntimeApi {
 }
 
 impl RuntimeApi {
-    pub fn start(events: Vec<Value>) -> RuntimeApi {
+    /// Serve `events` in order, each under its name as the request id.
+    pub fn start(events: Vec<(String, Value)>) -> RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("loopback port");
         let address = listener.local_addr().expect("bound").to_string();
         let state = Arc::new((
             Mutex::new(State {
-                queue: events
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, e)| (format!("request-{i}"), e))
-                    .collect(),
+                queue: events.into_iter().collect(),
                 outcomes: Vec::new(),
                 first_poll: None,
             }),

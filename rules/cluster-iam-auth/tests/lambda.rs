@@ -16,8 +16,8 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let id = |name: &str| world.cluster_id(name);
 
     let events = vec![
-        // 0: change, Config's casing, IAM off.
-        change_event(
+        // Change, Config's casing, IAM off.
+        ("t-change", change_event(
             RULE,
             world.cluster_item(
                 "graph-open",
@@ -26,38 +26,38 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
             ),
             "t-change",
             None,
-        ),
-        // 1: change whose item lacks the IAM field: read back with DescribeDBClusters.
-        change_event(
+        )),
+        // Change whose item lacks the IAM field: read back with DescribeDBClusters.
+        ("t-describe", change_event(
             RULE,
             world.cluster_item("graph-iam", "OK", json!({"engine": "neptune"})),
             "t-describe",
             None,
-        ),
-        // 2: oversized: history (which moto lacks for RDS) or describe.
-        oversized_event(
+        )),
+        // Oversized: history (which moto lacks for RDS) or describe.
+        ("t-oversized", oversized_event(
             RULE,
             world.cluster_item("graph-fixed", "OK", Value::Null),
             "t-oversized",
-        ),
-        // 3: deleted.
-        change_event(
+        )),
+        // Deleted.
+        ("t-deleted", change_event(
             RULE,
             world.cluster_item("graph-open", "ResourceDeleted", Value::Null),
             "t-deleted",
             None,
-        ),
-        // 4: scheduled: every cluster of every engine.
-        scheduled_event(RULE, "t-scheduled"),
-        // 5-7: malformed events and parameters.
-        json!("not an event"),
-        json!({"invokingEvent": "{not json", "resultToken": "t-bad"}),
-        config_event(
+        )),
+        // Scheduled: every cluster of every engine.
+        ("t-scheduled", scheduled_event(RULE, "t-scheduled")),
+        // Malformed events and parameters.
+        ("not-an-event", json!("not an event")),
+        ("t-bad", json!({"invokingEvent": "{not json", "resultToken": "t-bad"})),
+        ("t-params", config_event(
             RULE,
             json!({"messageType": "ScheduledNotification"}),
             "t-params",
             Some(json!({"strict": "true"})),
-        ),
+        )),
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
     let run = run_lambda(binary.as_ref(), emulator, REGION, events);
@@ -110,7 +110,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         "one evaluation per cluster, Neptune or not"
     );
 
-    match outcome(outcomes, 4) {
+    match outcome(outcomes, "t-scheduled") {
         Outcome::Response { body, .. } => {
             assert_eq!(body["evaluations"], 4);
             assert_eq!(body["non_compliant"], 1);
@@ -118,24 +118,24 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         }
         other => panic!("{other:?}"),
     }
-    for (index, error_type, message) in [
+    for (name, error_type, message) in [
         (
-            5,
+            "not-an-event",
             "MalformedConfigEvent",
             "malformed Config event: the event is not a JSON object",
         ),
         (
-            6,
+            "t-bad",
             "MalformedConfigEvent",
             "`invokingEvent` is not a JSON string",
         ),
         (
-            7,
+            "t-params",
             "InvalidRuleParameters",
             "unknown parameter `strict` for neptune-cluster-iam-auth (known: none)",
         ),
     ] {
-        assert_error_outcome(outcomes, index, error_type, message);
+        assert_error_outcome(outcomes, name, error_type, message);
     }
     assert!(emulator.evaluations("t-params").is_empty());
 
@@ -164,9 +164,9 @@ fn scheduled_runs_page_through_every_cluster_and_batch_put_evaluations() {
         binary.as_ref(),
         emulator,
         region,
-        vec![scheduled_event(RULE, "t-fleet")],
+        vec![("t-fleet", scheduled_event(RULE, "t-fleet"))],
     );
-    match outcome(&run.outcomes, 0) {
+    match outcome(&run.outcomes, "t-fleet") {
         Outcome::Response { body, .. } => {
             assert_eq!(body["evaluations"], 120, "{body}");
             assert_eq!(body["put_evaluations_calls"], 2, "⌈120/100⌉ calls");
@@ -192,11 +192,11 @@ fn under_injected_faults_every_cluster_gets_exactly_one_evaluation() {
         binary.as_ref(),
         &emulator,
         region,
-        vec![scheduled_event(RULE, "t-faults")],
+        vec![("t-faults", scheduled_event(RULE, "t-faults"))],
     );
     let faults = emulator.faults();
     emulator.inject_faults(0.0, 0);
-    match outcome(&run.outcomes, 0) {
+    match outcome(&run.outcomes, "t-faults") {
         Outcome::Response { body, .. } => assert_eq!(body["evaluations"], 120, "{body}"),
         other => panic!("the run did not survive the faults ({faults:?}): {other:?}"),
     }
@@ -227,12 +227,12 @@ fn stalled_and_cut_off_responses_are_retried_without_losing_an_evaluation() {
         command,
         &emulator,
         region,
-        vec![scheduled_event(RULE, "t-stalls")],
+        vec![("t-stalls", scheduled_event(RULE, "t-stalls"))],
         std::time::Duration::from_secs(60),
     );
     let faults = emulator.faults();
     emulator.inject_faults(0.0, 0);
-    match outcome(&run.outcomes, 0) {
+    match outcome(&run.outcomes, "t-stalls") {
         Outcome::Response { body, .. } => assert_eq!(body["evaluations"], 120, "{body}"),
         other => panic!("the run did not survive the stalls ({faults:?}): {other:?}"),
     }

@@ -37,67 +37,88 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let settings = json!({"iamAuthEnabled": true, "serviceAccessRoleArn": "arn:aws:iam::123456789012:role/dms", "s3BucketName": "staging", "s3BucketFolder": "dms"});
 
     let events = vec![
-        scheduled_event(RULE, "t-scheduled"),
+        ("t-scheduled", scheduled_event(RULE, "t-scheduled")),
         // Config casing, no NeptuneSettings at all.
-        change_event(
-            RULE,
-            endpoint_item(
-                &world,
-                "no-settings",
-                json!({"endpointIdentifier": "no-settings", "engineName": "neptune", "serverName": open_cluster}),
-            ),
+        (
             "t-no-settings",
-            None,
+            change_event(
+                RULE,
+                endpoint_item(
+                    &world,
+                    "no-settings",
+                    json!({"endpointIdentifier": "no-settings", "engineName": "neptune", "serverName": open_cluster}),
+                ),
+                "t-no-settings",
+                None,
+            ),
         ),
         // Endpoint fine, target cluster has IAM off: the cross-check catches it ...
-        change_event(
-            RULE,
-            endpoint_item(
-                &world,
-                "to-graph-open",
-                json!({"engineName": "neptune", "serverName": open_cluster, "neptuneSettings": settings}),
-            ),
+        (
             "t-target",
-            None,
+            change_event(
+                RULE,
+                endpoint_item(
+                    &world,
+                    "to-graph-open",
+                    json!({"engineName": "neptune", "serverName": open_cluster, "neptuneSettings": settings}),
+                ),
+                "t-target",
+                None,
+            ),
         ),
         // ... unless the parameter turns the cross-check off.
-        change_event(
-            RULE,
-            endpoint_item(
-                &world,
-                "to-graph-open",
-                json!({"engineName": "neptune", "serverName": open_cluster, "neptuneSettings": settings}),
-            ),
+        (
             "t-no-target",
-            Some(json!({"checkTargetCluster": "false"})),
+            change_event(
+                RULE,
+                endpoint_item(
+                    &world,
+                    "to-graph-open",
+                    json!({"engineName": "neptune", "serverName": open_cluster, "neptuneSettings": settings}),
+                ),
+                "t-no-target",
+                Some(json!({"checkTargetCluster": "false"})),
+            ),
         ),
         // Oversized: read back with DescribeEndpoints.
-        oversized_event(
-            RULE,
-            endpoint_item(&world, "iam-off", Value::Null),
+        (
             "t-oversized",
+            oversized_event(
+                RULE,
+                endpoint_item(&world, "iam-off", Value::Null),
+                "t-oversized",
+            ),
         ),
         // Wrong resource type delivered to this rule.
-        change_event(
-            RULE,
-            configuration_item(
-                "AWS::S3::Bucket",
-                "bucket",
-                "bucket",
-                "arn:aws:s3:::bucket",
-                "OK",
-                json!({}),
-            ),
+        (
             "t-other-type",
-            None,
+            change_event(
+                RULE,
+                configuration_item(
+                    "AWS::S3::Bucket",
+                    "bucket",
+                    "bucket",
+                    "arn:aws:s3:::bucket",
+                    "OK",
+                    json!({}),
+                ),
+                "t-other-type",
+                None,
+            ),
         ),
         // Malformed.
-        json!({"invokingEvent": json!({"messageType": "ConfigurationItemChangeNotification"}).to_string(), "resultToken": "t-bad"}),
-        config_event(
-            RULE,
-            json!({"messageType": "ScheduledNotification"}),
+        (
+            "t-bad",
+            json!({"invokingEvent": json!({"messageType": "ConfigurationItemChangeNotification"}).to_string(), "resultToken": "t-bad"}),
+        ),
+        (
             "t-params",
-            Some(json!({"checkTargetCluster": "sometimes"})),
+            config_event(
+                RULE,
+                json!({"messageType": "ScheduledNotification"}),
+                "t-params",
+                Some(json!({"checkTargetCluster": "sometimes"})),
+            ),
         ),
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-dms-endpoint-iam-auth");
@@ -185,18 +206,18 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     // One JSON log line per evaluation: 8 scheduled + 5 single-resource events.
     assert_eq!(run.evaluation_logs().len(), 13, "{:#?}", run.logs);
 
-    for (index, error_type, message) in [
+    for (name, error_type, message) in [
         (
-            6,
+            "t-bad",
             "MalformedConfigEvent",
             "no `configurationItem` in the change notification",
         ),
         (
-            7,
+            "t-params",
             "InvalidRuleParameters",
             "parameter `checkTargetCluster` must be true or false, not `sometimes`",
         ),
     ] {
-        assert_error_outcome(outcomes, index, error_type, message);
+        assert_error_outcome(outcomes, name, error_type, message);
     }
 }

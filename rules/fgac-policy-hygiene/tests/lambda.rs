@@ -66,100 +66,133 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
     deleted["configurationItemStatus"] = json!("ResourceDeleted");
 
     let events = vec![
-        // 0: managed policy, several versions: the default one (v2) is evaluated.
-        change_event(
-            RULE,
-            policy_item(
-                &world,
-                "graph-legacy",
-                &[("v1", READ), ("v2", CONNECT)],
-                "v2",
-            ),
+        // Managed policy, several versions: the default one (v2) is evaluated.
+        (
             "t-policy",
-            None,
-        ),
-        // 1: role with inline policies in the item.
-        change_event(
-            RULE,
-            item(
-                &world,
-                "AWS::IAM::Role",
-                "app-legacy",
-                json!({"roleName": "app-legacy", "rolePolicyList": inline(&[("read", READ), ("legacy", CONNECT)])}),
+            change_event(
+                RULE,
+                policy_item(
+                    &world,
+                    "graph-legacy",
+                    &[("v1", READ), ("v2", CONNECT)],
+                    "v2",
+                ),
+                "t-policy",
+                None,
             ),
+        ),
+        // Role with inline policies in the item.
+        (
             "t-role",
-            None,
-        ),
-        // 2: user whose item lacks userPolicyList: read from IAM.
-        change_event(
-            RULE,
-            item(
-                &world,
-                "AWS::IAM::User",
-                "alice",
-                json!({"userName": "alice"}),
+            change_event(
+                RULE,
+                item(
+                    &world,
+                    "AWS::IAM::Role",
+                    "app-legacy",
+                    json!({"roleName": "app-legacy", "rolePolicyList": inline(&[("read", READ), ("legacy", CONNECT)])}),
+                ),
+                "t-role",
+                None,
             ),
+        ),
+        // User whose item lacks userPolicyList: read from IAM.
+        (
             "t-user",
-            None,
-        ),
-        // 3: group.
-        change_event(
-            RULE,
-            item(
-                &world,
-                "AWS::IAM::Group",
-                "graph-readers",
-                json!({"groupName": "graph-readers", "groupPolicyList": inline(&[("read", READ)])}),
+            change_event(
+                RULE,
+                item(
+                    &world,
+                    "AWS::IAM::User",
+                    "alice",
+                    json!({"userName": "alice"}),
+                ),
+                "t-user",
+                None,
             ),
+        ),
+        // Group.
+        (
             "t-group",
-            None,
-        ),
-        // 4: managed write policy: IAM says it is attached to a user (bob).
-        change_event(
-            RULE,
-            policy_item(&world, "graph-writer", &[("v1", WRITE)], "v1"),
-            "t-attached",
-            None,
-        ),
-        // 5: exemption tag in the item.
-        change_event(RULE, exempt_item, "t-exempt", None),
-        // 6: AWS managed policy.
-        change_event(RULE, aws_managed, "t-aws-managed", None),
-        // 7: oversized: history or IAM's default version.
-        oversized_event(
-            RULE,
-            item(&world, "AWS::IAM::Policy", "graph-wildcard", Value::Null),
-            "t-oversized",
-        ),
-        // 8: admin policy with includeAdminPolicies.
-        change_event(
-            RULE,
-            policy_item(&world, "account-admin", &[("v1", ADMIN)], "v1"),
-            "t-admin",
-            Some(json!({"includeAdminPolicies": "true"})),
-        ),
-        // 9: deleted role.
-        change_event(RULE, deleted, "t-deleted", None),
-        // 10: a user that no longer exists in IAM.
-        change_event(
-            RULE,
-            item(
-                &world,
-                "AWS::IAM::User",
-                "ghost",
-                json!({"userName": "ghost"}),
+            change_event(
+                RULE,
+                item(
+                    &world,
+                    "AWS::IAM::Group",
+                    "graph-readers",
+                    json!({"groupName": "graph-readers", "groupPolicyList": inline(&[("read", READ)])}),
+                ),
+                "t-group",
+                None,
             ),
-            "t-ghost",
-            None,
         ),
-        // 11: scheduled: every policy, role, user and group of the account.
-        scheduled_event(RULE, "t-scheduled"),
-        // 12: a bad parameter value.
-        config_event(
-            RULE,
-            json!({"messageType": "ScheduledNotification"}),
+        // Managed write policy: IAM says it is attached to a user (bob).
+        (
+            "t-attached",
+            change_event(
+                RULE,
+                policy_item(&world, "graph-writer", &[("v1", WRITE)], "v1"),
+                "t-attached",
+                None,
+            ),
+        ),
+        // Exemption tag in the item.
+        (
+            "t-exempt",
+            change_event(RULE, exempt_item, "t-exempt", None),
+        ),
+        // AWS managed policy.
+        (
+            "t-aws-managed",
+            change_event(RULE, aws_managed, "t-aws-managed", None),
+        ),
+        // Oversized: history or IAM's default version.
+        (
+            "t-oversized",
+            oversized_event(
+                RULE,
+                item(&world, "AWS::IAM::Policy", "graph-wildcard", Value::Null),
+                "t-oversized",
+            ),
+        ),
+        // Admin policy with includeAdminPolicies.
+        (
+            "t-admin",
+            change_event(
+                RULE,
+                policy_item(&world, "account-admin", &[("v1", ADMIN)], "v1"),
+                "t-admin",
+                Some(json!({"includeAdminPolicies": "true"})),
+            ),
+        ),
+        // Deleted role.
+        ("t-deleted", change_event(RULE, deleted, "t-deleted", None)),
+        // A user that no longer exists in IAM.
+        (
+            "t-ghost",
+            change_event(
+                RULE,
+                item(
+                    &world,
+                    "AWS::IAM::User",
+                    "ghost",
+                    json!({"userName": "ghost"}),
+                ),
+                "t-ghost",
+                None,
+            ),
+        ),
+        // Scheduled: every policy, role, user and group of the account.
+        ("t-scheduled", scheduled_event(RULE, "t-scheduled")),
+        // A bad parameter value.
+        (
             "t-params",
-            Some(json!({"includeAdminPolicies": "maybe"})),
+            config_event(
+                RULE,
+                json!({"messageType": "ScheduledNotification"}),
+                "t-params",
+                Some(json!({"includeAdminPolicies": "maybe"})),
+            ),
         ),
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-fgac-policy-hygiene");
@@ -264,7 +297,7 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
     );
     assert_error_outcome(
         &run.outcomes,
-        12,
+        "t-params",
         "InvalidRuleParameters",
         "parameter `includeAdminPolicies` must be true or false, not `maybe`",
     );

@@ -19,17 +19,17 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     let id = |name: &str| world.cluster_id(name);
     let pending = &world.0["vpcs"]["pending"];
     let events = vec![
-        // 0: scheduled, default parameters.
-        scheduled_event(RULE, "t-scheduled"),
-        // 1: scheduled, every cluster in scope.
-        config_event(
+        // Scheduled, default parameters.
+        ("t-scheduled", scheduled_event(RULE, "t-scheduled")),
+        // Scheduled, every cluster in scope.
+        ("t-all", config_event(
             RULE,
             json!({"messageType": "ScheduledNotification", "notificationCreationTime": "2026-11-01T12:00:00.000Z"}),
             "t-all",
             Some(json!({"allClusters": "true"})),
-        ),
-        // 2: change with the network fields in the item.
-        change_event(
+        )),
+        // Change with the network fields in the item.
+        ("t-change", change_event(
             RULE,
             world.cluster_item(
                 "endpoint-pending",
@@ -44,28 +44,28 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
             ),
             "t-change",
             None,
-        ),
-        // 3: change whose item lacks them: DescribeDBClusters.
-        change_event(
+        )),
+        // Change whose item lacks them: DescribeDBClusters.
+        ("t-describe", change_event(
             RULE,
             world.cluster_item("chain-ok", "OK", json!({"engine": "neptune"})),
             "t-describe",
             None,
-        ),
-        // 4: deleted.
-        change_event(
+        )),
+        // Deleted.
+        ("t-deleted", change_event(
             RULE,
             world.cluster_item("broken-trust", "ResourceDeleted", Value::Null),
             "t-deleted",
             None,
-        ),
-        // 5: bad parameter.
-        config_event(
+        )),
+        // Bad parameter.
+        ("t-params", config_event(
             RULE,
             json!({"messageType": "ScheduledNotification"}),
             "t-params",
             Some(json!({"allClusters": "yes"})),
-        ),
+        )),
     ];
     let binary = env!("CARGO_BIN_EXE_neptune-sts-vpc-endpoint");
     let run = run_lambda(binary.as_ref(), emulator, REGION, events);
@@ -146,7 +146,7 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     );
     assert_error_outcome(
         &run.outcomes,
-        5,
+        "t-params",
         "InvalidRuleParameters",
         "parameter `allClusters` must be true or false, not `yes`",
     );
@@ -162,14 +162,14 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
         binary.as_ref(),
         emulator,
         REGION,
-        vec![scheduled_event(RULE, "t-unreadable")],
+        vec![("t-unreadable", scheduled_event(RULE, "t-unreadable"))],
     );
     emulator.inject_faults(0.0, 0);
     let in_scope = scheduled
         .iter()
         .filter(|(_, c, _)| c != "NOT_APPLICABLE")
         .count();
-    match outcome(&failing.outcomes, 0) {
+    match outcome(&failing.outcomes, "t-unreadable") {
         Outcome::Response { body, .. } => {
             assert_eq!(body["evaluations"], scheduled.len(), "{body}");
             assert_eq!(body["not_evaluated"], in_scope, "{body}");
@@ -212,10 +212,10 @@ fn scheduled_runs_make_a_bounded_number_of_calls() {
             binary.as_ref(),
             &emulator,
             REGION,
-            vec![scheduled_event(RULE, "t")],
+            vec![("t", scheduled_event(RULE, "t"))],
         );
         assert!(matches!(
-            outcome(&run.outcomes, 0),
+            outcome(&run.outcomes, "t"),
             Outcome::Response { .. }
         ));
         let calls = emulator.calls_since(&before);

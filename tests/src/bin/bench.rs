@@ -113,14 +113,15 @@ fn cold_start(
     for i in 0..runs {
         let before = emulator.calls();
         let serving_before = emulator.service_seconds();
+        let token = format!("bench-{rule}-{i}");
         let run = run_lambda_command(
             command(),
             emulator,
             REGION,
-            vec![scheduled_event(rule, &format!("bench-{rule}-{i}"))],
+            vec![(token.as_str(), scheduled_event(rule, &token))],
             Duration::from_secs(120),
         );
-        match outcome(&run.outcomes, 0) {
+        match outcome(&run.outcomes, &token) {
             Outcome::Response { .. } => {}
             other => panic!("{rule} did not answer: {other:?}"),
         }
@@ -222,17 +223,18 @@ fn main() {
         emulator.seed(region, &format!("fleet-{size}"));
         let seeded = seeding.elapsed();
         let before = emulator.calls();
+        let token = format!("bench-fleet-{size}");
         let run = run_lambda_command(
             Command::new(&binary),
             &emulator,
             region,
-            vec![scheduled_event(
-                "neptune-cluster-iam-auth",
-                &format!("bench-fleet-{size}"),
+            vec![(
+                token.as_str(),
+                scheduled_event("neptune-cluster-iam-auth", &token),
             )],
             Duration::from_secs(900),
         );
-        match outcome(&run.outcomes, 0) {
+        match outcome(&run.outcomes, &token) {
             Outcome::Response { .. } => {}
             other => panic!("the {size}-cluster run did not answer: {other:?}"),
         }
