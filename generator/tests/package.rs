@@ -49,27 +49,6 @@ fn bootstrap_from(zip: &[u8], to: &Path) -> PathBuf {
     to.to_path_buf()
 }
 
-/// `GLIBC_x.y` versions readelf lists for a binary's version needs.
-fn glibc_needs(binary: &Path) -> Vec<(u32, u32)> {
-    let out = Command::new("readelf")
-        .args(["--version-info", "--wide"])
-        .arg(binary)
-        .output()
-        .expect("readelf (binutils) runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut versions: Vec<(u32, u32)> = text
-        .split_whitespace()
-        .filter_map(|w| w.strip_prefix("GLIBC_"))
-        .filter_map(|v| {
-            let (major, minor) = v.split_once('.')?;
-            Some((major.parse().ok()?, minor.split('.').next()?.parse().ok()?))
-        })
-        .collect();
-    versions.sort_unstable();
-    versions.dedup();
-    versions
-}
-
 #[test]
 fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("package");
@@ -80,7 +59,7 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
 
     for rule in &rules {
         let bootstrap = bootstrap_from(&zip_of(&first, rule), &dir.join(format!("{rule}.bin")));
-        let needs = glibc_needs(&bootstrap);
+        let needs = readelf_glibc_versions(&bootstrap).expect("readelf (binutils) runs");
         assert!(!needs.is_empty(), "{rule} is dynamically linked to glibc");
         assert!(
             needs.iter().all(|v| *v <= (2, 34)),

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use guardrails_testkit::*;
 use serde_json::Value;
 
-const REGENERATE: &str = "cargo run -p generator -- synth --out cfn";
+const REGENERATE: &str = "scripts/regen";
 
 fn synth(out: &Path, args: &[&str]) -> Output {
     let mut all = vec!["synth", "--out", out.to_str().expect("a UTF-8 path")];

@@ -763,3 +763,25 @@ pub fn run_gen(
     }
     command.args(args).output().expect("gen runs")
 }
+
+/// The `GLIBC_x.y` versions `readelf` (binutils) lists for a binary's version needs, sorted;
+/// `None` where readelf cannot be run.
+pub fn readelf_glibc_versions(binary: &Path) -> Option<Vec<(u32, u32)>> {
+    let out = Command::new("readelf")
+        .args(["--version-info", "--wide"])
+        .arg(binary)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut versions: Vec<(u32, u32)> = text
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let (major, minor) = v.split_once('.')?;
+            Some((major.parse().ok()?, minor.split('.').next()?.parse().ok()?))
+        })
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    Some(versions)
+}

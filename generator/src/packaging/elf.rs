@@ -100,23 +100,9 @@ mod tests {
             "{versions:?}"
         );
         // The same set readelf prints, where binutils is installed.
-        if let Ok(out) = std::process::Command::new("readelf")
-            .args(["--version-info", "--wide"])
-            .arg(std::env::current_exe().unwrap())
-            .output()
+        if let Some(listed) =
+            guardrails_testkit::readelf_glibc_versions(&std::env::current_exe().unwrap())
         {
-            let text = String::from_utf8_lossy(&out.stdout);
-            let mut listed: Vec<(u32, u32)> = text
-                .split_whitespace()
-                .filter_map(|w| w.strip_prefix("GLIBC_"))
-                .filter_map(|v| {
-                    let (major, minor) = v.split_once('.')?;
-                    let minor = minor.split('.').next()?;
-                    Some((major.parse().ok()?, minor.parse().ok()?))
-                })
-                .collect();
-            listed.sort_unstable();
-            listed.dedup();
             assert_eq!(versions, listed);
         }
     }
