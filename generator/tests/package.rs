@@ -12,11 +12,24 @@ use guardrails_testkit::*;
 
 const REGION: &str = "eu-west-1";
 
+/// The venv `scripts/setup` installs cargo-zigbuild and zig into (outside the checkout).
+fn zig_venv() -> PathBuf {
+    std::env::var_os("GUARDRAILS_ZIG_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cache")
+                });
+            cache.join("neptune-guardrails/zig-venv")
+        })
+}
+
 fn package(out: &Path) {
-    // cargo-zigbuild and zig come from the project venv (scripts/setup installs them).
     let path = format!(
         "{}:{}",
-        workspace_root().join(".venv/bin").display(),
+        zig_venv().join("bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let result = Command::new(env!("CARGO_BIN_EXE_gen"))
