@@ -17,11 +17,21 @@ use serde_json::Value;
 
 pub use runtime_api::{Outcome, RuntimeApi};
 
+/// The workspace folder (the one with `Cargo.lock`).
+///
+/// Found at run time from the manifest folder cargo gives the test process, not baked in at
+/// compile time: cargo reuses a testkit compiled in another checkout of the workspace (it
+/// hashes path dependencies relative to the workspace and judges freshness by file times),
+/// and a baked-in path would point into that other checkout.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the testkit lives one level below the workspace root")
-        .to_path_buf()
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    start
+        .ancestors()
+        .find(|folder| folder.join("Cargo.lock").is_file())
+        .map(Path::to_path_buf)
+        .expect("the tests run inside the workspace, which has a Cargo.lock")
 }
 
 pub fn python() -> PathBuf {

@@ -1,9 +1,12 @@
-//! EC2: VPC endpoints, security groups and VPCs.
+//! EC2: VPC endpoints, security groups and VPCs, read through the small Query client
+//! (`crate::query`) rather than the generated EC2 crate.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_ec2::types::{SecurityGroup, VpcEndpoint};
 use guardrails_core::RuleError;
+
+use crate::query::Ec2Query;
+use crate::xml::Element;
 
 /// One VPC endpoint, as the check needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,24 +23,19 @@ pub struct EndpointFacts {
 }
 
 impl EndpointFacts {
-    pub fn from_sdk(endpoint: &VpcEndpoint) -> Self {
+    /// From an `<item>` of DescribeVpcEndpoints' `vpcEndpointSet`.
+    pub fn from_xml(endpoint: &Element) -> Self {
+        let text = |name| endpoint.text_of(name).unwrap_or_default().to_string();
         EndpointFacts {
-            id: endpoint.vpc_endpoint_id().unwrap_or_default().to_string(),
-            vpc_id: endpoint.vpc_id().unwrap_or_default().to_string(),
-            service_name: endpoint.service_name().unwrap_or_default().to_string(),
-            endpoint_type: endpoint
-                .vpc_endpoint_type()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
-            state: endpoint
-                .state()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            private_dns: endpoint.private_dns_enabled().unwrap_or(false),
+            id: text("vpcEndpointId"),
+            vpc_id: text("vpcId"),
+            service_name: text("serviceName"),
+            endpoint_type: text("vpcEndpointType"),
+            state: text("state"),
+            private_dns: endpoint.text_of("privateDnsEnabled") == Some("true"),
             security_groups: endpoint
-                .groups()
-                .iter()
-                .filter_map(|g| g.group_id().map(str::to_string))
+                .items("groupSet")
+                .filter_map(|g| g.text_of("groupId").map(str::to_string))
                 .collect(),
         }
     }
@@ -68,23 +66,21 @@ impl Ingress {
     }
 }
 
-pub fn ingress_of(group: &SecurityGroup) -> Vec<Ingress> {
+/// The ingress rules of an `<item>` of DescribeSecurityGroups' `securityGroupInfo`.
+pub fn ingress_of(group: &Element) -> Vec<Ingress> {
     group
-        .ip_permissions()
-        .iter()
+        .items("ipPermissions")
         .map(|p| Ingress {
-            protocol: p.ip_protocol().unwrap_or("-1").to_ascii_lowercase(),
-            from_port: p.from_port(),
-            to_port: p.to_port(),
+            protocol: p.text_of("ipProtocol").unwrap_or("-1").to_ascii_lowercase(),
+            from_port: p.text_of("fromPort").and_then(|n| n.parse().ok()),
+            to_port: p.text_of("toPort").and_then(|n| n.parse().ok()),
             source_groups: p
-                .user_id_group_pairs()
-                .iter()
-                .filter_map(|pair| pair.group_id().map(str::to_string))
+                .items("groups")
+                .filter_map(|pair| pair.text_of("groupId").map(str::to_string))
                 .collect(),
             cidrs: p
-                .ip_ranges()
-                .iter()
-                .filter_map(|r| r.cidr_ip().map(str::to_string))
+                .items("ipRanges")
+                .filter_map(|r| r.text_of("cidrIp").map(str::to_string))
                 .collect(),
         })
         .collect()
@@ -108,7 +104,7 @@ pub fn sts_service_name(region: &str) -> String {
 /// The EC2 seam: region-wide listings, each paginated at its maximum page size.
 #[derive(Clone)]
 pub struct Ec2Network {
-    client: aws_sdk_ec2::Client,
+    client: Ec2Query,
 }
 
 impl Ec2Network {
@@ -119,7 +115,34 @@ impl Ec2Network {
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         Ec2Network {
-            client: aws_sdk_ec2::Client::new(sdk),
+            client: Ec2Query::new(sdk),
+        }
+    }
+
+    /// Every `<item>` of the list `set` over all pages of `action` (following `nextToken`).
+    async fn all_items(
+        &self,
+        action: &'static str,
+        set: &str,
+        params: Vec<(String, String)>,
+    ) -> Result<Vec<Element>, RuleError> {
+        let mut items = Vec::new();
+        let mut next_token: Option<String> = None;
+        loop {
+            let mut page_params = params.clone();
+            page_params.extend(next_token.map(|t| ("NextToken".to_string(), t)));
+            let mut page = self
+                .client
+                .call(action, page_params)
+                .await
+                .map_err(|e| RuleError::aws(action, &e))?;
+            next_token = page.text_of("nextToken").map(str::to_string);
+            if let Some(list) = page.children.iter_mut().find(|c| c.name == set) {
+                items.extend(list.children.drain(..).filter(|c| c.name == "item"));
+            }
+            if next_token.is_none() {
+                return Ok(items);
+            }
         }
     }
 
@@ -131,75 +154,60 @@ impl Ec2Network {
         vpcs: &BTreeSet<String>,
     ) -> Result<NetworkFacts, RuleError> {
         let service = sts_service_name(region);
-        let endpoints: Vec<VpcEndpoint> = self
-            .client
-            .describe_vpc_endpoints()
-            .max_results(Self::PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("DescribeVpcEndpoints", &e))?;
+        let endpoints = self
+            .all_items(
+                "DescribeVpcEndpoints",
+                "vpcEndpointSet",
+                vec![("MaxResults".into(), Self::PAGE_SIZE.to_string())],
+            )
+            .await?;
         let sts_endpoints: Vec<EndpointFacts> = endpoints
             .iter()
-            .map(EndpointFacts::from_sdk)
+            .map(EndpointFacts::from_xml)
             .filter(|e| e.service_name.eq_ignore_ascii_case(&service) && vpcs.contains(&e.vpc_id))
             .collect();
-        let group_ids: BTreeSet<String> = sts_endpoints
+        let group_ids: Vec<&String> = sts_endpoints
             .iter()
-            .flat_map(|e| e.security_groups.iter().cloned())
+            .flat_map(|e| &e.security_groups)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
         let mut ingress = BTreeMap::new();
-        for chunk in group_ids
-            .iter()
-            .collect::<Vec<_>>()
-            .chunks(Self::IDS_PER_CALL)
-        {
-            let groups: Vec<SecurityGroup> = self
-                .client
-                .describe_security_groups()
-                .set_group_ids(Some(chunk.iter().map(|g| g.to_string()).collect()))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| RuleError::aws("DescribeSecurityGroups", &e))?;
+        for chunk in group_ids.chunks(Self::IDS_PER_CALL) {
+            let groups = self
+                .all_items(
+                    "DescribeSecurityGroups",
+                    "securityGroupInfo",
+                    numbered("GroupId", chunk),
+                )
+                .await?;
             for group in &groups {
-                if let Some(id) = group.group_id() {
+                if let Some(id) = group.text_of("groupId") {
                     ingress.insert(id.to_string(), ingress_of(group));
                 }
             }
         }
-        let endpoint_vpcs: BTreeSet<&str> =
-            sts_endpoints.iter().map(|e| e.vpc_id.as_str()).collect();
-        let mut vpc_cidrs = BTreeMap::new();
-        for chunk in endpoint_vpcs
+        let endpoint_vpcs: Vec<&String> = sts_endpoints
             .iter()
-            .collect::<Vec<_>>()
-            .chunks(Self::IDS_PER_CALL)
-        {
-            let described: Vec<aws_sdk_ec2::types::Vpc> = self
-                .client
-                .describe_vpcs()
-                .set_vpc_ids(Some(chunk.iter().map(|v| v.to_string()).collect()))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| RuleError::aws("DescribeVpcs", &e))?;
+            .map(|e| &e.vpc_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut vpc_cidrs = BTreeMap::new();
+        for chunk in endpoint_vpcs.chunks(Self::IDS_PER_CALL) {
+            let described = self
+                .all_items("DescribeVpcs", "vpcSet", numbered("VpcId", chunk))
+                .await?;
             for vpc in &described {
                 let mut cidrs: Vec<String> = vpc
-                    .cidr_block_association_set()
-                    .iter()
-                    .filter_map(|a| a.cidr_block().map(str::to_string))
+                    .items("cidrBlockAssociationSet")
+                    .filter_map(|a| a.text_of("cidrBlock").map(str::to_string))
                     .collect();
                 if cidrs.is_empty() {
-                    cidrs.extend(vpc.cidr_block().map(str::to_string));
+                    cidrs.extend(vpc.text_of("cidrBlock").map(str::to_string));
                 }
-                vpc_cidrs.insert(vpc.vpc_id().unwrap_or_default().to_string(), cidrs);
+                let id = vpc.text_of("vpcId").unwrap_or_default().to_string();
+                vpc_cidrs.insert(id, cidrs);
             }
         }
         Ok(NetworkFacts {
@@ -216,14 +224,21 @@ impl Ec2Network {
         }
         let out = self
             .client
-            .describe_security_groups()
-            .set_group_ids(Some(groups.to_vec()))
-            .send()
+            .call("DescribeSecurityGroups", numbered("GroupId", groups))
             .await
             .map_err(|e| RuleError::aws("DescribeSecurityGroups", &e))?;
-        Ok(out
-            .security_groups()
-            .iter()
-            .find_map(|g| g.vpc_id().map(str::to_string)))
+        let vpc = out
+            .items("securityGroupInfo")
+            .find_map(|g| g.text_of("vpcId").map(str::to_string));
+        Ok(vpc)
     }
+}
+
+/// A Query list member: `Name.1=…&Name.2=…`.
+fn numbered(name: &str, values: &[impl AsRef<str>]) -> Vec<(String, String)> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("{name}.{}", i + 1), v.as_ref().to_string()))
+        .collect()
 }

@@ -7,7 +7,13 @@
 pub mod dms;
 #[cfg(feature = "ec2")]
 pub mod ec2;
+#[cfg(feature = "ec2")]
+pub mod endpoint;
 #[cfg(feature = "iam")]
 pub mod iam;
 #[cfg(feature = "neptune")]
 pub mod neptune;
+#[cfg(feature = "ec2")]
+mod query;
+#[cfg(feature = "ec2")]
+mod xml;

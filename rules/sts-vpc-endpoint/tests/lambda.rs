@@ -246,3 +246,52 @@ fn scheduled_runs_make_a_bounded_number_of_calls() {
         assert_eq!(calls, expected, "{clusters} clusters");
     }
 }
+
+#[test]
+fn ec2_reads_are_retried_through_throttling_errors_stalls_and_cut_off_bodies() {
+    // The EC2 reads go through guardrails-aws's own Query client, not a generated SDK crate:
+    // this shows it retries like one. 40 % of EC2 requests fail with RequestLimitExceeded,
+    // 500, 503, a 30 s stall (the attempt gives up after 1 s) or a body cut off half-way.
+    const PAGE: u64 = 2;
+    let emulator = Emulator::start_with(&["--ec2-page-size", &PAGE.to_string()]);
+    let world = emulator.seed(REGION, "vpc-fleet-100");
+    emulator.inject_faults_where(
+        0.4,
+        21,
+        "kinds=throttling,internal-failure,service-unavailable,stall,cut-body&stall=30\
+         &actions=DescribeVpcEndpoints,DescribeSecurityGroups,DescribeVpcs",
+    );
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_neptune-sts-vpc-endpoint"));
+    command.env(guardrails_core::aws::ATTEMPT_TIMEOUT_ENV, "1000");
+    let run = run_lambda_command(
+        command,
+        &emulator,
+        REGION,
+        vec![("t-ec2-faults", scheduled_event(RULE, "t-ec2-faults"))],
+        std::time::Duration::from_secs(120),
+    );
+    let faults = emulator.faults();
+    emulator.inject_faults(0.0, 0);
+    match outcome(&run.outcomes, "t-ec2-faults") {
+        Outcome::Response { body, .. } => {
+            assert_eq!(body["evaluations"], 100, "{body}");
+            assert_eq!(
+                body["not_evaluated"],
+                0,
+                "{faults:?}: {body}: {:?}",
+                emulator.verdicts("t-ec2-faults").first()
+            );
+        }
+        other => panic!("the run did not survive the EC2 faults ({faults:?}): {other:?}"),
+    }
+    println!("EC2 faults survived: {faults:?} in {:?}", run.elapsed);
+    for kind in ["throttling", "internal-failure", "stall", "cut-body"] {
+        assert!(faults.get(kind).copied().unwrap_or(0) > 0, "{faults:?}");
+    }
+    let delivered = emulator.verdicts("t-ec2-faults");
+    assert!(
+        delivered.iter().all(|(_, c, _)| c == "COMPLIANT"),
+        "{faults:?}: {delivered:?}"
+    );
+    assert_eq!(delivered.len(), world.expected().len());
+}
