@@ -3,6 +3,7 @@
 
 mod asff;
 mod catalog;
+mod cost;
 mod deploy;
 mod exit;
 mod lint;
@@ -79,6 +80,10 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Remove what `gen deploy` made (artifact buckets only with --purge).
     Destroy(deploy::DestroyArgs),
+    /// Estimate what the pack costs each account and region per month, from a `gen scan`
+    /// (docs/cost.md): evaluations recorded and Lambda time, before and after change-only
+    /// reports.
+    Cost(cost::CostArgs),
     /// Print the rule reference (Markdown, docs/rules.md) derived from the rule declarations.
     Rules {
         /// Only the rule table (the README's).
@@ -100,6 +105,7 @@ fn main() -> ExitCode {
         Command::Rules { table, ids, json } => ("rules", rules(table, ids, json)),
         Command::LintPolicy(args) => ("lint-policy", lint::run(args)),
         Command::Synth(args) => ("synth", synth::run(args)),
+        Command::Cost(args) => ("cost", cost::run(args)),
         Command::Package(args) => ("package", packaging::run(args)),
         Command::Scan(args) => ("scan", runtime().block_on(scan::run(args))),
         Command::Deploy(args) => ("deploy", runtime().block_on(deploy::deploy(args))),

@@ -652,3 +652,43 @@ fn injected_faults_change_no_verdict() {
     emulator.inject_faults(0.0, 0);
     assert_nothing_lost("gen scan, every rule", &faults, &calm, &stormy);
 }
+
+#[test]
+fn gen_cost_prices_a_scan_by_rule_account_and_region() {
+    let emulator = Emulator::shared();
+    emulator.seed("us-west-1", "estate");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gen"));
+    let out = command
+        .envs(emulator.env("us-west-1"))
+        .args(["scan", "--format", "json", "--region", "us-west-1"])
+        .output()
+        .expect("gen scan runs");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("scan rows");
+    let dir = fresh_dir("gen-cost");
+    let scan = dir.join("scan.json");
+    std::fs::write(&scan, &out.stdout).unwrap();
+    let priced = run_gen(
+        env!("CARGO_BIN_EXE_gen").as_ref(),
+        None,
+        &["cost", "--scan", scan.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(
+        priced.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&priced.stderr)
+    );
+    let estimates: Vec<Value> = serde_json::from_slice(&priced.stdout).expect("estimates");
+    for estimate in &estimates {
+        let rule = estimate["rule"].as_str().unwrap();
+        let resources = rows.iter().filter(|r| r["rule"] == rule).count();
+        assert_eq!(estimate["resources"], resources, "{estimate}");
+        assert_eq!(estimate["region"], "us-west-1");
+        let steady = estimate["evaluations_steady_state"].as_f64().unwrap();
+        let everything = estimate["evaluations_sending_everything"].as_f64().unwrap();
+        assert!(steady < everything / 10.0, "{estimate}");
+    }
+    let rules: std::collections::BTreeSet<&str> =
+        rows.iter().filter_map(|r| r["rule"].as_str()).collect();
+    assert_eq!(estimates.len(), rules.len());
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use guardrails_testkit::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const REGENERATE: &str = "scripts/regen";
 
@@ -112,6 +112,63 @@ fn options_change_the_defaults_only() {
         .any(|l| l.trim() == "Default: eu-west-1"));
     let bad = synth(&dir, &["--mode", "everywhere"]);
     assert_eq!(bad.status.code(), Some(2), "clap rejects an unknown mode");
+}
+
+#[test]
+fn frequency_flags_set_each_periodic_rules_frequency_default() {
+    let dir = fresh_dir("frequency");
+    let out = synth(
+        &dir,
+        &[
+            "--frequency",
+            "Six_Hours",
+            "--frequency",
+            "neptune-sts-vpc-endpoint=One_Hour",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let member: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.join("member.yaml")).unwrap()).unwrap();
+    let default = |name: &str| member["Parameters"][name]["Default"].clone();
+    assert_eq!(default("NeptuneStsVpcEndpointFrequency"), "One_Hour");
+    assert_eq!(default("NeptuneClusterIamAuthFrequency"), "Six_Hours");
+    assert_eq!(default("NeptuneFgacPolicyHygieneFrequency"), "Six_Hours");
+    // Both delivery modes take the frequency from the parameter: the stackset-mode rule and
+    // the conformance pack's rule (passed in as an input parameter).
+    let rule = &member["Resources"]["NeptuneStsVpcEndpointConfigRule"]["Properties"];
+    let scheduled = rule["Source"]["SourceDetails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["MessageType"] == "ScheduledNotification")
+        .unwrap();
+    assert_eq!(
+        scheduled["MaximumExecutionFrequency"],
+        json!({"Ref": "NeptuneStsVpcEndpointFrequency"})
+    );
+    let pack = &member["Resources"]["RegionalConformancePack"]["Properties"];
+    assert!(
+        pack["ConformancePackInputParameters"].as_array().unwrap().contains(&json!({"ParameterName": "NeptuneStsVpcEndpointFrequency", "ParameterValue": {"Ref": "NeptuneStsVpcEndpointFrequency"}})),
+        "{pack}"
+    );
+    let stackset = std::fs::read_to_string(dir.join("admin-stackset.yaml")).unwrap();
+    assert!(
+        stackset.contains("NeptuneStsVpcEndpointFrequency"),
+        "the StackSet forwards it"
+    );
+
+    for (bad, says) in [
+        ("Hourly", "is not a Config frequency"),
+        ("nope=One_Hour", "no rule has the id nope"),
+    ] {
+        let out = synth(&dir, &["--frequency", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{bad}");
+    }
 }
 
 #[test]
@@ -230,8 +287,12 @@ fn keys(value: &Value) -> Vec<String> {
 fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
     let specs = rules(env!("CARGO_BIN_EXE_gen").as_ref());
     let text = |v: &Value| v.as_str().unwrap().to_string();
-    // In the IAM home region (us-east-1 by default), with a recorder, every rule.
-    let ready = ["ConfigRecorderReady=true"];
+    // In the IAM home region (us-east-1 by default), with a recorder, every rule; the STS
+    // rule's scheduled runs hourly, the others' at their declared frequency.
+    let ready = [
+        "ConfigRecorderReady=true",
+        "NeptuneStsVpcEndpointFrequency=One_Hour",
+    ];
     let home = deploy_member("us-east-1", &ready, true);
     assert_eq!(
         home["status"]["neptune-guardrails-member"],
@@ -256,6 +317,17 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
         for p in spec["parameters"].as_array().unwrap() {
             assert_eq!(rule["parameters"][text(&p["name"])], p["default"], "{id}");
         }
+        let scheduled = rule["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "ScheduledNotification");
+        let frequency = match (scheduled, id.as_str()) {
+            (false, _) => json!([]),
+            (true, "neptune-sts-vpc-endpoint") => json!(["One_Hour"]),
+            (true, _) => json!(["TwentyFour_Hours"]),
+        };
+        assert_eq!(rule["frequencies"], frequency, "{id}");
         let function = &home["functions"][&id];
         assert_eq!(function["runtime"], "provided.al2023");
         assert_eq!(function["handler"], "bootstrap");
@@ -323,7 +395,11 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
     // the member's Lambdas (the emulator's PutConfigRule requires them to exist).
     let packed = deploy_member(
         "us-east-1",
-        &["RulesDelivery=conformance-pack", "ConfigRecorderReady=true"],
+        &[
+            "RulesDelivery=conformance-pack",
+            "ConfigRecorderReady=true",
+            "NeptuneStsVpcEndpointFrequency=One_Hour",
+        ],
         true,
     );
     assert_eq!(

@@ -172,8 +172,30 @@ EVALUATE = {
 }[RULE]
 
 
+def recorded(rule_name: str) -> dict:
+    """The rule's results held by Config: (type, id) -> (compliance, annotation)."""
+    pages = CONFIG.get_paginator("get_compliance_details_by_config_rule").paginate(
+        ConfigRuleName=rule_name,
+        ComplianceTypes=["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"],
+        PaginationConfig={"PageSize": 100},
+    )
+    held = {}
+    for page in pages:
+        for result in page["EvaluationResults"]:
+            key = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+            held[(key["ResourceType"], key["ResourceId"])] = (result["ComplianceType"], result.get("Annotation", ""))
+    return held
+
+
 def evaluate(event: dict) -> dict:
+    """Like the Rust rules: the scheduled run sends only what differs from the held results."""
     now = datetime.datetime.now(datetime.timezone.utc)
+    verdicts = {(kind, resource_id): (compliance, why) for kind, resource_id, compliance, why in EVALUATE()}
+    held = recorded(event["configRuleName"])
+    changed = {key: verdict for key, verdict in verdicts.items() if held.get(key) != verdict}
+    for key, (compliance, _) in held.items():
+        if key not in verdicts and compliance != "NOT_APPLICABLE":
+            changed[key] = ("NOT_APPLICABLE", "resource no longer exists")
     evaluations = [
         {
             "ComplianceResourceType": kind,
@@ -182,7 +204,7 @@ def evaluate(event: dict) -> dict:
             "Annotation": why,
             "OrderingTimestamp": now,
         }
-        for kind, resource_id, compliance, why in EVALUATE()
+        for (kind, resource_id), (compliance, why) in changed.items()
     ]
     for start in range(0, len(evaluations), 100):
         CONFIG.put_evaluations(Evaluations=evaluations[start : start + 100], ResultToken=event["resultToken"])

@@ -65,6 +65,9 @@ def inventory(args) -> dict:
             "owner": rule["Source"]["Owner"],
             "function": rule["Source"].get("SourceIdentifier"),
             "messages": sorted(d["MessageType"] for d in rule["Source"].get("SourceDetails", [])),
+            "frequencies": sorted(
+                {d["MaximumExecutionFrequency"] for d in rule["Source"].get("SourceDetails", []) if "MaximumExecutionFrequency" in d}
+            ),
             "resource_types": rule.get("Scope", {}).get("ComplianceResourceTypes", []),
             "parameters": json.loads(rule.get("InputParameters") or "{}"),
         }

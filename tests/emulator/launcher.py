@@ -104,6 +104,11 @@ one patched in-process and listed here (and in README.md, "Test world"):
     resources; executing it binds the existing bucket to its logical id and ends the stack
     ``IMPORT_COMPLETE``, so later updates keep it and add the rest.
 
+18. Config keeps no evaluation results in moto and has no ``GetComplianceDetailsByConfigRule``.
+    Here evaluations sent outside test mode become the rule's results (the token must have
+    been issued: the testkit registers each event's token and rule when it serves it), and
+    the operation pages them with AWS's limits and refusals: see ``config_results.py``.
+
 Not a patch but a test aid: ``GET /_guardrails/faults?rate=R&seed=N`` makes a share R of the
 API requests that follow fail before moto sees them (``rate=0`` stops it), the way AWS fails under load: throttling in each
 protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded``, JSON
@@ -169,6 +174,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.rds.models import DBCluster, RDSBackend
 from moto.rds.responses import RDSResponse
 from werkzeug.serving import make_server
+import config_results
 
 EVALUATIONS_PATH = "/_guardrails/evaluations"
 CALLS_PATH = "/_guardrails/calls"
@@ -192,6 +198,8 @@ def _patch_put_evaluations() -> None:
     def put_evaluations(self, evaluations=None, result_token=None, test_mode=False):
         # Keep moto's own validation (empty list, missing token) by calling it in test mode.
         result = original(self, evaluations, result_token, True)
+        if not test_mode:
+            config_results.record(self, result_token, evaluations)
         with _recorded_lock:
             for evaluation in evaluations or []:
                 _recorded.append(
@@ -1124,6 +1132,10 @@ def _with_guardrails_routes(app):
                 return [body]
             injected = dict(sorted(_faults.injected.items())) if _faults else {}
             body = json.dumps(injected).encode()
+        elif path == config_results.INVOCATIONS_PATH:
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            config_results.register_invocation(query["token"][0], query["rule"][0])
+            body = b"{}"
         elif path == EVALUATIONS_PATH:
             token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [None])[0]
             with _recorded_lock:
@@ -1170,6 +1182,7 @@ def main() -> None:
     _patch_organization_packs()
     _patch_stack_instance_overrides()
     _patch_import_change_sets()
+    config_results.patch()
     if args.ec2_page_size > 0:
         _patch_vpc_endpoint_pages(args.ec2_page_size)
 

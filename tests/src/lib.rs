@@ -148,6 +148,33 @@ impl Emulator {
         serde_json::from_slice(&out.stdout).expect("aws_call.py prints JSON")
     }
 
+    /// `(resource id, compliance)` of the results AWS Config holds for a rule (what its
+    /// evaluations left behind, bridge 18), sorted; up to 100.
+    pub fn recorded_results(&self, region: &str, rule: &str) -> Vec<(String, String)> {
+        let answer = self.call(
+            region,
+            None,
+            "config",
+            "get_compliance_details_by_config_rule",
+            serde_json::json!({"ConfigRuleName": rule, "Limit": 100}),
+        );
+        let mut rows: Vec<(String, String)> = answer["EvaluationResults"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let id =
+                    &r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"];
+                (
+                    id.as_str().unwrap_or_default().to_string(),
+                    r["ComplianceType"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
     /// Evaluations that reached `PutEvaluations` with this result token.
     pub fn evaluations(&self, token: &str) -> Vec<Value> {
         let body = self.get(&format!("/_guardrails/evaluations?token={token}"));
@@ -199,6 +226,17 @@ impl Emulator {
             serde_json::from_str::<Value>(&answer).is_ok(),
             "the emulator refused the fault options `{options}`: {answer}"
         );
+    }
+
+    /// Issue an event's result token for its rule, as Config does when it invokes the rule's
+    /// Lambda: the emulator then stores what the rule sends with that token as the rule's
+    /// results and refuses tokens nobody issued (bridge 18).
+    pub fn issue_result_token(&self, token: &str, rule: &str) {
+        self.get(&format!(
+            "/_guardrails/invocations?token={}&rule={}",
+            url_encode(token),
+            url_encode(rule)
+        ));
     }
 
     /// Faults injected since the last [`Emulator::inject_faults`], by kind.
@@ -262,6 +300,14 @@ pub struct World(pub Value);
 impl World {
     pub fn cluster(&self, name: &str) -> &Value {
         &self.0["clusters"][name]
+    }
+
+    /// The names of the seeded DB clusters, sorted.
+    pub fn cluster_names(&self) -> Vec<String> {
+        self.0["clusters"]
+            .as_object()
+            .map(|clusters| clusters.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The AWS Config resource id (`cluster-…`) of a seeded DB cluster.
@@ -401,6 +447,14 @@ pub fn run_lambda_command(
     timeout: Duration,
 ) -> LambdaRun {
     let count = events.len();
+    for (_, event) in &events {
+        if let (Some(token), Some(rule)) = (
+            event["resultToken"].as_str(),
+            event["configRuleName"].as_str(),
+        ) {
+            emulator.issue_result_token(token, rule);
+        }
+    }
     let api = RuntimeApi::start(
         events
             .into_iter()

@@ -1,7 +1,7 @@
 //! Small CloudFormation vocabulary shared by the templates: logical ids derived from rule
 //! ids, intrinsic functions, IAM policy statements.
 
-use guardrails_core::registry::{ParamKind, ParamSpec, RuleSpec, Trigger};
+use guardrails_core::registry::{ParamKind, ParamSpec, RuleSpec, Trigger, FREQUENCIES};
 use serde_json::{json, Map, Value};
 
 /// `neptune-cluster-iam-auth` → `NeptuneClusterIamAuth`.
@@ -52,8 +52,39 @@ pub fn rule_parameters(spec: &RuleSpec) -> Map<String, Value> {
         .collect()
 }
 
-/// A `AWS::Config::ConfigRule` for a custom Lambda rule, its input parameters referring to
-/// the template parameters of `rule_parameters`.
+/// The template parameter choosing a periodic rule's `MaximumExecutionFrequency`.
+pub fn frequency_parameter_name(spec: &RuleSpec) -> String {
+    pascal(spec.id) + "Frequency"
+}
+
+/// The frequency template parameter of a periodic rule (none for other rules).
+pub fn frequency_parameter(spec: &RuleSpec, default: &str) -> Option<(String, Value)> {
+    spec.periodic_frequency()?;
+    let parameter = json!({
+        "Type": "String",
+        "AllowedValues": FREQUENCIES,
+        "Default": default,
+        "Description": format!("{}: how often its scheduled run re-evaluates every resource (MaximumExecutionFrequency); a run sends only what changed.", spec.id),
+    });
+    Some((frequency_parameter_name(spec), parameter))
+}
+
+/// Every template parameter a rule's ConfigRule refers to: its rule parameters and, for a
+/// periodic rule, its frequency.
+pub fn config_rule_parameter_names(spec: &RuleSpec) -> Vec<String> {
+    let mut names: Vec<String> = spec
+        .parameters
+        .iter()
+        .map(|p| rule_parameter_name(spec, p))
+        .collect();
+    if spec.periodic_frequency().is_some() {
+        names.push(frequency_parameter_name(spec));
+    }
+    names
+}
+
+/// A `AWS::Config::ConfigRule` for a custom Lambda rule, its input parameters and frequency
+/// referring to the template parameters of `rule_parameters` and `frequency_parameter`.
 pub fn config_rule(spec: &RuleSpec, function_arn: Value) -> Value {
     let mut details = Vec::new();
     for trigger in spec.triggers {
@@ -66,10 +97,10 @@ pub fn config_rule(spec: &RuleSpec, function_arn: Value) -> Value {
                     details.push(json!({"EventSource": "aws.config", "MessageType": message}));
                 }
             }
-            Trigger::Periodic(frequency) => details.push(json!({
+            Trigger::Periodic(_) => details.push(json!({
                 "EventSource": "aws.config",
                 "MessageType": "ScheduledNotification",
-                "MaximumExecutionFrequency": frequency,
+                "MaximumExecutionFrequency": r#ref(&frequency_parameter_name(spec)),
             })),
         }
     }

@@ -12,7 +12,8 @@ use guardrails_core::registry::RuleSpec;
 use serde_json::{json, Map, Value};
 
 use super::cfn::{
-    checkov_skips, config_rule, get_att, pascal, policy, r#ref, rule_parameters, service_trust, sub,
+    checkov_skips, config_rule, config_rule_parameter_names, frequency_parameter, get_att, pascal,
+    policy, r#ref, rule_parameters, service_trust, sub,
 };
 use super::runbooks::Runbook;
 use super::{artifact_bucket, conformance_pack, to_yaml, Mode, SynthOptions, PACKS, PACK_NAME};
@@ -105,6 +106,9 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
             }),
         );
         parameters.extend(rule_parameters(spec));
+        if let Some(frequency) = options.frequency_for(spec) {
+            parameters.extend(frequency_parameter(spec, frequency));
+        }
     }
     for runbook in runbooks.iter().filter(|r| r.resource_parameter.is_some()) {
         parameters.insert(
@@ -223,8 +227,7 @@ fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
             format!("{id}Runbook"),
             format!("{id}RemediationRole"),
         ]);
-        for p in runbook.rule.parameters {
-            let name = super::cfn::rule_parameter_name(runbook.rule, p);
+        for name in config_rule_parameter_names(runbook.rule) {
             inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(&name)}));
         }
     }

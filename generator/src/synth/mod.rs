@@ -13,7 +13,9 @@ mod cfn;
 pub(crate) mod member;
 pub mod runbooks;
 
+use crate::catalog;
 use crate::exit::{Exit, GenError};
+use guardrails_core::registry::RuleSpec;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -109,6 +111,70 @@ pub struct SynthOptions {
     /// CPU architecture of the rule Lambdas.
     #[arg(long, default_value = "arm64", value_parser = ["arm64", "x86_64"])]
     pub architecture: String,
+    /// How often periodic rules re-evaluate every resource (MaximumExecutionFrequency;
+    /// default of each rule's Frequency template parameter): FREQ for every periodic rule or
+    /// RULE=FREQ for one, repeatable; FREQ is One_Hour, Three_Hours, Six_Hours, Twelve_Hours
+    /// or TwentyFour_Hours (each rule's declared default).
+    #[arg(long = "frequency", value_name = "[RULE=]FREQ", value_parser = parse_frequency)]
+    pub frequencies: Vec<Frequency>,
+}
+
+/// One `--frequency` choice: for one rule, or for every periodic rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frequency {
+    pub rule: Option<String>,
+    pub value: &'static str,
+}
+
+/// The frequency of a periodic rule's scheduled runs: its own `--frequency RULE=…`, else a
+/// `--frequency` for every rule, else its declared one (the last of each kind wins).
+pub(crate) fn chosen_frequency(choices: &[Frequency], spec: &RuleSpec) -> Option<&'static str> {
+    let declared = spec.periodic_frequency()?;
+    let last = |wanted: Option<&str>| {
+        choices
+            .iter()
+            .rev()
+            .find(|f| f.rule.as_deref() == wanted)
+            .map(|f| f.value)
+    };
+    Some(last(Some(spec.id)).or(last(None)).unwrap_or(declared))
+}
+
+/// A `--frequency RULE=…` must name a periodic rule.
+pub(crate) fn check_frequencies(choices: &[Frequency]) -> Result<(), String> {
+    for rule in choices.iter().filter_map(|f| f.rule.as_deref()) {
+        match catalog::SPECS.iter().find(|s| s.id == rule) {
+            Some(spec) if spec.periodic_frequency().is_some() => {}
+            Some(_) => {
+                return Err(format!(
+                    "--frequency {rule}=…: {rule} has no scheduled runs"
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "--frequency {rule}=…: no rule has the id {rule} (see gen rules --ids)"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_frequency(text: &str) -> Result<Frequency, String> {
+    let (rule, value) = match text.split_once('=') {
+        Some((rule, value)) => (Some(rule.to_string()), value),
+        None => (None, text),
+    };
+    let value = guardrails_core::registry::FREQUENCIES
+        .into_iter()
+        .find(|f| *f == value)
+        .ok_or_else(|| {
+            format!(
+                "`{value}` is not a Config frequency; use one of {}",
+                guardrails_core::registry::FREQUENCIES.join(", ")
+            )
+        })?;
+    Ok(Frequency { rule, value })
 }
 
 impl SynthOptions {
@@ -119,9 +185,14 @@ impl SynthOptions {
             .unwrap_or("us-east-1")
     }
 
+    pub(crate) fn frequency_for(&self, spec: &RuleSpec) -> Option<&'static str> {
+        chosen_frequency(&self.frequencies, spec)
+    }
+
     /// The IAM home region must be a target region: elsewhere no member stack exists, so the
-    /// IAM rule would be deployed nowhere.
+    /// IAM rule would be deployed nowhere. A `--frequency RULE=…` must name a periodic rule.
     pub(crate) fn check(&self) -> Result<(), String> {
+        check_frequencies(&self.frequencies)?;
         let home = self.iam_region();
         if self.regions.iter().any(|r| r == home) {
             return Ok(());
@@ -341,6 +412,11 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
         let spec = runbook.rule;
         let id = pascal(spec.id);
         parameters.extend(cfn::rule_parameters(spec));
+        // The pack's stack passes every value in; the default only documents the declaration.
+        parameters.extend(
+            spec.periodic_frequency()
+                .and_then(|f| cfn::frequency_parameter(spec, f)),
+        );
         resources.insert(
             format!("{id}ConfigRule"),
             config_rule(

@@ -101,19 +101,30 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         )]
     );
 
-    let scheduled = emulator.verdict_pairs("t-scheduled");
+    // The scheduled run judges every cluster, Neptune or not, and sends what differs from
+    // the results the change events left: graph-open (its deletion event was wrong) and the
+    // cluster of another engine, not the two already recorded COMPLIANT. Config's results
+    // then hold every cluster's verdict.
     let expected = world.expected_for(RULE);
-    assert_eq!(scheduled, expected);
-    assert_eq!(
-        scheduled.len(),
-        4,
-        "one evaluation per cluster, Neptune or not"
-    );
+    assert_eq!(expected.len(), 4, "one verdict per cluster, Neptune or not");
+    let unchanged = [id("graph-iam"), id("graph-fixed")];
+    let sent: Vec<_> = expected
+        .iter()
+        .filter(|(r, _)| !unchanged.contains(r))
+        .cloned()
+        .collect();
+    assert_eq!(emulator.verdict_pairs("t-scheduled"), sent);
+    assert_eq!(emulator.recorded_results(REGION, RULE), expected);
 
     match outcome(outcomes, "t-scheduled") {
         Outcome::Response { body, .. } => {
             assert_eq!(body["evaluations"], 4);
             assert_eq!(body["non_compliant"], 1);
+            assert_eq!(
+                (body["sent"].as_u64(), body["unchanged"].as_u64()),
+                (Some(2), Some(2)),
+                "{body}"
+            );
             assert_eq!(body["put_evaluations_calls"], 1);
         }
         other => panic!("{other:?}"),
@@ -249,5 +260,155 @@ fn stalled_and_cut_off_responses_are_retried_without_losing_an_evaluation() {
         &faults,
         &world.expected_for(RULE),
         &emulator.verdict_pairs("t-stalls"),
+    );
+}
+
+/// One scheduled run in its own invocation; the Lambda's response.
+fn scheduled_run(emulator: &Emulator, region: &str, token: &str) -> Value {
+    scheduled_run_as(emulator, region, token, RULE)
+}
+
+/// A scheduled run of the rule deployed under the Config rule name `rule_name`.
+fn scheduled_run_as(emulator: &Emulator, region: &str, token: &str, rule_name: &str) -> Value {
+    let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
+    let mut event = scheduled_event(RULE, token);
+    event["configRuleName"] = json!(rule_name);
+    let run = run_lambda(binary.as_ref(), emulator, region, vec![(token, event)]);
+    match outcome(&run.outcomes, token) {
+        Outcome::Response { body, .. } => body.clone(),
+        other => panic!("{token}: {other:?}"),
+    }
+}
+
+#[test]
+fn scheduled_runs_send_only_what_changed_since_the_recorded_results() {
+    let emulator = &Emulator::start();
+    let region = "eu-west-2";
+    let world = emulator.seed(region, "fleet");
+    let all = world.expected_for(RULE).len();
+    assert_eq!(all, 120);
+
+    // No results recorded yet (a new or re-created rule): a full report.
+    let first = scheduled_run(emulator, region, "t-first");
+    assert_eq!(
+        (first["sent"].as_u64(), first["unchanged"].as_u64()),
+        (Some(120), Some(0)),
+        "{first}"
+    );
+    assert_eq!(emulator.verdict_pairs("t-first"), world.expected_for(RULE));
+
+    // Nothing changed: the results are read (⌈120/100⌉ pages) and nothing is sent.
+    let before = emulator.calls();
+    let steady = scheduled_run(emulator, region, "t-steady");
+    assert_eq!(steady["sent"], 0, "{steady}");
+    assert_eq!(steady["unchanged"], 120, "{steady}");
+    assert_eq!(steady["put_evaluations_calls"], 0, "{steady}");
+    assert!(emulator.verdicts("t-steady").is_empty());
+    let calls = emulator.calls_since(&before);
+    assert_eq!(
+        calls.get("config:GetComplianceDetailsByConfigRule"),
+        Some(&2),
+        "{calls:?}"
+    );
+    assert_eq!(calls.get("config:PutEvaluations"), None, "{calls:?}");
+
+    // Three clusters change: exactly three evaluations, with the new verdicts.
+    let changed = [
+        ("fleet-00000", true),
+        ("fleet-00003", true),
+        ("fleet-00001", false),
+    ];
+    for (name, iam) in changed {
+        emulator.call(
+            region,
+            None,
+            "neptune",
+            "modify_db_cluster",
+            json!({"DBClusterIdentifier": name, "EnableIAMDatabaseAuthentication": iam, "ApplyImmediately": true}),
+        );
+    }
+    let after_changes = scheduled_run(emulator, region, "t-changed");
+    assert_eq!(
+        (
+            after_changes["sent"].as_u64(),
+            after_changes["unchanged"].as_u64()
+        ),
+        (Some(3), Some(117))
+    );
+    let mut expected: Vec<(String, String)> = changed
+        .iter()
+        .map(|(name, iam)| {
+            let compliance = if *iam { "COMPLIANT" } else { "NON_COMPLIANT" };
+            (world.cluster_id(name), compliance.to_string())
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(emulator.verdict_pairs("t-changed"), expected);
+
+    // Two clusters are deleted: NOT_APPLICABLE once, then nothing.
+    let deleted = ["fleet-00002", "fleet-00004"];
+    for name in deleted {
+        emulator.call(
+            region,
+            None,
+            "neptune",
+            "delete_db_cluster",
+            json!({"DBClusterIdentifier": name, "SkipFinalSnapshot": true}),
+        );
+    }
+    let cleaned = scheduled_run(emulator, region, "t-deleted");
+    assert_eq!(
+        (cleaned["sent"].as_u64(), cleaned["gone"].as_u64()),
+        (Some(2), Some(2)),
+        "{cleaned}"
+    );
+    let mut expected: Vec<(String, String, String)> = deleted
+        .iter()
+        .map(|name| {
+            (
+                world.cluster_id(name),
+                "NOT_APPLICABLE".into(),
+                "resource no longer exists".into(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(emulator.verdicts("t-deleted"), expected);
+    let quiet = scheduled_run(emulator, region, "t-quiet");
+    assert_eq!(
+        (quiet["sent"].as_u64(), quiet["gone"].as_u64()),
+        (Some(0), Some(0)),
+        "{quiet}"
+    );
+
+    // The results cannot be read: everything is sent, never nothing.
+    emulator.inject_faults_where(
+        1.0,
+        3,
+        "actions=GetComplianceDetailsByConfigRule&kinds=internal-failure",
+    );
+    let blind = scheduled_run(emulator, region, "t-blind");
+    emulator.inject_faults(0.0, 0);
+    assert_eq!(blind["sent"], 118, "{blind}");
+    let reason = blind["full_report_because"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("GetComplianceDetailsByConfigRule failed"),
+        "{blind}"
+    );
+    assert_eq!(emulator.verdicts("t-blind").len(), 118);
+
+    // A conformance pack names the rule `RULE-conformance-pack-…`: its results are read
+    // under the name the event gives, so its second run is quiet too.
+    let packed = format!("{RULE}-conformance-pack-k3xzwq9b");
+    let pack_first = scheduled_run_as(emulator, region, "t-pack-first", &packed);
+    assert_eq!(pack_first["sent"], 118, "{pack_first}");
+    let pack_steady = scheduled_run_as(emulator, region, "t-pack-steady", &packed);
+    assert_eq!(
+        (
+            pack_steady["sent"].as_u64(),
+            pack_steady["full_report_because"].as_str()
+        ),
+        (Some(0), None),
+        "{pack_steady}"
     );
 }

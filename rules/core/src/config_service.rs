@@ -6,11 +6,14 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_config::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_config::types::{ComplianceType, Evaluation as SdkEvaluation, ResourceType};
+use aws_sdk_config::types::{
+    ComplianceType, Evaluation as SdkEvaluation, EvaluationMode, EvaluationResult, ResourceType,
+};
 use aws_sdk_config::Client;
 
+use crate::changes::{RecordedResult, ResultSource};
 use crate::error::RuleError;
-use crate::evaluation::Evaluation;
+use crate::evaluation::{Compliance, Evaluation};
 use crate::item::ConfigurationItem;
 use crate::rule::ItemSource;
 
@@ -18,7 +21,10 @@ use crate::rule::ItemSource;
 pub const MAX_EVALUATIONS_PER_CALL: usize = 100;
 
 /// The result token Config's console uses for a test run: evaluations are validated, not stored.
-const TEST_MODE_TOKEN: &str = "TESTMODE";
+pub const TEST_MODE_TOKEN: &str = "TESTMODE";
+
+/// `GetComplianceDetailsByConfigRule` returns at most 100 results a page.
+pub const MAX_RESULTS_PER_PAGE: i32 = 100;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -108,6 +114,50 @@ impl ConfigService {
         })
         .await
     }
+}
+
+impl ResultSource for ConfigService {
+    /// Every detective result of the rule, of every compliance type, 100 a page.
+    async fn recorded_results(&self, rule_name: &str) -> Result<Vec<RecordedResult>, RuleError> {
+        let results: Vec<EvaluationResult> = self
+            .client
+            .get_compliance_details_by_config_rule()
+            .config_rule_name(rule_name)
+            .compliance_types(ComplianceType::Compliant)
+            .compliance_types(ComplianceType::NonCompliant)
+            .compliance_types(ComplianceType::NotApplicable)
+            .limit(MAX_RESULTS_PER_PAGE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("GetComplianceDetailsByConfigRule", &e))?;
+        Ok(results.iter().filter_map(recorded_result).collect())
+    }
+}
+
+/// A detective result as the diff needs it; proactive results (of resources not yet
+/// deployed) and results without a resource are not the scheduled run's business.
+fn recorded_result(result: &EvaluationResult) -> Option<RecordedResult> {
+    let qualifier = result
+        .evaluation_result_identifier()?
+        .evaluation_result_qualifier()?;
+    if qualifier.evaluation_mode() == Some(&EvaluationMode::Proactive) {
+        return None;
+    }
+    let compliance = match result.compliance_type()? {
+        ComplianceType::Compliant => Compliance::Compliant,
+        ComplianceType::NonCompliant => Compliance::NonCompliant,
+        ComplianceType::NotApplicable => Compliance::NotApplicable,
+        _ => return None,
+    };
+    Some(RecordedResult {
+        resource_type: qualifier.resource_type()?.to_string(),
+        resource_id: qualifier.resource_id()?.to_string(),
+        compliance,
+        annotation: result.annotation().unwrap_or_default().to_string(),
+    })
 }
 
 impl ItemSource for ConfigService {

@@ -4,11 +4,12 @@ use aws_config::SdkConfig;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
-use crate::config_service::ConfigService;
+use crate::changes::{self, Changes};
+use crate::config_service::{ConfigService, TEST_MODE_TOKEN};
 use crate::error::RuleError;
-use crate::evaluation::Compliance;
-use crate::event::Invocation;
-use crate::rule::{evaluate_invocation, Rule};
+use crate::evaluation::{Compliance, Evaluation};
+use crate::event::{Invocation, Message};
+use crate::rule::{evaluate_invocation, now, Rule};
 
 /// Logs as the Lambda runtime's advanced logging controls define them: the level from
 /// `AWS_LAMBDA_LOG_LEVEL` (TRACE, DEBUG, INFO, WARN, ERROR, FATAL; set by Lambda from the
@@ -66,6 +67,8 @@ pub async fn run<R: Rule>(rule: R, sdk: &SdkConfig) -> Result<(), lambda_runtime
 }
 
 /// Evaluate one Config event and report the evaluations; the response summarises them.
+/// A scheduled run reports only what changed since the results Config holds
+/// ([`crate::changes`]); the counts by compliance are of every resource the run evaluated.
 pub async fn handle<R: Rule>(
     rule: &R,
     config: &ConfigService,
@@ -86,25 +89,63 @@ pub async fn handle<R: Rule>(
                 "evaluation"
             );
         }
-        let calls = config
-            .put_evaluations(&invocation.result_token, &evaluations)
-            .await?;
         let count = |c: Compliance| evaluations.iter().filter(|e| e.compliance == c).count();
-        Ok(json!({
+        let summary = json!({
             "rule": id,
             "evaluations": evaluations.len(),
             "compliant": count(Compliance::Compliant),
             "non_compliant": count(Compliance::NonCompliant),
             "not_applicable": count(Compliance::NotApplicable),
             "not_evaluated": evaluations.iter().filter(|e| !e.evaluated).count(),
-            "put_evaluations_calls": calls,
-        }))
+        });
+        let report = report_of(rule, config, &invocation, evaluations).await;
+        let calls = config
+            .put_evaluations(&invocation.result_token, &report.send)
+            .await?;
+        tracing::info!(
+            rule = id,
+            sent = report.send.len(),
+            unchanged = report.unchanged,
+            gone = report.gone,
+            "reported"
+        );
+        let mut summary = summary;
+        summary["sent"] = json!(report.send.len());
+        summary["unchanged"] = json!(report.unchanged);
+        summary["gone"] = json!(report.gone);
+        summary["full_report_because"] = json!(report.full_report_because);
+        summary["put_evaluations_calls"] = json!(calls);
+        Ok(summary)
     }
     .await;
     if let Err(err) = &result {
         tracing::error!(rule = id, error_type = err.error_type(), error = %err, "invocation failed");
     }
     result
+}
+
+/// What to send: the changes for a scheduled run, everything for a change-triggered run or
+/// a console test run (whose evaluations Config validates but does not store).
+async fn report_of<R: Rule>(
+    rule: &R,
+    config: &ConfigService,
+    invocation: &Invocation,
+    evaluations: Vec<Evaluation>,
+) -> Changes {
+    match &invocation.message {
+        Message::Scheduled { notification_time } if invocation.result_token != TEST_MODE_TOKEN => {
+            let swept: Vec<&str> = rule
+                .spec()
+                .resource_types
+                .iter()
+                .map(|t| t.as_str())
+                .collect();
+            let at = notification_time.unwrap_or_else(now);
+            let name = invocation.config_rule_name.as_deref();
+            changes::scheduled_report(config, name, &swept, evaluations, at).await
+        }
+        _ => Changes::everything(evaluations),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! sit behind one thin seam per service.
 
 pub mod aws;
+pub mod changes;
 pub mod config_service;
 pub mod entry;
 pub mod error;

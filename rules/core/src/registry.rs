@@ -57,6 +57,15 @@ impl std::fmt::Display for ResourceType {
     }
 }
 
+/// The values AWS Config takes for a periodic rule's `MaximumExecutionFrequency`.
+pub const FREQUENCIES: [&str; 5] = [
+    "One_Hour",
+    "Three_Hours",
+    "Six_Hours",
+    "Twelve_Hours",
+    "TwentyFour_Hours",
+];
+
 /// What makes AWS Config invoke a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -113,8 +122,11 @@ pub struct Remediation {
 }
 
 /// IAM actions every rule Lambda needs: report evaluations, read oversized items.
-pub const COMMON_PERMISSIONS: [&str; 2] =
-    ["config:GetResourceConfigHistory", "config:PutEvaluations"];
+pub const COMMON_PERMISSIONS: [&str; 3] = [
+    "config:GetComplianceDetailsByConfigRule",
+    "config:GetResourceConfigHistory",
+    "config:PutEvaluations",
+];
 
 /// One rule, declared once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +158,14 @@ impl RuleSpec {
 
     pub fn parameter(&self, name: &str) -> Option<&ParamSpec> {
         self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// The declared frequency of the rule's scheduled runs, if it has any.
+    pub fn periodic_frequency(&self) -> Option<&'static str> {
+        self.triggers.iter().find_map(|t| match t {
+            Trigger::Periodic(frequency) => Some(*frequency),
+            Trigger::ConfigurationChange => None,
+        })
     }
 
     /// Evaluates only global (IAM) resources, so runs in one region per account.
@@ -288,8 +308,8 @@ mod tests {
             markdown_details(&[&SPEC]),
             "\n## `x-rule`\n\ndocs\n\n- parameter `flag` (default `true`): d\n\
              - remediation `X-Runbook`, manual: r\n\
-             - reads (Lambda role): `config:GetResourceConfigHistory`, `config:PutEvaluations`, \
-             `rds:DescribeDBClusters`\n\nVerdicts in detail.\n"
+             - reads (Lambda role): `config:GetComplianceDetailsByConfigRule`, \
+             `config:GetResourceConfigHistory`, `config:PutEvaluations`, `rds:DescribeDBClusters`\n\nVerdicts in detail.\n"
         );
         assert!(!SPEC.is_global());
         assert!(SPEC.evaluates("AWS::RDS::DBCluster"));

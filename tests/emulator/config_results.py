@@ -1,0 +1,150 @@
+"""Bridge 18: AWS Config's recorded evaluation results, which moto does not keep.
+
+On AWS, an evaluation a rule sends with ``PutEvaluations`` becomes the rule's *result* for
+that resource, and ``GetComplianceDetailsByConfigRule`` returns the results ("Returns the
+evaluation results for the specified Config rule. The results indicate which Amazon Web
+Services resources were evaluated by the rule, when each resource was last evaluated, and
+whether each resource complies with the rule", AWS Config API Reference). moto 5.2 has no
+such operation and stores no evaluation. What this bridge models, each from the botocore
+``config`` model (2014-11-12) and that page:
+
+* A ``ResultToken`` "associates an evaluation with an Config rule" (``EvaluationResult``
+  shape). Config hands it to the rule's Lambda with the event; here the testkit registers
+  each event's token and ``configRuleName`` when it serves the event
+  (``POST /_guardrails/invocations?token=T&rule=R``), as Config would have issued it.
+  ``PutEvaluations`` outside test mode with a token nobody issued is refused with
+  ``InvalidResultTokenException`` (listed in the operation's errors).
+* Each accepted evaluation replaces the resource's result unless the result already holds
+  a later ``OrderingTimestamp``. ``TestMode`` evaluations are validated, not stored ("When
+  TestMode is true, Config validates the evaluation results ... but does not store them").
+  NOT_APPLICABLE is stored like the others (``EvaluationResult.ComplianceType``: "Config
+  supports only the COMPLIANT, NON_COMPLIANT, and NOT_APPLICABLE values").
+* ``GetComplianceDetailsByConfigRule``: ``ConfigRuleName`` must name a rule (one issued a
+  token, or one moto knows) or the answer is ``NoSuchConfigRuleException``; ``Limit`` "The
+  default is 10. You cannot specify a number greater than 100. If you specify 0, Config
+  uses the default" (a larger one is a ``ValidationException``, as the shape's max of 100
+  is enforced by AWS); ``ComplianceTypes`` filters, and ``INSUFFICIENT_DATA`` "cannot be
+  used as a ComplianceType for filtering results" (``InvalidParameterValueException``);
+  ``NextToken`` pages, and one that was not issued is ``InvalidNextTokenException``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+from typing import Any
+
+from moto.config.exceptions import (
+    InvalidNextTokenException,
+    InvalidParameterValueException,
+    NoSuchConfigRuleException,
+    ValidationException,
+)
+from moto.config.models import ConfigBackend, config_backends
+from moto.config.responses import ConfigResponse
+from moto.core.exceptions import JsonRESTError
+
+INVOCATIONS_PATH = "/_guardrails/invocations"
+COMPLIANCE_TYPES = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE")
+
+_lock = threading.Lock()
+_rule_of_token: dict[str, str] = {}
+# (account, region, rule) -> {(resource type, resource id): EvaluationResult}
+_results: dict[tuple[str, str, str], dict[tuple[str, str], dict[str, Any]]] = {}
+
+
+class InvalidResultTokenException(JsonRESTError):
+    code = 400
+
+    def __init__(self) -> None:
+        super().__init__("InvalidResultTokenException", "The specified ResultToken is not valid.")
+
+
+def register_invocation(token: str, rule: str) -> None:
+    """What Config does when it invokes a rule's Lambda: issue the event's result token."""
+    with _lock:
+        _rule_of_token[token] = rule
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+def record(backend: ConfigBackend, token: str, evaluations: list[dict[str, Any]]) -> None:
+    """Store accepted (non-test-mode) evaluations as the results of the token's rule."""
+    with _lock:
+        rule = _rule_of_token.get(token)
+        if rule is None:
+            raise InvalidResultTokenException()
+        results = _results.setdefault((backend.account_id, backend.region_name, rule), {})
+        now = datetime.datetime.now(datetime.timezone.utc).timestamp()
+        for evaluation in evaluations:
+            key = (evaluation["ComplianceResourceType"], evaluation["ComplianceResourceId"])
+            ordering = _epoch(evaluation["OrderingTimestamp"])
+            held = results.get(key)
+            if held and held["EvaluationResultIdentifier"]["OrderingTimestamp"] > ordering:
+                continue
+            result = {
+                "EvaluationResultIdentifier": {
+                    "EvaluationResultQualifier": {
+                        "ConfigRuleName": rule,
+                        "ResourceType": key[0],
+                        "ResourceId": key[1],
+                        "EvaluationMode": "DETECTIVE",
+                    },
+                    "OrderingTimestamp": ordering,
+                },
+                "ComplianceType": evaluation["ComplianceType"],
+                "ResultRecordedTime": now,
+                "ConfigRuleInvokedTime": now,
+            }
+            if evaluation.get("Annotation"):
+                result["Annotation"] = evaluation["Annotation"]
+            results[key] = result
+
+
+def _known_rule(backend: ConfigBackend, rule: str) -> bool:
+    with _lock:
+        issued = rule in _rule_of_token.values()
+    return issued or rule in backend.config_rules
+
+
+def get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
+    backend = config_backends[self.current_account][self.region]
+    rule = self._get_param("ConfigRuleName")
+    if not rule or not _known_rule(backend, rule):
+        raise NoSuchConfigRuleException(rule)
+    wanted = self._get_param("ComplianceTypes") or list(COMPLIANCE_TYPES)
+    if any(c not in COMPLIANCE_TYPES for c in wanted):
+        raise InvalidParameterValueException(
+            f"ComplianceTypes {wanted} may hold only {', '.join(COMPLIANCE_TYPES)}"
+        )
+    limit = self._get_param("Limit") or 10
+    if limit > 100:
+        raise ValidationException(
+            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+            "constraint: Member must have value less than or equal to 100"
+        )
+    with _lock:
+        held = _results.get((backend.account_id, backend.region_name, rule), {})
+        matching = [r for _, r in sorted(held.items()) if r["ComplianceType"] in wanted]
+    token = self._get_param("NextToken")
+    start = 0
+    if token:
+        if not token.isdigit() or int(token) >= len(matching):
+            raise InvalidNextTokenException()
+        start = int(token)
+    page = matching[start : start + limit]
+    answer: dict[str, Any] = {"EvaluationResults": page}
+    if start + limit < len(matching):
+        answer["NextToken"] = str(start + limit)
+    return json.dumps(answer)
+
+
+def patch() -> None:
+    ConfigResponse.get_compliance_details_by_config_rule = get_compliance_details_by_config_rule
