@@ -71,7 +71,19 @@ pub struct Finding {
     resource: Resource,
     resource_id: String,
     config_resource_type: &'static str,
-    failed: bool,
+    pub status: Status,
+}
+
+/// What a finding says of its resource, and so its compliance, record state and severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// NON_COMPLIANT: an active FAILED finding.
+    Failed,
+    /// COMPLIANT: the archived PASSED update of an earlier FAILED finding.
+    Passed,
+    /// No longer applicable (exempted, another engine): the archived update of an earlier
+    /// finding.
+    NotAvailable,
 }
 
 /// Cut to a character limit of the format.
@@ -79,32 +91,53 @@ fn cut(text: &str, limit: usize) -> String {
     text.chars().take(limit).collect()
 }
 
-/// Findings of scan rows: a NON_COMPLIANT result is an active FAILED finding, a COMPLIANT one
-/// the archived PASSED update that resolves an earlier finding of the same id (a no-op when
-/// there was none); NOT_APPLICABLE gives none. Ids are stable per account, region (`global`
-/// for IAM), rule and resource, so a re-scan updates instead of duplicating. `now` is the
-/// RFC 3339 time of the scan.
+/// Findings of scan rows (`--format asff`): a NON_COMPLIANT result is an active FAILED
+/// finding, a COMPLIANT one the archived PASSED update that resolves an earlier finding of the
+/// same id; NOT_APPLICABLE gives none. (`--security-hub` sends the PASSED ones only where a
+/// finding is active, see `security_hub::plan`.) `now` is the RFC 3339 time of the scan.
 pub fn findings(specs: &[&RuleSpec], rows: &[Row], now: &str) -> Vec<Finding> {
     rows.iter()
-        .filter(|row| row.compliance != Compliance::NotApplicable)
         .filter_map(|row| {
-            let spec = specs.iter().find(|s| s.id == row.rule)?;
-            let failed = row.compliance == Compliance::NonCompliant;
-            let place = if spec.is_global() {
-                "global"
-            } else {
-                row.region.as_str()
+            let status = match row.compliance {
+                Compliance::NonCompliant => Status::Failed,
+                Compliance::Compliant => Status::Passed,
+                Compliance::NotApplicable => return None,
             };
-            let partition = partition(&row.region);
-            Some(Finding {
-                id: format!(
-                    "neptune-guardrails/{}/{place}/{}/{}",
-                    row.account, row.rule, row.resource_id
-                ),
-                product_arn: format!(
-                    "arn:{partition}:securityhub:{0}:{1}:product/{1}/default",
-                    row.region, row.account
-                ),
+            finding(specs, row, now, status)
+        })
+        .collect()
+}
+
+/// The finding id of a row: stable per account, region (`global` for IAM), rule and
+/// resource, so a re-scan updates instead of duplicating.
+pub fn finding_id(spec: &RuleSpec, row: &Row) -> String {
+    let place = if spec.is_global() {
+        "global"
+    } else {
+        row.region.as_str()
+    };
+    format!(
+        "neptune-guardrails/{}/{place}/{}/{}",
+        row.account, row.rule, row.resource_id
+    )
+}
+
+/// The product ARN of an account's own findings in a region (the account's default product).
+pub fn product_arn(account: &str, region: &str) -> String {
+    format!(
+        "arn:{}:securityhub:{region}:{account}:product/{account}/default",
+        partition(region)
+    )
+}
+
+/// The finding of one row with the given status.
+pub fn finding(specs: &[&RuleSpec], row: &Row, now: &str, status: Status) -> Option<Finding> {
+    let spec = specs.iter().find(|s| s.id == row.rule)?;
+    let failed = status == Status::Failed;
+    let partition = partition(&row.region);
+    Some(Finding {
+                id: finding_id(spec, row),
+                product_arn: product_arn(&row.account, &row.region),
                 generator_id: spec.id,
                 account: row.account.clone(),
                 region: row.region.clone(),
@@ -142,34 +175,30 @@ pub fn findings(specs: &[&RuleSpec], rows: &[Row], now: &str) -> Vec<Finding> {
                 resource: Resource::of(row.resource_type),
                 resource_id: row.resource_id.clone(),
                 config_resource_type: row.resource_type,
-                failed,
-            })
-        })
-        .collect()
+                status,
+    })
 }
 
 impl Finding {
     fn compliance(&self) -> &'static str {
-        if self.failed {
-            "FAILED"
-        } else {
-            "PASSED"
+        match self.status {
+            Status::Failed => "FAILED",
+            Status::Passed => "PASSED",
+            Status::NotAvailable => "NOT_AVAILABLE",
         }
     }
 
-    fn workflow(&self) -> &'static str {
-        if self.failed {
-            "NEW"
-        } else {
-            "RESOLVED"
-        }
+    /// NEW for a FAILED finding; none otherwise: Security Hub ignores `Workflow` when a
+    /// provider updates a finding (BatchImportFindings), and resets it to NEW itself when a
+    /// finding fails again or is unarchived.
+    fn workflow(&self) -> Option<&'static str> {
+        (self.status == Status::Failed).then_some("NEW")
     }
 
     fn record_state(&self) -> &'static str {
-        if self.failed {
-            "ACTIVE"
-        } else {
-            "ARCHIVED"
+        match self.status {
+            Status::Failed => "ACTIVE",
+            Status::Passed | Status::NotAvailable => "ARCHIVED",
         }
     }
 
@@ -187,7 +216,7 @@ impl Finding {
                 "ConfigResourceId": id,
             }}),
         };
-        json!({
+        let mut finding = json!({
             "SchemaVersion": SCHEMA_VERSION,
             "Id": self.id,
             "ProductArn": self.product_arn,
@@ -209,9 +238,17 @@ impl Finding {
                 "Details": details,
             }],
             "Compliance": {"Status": self.compliance()},
-            "Workflow": {"Status": self.workflow()},
             "RecordState": self.record_state(),
-        })
+            // How a provider sets (and later changes) Severity and Types.
+            "FindingProviderFields": {
+                "Severity": {"Label": self.severity, "Original": self.severity},
+                "Types": [FINDING_TYPE],
+            },
+        });
+        if let Some(status) = self.workflow() {
+            finding["Workflow"] = json!({"Status": status});
+        }
+        finding
     }
 
     /// The same finding as BatchImportFindings takes it.
@@ -287,11 +324,22 @@ impl Finding {
                     .status(hub::ComplianceStatus::from(self.compliance()))
                     .build(),
             )
-            .workflow(
-                hub::Workflow::builder()
-                    .status(hub::WorkflowStatus::from(self.workflow()))
+            .finding_provider_fields(
+                hub::FindingProviderFields::builder()
+                    .severity(
+                        hub::FindingProviderSeverity::builder()
+                            .label(hub::SeverityLabel::from(self.severity))
+                            .original(self.severity)
+                            .build(),
+                    )
+                    .types(FINDING_TYPE)
                     .build(),
             )
+            .set_workflow(self.workflow().map(|status| {
+                hub::Workflow::builder()
+                    .status(hub::WorkflowStatus::from(status))
+                    .build()
+            }))
             .record_state(hub::RecordState::from(self.record_state()));
         for (key, value) in &self.product_fields {
             finding = finding.product_fields(*key, value);
@@ -384,8 +432,21 @@ mod tests {
             failed["ProductArn"],
             "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
         );
-        assert_eq!(passed["Workflow"]["Status"], "RESOLVED");
+        assert_eq!(failed["Workflow"]["Status"], "NEW");
+        // Security Hub ignores Workflow on updates: a PASSED update resolves by archiving.
+        assert!(passed.get("Workflow").is_none(), "{passed}");
+        assert_eq!(passed["Compliance"]["Status"], "PASSED");
         assert_eq!(passed["RecordState"], "ARCHIVED");
+        // Severity and Types also as a provider changes them on updates.
+        assert_eq!(
+            failed["FindingProviderFields"]["Severity"]["Label"],
+            "MEDIUM"
+        );
+        assert_eq!(
+            passed["FindingProviderFields"]["Severity"]["Label"],
+            "INFORMATIONAL"
+        );
+        assert_eq!(failed["FindingProviderFields"]["Types"], failed["Types"]);
         assert_eq!(iam["Resources"][0]["Type"], "AwsIamPolicy");
         assert!(
             iam["Id"].as_str().unwrap().contains("/global/"),
@@ -432,6 +493,15 @@ mod tests {
                 sdk.workflow().and_then(|w| w.status()).map(|s| s.as_str()),
                 json["Workflow"]["Status"].as_str()
             );
+            let provider = sdk.finding_provider_fields().unwrap();
+            assert_eq!(
+                provider
+                    .severity()
+                    .and_then(|s| s.label())
+                    .map(|l| l.as_str()),
+                json["FindingProviderFields"]["Severity"]["Label"].as_str()
+            );
+            assert_eq!(provider.types(), sdk.types());
             assert_eq!(
                 sdk.record_state().map(|s| s.as_str()),
                 json["RecordState"].as_str()
@@ -474,10 +544,11 @@ mod tests {
                 });
             assert_eq!(named, resource.id());
             // Every enum value is one the SDK knows, not an `Unknown` variant.
+            let workflow = sdk.workflow().and_then(|w| w.status());
             for text in [
                 sdk.severity().unwrap().label().unwrap().as_str(),
                 sdk.compliance().unwrap().status().unwrap().as_str(),
-                sdk.workflow().unwrap().status().unwrap().as_str(),
+                workflow.map_or("NEW", |w| w.as_str()),
                 sdk.record_state().unwrap().as_str(),
                 resource.partition().unwrap().as_str(),
             ] {

@@ -65,7 +65,8 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
             account.account, account.reason
         );
     }
-    let (rows, errors) = evaluate(&specs, &targets, usize::from(args.max_concurrency)).await;
+    let (rows, errors, covered) =
+        evaluate(&specs, &targets, usize::from(args.max_concurrency)).await;
     for error in &errors {
         eprintln!("gen scan: {error}");
     }
@@ -81,17 +82,12 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
     let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .expect("the current time is within RFC 3339's range");
-    let findings = if args.format == Format::Asff || args.security_hub {
-        asff::findings(&specs, &rows, &now)
-    } else {
-        Vec::new()
-    };
     let text = match args.format {
         Format::Json => report::pretty_json(&rows),
         Format::Csv => report::csv(&rows),
         Format::Sarif => report::pretty_json(&report::sarif(&specs, &rows)),
         Format::Asff => report::pretty_json(
-            &findings
+            &asff::findings(&specs, &rows, &now)
                 .iter()
                 .map(asff::Finding::to_json)
                 .collect::<Vec<_>>(),
@@ -100,7 +96,7 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
     };
     write_stdout(&text)?;
     if args.security_hub {
-        failed |= !import(&targets, findings).await;
+        failed |= !import(&specs, &targets, &rows, &covered, &now).await;
     }
     if args.format != Format::Table {
         eprintln!("gen scan: {}", report::summary(&rows));
@@ -108,14 +104,18 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
     Ok(exit_status(failed, &rows))
 }
 
+/// Which rule evaluated completely in which account and region: the scope whose Security Hub
+/// findings a scan may resolve or archive.
+type Covered = Vec<(String, String, &'static str)>;
+
 /// Every selected rule in every target, at most `concurrency` at once, rows in target and
 /// rule order whatever order they finish in; rules on global resources (IAM) run once per
-/// account. Returns the rows and one message per evaluation that failed.
+/// account. Returns the rows, one message per evaluation that failed, and what was covered.
 async fn evaluate(
     specs: &[&'static RuleSpec],
     targets: &[Target],
     concurrency: usize,
-) -> (Vec<Row>, Vec<String>) {
+) -> (Vec<Row>, Vec<String>, Covered) {
     let tasks: Vec<(&Target, &'static RuleSpec)> = targets
         .iter()
         .flat_map(|target| specs.iter().map(move |&spec| (target, spec)))
@@ -138,7 +138,11 @@ async fn evaluate(
     progress.finish_and_clear();
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut covered = Vec::new();
     for (target, spec, outcome) in outcomes {
+        if outcome.is_ok() {
+            covered.push((target.account.clone(), target.region.clone(), spec.id));
+        }
         match outcome {
             Ok(assessed) => rows.extend(assessed.into_iter().map(|a| Row {
                 rule: spec.id,
@@ -156,7 +160,7 @@ async fn evaluate(
             )),
         }
     }
-    (rows, errors)
+    (rows, errors, covered)
 }
 
 /// A bar on stderr when stderr is a terminal; nothing otherwise (logs and pipes stay clean).
@@ -173,25 +177,48 @@ fn progress_bar(tasks: u64) -> ProgressBar {
     bar
 }
 
-/// Import findings into the Security Hub of the account and region each is about, and say
-/// how it went on stderr; false when a finding could not be imported.
-async fn import(targets: &[Target], findings: Vec<asff::Finding>) -> bool {
+/// Bring the Security Hub of each account and region up to date with the scan, and say how
+/// it went on stderr: FAILED findings for non-compliant resources, and, within what the scan
+/// covered, active findings resolved or archived (`security_hub::plan`). False when our
+/// findings could not be read or a finding could not be imported.
+async fn import(
+    specs: &[&'static RuleSpec],
+    targets: &[Target],
+    rows: &[Row],
+    covered: &Covered,
+    now: &str,
+) -> bool {
     let mut all_imported = true;
     for target in targets {
-        let batch: Vec<_> = findings
+        let rules: Vec<&str> = covered
             .iter()
-            .filter(|f| f.account == target.account && f.region == target.region)
-            .map(asff::Finding::to_sdk)
+            .filter(|(account, region, _)| *account == target.account && *region == target.region)
+            .map(|(_, _, rule)| *rule)
             .collect();
-        if batch.is_empty() {
+        if rules.is_empty() {
             continue;
         }
+        let here = |r: &&Row| r.account == target.account && r.region == target.region;
+        let rows_here: Vec<&Row> = rows.iter().filter(here).collect();
+        let place = format!("Security Hub {} {}", target.account, target.region);
         let client = aws_sdk_securityhub::Client::new(&target.sdk);
-        let imported = security_hub::import(&client, batch).await;
+        let product = asff::product_arn(&target.account, &target.region);
+        let active = match security_hub::active_findings(&client, &product, &target.account, &rules)
+            .await
+        {
+            Ok(active) => active,
+            Err(reason) => {
+                eprintln!("gen scan: {place}: our findings could not be read, nothing imported there: {reason}");
+                all_imported = false;
+                continue;
+            }
+        };
+        let plan = security_hub::plan(specs, &rows_here, active, now);
+        let (failed, resolved, archived) =
+            (plan.failed.len(), plan.resolved.len(), plan.archived.len());
+        let imported = security_hub::import(&client, plan.into_findings()).await;
         eprintln!(
-            "gen scan: Security Hub {} {}: {} findings imported, {} failed",
-            target.account,
-            target.region,
+            "gen scan: {place}: {} findings imported ({failed} failed, {resolved} resolved, {archived} archived), {} not imported",
             imported.succeeded,
             imported.failed.len()
         );

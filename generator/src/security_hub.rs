@@ -5,8 +5,18 @@
 use std::future::Future;
 use std::time::Duration;
 
-use aws_sdk_securityhub::types::AwsSecurityFinding;
+use std::collections::BTreeMap;
+
+use aws_sdk_securityhub::types::{
+    AwsSecurityFinding, AwsSecurityFindingFilters, Compliance as Compliance_, ComplianceStatus,
+    RecordState, StringFilter, StringFilterComparison,
+};
 use guardrails_core::aws::error_text;
+use guardrails_core::registry::RuleSpec;
+use guardrails_core::Compliance;
+
+use crate::asff::{self, Status};
+use crate::row::Row;
 
 /// BatchImportFindings takes at most 100 findings a call.
 pub const BATCH: usize = 100;
@@ -23,6 +33,107 @@ pub struct Imported {
 
 /// `(finding id, reason)` of each finding one call refused.
 type Refused = Vec<(String, String)>;
+
+/// Our ACTIVE findings about `account` from `rules` in the hub of `client` (GetFindings,
+/// filtered by our product, account, rule and record state, 100 a page).
+pub async fn active_findings(
+    client: &aws_sdk_securityhub::Client,
+    product_arn: &str,
+    account: &str,
+    rules: &[&str],
+) -> Result<Vec<AwsSecurityFinding>, String> {
+    let equals = |value: &str| {
+        StringFilter::builder()
+            .value(value)
+            .comparison(StringFilterComparison::Equals)
+            .build()
+    };
+    let filters = AwsSecurityFindingFilters::builder()
+        .product_arn(equals(product_arn))
+        .aws_account_id(equals(account))
+        .record_state(equals("ACTIVE"))
+        .set_generator_id(Some(rules.iter().map(|r| equals(r)).collect()))
+        .build();
+    client
+        .get_findings()
+        .filters(filters)
+        .max_results(100)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| format!("GetFindings failed: {}", error_text(&e)))
+}
+
+/// What one scan sends to one hub, by what it does to the findings there.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub failed: Vec<AwsSecurityFinding>,
+    /// PASSED updates of active findings whose resource is now compliant.
+    pub resolved: Vec<AwsSecurityFinding>,
+    /// Archived updates of active findings whose resource is no longer in scope or gone.
+    pub archived: Vec<AwsSecurityFinding>,
+}
+
+impl Plan {
+    pub fn into_findings(self) -> Vec<AwsSecurityFinding> {
+        [self.failed, self.resolved, self.archived].concat()
+    }
+}
+
+/// The findings a scan sends to one hub, given its rows there (of rules it evaluated) and our
+/// findings active there (of the same rules): FAILED for each NON_COMPLIANT row; PASSED and
+/// archived for an active finding whose resource is now COMPLIANT, NOT_AVAILABLE and archived
+/// for one now NOT_APPLICABLE or no longer found. A compliant resource without an active
+/// finding gets none (no finding for what never failed), and a resource the scan could not
+/// evaluate keeps its finding as it is.
+pub fn plan(
+    specs: &[&RuleSpec],
+    rows: &[&Row],
+    active: Vec<AwsSecurityFinding>,
+    now: &str,
+) -> Plan {
+    let mut active: BTreeMap<String, AwsSecurityFinding> = active
+        .into_iter()
+        .map(|f| (f.id().unwrap_or_default().to_string(), f))
+        .collect();
+    let mut plan = Plan::default();
+    for row in rows {
+        let Some(spec) = specs.iter().find(|s| s.id == row.rule) else {
+            continue;
+        };
+        let was_active = active.remove(&asff::finding_id(spec, row)).is_some();
+        let status = match row.compliance {
+            Compliance::NonCompliant => Status::Failed,
+            Compliance::Compliant if was_active => Status::Passed,
+            Compliance::NotApplicable if was_active && row.evaluated => Status::NotAvailable,
+            _ => continue,
+        };
+        let Some(finding) = asff::finding(specs, row, now, status) else {
+            continue;
+        };
+        let list = match status {
+            Status::Failed => &mut plan.failed,
+            Status::Passed => &mut plan.resolved,
+            Status::NotAvailable => &mut plan.archived,
+        };
+        list.push(finding.to_sdk());
+    }
+    plan.archived.extend(active.into_values().map(|mut gone| {
+        gone.compliance = Some(
+            Compliance_::builder()
+                .status(ComplianceStatus::NotAvailable)
+                .build(),
+        );
+        gone.record_state = Some(RecordState::Archived);
+        gone.workflow = None;
+        gone.workflow_state = None;
+        gone.updated_at = Some(now.to_string());
+        gone
+    }));
+    plan
+}
 
 /// Import `findings` into Security Hub through `client`.
 pub async fn import(
@@ -97,6 +208,71 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::row::test_row;
+
+    #[test]
+    fn plans_create_failures_and_resolve_or_archive_only_active_findings() {
+        let specs = crate::catalog::SPECS.to_vec();
+        let rule = "neptune-cluster-iam-auth";
+        let rows = [
+            test_row(rule, "cluster-failing", Compliance::NonCompliant, "IAM off"),
+            test_row(rule, "cluster-fixed", Compliance::Compliant, "on"),
+            test_row(rule, "cluster-never-failed", Compliance::Compliant, "on"),
+            test_row(rule, "cluster-exempt", Compliance::NotApplicable, "exempt"),
+            Row {
+                evaluated: false,
+                ..test_row(
+                    rule,
+                    "cluster-unreadable",
+                    Compliance::NotApplicable,
+                    "AWS error",
+                )
+            },
+        ];
+        let now = "2026-11-30T10:00:00Z";
+        let active_for = |id: &str| {
+            let row = test_row(rule, id, Compliance::NonCompliant, "was failing");
+            asff::finding(&specs, &row, "2026-11-01T00:00:00Z", Status::Failed)
+                .unwrap()
+                .to_sdk()
+        };
+        let active = [
+            "cluster-fixed",
+            "cluster-exempt",
+            "cluster-unreadable",
+            "cluster-gone",
+        ]
+        .map(active_for)
+        .to_vec();
+        let plan = plan(&specs, &rows.iter().collect::<Vec<_>>(), active, now);
+        let ids = |findings: &[AwsSecurityFinding]| -> Vec<String> {
+            findings
+                .iter()
+                .map(|f| f.id().unwrap().rsplit('/').next().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(ids(&plan.failed), ["cluster-failing"]);
+        assert_eq!(ids(&plan.resolved), ["cluster-fixed"]);
+        assert_eq!(ids(&plan.archived), ["cluster-exempt", "cluster-gone"]);
+        for archived in plan.resolved.iter().chain(&plan.archived) {
+            assert_eq!(archived.record_state(), Some(&RecordState::Archived));
+            assert!(
+                archived.workflow().is_none(),
+                "Security Hub ignores it on updates"
+            );
+            assert_eq!(archived.updated_at(), Some(now));
+        }
+        let gone = &plan.archived[1];
+        assert_eq!(
+            gone.compliance().and_then(|c| c.status()),
+            Some(&ComplianceStatus::NotAvailable)
+        );
+        assert_eq!(
+            gone.title(),
+            plan.failed[0].title(),
+            "the rest is the stored finding's"
+        );
+    }
     use std::cell::RefCell;
 
     fn finding(i: usize) -> AwsSecurityFinding {

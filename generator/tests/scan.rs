@@ -588,10 +588,11 @@ fn organization_accounts_and_regions_are_scanned_and_imported_into_security_hub(
         "IAM is evaluated once per account, in the first region"
     );
 
-    // Security Hub of each account and region holds that target's findings, ids as ASFF.
+    // Security Hub of each account and region holds that target's findings of non-compliant
+    // resources (none for what never failed), ids as ASFF.
     let judged = |account: &str| {
         rows.iter()
-            .filter(|r| r["account"] == account && r["compliance"] != "NOT_APPLICABLE")
+            .filter(|r| r["account"] == account && r["compliance"] == "NON_COMPLIANT")
             .count()
     };
     let admin_findings = hub_findings(&emulator, admin, home);
@@ -628,6 +629,10 @@ fn organization_accounts_and_regions_are_scanned_and_imported_into_security_hub(
     );
     assert_eq!(after[&open_id]["Compliance"]["Status"], "PASSED");
     assert_eq!(after[&open_id]["RecordState"], "ARCHIVED");
+    assert_eq!(
+        after[&open_id]["Workflow"]["Status"], "NEW",
+        "providers cannot set it"
+    );
     assert_eq!(
         hub_findings(&emulator, admin, home).len(),
         admin_findings.len()
@@ -691,4 +696,152 @@ fn gen_cost_prices_a_scan_by_rule_account_and_region() {
     let rules: std::collections::BTreeSet<&str> =
         rows.iter().filter_map(|r| r["rule"].as_str()).collect();
     assert_eq!(estimates.len(), rules.len());
+}
+
+/// One `gen scan --security-hub` of `rules` in `REGION`; its exit status and stderr.
+fn scan_into_hub(emulator: &Emulator, rules: &str) -> (Option<i32>, String) {
+    let out = gen(
+        emulator,
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--region",
+            REGION,
+            "--rules",
+            rules,
+            "--security-hub",
+        ],
+    );
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn security_hub_findings_follow_the_resources_through_fix_exemption_and_deletion() {
+    let emulator = &Emulator::start();
+    let estate = emulator.seed(REGION, "estate");
+    let iam = emulator.seed(REGION, "iam");
+    let both = "neptune-cluster-iam-auth,neptune-fgac-policy-hygiene";
+    let account = "123456789012";
+    let cluster_finding = format!(
+        "neptune-guardrails/{account}/{REGION}/neptune-cluster-iam-auth/{}",
+        estate.cluster_id("graph-open")
+    );
+    let policy_finding = format!(
+        "neptune-guardrails/{account}/global/neptune-fgac-policy-hygiene/{}",
+        iam.0["iam"]["graph-wildcard"]["resource_id"]
+            .as_str()
+            .unwrap()
+    );
+    let state = |id: &str| {
+        let found = hub_findings(emulator, account, REGION);
+        let f = &found[id];
+        (
+            f["Compliance"]["Status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            f["RecordState"].as_str().unwrap_or_default().to_string(),
+            f["Workflow"]["Status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    let state_of = |c: &str, r: &str, w: &str| (c.to_string(), r.to_string(), w.to_string());
+
+    // First scan: a finding for each non-compliant resource, none for what never failed.
+    let (status, stderr) = scan_into_hub(emulator, both);
+    assert_eq!(status, Some(1), "{stderr}");
+    let failing = [
+        estate.expected_for("neptune-cluster-iam-auth"),
+        iam.expected_for("neptune-fgac-policy-hygiene"),
+    ]
+    .concat()
+    .into_iter()
+    .filter(|(_, c)| c == "NON_COMPLIANT")
+    .count();
+    assert_eq!(hub_findings(emulator, account, REGION).len(), failing);
+    assert_eq!(state(&cluster_finding), state_of("FAILED", "ACTIVE", "NEW"));
+
+    // Fixed: PASSED and archived. Security Hub ignores a provider's Workflow on updates, so
+    // the workflow stays NEW; it returns to ACTIVE when the resource fails again.
+    let set_iam_auth = |on: bool| {
+        emulator.call(
+            REGION,
+            None,
+            "neptune",
+            "modify_db_cluster",
+            serde_json::json!({"DBClusterIdentifier": "graph-open",
+                "EnableIAMDatabaseAuthentication": on, "ApplyImmediately": true}),
+        );
+    };
+    set_iam_auth(true);
+    scan_into_hub(emulator, both);
+    assert_eq!(
+        state(&cluster_finding),
+        state_of("PASSED", "ARCHIVED", "NEW")
+    );
+    set_iam_auth(false);
+    scan_into_hub(emulator, both);
+    assert_eq!(state(&cluster_finding), state_of("FAILED", "ACTIVE", "NEW"));
+
+    // Exempted by tag: the policy is NOT_APPLICABLE now, its finding archived.
+    emulator.call(
+        REGION,
+        None,
+        "iam",
+        "tag_policy",
+        serde_json::json!({"PolicyArn": iam.0["iam"]["graph-wildcard"]["arn"],
+            "Tags": [{"Key": "neptune-guardrails:exempt", "Value": "true"}]}),
+    );
+    scan_into_hub(emulator, both);
+    assert_eq!(
+        state(&policy_finding),
+        state_of("NOT_AVAILABLE", "ARCHIVED", "NEW")
+    );
+
+    // Deleted: a scan that does not cover the cluster rule leaves its finding alone; the
+    // next scan that does archives it.
+    emulator.call(
+        REGION,
+        None,
+        "neptune",
+        "delete_db_cluster",
+        serde_json::json!({"DBClusterIdentifier": "graph-open", "SkipFinalSnapshot": true}),
+    );
+    scan_into_hub(emulator, "neptune-fgac-policy-hygiene");
+    assert_eq!(state(&cluster_finding), state_of("FAILED", "ACTIVE", "NEW"));
+    scan_into_hub(emulator, both);
+    assert_eq!(
+        state(&cluster_finding),
+        state_of("NOT_AVAILABLE", "ARCHIVED", "NEW")
+    );
+    let active = hub_findings(emulator, account, REGION)
+        .values()
+        .filter(|f| f["RecordState"] == "ACTIVE")
+        .count();
+    assert_eq!(active, failing - 2);
+
+    // Without permission to import or to read our findings: exit 2 and the reason, never a
+    // silent "0 findings".
+    emulator.inject_faults_where(1.0, 1, "kinds=access-denied&actions=BatchImportFindings");
+    let (status, stderr) = scan_into_hub(emulator, both);
+    emulator.inject_faults(0.0, 0);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("not imported") && stderr.contains("AccessDeniedException"),
+        "{stderr}"
+    );
+    emulator.inject_faults_where(1.0, 1, "kinds=access-denied&actions=GetFindings");
+    let (status, stderr) = scan_into_hub(emulator, both);
+    emulator.inject_faults(0.0, 0);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("our findings could not be read"),
+        "{stderr}"
+    );
 }

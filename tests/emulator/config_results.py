@@ -14,9 +14,11 @@ such operation and stores no evaluation. What this bridge models, each from the 
   (``POST /_guardrails/invocations?token=T&rule=R``), as Config would have issued it.
   ``PutEvaluations`` outside test mode with a token nobody issued is refused with
   ``InvalidResultTokenException`` (listed in the operation's errors).
-* Each accepted evaluation replaces the resource's result unless the result already holds
-  a later ``OrderingTimestamp``. ``TestMode`` evaluations are validated, not stored ("When
-  TestMode is true, Config validates the evaluation results ... but does not store them").
+* Each accepted evaluation becomes the resource's result (the API reference does not say how
+  Config orders evaluations of one resource beyond their ``OrderingTimestamp`` "of the event
+  that triggered the evaluation"; here the one recorded last wins). ``TestMode`` evaluations
+  are validated, not stored ("No updates occur to your existing evaluations, and evaluation
+  results are not sent to AWS Config").
   NOT_APPLICABLE is stored like the others (``EvaluationResult.ComplianceType``: "Config
   supports only the COMPLIANT, NON_COMPLIANT, and NOT_APPLICABLE values").
 * ``GetComplianceDetailsByConfigRule``: ``ConfigRuleName`` must name a rule (one issued a
@@ -86,9 +88,6 @@ def record(backend: ConfigBackend, token: str, evaluations: list[dict[str, Any]]
         for evaluation in evaluations:
             key = (evaluation["ComplianceResourceType"], evaluation["ComplianceResourceId"])
             ordering = _epoch(evaluation["OrderingTimestamp"])
-            held = results.get(key)
-            if held and held["EvaluationResultIdentifier"]["OrderingTimestamp"] > ordering:
-                continue
             result = {
                 "EvaluationResultIdentifier": {
                     "EvaluationResultQualifier": {

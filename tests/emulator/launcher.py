@@ -109,6 +109,12 @@ one patched in-process and listed here (and in README.md, "Test world"):
     been issued: the testkit registers each event's token and rule when it serves it), and
     the operation pages them with AWS's limits and refusals: see ``config_results.py``.
 
+19. Security Hub ``BatchImportFindings`` overwrites a stored finding with whatever is sent
+    again, and ``GetFindings`` ignores ``Filters``. Here an update keeps what AWS keeps
+    (Workflow, Note, UserDefinedFields, VerificationState; Severity, Types and the other
+    provider fields unless sent in ``FindingProviderFields``), Workflow resets as AWS
+    resets it, and filters apply: see ``security_hub_findings.py``.
+
 Not a patch but a test aid: ``GET /_guardrails/faults?rate=R&seed=N`` makes a share R of the
 API requests that follow fail before moto sees them (``rate=0`` stops it), the way AWS fails under load: throttling in each
 protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded``, JSON
@@ -175,6 +181,7 @@ from moto.rds.models import DBCluster, RDSBackend
 from moto.rds.responses import RDSResponse
 from werkzeug.serving import make_server
 import config_results
+import security_hub_findings
 
 EVALUATIONS_PATH = "/_guardrails/evaluations"
 CALLS_PATH = "/_guardrails/calls"
@@ -966,6 +973,13 @@ def _service(environ) -> str:
     return scope.group(1) if scope else "?"
 
 
+# REST-JSON actions the tools call, by service, method and path (botocore models' requestUri).
+_REST_ACTIONS = {
+    ("securityhub", "POST", "/findings/import"): "BatchImportFindings",
+    ("securityhub", "POST", "/findings"): "GetFindings",
+}
+
+
 def _count(environ) -> str:
     """Count one request by service and action, and return the action; the body is buffered
     and put back."""
@@ -974,8 +988,11 @@ def _count(environ) -> str:
     environ["wsgi.input"] = io.BytesIO(body)
     service = _service(environ)
     target = environ.get("HTTP_X_AMZ_TARGET")
+    rest = _REST_ACTIONS.get((service, environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
     if target:
         action = target.rsplit(".", 1)[-1]
+    elif rest:
+        action = rest
     else:
         params = parse_qs(environ.get("QUERY_STRING", ""))
         if not params.get("Action") and body:
@@ -996,7 +1013,8 @@ class _Faults:
     ``stall=S`` holds a ``stall`` request S seconds (default 2) before answering it
     ``503`` unseen by moto: a connection that hangs and dies, which a client sees as a
     timeout when its attempt timeout is shorter; a ``cut-body`` request is served by moto but
-    its answer stops half-way through the body and the connection closes."""
+    its answer stops half-way through the body and the connection closes; ``access-denied``
+    answers 403 as AWS does for a caller whose policy lacks the action."""
 
     KINDS = ("throttling", "internal-failure", "service-unavailable")
 
@@ -1008,7 +1026,7 @@ class _Faults:
             return [v for v in query.get(key, [""])[0].split(",") if v]
 
         self.kinds = tuple(listed("kinds")) or self.KINDS + ("truncated-page",)
-        unknown = set(self.kinds) - set(self.KINDS + ("truncated-page", "stall", "cut-body"))
+        unknown = set(self.kinds) - set(self.KINDS + ("truncated-page", "stall", "cut-body", "access-denied"))
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}")
         self.actions = set(listed("actions"))
@@ -1045,10 +1063,13 @@ class _Faults:
             "internal-failure": ("500 Internal Server Error", "InternalFailure", "Internal failure"),
             "service-unavailable": ("503 Service Unavailable", "ServiceUnavailable", "Service unavailable"),
             "stall": ("503 Service Unavailable", "ServiceUnavailable", "Request stalled"),
+            "access-denied": ("403 Forbidden", "AccessDenied", "User is not authorized to perform this action"),
         }[kind]
         if environ.get("HTTP_X_AMZ_TARGET") or service in ("securityhub", "lambda"):
             if kind == "throttling":
                 code = "ThrottlingException"
+            if kind == "access-denied":
+                code = "AccessDeniedException"
             body = json.dumps({"__type": code, "message": message}).encode()
             return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)], body
         if service == "ec2":
@@ -1183,6 +1204,7 @@ def main() -> None:
     _patch_stack_instance_overrides()
     _patch_import_change_sets()
     config_results.patch()
+    security_hub_findings.patch()
     if args.ec2_page_size > 0:
         _patch_vpc_endpoint_pages(args.ec2_page_size)
 

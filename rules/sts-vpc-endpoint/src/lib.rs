@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use guardrails_aws::iam::IamAccount;
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::neptune::{is_neptune_engine, NeptuneClusters};
+use guardrails_aws::neptune::{is_neptune_engine, ClusterFacts, NeptuneClusters};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::item::{as_text, get};
@@ -107,17 +107,18 @@ pub struct ClusterNetwork {
 }
 
 impl ClusterNetwork {
+    /// Identity from the shared [`ClusterFacts`], the network from the cluster's own fields.
     pub fn from_sdk(cluster: &DbCluster) -> Self {
+        let ClusterFacts {
+            resource_id,
+            identifier,
+            engine,
+            ..
+        } = ClusterFacts::from_sdk(cluster);
         ClusterNetwork {
-            resource_id: cluster
-                .db_cluster_resource_id()
-                .unwrap_or_default()
-                .to_string(),
-            identifier: cluster
-                .db_cluster_identifier()
-                .unwrap_or_default()
-                .to_string(),
-            engine: cluster.engine().map(str::to_string),
+            resource_id,
+            identifier,
+            engine,
             roles: Some(
                 cluster
                     .associated_roles()
@@ -147,13 +148,16 @@ impl ClusterNetwork {
                     .collect()
             })
         };
+        let ClusterFacts {
+            resource_id,
+            identifier,
+            engine,
+            ..
+        } = ClusterFacts::from_item(item);
         ClusterNetwork {
-            resource_id: item.resource_id.clone(),
-            identifier: item
-                .text(&["dBClusterIdentifier"])
-                .or_else(|| item.resource_name.clone())
-                .unwrap_or_default(),
-            engine: item.text(&["engine"]),
+            resource_id,
+            identifier,
+            engine,
             roles: list("associatedRoles", "roleArn"),
             subnet_group: item
                 .text(&["dBSubnetGroup"])

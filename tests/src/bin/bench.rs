@@ -98,11 +98,14 @@ impl ColdStart {
     }
 }
 
-/// Cold start of `runs` runs of one scheduled event each.
+/// Cold start of `runs` runs of one scheduled event each, for the rule deployed under the
+/// Config rule name `rule_name` (the baseline has its own, so that each runtime's runs after
+/// the first find their own results and send nothing, as in steady state).
 fn cold_start(
     emulator: &Emulator,
     command: impl Fn() -> Command,
     rule: &str,
+    rule_name: &str,
     runs: usize,
 ) -> ColdStart {
     let mut times = Vec::new();
@@ -113,12 +116,14 @@ fn cold_start(
     for i in 0..runs {
         let before = emulator.calls();
         let serving_before = emulator.service_seconds();
-        let token = format!("bench-{rule}-{i}");
+        let token = format!("bench-{rule_name}-{i}");
+        let mut event = scheduled_event(rule, &token);
+        event["configRuleName"] = json!(rule_name);
         let run = run_lambda_command(
             command(),
             emulator,
             REGION,
-            vec![(token.as_str(), scheduled_event(rule, &token))],
+            vec![(token.as_str(), event)],
             Duration::from_secs(120),
         );
         match outcome(&run.outcomes, &token) {
@@ -178,6 +183,7 @@ fn main() {
                 command
             },
             rule,
+            &format!("{rule}-python-baseline"),
             options.runs,
         );
         println!(
@@ -185,7 +191,13 @@ fn main() {
             baseline.json("python-boto3-baseline", rule, json!({}))
         );
         let binary = options.binaries.join(rule);
-        let run = cold_start(&emulator, || Command::new(&binary), rule, options.runs);
+        let run = cold_start(
+            &emulator,
+            || Command::new(&binary),
+            rule,
+            rule,
+            options.runs,
+        );
         let zipped = zipped_size(&binary);
         println!(
             "{}",
@@ -227,9 +239,12 @@ fn main() {
         for (stage, minimum) in [
             ("first", 2 * pages + 1),
             ("unchanged", 2 * pages),
-            ("1% changed", 2 * pages + (size / 100).div_ceil(100) as u64),
+            (
+                "changed-1pct",
+                2 * pages + (size / 100).div_ceil(100) as u64,
+            ),
         ] {
-            if stage == "1% changed" {
+            if stage == "changed-1pct" {
                 for name in world.cluster_names().into_iter().step_by(100) {
                     emulator.call(region, None, "neptune", "modify_db_cluster", json!({"DBClusterIdentifier": name, "EnableIAMDatabaseAuthentication": !world.cluster(&name)["iam_auth"].as_bool().unwrap_or(false), "ApplyImmediately": true}));
                 }

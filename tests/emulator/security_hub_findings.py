@@ -1,0 +1,140 @@
+"""Bridge 19: Security Hub finding updates and filters as AWS applies them.
+
+moto 5.2 overwrites a stored finding with whatever ``BatchImportFindings`` sends again, and
+``GetFindings`` ignores ``Filters`` ("Filters and SortCriteria is not yet implemented").
+AWS does neither (Security Hub API Reference; User Guide "BatchImportFindings for finding
+providers" and "Using FindingProviderFields"):
+
+* "After a finding is created, BatchImportFindings cannot be used to update the following
+  finding fields and objects, which Security Hub customers use to manage their
+  investigation workflow: Note, UserDefinedFields, VerificationState, Workflow". Here an
+  update keeps the stored values of those four.
+* A finding provider changes Confidence, Criticality, RelatedFindings, Severity and Types
+  through ``FindingProviderFields``; on create, Security Hub fills ``FindingProviderFields``
+  from the top-level fields if it is empty. Here an update keeps the stored top-level
+  values of those five and takes new ones only from ``FindingProviderFields`` (copied to the
+  top level, as when no customer has changed them with BatchUpdateFindings).
+* Workflow ``Status``: NEW on create; "Security Hub also resets WorkFlowStatus from NOTIFIED
+  or RESOLVED to NEW" when the record state goes from ARCHIVED to ACTIVE or the compliance
+  status from PASSED to WARNING, FAILED or NOT_AVAILABLE (API_Workflow). Nothing sets it to
+  RESOLVED but a customer.
+* ``GetFindings`` ``Filters``: string filters on the fields the tool filters by (``Id``,
+  ``ProductArn``, ``GeneratorId``, ``AwsAccountId``, ``RecordState``, ``ComplianceStatus``,
+  ``WorkflowStatus``, ``SeverityLabel``, ``ResourceId``, ``ResourceRegion``): ``EQUALS``,
+  ``PREFIX`` and ``CONTAINS`` on one field are ORed, ``NOT_EQUALS``, ``PREFIX_NOT_EQUALS`` and
+  ``NOT_CONTAINS`` ANDed, and the fields ANDed (API_StringFilter). A filter on a field this
+  bridge does not model is refused rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from moto.securityhub.exceptions import InvalidInputException
+from moto.securityhub.models import SecurityHubBackend
+from moto.utilities.paginator import paginate
+
+CUSTOMER_FIELDS = ("Note", "UserDefinedFields", "VerificationState", "Workflow")
+PROVIDER_FIELDS = ("Confidence", "Criticality", "RelatedFindings", "Severity", "Types")
+
+
+def _field(finding: dict[str, Any], name: str) -> list[str]:
+    """The values a filter field names in a finding."""
+    nested = {
+        "ComplianceStatus": ("Compliance", "Status"),
+        "WorkflowStatus": ("Workflow", "Status"),
+        "SeverityLabel": ("Severity", "Label"),
+    }
+    if name in ("Id", "ProductArn", "GeneratorId", "AwsAccountId", "RecordState"):
+        return [finding[name]] if name in finding else []
+    if name in nested:
+        outer, inner = nested[name]
+        value = finding.get(outer, {}).get(inner)
+        return [value] if value is not None else []
+    if name in ("ResourceId", "ResourceRegion"):
+        key = name.removeprefix("Resource")
+        return [r[key] for r in finding.get("Resources", []) if key in r]
+    raise InvalidInputException(op="GetFindings", msg=f"the emulator does not model the filter {name}")
+
+
+def _matches(finding: dict[str, Any], filters: dict[str, list[dict[str, str]]]) -> bool:
+    for name, conditions in filters.items():
+        values = _field(finding, name)
+        positive = [c for c in conditions if not c["Comparison"].startswith(("NOT_", "PREFIX_NOT_"))]
+        negative = [c for c in conditions if c not in positive]
+
+        def holds(condition: dict[str, str], value: str) -> bool:
+            wanted, comparison = condition["Value"], condition["Comparison"].removeprefix("NOT_")
+            comparison = {"PREFIX_NOT_EQUALS": "PREFIX"}.get(condition["Comparison"], comparison)
+            return {
+                "EQUALS": value == wanted,
+                "PREFIX": value.startswith(wanted),
+                "CONTAINS": wanted in value,
+            }[comparison]
+
+        if positive and not any(holds(c, v) for c in positive for v in values):
+            return False
+        if any(holds(c, v) for c in negative for v in values):
+            return False
+    return True
+
+
+@paginate(pagination_model=SecurityHubBackend.PAGINATION_MODEL)
+def get_findings(self, filters=None, sort_criteria=None, max_results=None):
+    if max_results is not None and not 1 <= int(max_results) <= 100:
+        raise InvalidInputException(op="GetFindings", msg="MaxResults must be a number between 1 and 100")
+    return [f.as_dict() for f in self.findings if _matches(f.data, filters or {})]
+
+
+def _created(data: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    data.setdefault("Workflow", {"Status": "NEW"})
+    data.setdefault("RecordState", "ACTIVE")
+    provider = data.setdefault("FindingProviderFields", {})
+    for name in PROVIDER_FIELDS:
+        if name not in provider and name in data:
+            provider[name] = copy.deepcopy(data[name])
+    return data
+
+
+def _updated(stored: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(sent)
+    for name in CUSTOMER_FIELDS + PROVIDER_FIELDS:
+        data.pop(name, None)
+        if name in stored:
+            data[name] = copy.deepcopy(stored[name])
+    provider = copy.deepcopy(stored.get("FindingProviderFields", {}))
+    for name, value in sent.get("FindingProviderFields", {}).items():
+        provider[name] = copy.deepcopy(value)
+        if name in PROVIDER_FIELDS:
+            data[name] = copy.deepcopy(value)
+    data["FindingProviderFields"] = provider
+    data.setdefault("RecordState", stored.get("RecordState", "ACTIVE"))
+    reopened = stored.get("RecordState") == "ARCHIVED" and data["RecordState"] == "ACTIVE"
+    failed_again = stored.get("Compliance", {}).get("Status") == "PASSED" and data.get(
+        "Compliance", {}
+    ).get("Status") in ("WARNING", "FAILED", "NOT_AVAILABLE")
+    if (reopened or failed_again) and data.get("Workflow", {}).get("Status") in ("NOTIFIED", "RESOLVED"):
+        data["Workflow"] = {"Status": "NEW"}
+    return data
+
+
+def patch() -> None:
+    original = SecurityHubBackend.batch_import_findings
+
+    def batch_import_findings(self, findings):
+        # moto merges an update into the stored dict in place: keep what was stored first.
+        stored = {f.id: copy.deepcopy(f.data) for f in self.findings}
+        result = original(self, [copy.deepcopy(f) for f in findings])
+        refused = {f["Id"] for f in result[2]}
+        by_id = {f.id: f for f in self.findings}
+        for sent in findings:
+            if "Id" not in sent or sent["Id"] in refused:
+                continue
+            before = stored.get(sent["Id"])
+            by_id[sent["Id"]].data = _updated(before, sent) if before else _created(sent)
+        return result
+
+    SecurityHubBackend.batch_import_findings = batch_import_findings
+    SecurityHubBackend.get_findings = get_findings
