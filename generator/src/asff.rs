@@ -24,7 +24,8 @@ enum Resource {
     IamRole,
     IamUser,
     IamGroup,
-    /// No ASFF details type (DMS endpoints): the Config type and id as `Other`.
+    DmsEndpoint,
+    /// A resource type without an ASFF details type: the Config type and id as `Other`.
     Other,
 }
 
@@ -36,7 +37,8 @@ impl Resource {
             Some(ResourceType::IamRole) => Resource::IamRole,
             Some(ResourceType::IamUser) => Resource::IamUser,
             Some(ResourceType::IamGroup) => Resource::IamGroup,
-            Some(ResourceType::DmsEndpoint) | None => Resource::Other,
+            Some(ResourceType::DmsEndpoint) => Resource::DmsEndpoint,
+            None => Resource::Other,
         }
     }
 
@@ -47,6 +49,7 @@ impl Resource {
             Resource::IamRole => "AwsIamRole",
             Resource::IamUser => "AwsIamUser",
             Resource::IamGroup => "AwsIamGroup",
+            Resource::DmsEndpoint => "AwsDmsEndpoint",
             Resource::Other => "Other",
         }
     }
@@ -211,6 +214,8 @@ impl Finding {
             Resource::IamRole => json!({"AwsIamRole": {"RoleId": id}}),
             Resource::IamUser => json!({"AwsIamUser": {"UserId": id}}),
             Resource::IamGroup => json!({"AwsIamGroup": {"GroupId": id}}),
+            // AWS Config's id of a DMS endpoint is its ARN.
+            Resource::DmsEndpoint => json!({"AwsDmsEndpoint": {"EndpointArn": id}}),
             Resource::Other => json!({"Other": {
                 "ConfigResourceType": self.config_resource_type,
                 "ConfigResourceId": id,
@@ -278,6 +283,11 @@ impl Finding {
             Resource::IamGroup => hub::ResourceDetails::builder().aws_iam_group(
                 hub::AwsIamGroupDetails::builder()
                     .group_id(id.clone())
+                    .build(),
+            ),
+            Resource::DmsEndpoint => hub::ResourceDetails::builder().aws_dms_endpoint(
+                hub::AwsDmsEndpointDetails::builder()
+                    .endpoint_arn(id.clone())
                     .build(),
             ),
             Resource::Other => hub::ResourceDetails::builder()
@@ -452,10 +462,15 @@ mod tests {
             iam["Id"].as_str().unwrap().contains("/global/"),
             "IAM findings are region-free"
         );
-        assert_eq!(other["Resources"][0]["Type"], "Other");
+        assert_eq!(other["Resources"][0]["Type"], "AwsDmsEndpoint");
         assert_eq!(
-            other["Resources"][0]["Details"]["Other"]["ConfigResourceType"],
-            "AWS::DMS::Endpoint"
+            other["Resources"][0]["Details"]["AwsDmsEndpoint"]["EndpointArn"],
+            "arn:aws:dms:eu-west-1:123456789012:endpoint:E"
+        );
+        assert_eq!(
+            other["Resources"][0]["Id"],
+            other["Resources"][0]["Details"]["AwsDmsEndpoint"]["EndpointArn"],
+            "the ARN, as Security Hub's own DMS findings name it"
         );
         // A later scan updates the same findings.
         let later = super::findings(&specs(), &rows, "2026-11-25T10:00:00Z");
@@ -536,6 +551,7 @@ mod tests {
                 .or_else(|| details.aws_iam_role().and_then(|d| d.role_id()))
                 .or_else(|| details.aws_iam_user().and_then(|d| d.user_id()))
                 .or_else(|| details.aws_iam_group().and_then(|d| d.group_id()))
+                .or_else(|| details.aws_dms_endpoint().and_then(|d| d.endpoint_arn()))
                 .or_else(|| {
                     details
                         .other()
