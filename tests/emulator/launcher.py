@@ -133,7 +133,8 @@ many calls a rule makes. ``GET /_guardrails/service-time`` returns ``{"seconds":
 wall time moto has spent serving API requests so far (overlapping requests counted once),
 so the benchmark can tell a runtime's own time from the emulator's.
 
-Usage: ``launcher.py [--port N] [--exit-on-stdin-eof] [--ec2-page-size N]``. Port 0 (the default) picks a free
+Usage: ``launcher.py [--port N] [--exit-on-stdin-eof] [--ec2-page-size N]
+[--iam-details-without-policy-ids]`` (the last leaves bridge 3 out). Port 0 (the default) picks a free
 port; the chosen one is printed as ``GUARDRAILS_EMULATOR_PORT=N`` on the first stdout line.
 With ``--exit-on-stdin-eof`` the process exits when its stdin closes, so a test process
 that dies never leaves an emulator behind.
@@ -1189,11 +1190,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--exit-on-stdin-eof", action="store_true")
     parser.add_argument("--ec2-page-size", type=int, default=0)
+    # moto's own GetAccountAuthorizationDetails (no PolicyId): how the tests show a rule
+    # coping with a listing that lacks an entity's id.
+    parser.add_argument("--iam-details-without-policy-ids", action="store_true")
     args = parser.parse_args()
 
     _patch_put_evaluations()
     _patch_neptune_iam_auth()
-    _patch_iam_policy_details()
+    if not args.iam_details_without_policy_ids:
+        _patch_iam_policy_details()
     _patch_vpc_endpoint_state()
     _patch_db_cluster_pages()
     _patch_bucket_policy_conditions()

@@ -259,6 +259,22 @@ impl IamAccount {
         Ok(false)
     }
 
+    /// A managed policy's id (what AWS Config names it by), from GetPolicy.
+    pub async fn policy_id(&self, arn: &str) -> Result<Option<String>, RuleError> {
+        let out = self
+            .client
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| RuleError::aws("GetPolicy", &e))?;
+        Ok(out
+            .policy()
+            .and_then(|p| p.policy_id())
+            .filter(|id| !id.is_empty())
+            .map(str::to_string))
+    }
+
     pub async fn policy_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, RuleError> {
         let tags: Vec<Tag> = self
             .client

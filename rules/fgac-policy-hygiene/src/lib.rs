@@ -418,6 +418,46 @@ impl FgacPolicyHygiene {
         }
     }
 
+    /// AWS Config names an IAM entity by its id, and PutEvaluations refuses an empty one. A
+    /// listing may lack a managed policy's id (moto's does): it is read with GetPolicy. An
+    /// entity whose id stays unknown is reported under its ARN as not evaluated, with the
+    /// reason, never with an empty id. After a read has failed (its retries spent), the
+    /// others are not tried: they would fail alike and hold the run for minutes.
+    async fn fill_missing_ids(&self, subjects: &mut [Subject], verdicts: &mut [Verdict]) {
+        let mut failed: Option<String> = None;
+        for (subject, verdict) in subjects.iter_mut().zip(verdicts.iter_mut()) {
+            if !subject.resource_id.is_empty() {
+                continue;
+            }
+            let read = match (&failed, subject.resource_type) {
+                (Some(earlier), _) => Err(earlier.clone()),
+                (None, ResourceType::IamPolicy) if !subject.arn.is_empty() => self
+                    .iam
+                    .policy_id(&subject.arn)
+                    .await
+                    .map_err(|e| e.to_string()),
+                _ => Ok(None),
+            };
+            let why = match read {
+                Ok(Some(id)) => {
+                    subject.resource_id = id;
+                    continue;
+                }
+                Ok(None) => "IAM returned none".to_string(),
+                Err(err) => failed.insert(err).clone(),
+            };
+            subject.resource_id = if subject.arn.is_empty() {
+                subject.name.clone()
+            } else {
+                subject.arn.clone()
+            };
+            *verdict = Verdict::not_evaluated(format!(
+                "the id of {} could not be read ({why}); reported under its ARN",
+                subject.resource_id
+            ));
+        }
+    }
+
     /// Settle FGAC012 for a managed policy: ask IAM who holds it, only when it matters.
     async fn settle_user_attachment(&self, subject: &mut Subject, settings: &Settings) {
         if subject.reaches_users.is_none() && user_attachment_matters(subject, settings) {
@@ -510,6 +550,7 @@ impl Rule for FgacPolicyHygiene {
                 }
             }
         }
+        self.fill_missing_ids(&mut subjects, &mut verdicts).await;
         Ok(subjects
             .into_iter()
             .zip(verdicts)

@@ -321,3 +321,65 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
     );
     assert_eq!(run.evaluation_logs().len(), 11 + expected.len());
 }
+
+#[test]
+fn a_listing_without_policy_ids_never_gives_an_empty_id() {
+    // moto's own GetAccountAuthorizationDetails leaves PolicyId out of managed policies (the
+    // emulator's bridge 3 is left out here): the rule reads each id with GetPolicy.
+    let emulator = &Emulator::start_with(&["--iam-details-without-policy-ids"]);
+    let world = emulator.seed(REGION, "iam");
+    let binary = env!("CARGO_BIN_EXE_neptune-fgac-policy-hygiene");
+    let before = emulator.calls();
+    let run = run_lambda(
+        binary.as_ref(),
+        emulator,
+        REGION,
+        vec![("t-ids", scheduled_event(RULE, "t-ids"))],
+    );
+    assert!(matches!(
+        outcome(&run.outcomes, "t-ids"),
+        Outcome::Response { .. }
+    ));
+    let policies = world.0["iam"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|facts| facts["type"] == "AWS::IAM::Policy")
+        .count() as u64;
+    let calls = emulator.calls_since(&before);
+    assert_eq!(calls.get("iam:GetPolicy"), Some(&policies), "{calls:?}");
+    assert_eq!(
+        emulator.verdict_pairs("t-ids"),
+        world.expected_for(RULE),
+        "every entity under the id AWS Config uses, with its verdict"
+    );
+
+    // GetPolicy failing too: the policies are reported under their ARNs, not evaluated.
+    emulator.inject_faults_where(1.0, 2, "actions=GetPolicy&kinds=internal-failure");
+    let failing = run_lambda(
+        binary.as_ref(),
+        emulator,
+        REGION,
+        vec![("t-no-ids", scheduled_event(RULE, "t-no-ids"))],
+    );
+    emulator.inject_faults(0.0, 0);
+    match outcome(&failing.outcomes, "t-no-ids") {
+        Outcome::Response { body, .. } => assert_eq!(body["not_evaluated"], policies, "{body}"),
+        other => panic!("{other:?}"),
+    }
+    let unreadable: Vec<_> = emulator
+        .verdicts("t-no-ids")
+        .into_iter()
+        .filter(|(id, _, _)| id.starts_with("arn:aws:iam::"))
+        .collect();
+    assert_eq!(unreadable.len() as u64, policies, "{unreadable:?}");
+    for (id, compliance, annotation) in &unreadable {
+        assert_eq!(compliance, "NOT_APPLICABLE");
+        assert!(
+            annotation.starts_with(&format!(
+                "the id of {id} could not be read (GetPolicy failed"
+            )),
+            "{annotation}"
+        );
+    }
+}
