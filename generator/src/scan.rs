@@ -28,8 +28,9 @@ pub struct ScanArgs {
     /// colour). The summary line goes to stderr for the machine formats.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Also import the findings (the `--format asff` ones) into Security Hub of each scanned
-    /// account and region with BatchImportFindings.
+    /// Also bring Security Hub of each scanned account and region up to date: FAILED findings
+    /// for non-compliant resources, our active findings resolved or archived where the scan
+    /// shows them fixed or gone (GetFindings, then BatchImportFindings).
     #[arg(long)]
     security_hub: bool,
     /// Most rule evaluations (account × region × rule) running at once; each makes one AWS
