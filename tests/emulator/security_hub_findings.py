@@ -58,24 +58,28 @@ def _field(finding: dict[str, Any], name: str) -> list[str]:
     raise InvalidInputException(op="GetFindings", msg=f"the emulator does not model the filter {name}")
 
 
+# Each comparison as (the test it makes, whether a match excludes the finding).
+_COMPARISONS = {
+    "EQUALS": (lambda value, wanted: value == wanted, False),
+    "PREFIX": (lambda value, wanted: value.startswith(wanted), False),
+    "CONTAINS": (lambda value, wanted: wanted in value, False),
+    "NOT_EQUALS": (lambda value, wanted: value == wanted, True),
+    "PREFIX_NOT_EQUALS": (lambda value, wanted: value.startswith(wanted), True),
+    "NOT_CONTAINS": (lambda value, wanted: wanted in value, True),
+}
+
+
 def _matches(finding: dict[str, Any], filters: dict[str, list[dict[str, str]]]) -> bool:
+    """Positive conditions on one field ORed, negative ones ANDed, fields ANDed."""
     for name, conditions in filters.items():
         values = _field(finding, name)
-        positive = [c for c in conditions if not c["Comparison"].startswith(("NOT_", "PREFIX_NOT_"))]
-        negative = [c for c in conditions if c not in positive]
-
-        def holds(condition: dict[str, str], value: str) -> bool:
-            wanted, comparison = condition["Value"], condition["Comparison"].removeprefix("NOT_")
-            comparison = {"PREFIX_NOT_EQUALS": "PREFIX"}.get(condition["Comparison"], comparison)
-            return {
-                "EQUALS": value == wanted,
-                "PREFIX": value.startswith(wanted),
-                "CONTAINS": wanted in value,
-            }[comparison]
-
-        if positive and not any(holds(c, v) for c in positive for v in values):
+        hits = {False: [], True: []}
+        for condition in conditions:
+            test, excludes = _COMPARISONS[condition["Comparison"]]
+            hits[excludes].append(any(test(v, condition["Value"]) for v in values))
+        if hits[False] and not any(hits[False]):
             return False
-        if any(holds(c, v) for c in negative for v in values):
+        if any(hits[True]):
             return False
     return True
 

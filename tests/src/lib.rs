@@ -770,10 +770,7 @@ pub fn assert_nothing_lost<T: PartialEq + std::fmt::Debug>(
 /// The rule declarations as `gen rules --json` lists them (the catalog's one list, in its
 /// order): what tests derive their rule lists from.
 pub fn rules(gen: &Path) -> Vec<Value> {
-    let out = Command::new(gen)
-        .args(["rules", "--json"])
-        .output()
-        .expect("gen runs");
+    let out = run_gen(gen, None, &["rules", "--json"]);
     assert!(
         out.status.success(),
         "{}",

@@ -100,9 +100,26 @@ pub fn changes(
         .iter()
         .map(|r| ((r.resource_type.as_str(), r.resource_id.as_str()), r))
         .collect();
-    let evaluated: HashSet<(String, String)> = evaluations
+    // Vanished resources first, while the run's evaluations can still be borrowed.
+    let evaluated: HashSet<(&str, &str)> = evaluations
         .iter()
-        .map(|e| (e.resource_type.clone(), e.resource_id.clone()))
+        .map(|e| (e.resource_type.as_str(), e.resource_id.as_str()))
+        .collect();
+    let vanished: Vec<Evaluation> = recorded
+        .iter()
+        .filter(|r| {
+            r.compliance != Compliance::NotApplicable
+                && swept.contains(&r.resource_type.as_str())
+                && !evaluated.contains(&(r.resource_type.as_str(), r.resource_id.as_str()))
+        })
+        .map(|r| {
+            Evaluation::new(
+                &r.resource_type,
+                &r.resource_id,
+                Verdict::new(Compliance::NotApplicable, GONE),
+                at,
+            )
+        })
         .collect();
     let total = evaluations.len();
     let mut send: Vec<Evaluation> = evaluations
@@ -114,22 +131,6 @@ pub fn changes(
         })
         .collect();
     let unchanged = total - send.len();
-    let vanished: Vec<Evaluation> = recorded
-        .iter()
-        .filter(|r| {
-            r.compliance != Compliance::NotApplicable
-                && swept.contains(&r.resource_type.as_str())
-                && !evaluated.contains(&(r.resource_type.clone(), r.resource_id.clone()))
-        })
-        .map(|r| {
-            Evaluation::new(
-                &r.resource_type,
-                &r.resource_id,
-                Verdict::new(Compliance::NotApplicable, GONE),
-                at,
-            )
-        })
-        .collect();
     let gone = vanished.len();
     send.extend(vanished);
     Changes {

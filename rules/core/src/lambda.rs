@@ -90,7 +90,7 @@ pub async fn handle<R: Rule>(
             );
         }
         let count = |c: Compliance| evaluations.iter().filter(|e| e.compliance == c).count();
-        let summary = json!({
+        let mut summary = json!({
             "rule": id,
             "evaluations": evaluations.len(),
             "compliant": count(Compliance::Compliant),
@@ -109,7 +109,6 @@ pub async fn handle<R: Rule>(
             gone = report.gone,
             "reported"
         );
-        let mut summary = summary;
         summary["sent"] = json!(report.send.len());
         summary["unchanged"] = json!(report.unchanged);
         summary["gone"] = json!(report.gone);
