@@ -73,6 +73,10 @@ pub struct Finding {
     product_fields: BTreeMap<&'static str, String>,
     resource: Resource,
     resource_id: String,
+    resource_name: String,
+    /// `Resources[].Id`: the ARN, so our findings correlate with Security Hub's own controls'
+    /// (Neptune.7, DMS.10) on the same resource; the Config id when no ARN is known.
+    resource_key: String,
     config_resource_type: &'static str,
     pub status: Status,
 }
@@ -174,9 +178,19 @@ pub fn finding(specs: &[&RuleSpec], row: &Row, now: &str, status: Status) -> Opt
                         "neptune-guardrails/ConfigResourceType",
                         row.resource_type.to_string(),
                     ),
+                    (
+                        "neptune-guardrails/ConfigResourceId",
+                        row.resource_id.clone(),
+                    ),
+                    (
+                        "neptune-guardrails/ResourceName",
+                        row.resource_name.clone(),
+                    ),
                 ]),
                 resource: Resource::of(row.resource_type),
                 resource_id: row.resource_id.clone(),
+                resource_name: row.resource_name.clone(),
+                resource_key: row.resource_arn.clone().unwrap_or_else(|| row.resource_id.clone()),
                 config_resource_type: row.resource_type,
                 status,
     })
@@ -207,15 +221,19 @@ impl Finding {
 
     /// The `--format asff` JSON object.
     pub fn to_json(&self) -> Value {
-        let id = &self.resource_id;
+        let (id, name) = (&self.resource_id, &self.resource_name);
         let details = match self.resource {
-            Resource::RdsDbCluster => json!({"AwsRdsDbCluster": {"DbClusterResourceId": id}}),
-            Resource::IamPolicy => json!({"AwsIamPolicy": {"PolicyId": id}}),
-            Resource::IamRole => json!({"AwsIamRole": {"RoleId": id}}),
-            Resource::IamUser => json!({"AwsIamUser": {"UserId": id}}),
-            Resource::IamGroup => json!({"AwsIamGroup": {"GroupId": id}}),
+            Resource::RdsDbCluster => {
+                json!({"AwsRdsDbCluster": {"DbClusterResourceId": id, "DbClusterIdentifier": name}})
+            }
+            Resource::IamPolicy => json!({"AwsIamPolicy": {"PolicyId": id, "PolicyName": name}}),
+            Resource::IamRole => json!({"AwsIamRole": {"RoleId": id, "RoleName": name}}),
+            Resource::IamUser => json!({"AwsIamUser": {"UserId": id, "UserName": name}}),
+            Resource::IamGroup => json!({"AwsIamGroup": {"GroupId": id, "GroupName": name}}),
             // AWS Config's id of a DMS endpoint is its ARN.
-            Resource::DmsEndpoint => json!({"AwsDmsEndpoint": {"EndpointArn": id}}),
+            Resource::DmsEndpoint => {
+                json!({"AwsDmsEndpoint": {"EndpointArn": id, "EndpointIdentifier": name}})
+            }
             Resource::Other => json!({"Other": {
                 "ConfigResourceType": self.config_resource_type,
                 "ConfigResourceId": id,
@@ -237,7 +255,7 @@ impl Finding {
             "ProductFields": self.product_fields,
             "Resources": [{
                 "Type": self.resource.type_name(),
-                "Id": id,
+                "Id": self.resource_key,
                 "Partition": self.partition,
                 "Region": self.region,
                 "Details": details,
@@ -258,36 +276,42 @@ impl Finding {
 
     /// The same finding as BatchImportFindings takes it.
     pub fn to_sdk(&self) -> hub::AwsSecurityFinding {
-        let id = self.resource_id.clone();
+        let (id, name) = (self.resource_id.clone(), self.resource_name.clone());
         let details = match self.resource {
             Resource::RdsDbCluster => hub::ResourceDetails::builder().aws_rds_db_cluster(
                 hub::AwsRdsDbClusterDetails::builder()
                     .db_cluster_resource_id(id.clone())
+                    .db_cluster_identifier(name)
                     .build(),
             ),
             Resource::IamPolicy => hub::ResourceDetails::builder().aws_iam_policy(
                 hub::AwsIamPolicyDetails::builder()
                     .policy_id(id.clone())
+                    .policy_name(name)
                     .build(),
             ),
             Resource::IamRole => hub::ResourceDetails::builder().aws_iam_role(
                 hub::AwsIamRoleDetails::builder()
                     .role_id(id.clone())
+                    .role_name(name)
                     .build(),
             ),
             Resource::IamUser => hub::ResourceDetails::builder().aws_iam_user(
                 hub::AwsIamUserDetails::builder()
                     .user_id(id.clone())
+                    .user_name(name)
                     .build(),
             ),
             Resource::IamGroup => hub::ResourceDetails::builder().aws_iam_group(
                 hub::AwsIamGroupDetails::builder()
                     .group_id(id.clone())
+                    .group_name(name)
                     .build(),
             ),
             Resource::DmsEndpoint => hub::ResourceDetails::builder().aws_dms_endpoint(
                 hub::AwsDmsEndpointDetails::builder()
                     .endpoint_arn(id.clone())
+                    .endpoint_identifier(name)
                     .build(),
             ),
             Resource::Other => hub::ResourceDetails::builder()
@@ -323,7 +347,7 @@ impl Finding {
             .resources(
                 hub::Resource::builder()
                     .r#type(self.resource.type_name())
-                    .id(id)
+                    .id(&self.resource_key)
                     .partition(hub::Partition::from(self.partition))
                     .region(&self.region)
                     .details(details.build())
@@ -370,6 +394,8 @@ mod tests {
         let dms = &neptune_dms_endpoint_iam_auth::SPEC;
         let mut policy = row(fgac.id, "ANPAEXAMPLE", Compliance::NonCompliant, "FGAC001");
         policy.resource_type = "AWS::IAM::Policy";
+        policy.resource_name = "graph-readers".into();
+        policy.resource_arn = Some("arn:aws:iam::123456789012:policy/graph-readers".into());
         let mut endpoint = row(
             dms.id,
             "arn:aws:dms:eu-west-1:123456789012:endpoint:E",
@@ -377,6 +403,8 @@ mod tests {
             "IAM auth off",
         );
         endpoint.resource_type = "AWS::DMS::Endpoint";
+        endpoint.resource_name = "E".into();
+        endpoint.resource_arn = Some(endpoint.resource_id.clone());
         vec![
             row(cluster.id, "cluster-A", Compliance::NonCompliant, "IAM off"),
             row(cluster.id, "cluster-B", Compliance::Compliant, "on"),
@@ -439,6 +467,15 @@ mod tests {
             "cluster-A"
         );
         assert_eq!(
+            failed["Resources"][0]["Details"]["AwsRdsDbCluster"]["DbClusterIdentifier"],
+            "name-of-cluster-A"
+        );
+        assert_eq!(
+            failed["Resources"][0]["Id"],
+            "arn:aws:rds:eu-west-1:123456789012:cluster:name-of-cluster-A",
+            "the ARN, as Security Hub's own Neptune.7 findings name it"
+        );
+        assert_eq!(
             failed["ProductArn"],
             "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
         );
@@ -458,6 +495,14 @@ mod tests {
         );
         assert_eq!(failed["FindingProviderFields"]["Types"], failed["Types"]);
         assert_eq!(iam["Resources"][0]["Type"], "AwsIamPolicy");
+        assert_eq!(
+            iam["Resources"][0]["Id"],
+            "arn:aws:iam::123456789012:policy/graph-readers"
+        );
+        assert_eq!(
+            iam["Resources"][0]["Details"]["AwsIamPolicy"],
+            json!({"PolicyId": "ANPAEXAMPLE", "PolicyName": "graph-readers"})
+        );
         assert!(
             iam["Id"].as_str().unwrap().contains("/global/"),
             "IAM findings are region-free"
@@ -558,7 +603,13 @@ mod tests {
                         .and_then(|o| o.get("ConfigResourceId"))
                         .map(String::as_str)
                 });
-            assert_eq!(named, resource.id());
+            assert_eq!(
+                named,
+                sdk.product_fields()
+                    .unwrap()
+                    .get("neptune-guardrails/ConfigResourceId")
+                    .map(String::as_str)
+            );
             // Every enum value is one the SDK knows, not an `Unknown` variant.
             let workflow = sdk.workflow().and_then(|w| w.status());
             for text in [

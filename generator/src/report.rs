@@ -32,6 +32,7 @@ pub fn sarif_log(rules: Vec<Value>, results: Vec<Value>) -> Value {
 }
 
 /// RFC 4180 CSV with a header row; fields quoted when they hold a comma, quote or newline.
+/// Columns added after the first release come last, so positional readers keep working.
 pub fn csv(rows: &[Row]) -> String {
     fn field(text: &str) -> String {
         if text.contains([',', '"', '\n', '\r']) {
@@ -41,7 +42,7 @@ pub fn csv(rows: &[Row]) -> String {
         }
     }
     let mut out = String::from(
-        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated\r\n",
+        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn\r\n",
     );
     for row in rows {
         let fields = [
@@ -53,6 +54,8 @@ pub fn csv(rows: &[Row]) -> String {
             &row.account,
             &row.region,
             if row.evaluated { "true" } else { "false" },
+            &row.resource_name,
+            row.resource_arn.as_deref().unwrap_or(""),
         ];
         out.push_str(&fields.map(field).join(","));
         out.push_str("\r\n");
@@ -115,7 +118,13 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
                     "kind": "resource",
                 }]}],
                 "partialFingerprints": {"resource/v2": format!("{}|{}|{}|{}|{}", row.rule, row.account, row.region, row.resource_type, row.resource_id)},
-                "properties": {"account": row.account, "region": row.region, "resourceType": row.resource_type},
+                "properties": {
+                    "account": row.account,
+                    "region": row.region,
+                    "resourceType": row.resource_type,
+                    "resourceName": row.resource_name,
+                    "resourceArn": row.resource_arn,
+                },
             })
         })
         .collect();
@@ -171,8 +180,9 @@ mod tests {
         )];
         assert_eq!(
             csv(&rows),
-            "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated\r\n\
-             r,AWS::RDS::DBCluster,cluster-A,NON_COMPLIANT,\"off, \"\"really\"\"\nyes\",123456789012,eu-west-1,true\r\n"
+            "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn\r\n\
+             r,AWS::RDS::DBCluster,cluster-A,NON_COMPLIANT,\"off, \"\"really\"\"\nyes\",123456789012,eu-west-1,true,\
+             name-of-cluster-A,arn:aws:rds:eu-west-1:123456789012:cluster:name-of-cluster-A\r\n"
         );
     }
 

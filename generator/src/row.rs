@@ -9,6 +9,10 @@ pub struct Row {
     pub rule: &'static str,
     pub resource_type: &'static str,
     pub resource_id: String,
+    /// What people call it: cluster or endpoint identifier, IAM policy/role/user/group name.
+    pub resource_name: String,
+    /// Its ARN when known (`null` otherwise): the id Security Hub and the console use.
+    pub resource_arn: Option<String>,
     pub compliance: Compliance,
     pub annotation: String,
     pub account: String,
@@ -25,6 +29,10 @@ pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation
         rule,
         resource_type: "AWS::RDS::DBCluster",
         resource_id: id.into(),
+        resource_name: format!("name-of-{id}"),
+        resource_arn: Some(format!(
+            "arn:aws:rds:eu-west-1:123456789012:cluster:name-of-{id}"
+        )),
         compliance,
         annotation: annotation.into(),
         account: "123456789012".into(),

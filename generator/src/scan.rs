@@ -42,8 +42,8 @@ pub struct ScanArgs {
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     Table,
-    /// The array (docs/contract.md) of {rule, resource_type, resource_id, compliance, annotation,
-    /// account, region}.
+    /// The array (docs/contract.md) of {rule, resource_type, resource_id, resource_name,
+    /// resource_arn, compliance, annotation, account, region, evaluated}.
     Json,
     /// The same columns, RFC 4180.
     Csv,
@@ -149,6 +149,8 @@ async fn evaluate(
                 rule: spec.id,
                 resource_type: a.resource_type.as_str(),
                 resource_id: a.resource_id,
+                resource_name: a.name,
+                resource_arn: a.arn,
                 compliance: a.verdict.compliance,
                 annotation: a.verdict.annotation,
                 account: target.account.clone(),
@@ -267,6 +269,7 @@ fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
         "RULE",
         "RESOURCE TYPE",
         "RESOURCE ID",
+        "NAME",
         "COMPLIANCE",
         "ANNOTATION",
     ];
@@ -281,6 +284,7 @@ fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
                 r.rule,
                 r.resource_type,
                 r.resource_id.as_str(),
+                r.resource_name.as_str(),
                 r.compliance.as_str(),
                 r.annotation.as_str(),
             ];
@@ -346,6 +350,8 @@ mod tests {
                 "rule": "neptune-cluster-iam-auth",
                 "resource_type": "AWS::RDS::DBCluster",
                 "resource_id": "cluster-1",
+                "resource_name": "name-of-cluster-1",
+                "resource_arn": "arn:aws:rds:eu-west-1:123456789012:cluster:name-of-cluster-1",
                 "compliance": "NON_COMPLIANT",
                 "annotation": "why",
                 "account": "123456789012",

@@ -63,7 +63,9 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
                 "compliance",
                 "evaluated",
                 "region",
+                "resource_arn",
                 "resource_id",
+                "resource_name",
                 "resource_type",
                 "rule"
             ]
@@ -88,6 +90,18 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
         })
         .collect();
     got.sort();
+    // Every row names its resource as people know it, and gives its ARN.
+    for row in &rows {
+        let id = row["resource_id"].as_str().unwrap();
+        assert_eq!(row["resource_name"], name_of(id).as_str(), "{row}");
+        let arn = row["resource_arn"].as_str().unwrap_or_default();
+        let service = match row["resource_type"].as_str().unwrap() {
+            "AWS::RDS::DBCluster" => "arn:aws:rds:",
+            "AWS::DMS::Endpoint" => "arn:aws:dms:",
+            _ => "arn:aws:iam::",
+        };
+        assert!(arn.starts_with(service), "{row}");
+    }
     let mut expected: Vec<_> = world
         .expected()
         .into_iter()
@@ -370,7 +384,7 @@ fn csv_sarif_and_asff_carry_the_same_results_as_json() {
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
-        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated"
+        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn"
     );
     assert_eq!(lines.len(), rows.len() + 1, "{csv}");
     for row in &rows {

@@ -12,6 +12,8 @@ pub struct ClusterFacts {
     /// The `cluster-…` resource id, which AWS Config uses as the resource id.
     pub resource_id: String,
     pub identifier: String,
+    /// The cluster's ARN, how Security Hub and people outside Config name it.
+    pub arn: Option<String>,
     pub engine: Option<String>,
     pub iam_auth: Option<bool>,
     /// Writer and reader endpoint host names, lower case.
@@ -29,6 +31,7 @@ impl ClusterFacts {
                 .db_cluster_identifier()
                 .unwrap_or_default()
                 .to_string(),
+            arn: cluster.db_cluster_arn().map(str::to_string),
             engine: cluster.engine().map(str::to_string),
             iam_auth: cluster.iam_database_authentication_enabled(),
             endpoints: [cluster.endpoint(), cluster.reader_endpoint()]
@@ -46,6 +49,7 @@ impl ClusterFacts {
                 .text(&["dBClusterIdentifier"])
                 .or_else(|| item.resource_name.clone())
                 .unwrap_or_default(),
+            arn: item.arn.clone(),
             engine: item.text(&["engine"]),
             iam_auth: item.flag(&["iAMDatabaseAuthenticationEnabled"]),
             endpoints: [item.text(&["endpoint"]), item.text(&["readerEndpoint"])]

@@ -124,6 +124,8 @@ impl Rule for ClusterIamAuth {
             .map(|cluster| Assessed {
                 resource_type: ResourceType::RdsDbCluster,
                 resource_id: cluster.resource_id.clone(),
+                name: cluster.identifier.clone(),
+                arn: cluster.arn.clone(),
                 verdict: evaluate(cluster),
             })
             .collect())
@@ -138,6 +140,7 @@ mod tests {
         ClusterFacts {
             resource_id: "cluster-ABC".into(),
             identifier: "graph".into(),
+            arn: None,
             engine: engine.map(str::to_string),
             iam_auth: iam,
             endpoints: vec!["graph.cluster-x.us-east-1.neptune.amazonaws.com".into()],

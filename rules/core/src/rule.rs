@@ -18,6 +18,11 @@ use crate::registry::{ResourceType, RuleSpec};
 pub struct Assessed {
     pub resource_type: ResourceType,
     pub resource_id: String,
+    /// What people call the resource (cluster or endpoint identifier, IAM name): reports
+    /// show it beside the Config id.
+    pub name: String,
+    /// The resource's ARN when known: Security Hub's resource id.
+    pub arn: Option<String>,
     pub verdict: Verdict,
 }
 
@@ -197,6 +202,8 @@ mod tests {
             let one = |id: &str| Assessed {
                 resource_type: ResourceType::RdsDbCluster,
                 resource_id: id.into(),
+                name: id.into(),
+                arn: None,
                 verdict: Verdict::new(Compliance::Compliant, "ok"),
             };
             Ok(vec![one("a"), one("b"), one("a")])

@@ -238,6 +238,8 @@ impl Rule for DmsEndpointIamAuth {
             .map(|(endpoint, target)| Assessed {
                 resource_type: ResourceType::DmsEndpoint,
                 resource_id: endpoint.arn.clone(),
+                name: endpoint.identifier.clone(),
+                arn: Some(endpoint.arn.clone()),
                 verdict: evaluate(endpoint, target),
             })
             .collect())
@@ -274,6 +276,7 @@ mod tests {
         ClusterFacts {
             resource_id: "cluster-ABC".into(),
             identifier: "graph".into(),
+            arn: None,
             engine: Some(engine.into()),
             iam_auth: iam,
             endpoints: vec![HOST.into()],

@@ -557,6 +557,8 @@ impl Rule for FgacPolicyHygiene {
             .map(|(subject, verdict)| Assessed {
                 resource_type: subject.resource_type,
                 resource_id: subject.resource_id,
+                name: subject.name,
+                arn: (!subject.arn.is_empty()).then_some(subject.arn),
                 verdict,
             })
             .collect())

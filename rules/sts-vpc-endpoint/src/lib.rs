@@ -99,6 +99,7 @@ pub const RULE: RuleEntry = RuleEntry {
 pub struct ClusterNetwork {
     pub resource_id: String,
     pub identifier: String,
+    pub arn: Option<String>,
     pub engine: Option<String>,
     /// ARNs of the associated IAM roles; `None` when unknown.
     pub roles: Option<Vec<String>>,
@@ -112,12 +113,14 @@ impl ClusterNetwork {
         let ClusterFacts {
             resource_id,
             identifier,
+            arn,
             engine,
             ..
         } = ClusterFacts::from_sdk(cluster);
         ClusterNetwork {
             resource_id,
             identifier,
+            arn,
             engine,
             roles: Some(
                 cluster
@@ -151,12 +154,14 @@ impl ClusterNetwork {
         let ClusterFacts {
             resource_id,
             identifier,
+            arn,
             engine,
             ..
         } = ClusterFacts::from_item(item);
         ClusterNetwork {
             resource_id,
             identifier,
+            arn,
             engine,
             roles: list("associatedRoles", "roleArn"),
             subnet_group: item
@@ -421,6 +426,8 @@ impl Rule for StsVpcEndpoint {
             .map(|(cluster, verdict)| Assessed {
                 resource_type: ResourceType::RdsDbCluster,
                 resource_id: cluster.resource_id,
+                name: cluster.identifier,
+                arn: cluster.arn,
                 verdict: verdict.expect("every cluster got a verdict"),
             })
             .collect())
