@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_securityhub::types as hub;
+use guardrails_core::frameworks;
 use guardrails_core::registry::{ResourceType, RuleSpec};
 use guardrails_core::Compliance;
 use serde_json::{json, Value};
@@ -78,6 +79,8 @@ pub struct Finding {
     /// (Neptune.7, DMS.10) on the same resource; the Config id when no ARN is known.
     resource_key: String,
     config_resource_type: &'static str,
+    /// The rule's framework requirements (`Compliance.RelatedRequirements`).
+    related_requirements: Vec<String>,
     pub status: Status,
 }
 
@@ -192,6 +195,7 @@ pub fn finding(specs: &[&RuleSpec], row: &Row, now: &str, status: Status) -> Opt
                 resource_name: row.resource_name.clone(),
                 resource_key: row.resource_arn.clone().unwrap_or_else(|| row.resource_id.clone()),
                 config_resource_type: row.resource_type,
+                related_requirements: frameworks::labels(spec.frameworks),
                 status,
     })
 }
@@ -260,7 +264,7 @@ impl Finding {
                 "Region": self.region,
                 "Details": details,
             }],
-            "Compliance": {"Status": self.compliance()},
+            "Compliance": {"Status": self.compliance(), "RelatedRequirements": self.related_requirements},
             "RecordState": self.record_state(),
             // How a provider sets (and later changes) Severity and Types.
             "FindingProviderFields": {
@@ -356,6 +360,7 @@ impl Finding {
             .compliance(
                 hub::Compliance::builder()
                     .status(hub::ComplianceStatus::from(self.compliance()))
+                    .set_related_requirements(Some(self.related_requirements.clone()))
                     .build(),
             )
             .finding_provider_fields(
@@ -480,6 +485,18 @@ mod tests {
             "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
         );
         assert_eq!(failed["Workflow"]["Status"], "NEW");
+        assert_eq!(
+            failed["Compliance"]["RelatedRequirements"],
+            json!([
+                "AWS FSBP Neptune.7",
+                "NIST.800-53.r5 AC-2(1)",
+                "NIST.800-53.r5 AC-3",
+                "NIST.800-53.r5 AC-3(15)",
+                "NIST.800-53.r5 AC-3(7)",
+                "NIST.800-53.r5 AC-6",
+                "CIS Controls v8/6.7"
+            ])
+        );
         // Security Hub ignores Workflow on updates: a PASSED update resolves by archiving.
         assert!(passed.get("Workflow").is_none(), "{passed}");
         assert_eq!(passed["Compliance"]["Status"], "PASSED");
@@ -562,6 +579,10 @@ mod tests {
                 json["FindingProviderFields"]["Severity"]["Label"].as_str()
             );
             assert_eq!(provider.types(), sdk.types());
+            assert_eq!(
+                json!(sdk.compliance().unwrap().related_requirements()),
+                json["Compliance"]["RelatedRequirements"]
+            );
             assert_eq!(
                 sdk.record_state().map(|s| s.as_str()),
                 json["RecordState"].as_str()

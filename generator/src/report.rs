@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use guardrails_core::frameworks::{self, Framework};
 use guardrails_core::registry::{RuleSpec, Severity};
 use guardrails_core::Compliance;
 use serde::Serialize;
@@ -98,7 +99,12 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
                     "markdown": format!("Remediate with the SSM Automation runbook `{}`.\n\n{}", spec.remediation.runbook, spec.docs),
                 },
                 "defaultConfiguration": {"level": level(spec.severity)},
-                "properties": {"security-severity": security_severity(spec.severity), "tags": ["security", "aws-config", "neptune"]},
+                "properties": {
+                    "security-severity": security_severity(spec.severity),
+                    "tags": ["security", "aws-config", "neptune"],
+                    "relatedRequirements": frameworks::labels(spec.frameworks),
+                    "frameworks": spec.frameworks.iter().map(|m| (m.framework.id(), m.requirements)).collect::<BTreeMap<_, _>>(),
+                },
             })
         })
         .collect();
@@ -164,6 +170,78 @@ pub fn summary(rows: &[Row]) -> String {
     )
 }
 
+/// Verdict counts of one framework requirement over the rules that check it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RequirementCounts {
+    pub requirement: &'static str,
+    pub rules: Vec<&'static str>,
+    pub pass: usize,
+    pub fail: usize,
+    pub not_applicable: usize,
+}
+
+/// `gen scan --framework`: per requirement of the framework (in the order the rules declare
+/// them), how many evaluated resources passed, failed or were not applicable.
+pub fn framework_counts(
+    specs: &[&RuleSpec],
+    rows: &[Row],
+    framework: Framework,
+) -> Vec<RequirementCounts> {
+    let mut counts: Vec<RequirementCounts> = Vec::new();
+    for spec in specs {
+        for &requirement in frameworks::requirements(spec.frameworks, framework) {
+            let at = match counts.iter().position(|c| c.requirement == requirement) {
+                Some(at) => at,
+                None => {
+                    counts.push(RequirementCounts {
+                        requirement,
+                        ..RequirementCounts::default()
+                    });
+                    counts.len() - 1
+                }
+            };
+            let entry = &mut counts[at];
+            entry.rules.push(spec.id);
+            for row in rows.iter().filter(|r| r.rule == spec.id) {
+                match row.compliance {
+                    Compliance::Compliant => entry.pass += 1,
+                    Compliance::NonCompliant => entry.fail += 1,
+                    Compliance::NotApplicable => entry.not_applicable += 1,
+                }
+            }
+        }
+    }
+    counts
+}
+
+/// The framework summary as aligned text: a heading and one line per requirement.
+pub fn framework_summary(counts: &[RequirementCounts], framework: Framework) -> String {
+    let mut out = format!(
+        "{} ({}): per requirement\n",
+        framework.title(),
+        framework.id()
+    );
+    if counts.is_empty() {
+        out.push_str("  no selected rule maps to this framework\n");
+    }
+    let width = counts
+        .iter()
+        .map(|c| c.requirement.len())
+        .max()
+        .unwrap_or(0);
+    for c in counts {
+        out.push_str(&format!(
+            "  {:width$}  {} pass, {} fail, {} not applicable  ({})\n",
+            c.requirement,
+            c.pass,
+            c.fail,
+            c.not_applicable,
+            c.rules.join(", ")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,10 +280,39 @@ mod tests {
             results[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
             "AWS::RDS::DBCluster/cluster-A"
         );
+        let properties = &log["runs"][0]["tool"]["driver"]["rules"][0]["properties"];
+        assert_eq!(properties["security-severity"], "5.5");
+        assert_eq!(properties["frameworks"]["aws-fsbp"], json!(["Neptune.7"]));
+        assert_eq!(properties["relatedRequirements"][0], "AWS FSBP Neptune.7");
         assert_eq!(
-            log["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["security-severity"],
-            "5.5"
+            results[0]["properties"]["resourceName"],
+            "name-of-cluster-A"
         );
+    }
+
+    #[test]
+    fn framework_counts_add_up_per_requirement_across_rules() {
+        let cluster = &neptune_cluster_iam_auth::SPEC;
+        let dms = &neptune_dms_endpoint_iam_auth::SPEC;
+        let rows = [
+            row(cluster.id, "a", Compliance::NonCompliant, ""),
+            row(cluster.id, "b", Compliance::Compliant, ""),
+            row(dms.id, "e", Compliance::NotApplicable, ""),
+            row(dms.id, "f", Compliance::Compliant, ""),
+        ];
+        let counts = framework_counts(&[cluster, dms], &rows, Framework::Nist80053R5);
+        let ac3 = counts.iter().find(|c| c.requirement == "AC-3").unwrap();
+        assert_eq!((ac3.pass, ac3.fail, ac3.not_applicable), (2, 1, 1));
+        assert_eq!(ac3.rules, [cluster.id, dms.id]);
+        let ia2 = counts.iter().find(|c| c.requirement == "IA-2").unwrap();
+        assert_eq!((ia2.pass, ia2.fail, ia2.not_applicable), (1, 0, 1));
+        let text = framework_summary(&counts, Framework::Nist80053R5);
+        assert!(text.starts_with("NIST SP 800-53 Rev. 5 (nist-800-53-r5): per requirement\n"));
+        assert!(text.contains("  AC-3      2 pass, 1 fail, 1 not applicable  (neptune-cluster-iam-auth, neptune-dms-endpoint-iam-auth)\n"), "{text}");
+        let fsbp = framework_counts(&[cluster], &rows, Framework::AwsFsbp);
+        assert_eq!(fsbp.len(), 1);
+        assert_eq!((fsbp[0].requirement, fsbp[0].fail), ("Neptune.7", 1));
+        assert!(framework_summary(&[], Framework::PciDss4).contains("no selected rule maps"));
     }
 
     #[test]

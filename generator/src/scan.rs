@@ -6,6 +6,7 @@
 use std::io::IsTerminal;
 
 use futures_util::StreamExt;
+use guardrails_core::frameworks::Framework;
 use guardrails_core::registry::RuleSpec;
 use guardrails_core::Compliance;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -33,6 +34,11 @@ pub struct ScanArgs {
     /// shows them fixed or gone (GetFindings, then BatchImportFindings).
     #[arg(long)]
     security_hub: bool,
+    /// Also summarise the results per requirement of a compliance framework (aws-fsbp,
+    /// nist-800-53-r5, pci-dss-v4, cis-controls-v8): pass / fail / not applicable counts,
+    /// after the table, or on stderr for the machine formats.
+    #[arg(long, value_parser = parse_framework)]
+    framework: Option<Framework>,
     /// Most rule evaluations (account × region × rule) running at once; each makes one AWS
     /// call at a time, so this bounds the calls in flight.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -95,12 +101,24 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
         ),
         Format::Table => table(&rows, targets.len() > 1, std::io::stdout().is_terminal()),
     };
-    write_stdout(&text)?;
+    let by_requirement = args.framework.map(|framework| {
+        report::framework_summary(
+            &report::framework_counts(&specs, &rows, framework),
+            framework,
+        )
+    });
+    match (&by_requirement, args.format) {
+        (Some(summary), Format::Table) => write_stdout(&format!("{text}\n{summary}"))?,
+        _ => write_stdout(&text)?,
+    }
     if args.security_hub {
         failed |= !import(&specs, &targets, &rows, &covered, &now).await;
     }
     if args.format != Format::Table {
         eprintln!("gen scan: {}", report::summary(&rows));
+        if let Some(summary) = &by_requirement {
+            eprint!("{summary}");
+        }
     }
     Ok(exit_status(failed, &rows))
 }
@@ -246,6 +264,13 @@ fn exit_status(failed: bool, rows: &[Row]) -> Exit {
     } else {
         Exit::Clean
     }
+}
+
+fn parse_framework(name: &str) -> Result<Framework, String> {
+    Framework::parse(name).ok_or_else(|| {
+        let known: Vec<_> = Framework::ALL.iter().map(|f| f.id()).collect();
+        format!("unknown framework (known: {})", known.join(", "))
+    })
 }
 
 fn select(ids: &[String]) -> Result<Vec<&'static RuleSpec>, String> {

@@ -185,6 +185,66 @@ fn table_output_for_selected_rules_is_plain_when_piped() {
 }
 
 #[test]
+fn framework_summaries_count_each_requirement_from_the_rows() {
+    let emulator = Emulator::shared();
+    emulator.seed("eu-north-1", "estate");
+    let args = [
+        "--region",
+        "eu-north-1",
+        "--rules",
+        "neptune-cluster-iam-auth,neptune-dms-endpoint-iam-auth",
+        "--framework",
+        "nist-800-53-r5",
+    ];
+    let mut json = vec!["scan", "--format", "json"];
+    json.extend(args);
+    let out = gen(emulator, &json);
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("one JSON array");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let count = |rule: &str, verdict: &str| {
+        rows.iter()
+            .filter(|r| r["rule"] == rule && r["compliance"] == verdict)
+            .count()
+    };
+    let (cluster, dms) = ("neptune-cluster-iam-auth", "neptune-dms-endpoint-iam-auth");
+    assert!(count(cluster, "NON_COMPLIANT") > 0 && count(dms, "NON_COMPLIANT") > 0);
+    // AC-3 is checked by both rules (Neptune.7 and DMS.10); IA-2 by the DMS rule alone.
+    let ac3 = format!(
+        "{} pass, {} fail, {} not applicable  ({cluster}, {dms})",
+        count(cluster, "COMPLIANT") + count(dms, "COMPLIANT"),
+        count(cluster, "NON_COMPLIANT") + count(dms, "NON_COMPLIANT"),
+        count(cluster, "NOT_APPLICABLE") + count(dms, "NOT_APPLICABLE"),
+    );
+    let ia2 = format!(
+        "{} pass, {} fail, {} not applicable  ({dms})",
+        count(dms, "COMPLIANT"),
+        count(dms, "NON_COMPLIANT"),
+        count(dms, "NOT_APPLICABLE"),
+    );
+    for (requirement, counts) in [("AC-3", &ac3), ("IA-2", &ia2)] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.trim_start().starts_with(requirement) && l.ends_with(counts.as_str())),
+            "{requirement}: {counts} in {stderr}"
+        );
+    }
+    assert!(stderr.contains("NIST SP 800-53 Rev. 5 (nist-800-53-r5): per requirement"));
+
+    // The table carries the same summary after its own.
+    let mut table = vec!["scan"];
+    table.extend(args);
+    let text = String::from_utf8(gen(emulator, &table).stdout).unwrap();
+    assert!(text.contains(&ac3), "{text}");
+
+    let out = gen(emulator, &["scan", "--framework", "iso-27001"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "unknown framework (known: aws-fsbp, nist-800-53-r5, pci-dss-v4, cis-controls-v8)"
+    ));
+}
+
+#[test]
 fn unknown_rules_and_unreachable_endpoints_are_clear_errors() {
     let emulator = Emulator::shared();
     let out = gen(emulator, &["scan", "--rules", "neptune-nope"]);

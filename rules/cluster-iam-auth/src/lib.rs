@@ -6,6 +6,7 @@ mod runbook;
 
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
@@ -29,6 +30,24 @@ pub const SPEC: RuleSpec = RuleSpec {
                     so an owner starts it once clients sign",
     },
     permissions: &["rds:DescribeDBClusters"],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["Neptune.7"],
+            source: SECURITY_HUB_NEPTUNE,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &["AC-2(1)", "AC-3", "AC-3(15)", "AC-3(7)", "AC-6"],
+            source: "Neptune.7's related requirements, Security Hub's Neptune controls page",
+        },
+        Mapping {
+            framework: Framework::CisControlsV8,
+            requirements: &["6.7"],
+            source: "our mapping: safeguard 6.7 (Centralize Access Control) — IAM, not a \
+                     database-local secret, decides who reaches the graph",
+        },
+    ],
     docs: "NON_COMPLIANT when a Neptune cluster's IAMDatabaseAuthenticationEnabled is false or \
            absent: without it, anyone who reaches the cluster's port can query and change the \
            graph, and IAM policies (fine-grained neptune-db: actions) cannot restrict access. \

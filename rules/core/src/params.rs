@@ -113,6 +113,7 @@ mod tests {
             rationale: "",
         },
         permissions: &[],
+        frameworks: &[],
         docs: "",
         reference: "",
     };

@@ -1,6 +1,8 @@
 //! The rule declarations' vocabulary. Each rule crate declares one `RuleSpec`; binaries,
 //! templates, runbooks and the README rule table derive from it.
 
+use crate::frameworks::{self, Framework, Mapping};
+
 /// AWS Config resource types the rules evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ResourceType {
@@ -143,6 +145,8 @@ pub struct RuleSpec {
     /// `COMMON_PERMISSIONS`: its Lambda role grants exactly these (tests compare them with the
     /// calls the emulator sees).
     pub permissions: &'static [&'static str],
+    /// The framework requirements the rule checks, each with its source.
+    pub frameworks: &'static [Mapping],
     /// What the rule checks and why, one paragraph.
     pub docs: &'static str,
     /// The verdicts in detail (Markdown): the `README.md` in the rule's folder.
@@ -189,8 +193,8 @@ impl RuleSpec {
 /// The README rule table (Markdown), derived from the declarations.
 pub fn markdown_table(specs: &[&RuleSpec]) -> String {
     let mut out = String::from(
-        "| id | title | resource types | trigger | severity | parameters (default) | remediation runbook |\n\
-         |---|---|---|---|---|---|---|\n",
+        "| id | title | resource types | trigger | severity | Security Hub control | parameters (default) | remediation runbook |\n\
+         |---|---|---|---|---|---|---|---|\n",
     );
     for spec in specs {
         let types: Vec<_> = spec
@@ -211,13 +215,19 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
             .iter()
             .map(|p| format!("`{}` (`{}`)", p.name, p.default))
             .collect();
+        let controls = frameworks::requirements(spec.frameworks, Framework::AwsFsbp);
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | `{}` |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | `{}` |\n",
             spec.id,
             spec.title,
             types.join(", "),
             triggers.join(" + "),
             spec.severity.label(),
+            if controls.is_empty() {
+                "— (ours)".to_string()
+            } else {
+                controls.join(", ")
+            },
             if params.is_empty() {
                 "—".to_string()
             } else {
@@ -256,6 +266,12 @@ pub fn markdown_details(specs: &[&RuleSpec]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+        if !spec.frameworks.is_empty() {
+            out.push_str(&format!(
+                "\nFramework mappings:\n\n{}",
+                frameworks::markdown(spec.frameworks)
+            ));
+        }
         out.push_str(&format!("\n{}", spec.reference));
     }
     out
@@ -286,6 +302,7 @@ mod tests {
             rationale: "r",
         },
         permissions: &["rds:DescribeDBClusters"],
+        frameworks: &[],
         docs: "docs",
         reference: "Verdicts in detail.\n",
     };
@@ -302,7 +319,7 @@ mod tests {
     fn table_row_lists_every_declared_field() {
         let table = markdown_table(&[&SPEC]);
         assert!(table.contains(
-            "| `x-rule` | X | `AWS::RDS::DBCluster` | configuration change + periodic (TwentyFour_Hours) | HIGH | `flag` (`true`) | `X-Runbook` |"
+            "| `x-rule` | X | `AWS::RDS::DBCluster` | configuration change + periodic (TwentyFour_Hours) | HIGH | — (ours) | `flag` (`true`) | `X-Runbook` |"
         ), "{table}");
         assert_eq!(
             markdown_details(&[&SPEC]),

@@ -180,6 +180,7 @@ mod tests {
             rationale: "",
         },
         permissions: &[],
+        frameworks: &[],
         docs: "",
         reference: "",
     };

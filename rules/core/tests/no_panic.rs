@@ -35,6 +35,7 @@ const SPEC: RuleSpec = RuleSpec {
         rationale: "none",
     },
     permissions: &[],
+    frameworks: &[],
     docs: "none",
     reference: "",
 };

@@ -8,6 +8,7 @@ mod runbook;
 use guardrails_aws::neptune::{normalise_host, ClusterFacts, NeptuneClusters};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_DMS};
 use guardrails_core::registry::{
     ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
 };
@@ -43,6 +44,29 @@ pub const SPEC: RuleSpec = RuleSpec {
     permissions: &[
         "dms:DescribeEndpoints",
         "rds:DescribeDBClusters",
+    ],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["DMS.10"],
+            source: SECURITY_HUB_DMS,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &["AC-2", "AC-3", "AC-6", "AC-17", "IA-2", "IA-5"],
+            source: "DMS.10's related requirements, Security Hub's DMS controls page",
+        },
+        Mapping {
+            framework: Framework::PciDss4,
+            requirements: &["7.3.1"],
+            source: "DMS.10's related requirements, Security Hub's DMS controls page",
+        },
+        Mapping {
+            framework: Framework::CisControlsV8,
+            requirements: &["6.7"],
+            source: "our mapping: safeguard 6.7 (Centralize Access Control) — the migration \
+                     writes to the graph as an IAM role",
+        },
     ],
     docs: "NON_COMPLIANT when a DMS endpoint with engine neptune has no NeptuneSettings, \
            IamAuthEnabled false or absent, no ServiceAccessRoleArn or no S3BucketName, or when \

@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use guardrails_aws::iam::types::{ManagedPolicyDetail, PolicyDetail};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::frameworks::{Framework, Mapping};
 use guardrails_core::registry::{
     ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
 };
@@ -74,6 +75,25 @@ pub const SPEC: RuleSpec = RuleSpec {
         "iam:ListPolicyTags",
         "iam:ListRolePolicies",
         "iam:ListUserPolicies",
+    ],
+    frameworks: &[
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &["AC-3", "AC-6", "AC-6(10)"],
+            source: "our mapping (no Security Hub control checks neptune-db: policies): \
+                     AC-6 least privilege, AC-6(10) privileged functions such as ResetDatabase",
+        },
+        Mapping {
+            framework: Framework::PciDss4,
+            requirements: &["7.2.1", "7.2.2"],
+            source: "our mapping: requirement 7.2 (access granted by least privilege)",
+        },
+        Mapping {
+            framework: Framework::CisControlsV8,
+            requirements: &["3.3", "6.8"],
+            source: "our mapping: safeguards 3.3 (Configure Data Access Control Lists) and \
+                     6.8 (Define and Maintain Role-Based Access Control)",
+        },
     ],
     docs: "NON_COMPLIANT when a customer managed policy's default version, or an inline policy \
            of a role, user or group, grants neptune-db: data access the unsafe or outdated way: \

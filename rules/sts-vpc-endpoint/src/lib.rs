@@ -19,6 +19,7 @@ use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::neptune::{is_neptune_engine, ClusterFacts, NeptuneClusters};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::frameworks::{Framework, Mapping};
 use guardrails_core::item::{as_text, get};
 use guardrails_core::registry::{
     ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
@@ -74,6 +75,21 @@ pub const SPEC: RuleSpec = RuleSpec {
         "iam:ListRolePolicies",
         "rds:DescribeDBClusters",
         "rds:DescribeDBSubnetGroups",
+    ],
+    frameworks: &[
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &["AC-4", "SC-7"],
+            source: "our mapping (no Security Hub control checks it): credentials for the \
+                     cluster's roles stay on the VPC's private path (information flow, \
+                     boundary protection)",
+        },
+        Mapping {
+            framework: Framework::CisControlsV8,
+            requirements: &["12.2"],
+            source: "our mapping: safeguard 12.2 (Establish and Maintain a Secure Network \
+                     Architecture)",
+        },
     ],
     docs: "NON_COMPLIANT when a Neptune cluster with an associated IAM role (the bulk loader's \
            role chaining) has no Interface VPC endpoint for com.amazonaws.REGION.sts in its VPC \
