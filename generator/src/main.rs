@@ -7,6 +7,7 @@ mod cost;
 mod deploy;
 mod exit;
 mod lint;
+mod ocsf;
 mod packaging;
 mod report;
 mod row;

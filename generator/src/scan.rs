@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::exit::{write_stdout, Exit, GenError};
 use crate::row::Row;
 use crate::targets::{self, Target, TargetArgs};
-use crate::{asff, catalog, report, security_hub, AwsTarget};
+use crate::{asff, catalog, ocsf, report, security_hub, AwsTarget};
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
@@ -57,6 +57,9 @@ enum Format {
     Sarif,
     /// AWS Security Finding Format array, for Security Hub BatchImportFindings.
     Asff,
+    /// OCSF 1.5.0 Compliance Finding events (class 2003), one per evaluated resource, for
+    /// Amazon Security Lake and other OCSF consumers.
+    Ocsf,
 }
 
 pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
@@ -86,7 +89,8 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
         failed = true;
     }
 
-    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+    let scanned_at = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    let now = scanned_at
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .expect("the current time is within RFC 3339's range");
     let text = match args.format {
@@ -99,6 +103,13 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
                 .map(asff::Finding::to_json)
                 .collect::<Vec<_>>(),
         ),
+        Format::Ocsf => report::pretty_json(&ocsf::events(
+            &specs,
+            &rows,
+            scanned_at
+                .to_millis()
+                .expect("the current time fits in milliseconds"),
+        )),
         Format::Table => table(&rows, targets.len() > 1, std::io::stdout().is_terminal()),
     };
     let by_requirement = args.framework.map(|framework| {

@@ -500,6 +500,42 @@ fn csv_sarif_and_asff_carry_the_same_results_as_json() {
     assert_eq!(reported, expected);
     assert!(!expected.is_empty());
 
+    // OCSF: one Compliance Finding per row, valid for the maintained model, which is no rubber
+    // stamp either.
+    let ocsf_text = run("ocsf");
+    assert_eq!(
+        ocsf_violations(&ocsf_text),
+        "",
+        "as OCSF 1.5.0 Compliance Findings"
+    );
+    let events: Vec<Value> = serde_json::from_str(&ocsf_text).expect("OCSF array");
+    assert_eq!(events.len(), rows.len());
+    for (event, row) in events.iter().zip(&rows) {
+        assert_eq!(event["class_uid"], 2003);
+        assert_eq!(event["resources"][0]["uid"], row["resource_arn"]);
+        assert_eq!(event["resources"][0]["name"], row["resource_name"]);
+        assert_eq!(event["cloud"]["account"]["uid"], row["account"]);
+        let status = match row["compliance"].as_str().unwrap() {
+            "COMPLIANT" => 1,
+            "NON_COMPLIANT" => 3,
+            _ => 99,
+        };
+        assert_eq!(event["compliance"]["status_id"], status, "{event}");
+    }
+    let mut broken = events.clone();
+    broken[0]["compliance"]["status_id"] = serde_json::json!(7);
+    broken[2]["finding_info"]["titel"] = serde_json::json!("typo");
+    broken[1].as_object_mut().unwrap().remove("cloud");
+    let problems = ocsf_violations(&serde_json::to_string(&broken).unwrap());
+    assert!(
+        problems.contains("events/0/compliance.status_id")
+            && problems.contains("events/2/finding_info.titel: not a member of the model")
+            && problems.contains(
+                "events/1/the cloud profile is not declared, or its cloud object is missing"
+            ),
+        "{problems}"
+    );
+
     // ASFF: a finding per COMPLIANT or NON_COMPLIANT row, for the emulator's account, with
     // the same ids on a re-scan.
     let findings =

@@ -719,6 +719,12 @@ pub fn asff_violations(findings: &str) -> String {
     validator_report("validate_asff.py", &[], findings)
 }
 
+/// Problems py-ocsf-models finds in an array of OCSF Compliance Finding events
+/// (`tests/report/validate_ocsf.py`); empty when valid.
+pub fn ocsf_violations(events: &str) -> String {
+    validator_report("validate_ocsf.py", &[], events)
+}
+
 /// Run a `tests/report` validator on `input`; its report (empty when the input is valid).
 fn validator_report(script: &str, args: &[&str], input: &str) -> String {
     let mut child = Command::new(python())
