@@ -6,6 +6,7 @@ mod catalog;
 mod cost;
 mod deploy;
 mod exit;
+mod html;
 mod lint;
 mod ocsf;
 mod packaging;

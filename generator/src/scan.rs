@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::exit::{write_stdout, Exit, GenError};
 use crate::row::Row;
 use crate::targets::{self, Target, TargetArgs};
-use crate::{asff, catalog, ocsf, report, security_hub, AwsTarget};
+use crate::{asff, catalog, html, ocsf, report, security_hub, AwsTarget};
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
@@ -60,6 +60,8 @@ enum Format {
     /// OCSF 1.5.0 Compliance Finding events (class 2003), one per evaluated resource, for
     /// Amazon Security Lake and other OCSF consumers.
     Ocsf,
+    /// One self-contained HTML page: summary, charts, a filterable findings table.
+    Html,
 }
 
 pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
@@ -110,6 +112,7 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
                 .to_millis()
                 .expect("the current time fits in milliseconds"),
         )),
+        Format::Html => html::report(&specs, &rows, &now),
         Format::Table => table(&rows, targets.len() > 1, std::io::stdout().is_terminal()),
     };
     let by_requirement = args.framework.map(|framework| {

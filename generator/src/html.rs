@@ -1,0 +1,282 @@
+//! `--format html`: one self-contained page (inline CSS, SVG charts and script; its content
+//! security policy refuses every fetch) for people who read a scan without a terminal.
+
+use std::collections::BTreeMap;
+
+use guardrails_core::frameworks;
+use guardrails_core::registry::RuleSpec;
+use guardrails_core::Compliance;
+
+use crate::row::Row;
+
+const STYLE: &str = include_str!("html/report.css");
+const SCRIPT: &str = include_str!("html/report.js");
+const VERDICTS: [Compliance; 3] = [
+    Compliance::NonCompliant,
+    Compliance::Compliant,
+    Compliance::NotApplicable,
+];
+
+/// Text safe inside HTML elements and double-quoted attributes.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Counts per verdict, in `VERDICTS` order.
+type Counts = [usize; 3];
+
+fn slot(compliance: Compliance) -> usize {
+    VERDICTS.iter().position(|v| *v == compliance).unwrap_or(2)
+}
+
+fn css_class(compliance: Compliance) -> &'static str {
+    match compliance {
+        Compliance::NonCompliant => "fail",
+        Compliance::Compliant => "pass",
+        Compliance::NotApplicable => "na",
+    }
+}
+
+/// A horizontal stacked bar chart (SVG), one bar per label, segments per verdict; each bar
+/// carries its counts as `data-counts="non-compliant,compliant,not-applicable"`.
+fn chart(title: &str, key: &str, bars: &BTreeMap<String, Counts>) -> String {
+    const ROW: usize = 26;
+    const LABEL: usize = 230;
+    const WIDTH: usize = 300;
+    let most = bars
+        .values()
+        .map(|c| c.iter().sum::<usize>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let height = bars.len().max(1) * ROW;
+    let mut svg = format!(
+        "<figure class=\"chart\" data-chart=\"{key}\"><figcaption>{}</figcaption>\
+         <svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {} {height}\" width=\"{}\" height=\"{height}\">",
+        escape(title),
+        escape(title),
+        LABEL + WIDTH + 60,
+        LABEL + WIDTH + 60,
+    );
+    for (i, (label, counts)) in bars.iter().enumerate() {
+        let y = i * ROW;
+        svg.push_str(&format!(
+            "<g class=\"bar\" data-label=\"{}\" data-counts=\"{},{},{}\">\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            escape(label),
+            counts[0],
+            counts[1],
+            counts[2],
+            LABEL - 8,
+            y + 17,
+            escape(label)
+        ));
+        let mut x = LABEL;
+        for (verdict, &count) in VERDICTS.iter().zip(counts) {
+            let w = count * WIDTH / most;
+            if count > 0 {
+                svg.push_str(&format!(
+                    "<rect class=\"{}\" x=\"{x}\" y=\"{}\" width=\"{}\" height=\"18\"><title>{count} {}</title></rect>",
+                    css_class(*verdict),
+                    y + 4,
+                    w.max(2),
+                    verdict.as_str()
+                ));
+            }
+            x += w.max(usize::from(count > 0) * 2);
+        }
+        svg.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\">{}</text></g>",
+            x + 6,
+            y + 17,
+            counts.iter().sum::<usize>()
+        ));
+    }
+    svg + "</svg></figure>"
+}
+
+/// Counts of the rows grouped by `key`.
+fn grouped(rows: &[Row], key: impl Fn(&Row) -> String) -> BTreeMap<String, Counts> {
+    let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
+    for row in rows {
+        groups.entry(key(row)).or_default()[slot(row.compliance)] += 1;
+    }
+    groups
+}
+
+fn card(id: &str, label: &str, count: usize, class: &str) -> String {
+    format!(
+        "<div class=\"card {class}\" id=\"count-{id}\" data-count=\"{count}\"><b>{count}</b><span>{label}</span></div>"
+    )
+}
+
+fn finding_row(spec: Option<&&RuleSpec>, row: &Row) -> String {
+    let severity = spec.map_or("", |s| s.severity.label());
+    let (runbook, how, why) = spec.map_or(("", "", ""), |s| {
+        let how = if s.remediation.automatic {
+            "automatic"
+        } else {
+            "started by hand"
+        };
+        (s.remediation.runbook, how, s.remediation.rationale)
+    });
+    let requirements = spec
+        .map(|s| frameworks::labels(s.frameworks))
+        .unwrap_or_default();
+    let verdict = if row.evaluated {
+        row.compliance.as_str()
+    } else {
+        "NOT EVALUATED"
+    };
+    format!(
+        "<tr class=\"finding\" data-compliance=\"{}\" data-rule=\"{}\">\
+         <td><span class=\"badge {}\">{}</span></td><td>{severity}</td><td>{}</td>\
+         <td><strong>{}</strong><br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td>\
+         <td>{}</td><td><code>{}</code> <small>({how})</small><br><small>{}</small></td>\
+         <td><small>{}</small></td></tr>",
+        row.compliance.as_str(),
+        escape(row.rule),
+        if row.evaluated {
+            css_class(row.compliance)
+        } else {
+            "error"
+        },
+        verdict,
+        escape(row.rule),
+        escape(&row.resource_name),
+        escape(row.resource_arn.as_deref().unwrap_or(&row.resource_id)),
+        escape(row.resource_type),
+        escape(&row.account),
+        escape(&row.region),
+        escape(&row.annotation),
+        escape(runbook),
+        escape(why),
+        escape(&requirements.join(", ")),
+    )
+}
+
+/// The page for a scan's rows; `scanned_at` is the RFC 3339 time of the scan.
+pub fn report(specs: &[&RuleSpec], rows: &[Row], scanned_at: &str) -> String {
+    let spec_of = |row: &Row| specs.iter().find(|s| s.id == row.rule);
+    let count = |c: Compliance| rows.iter().filter(|r| r.compliance == c).count();
+    let not_evaluated = rows.iter().filter(|r| !r.evaluated).count();
+    let cards = [
+        card("total", "evaluations", rows.len(), ""),
+        card(
+            "non-compliant",
+            "NON_COMPLIANT",
+            count(Compliance::NonCompliant),
+            "fail",
+        ),
+        card(
+            "compliant",
+            "COMPLIANT",
+            count(Compliance::Compliant),
+            "pass",
+        ),
+        card(
+            "not-applicable",
+            "NOT_APPLICABLE",
+            count(Compliance::NotApplicable),
+            "na",
+        ),
+        card(
+            "not-evaluated",
+            "not evaluated (AWS errors)",
+            not_evaluated,
+            "error",
+        ),
+    ]
+    .concat();
+    let charts = [
+        chart(
+            "By verdict",
+            "verdict",
+            &grouped(rows, |r| r.compliance.as_str().to_string()),
+        ),
+        chart("By rule", "rule", &grouped(rows, |r| r.rule.to_string())),
+        chart(
+            "By severity of the rule",
+            "severity",
+            &grouped(rows, |r| {
+                spec_of(r).map_or("", |s| s.severity.label()).to_string()
+            }),
+        ),
+        chart(
+            "By account",
+            "account",
+            &grouped(rows, |r| r.account.clone()),
+        ),
+        chart("By region", "region", &grouped(rows, |r| r.region.clone())),
+    ]
+    .concat();
+    let body: String = rows.iter().map(|r| finding_row(spec_of(r), r)).collect();
+    let options: String = VERDICTS
+        .iter()
+        .map(|v| format!("<option value=\"{0}\">{0}</option>", v.as_str()))
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
+         <title>Neptune Guardrails scan {time}</title><style>{STYLE}</style></head><body>\
+         <h1>Neptune Guardrails scan</h1><p class=\"meta\">{time} · version {version}</p>\
+         <section class=\"cards\">{cards}</section>\
+         <p class=\"legend\"><i class=\"fail\"></i>NON_COMPLIANT <i class=\"pass\"></i>COMPLIANT \
+         <i class=\"na\"></i>NOT_APPLICABLE</p><section class=\"charts\">{charts}</section>\
+         <section><h2>Findings</h2><div class=\"filters\">\
+         <input id=\"filter\" type=\"search\" placeholder=\"Filter: rule, name, id, account, region, text…\">\
+         <select id=\"verdict\"><option value=\"\">every verdict</option>{options}</select>\
+         <span id=\"shown\" data-count=\"{total}\">{total}</span> of {total} shown</div>\
+         <table id=\"findings\"><thead><tr><th>verdict</th><th>severity</th><th>rule</th><th>resource</th>\
+         <th>type</th><th>account</th><th>region</th><th>annotation</th><th>remediation</th>\
+         <th>frameworks</th></tr></thead><tbody>{body}</tbody></table></section>\
+         <script>{SCRIPT}</script></body></html>\n",
+        time = escape(scanned_at),
+        version = env!("CARGO_PKG_VERSION"),
+        total = rows.len(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::test_row as row;
+
+    #[test]
+    fn the_page_is_self_contained_escaped_and_counted() {
+        let spec = &neptune_cluster_iam_auth::SPEC;
+        let rows = [
+            row(
+                spec.id,
+                "a",
+                Compliance::NonCompliant,
+                "<script>alert(1)</script>",
+            ),
+            row(spec.id, "b", Compliance::Compliant, "on"),
+            row(spec.id, "c", Compliance::NotApplicable, "other engine"),
+        ];
+        let page = report(&[spec], &rows, "2026-11-30T10:00:00Z");
+        assert!(!page.contains("<script>alert"), "annotations are escaped");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        for url in ["http://", "https://", "src=", "href="] {
+            let outside: Vec<_> = page.match_indices(url).collect();
+            assert!(outside.is_empty(), "{url} would reach outside the file");
+        }
+        assert!(page.contains("id=\"count-non-compliant\" data-count=\"1\""));
+        assert!(page.contains("data-label=\"neptune-cluster-iam-auth\" data-counts=\"1,1,1\""));
+        assert_eq!(page.matches("<tr class=\"finding\"").count(), 3);
+        assert!(page.contains("NeptuneGuardrails-EnableClusterIamAuth"));
+        assert!(page.contains("AWS FSBP Neptune.7"));
+    }
+}
