@@ -207,10 +207,6 @@ fn table(reports: &[FileReport], colour: bool) -> String {
     out
 }
 
-/// Where a finding's background is documented (the codes themselves: README.md).
-const HELP_URL: &str =
-    "https://docs.aws.amazon.com/neptune/latest/userguide/iam-data-access-policies.html";
-
 /// SARIF 2.1.0: one rule per finding code, one result per finding, located at its line.
 fn sarif(reports: &[FileReport]) -> serde_json::Value {
     let level = |code: Code| match code.level() {
@@ -226,7 +222,7 @@ fn sarif(reports: &[FileReport]) -> serde_json::Value {
                 "shortDescription": {"text": code.summary()},
                 "fullDescription": {"text": format!("{} Fix: {}.", code.summary(), code.fix())},
                 "help": {"text": code.fix(), "markdown": format!("**Fix:** {}", code.fix())},
-                "helpUri": HELP_URL,
+                "helpUri": code.source(),
                 "defaultConfiguration": {"level": level(*code)},
                 "properties": {"tags": ["security", "iam", "neptune"]}
             })

@@ -146,6 +146,20 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
         legacy["annotation"],
         "FGAC001,FGAC004 in default version v2"
     );
+    let annotation_of = |name: &str| {
+        rows.iter()
+            .find(|r| r["resource_id"] == iam.iam_id(name).as_str())
+            .unwrap()["annotation"]
+            .clone()
+    };
+    assert_eq!(
+        annotation_of("graph-mfa-gated"),
+        "FGAC014 in default version v1"
+    );
+    assert_eq!(
+        annotation_of("graph-language-typo"),
+        "FGAC016 in default version v1"
+    );
 }
 
 #[test]

@@ -163,6 +163,14 @@ WILDCARD = policy(allow("neptune-db:*", "*"))
 WRITE = policy(allow("neptune-db:WriteDataViaQuery"))
 S3 = policy(allow("s3:GetObject", "arn:aws:s3:::graph-staging/*"))
 ADMIN = policy(allow("*", "*"))
+# Neptune's data requests never carry aws:MultiFactorAuthPresent: the grant is dead (FGAC014).
+MFA_GATED = policy(
+    allow("neptune-db:ReadDataViaQuery", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+)
+# No query language is spelt Gremlim: the grant matches no query (FGAC016).
+LANGUAGE_TYPO = policy(
+    allow("neptune-db:ReadDataViaQuery", Condition={"StringEquals": {"neptune-db:QueryLanguage": "Gremlim"}})
+)
 EXEMPT = [{"Key": "neptune-guardrails:exempt", "Value": "true"}]
 TRUST = json.dumps(
     {
@@ -206,6 +214,8 @@ def seed_iam(endpoint_url: str, region: str) -> dict:
     managed("account-admin", [ADMIN], "NOT_APPLICABLE")
     writer = managed("graph-writer", [WRITE], "NON_COMPLIANT")
     managed("graph-writer-unattached", [WRITE], "COMPLIANT")
+    managed("graph-mfa-gated", [MFA_GATED], "NON_COMPLIANT")
+    managed("graph-language-typo", [LANGUAGE_TYPO], "NON_COMPLIANT")
 
     def role(name: str, inline: dict, expected: str, tags=None) -> None:
         made = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST, Tags=tags or [])["Role"]

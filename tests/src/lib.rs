@@ -636,6 +636,8 @@ pub struct PolicyLabel {
     pub include_admin: bool,
     pub attached_to_user: bool,
     pub note: String,
+    /// Codes this policy is a near miss for: it must not raise them.
+    pub negative_for: Vec<String>,
 }
 
 impl PolicyLabel {
@@ -677,6 +679,12 @@ pub fn policy_labels() -> Vec<PolicyLabel> {
                 include_admin: l["include_admin"].as_bool().unwrap_or(false),
                 attached_to_user: l["attached_to_user"].as_bool().unwrap_or(false),
                 note: text("note"),
+                negative_for: l["negative_for"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.as_str().map(str::to_string))
+                    .collect(),
             }
         })
         .collect()

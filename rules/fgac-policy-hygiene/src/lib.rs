@@ -100,7 +100,8 @@ pub const SPEC: RuleSpec = RuleSpec {
            deprecated neptune-db:connect, wildcards reaching ResetDatabase without an explicit \
            Deny, Resource \"*\", NotResource/NotAction, resources that are not \
            arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*, unknown actions, unconditional \
-           writes by IAM users (finding codes FGAC001-FGAC013, listed in the annotation). \
+           writes by IAM users, conditions on keys Neptune's data requests never carry, misspelt \
+           query languages (finding codes FGAC001-FGAC017, listed in the annotation). \
            Policies that touch no neptune-db: action are NOT_APPLICABLE.",
     reference: include_str!("../README.md"),
 };

@@ -286,6 +286,21 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
         scheduled.iter().all(|v| expected.contains(v)),
         "{scheduled:?}"
     );
+    // Conditions Neptune never sees and a misspelt query language, through the Lambda.
+    let sent = emulator.verdicts("t-scheduled");
+    for (name, code) in [
+        ("graph-mfa-gated", "FGAC014 in default version v1"),
+        ("graph-language-typo", "FGAC016 in default version v1"),
+    ] {
+        let verdict = sent
+            .iter()
+            .find(|v| v.0 == id(name))
+            .unwrap_or_else(|| panic!("{name} judged: {sent:?}"));
+        assert_eq!(
+            (verdict.1.as_str(), verdict.2.as_str()),
+            ("NON_COMPLIANT", code)
+        );
+    }
     let recorded = emulator.recorded_results(REGION, RULE);
     let missing: Vec<_> = expected.iter().filter(|v| !recorded.contains(v)).collect();
     assert!(

@@ -5,212 +5,10 @@
 use serde::Serialize;
 
 use crate::catalogue::{self, Access, DEPRECATED_CONNECT, RESET_DATABASE, SERVICE};
+pub use crate::codes::{markdown_codes, Code, Level};
+use crate::condition::{self, Condition, KeySupport, QUERY_LANGUAGE_ACTIONS};
 use crate::document::{Actions, Document, Effect, PolicyError, Resources, Statement};
 use crate::pattern::{self, Case};
-
-/// Stable finding codes. Never renumber: users' suppressions and dashboards key on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Code {
-    DeprecatedConnect,
-    ConnectInDeny,
-    ResetWithoutDeny,
-    ResourceStar,
-    ResourceAnyCluster,
-    NotResource,
-    NotAction,
-    ResourceClusterName,
-    ResourcePath,
-    ResourceNotNeptuneDb,
-    UnknownAction,
-    UnconditionalMutationByUser,
-    PolicyVariableWithoutVersion,
-}
-
-/// How loudly a finding should be shown (SARIF `level`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warning,
-}
-
-/// Everything said about one code, declared once; [`CODES`] lists them in [`Code`] order.
-struct CodeInfo {
-    id: &'static str,
-    name: &'static str,
-    summary: &'static str,
-    fix: &'static str,
-    level: Level,
-}
-
-const CODES: [CodeInfo; 13] = [
-    CodeInfo {
-        id: "FGAC001",
-        name: "deprecated-connect",
-        summary: "Allow of neptune-db:connect, the pre-1.2.0.0 all-or-nothing action that engine 1.2.0.0+ ignores",
-        fix: "grant the fine-grained actions needed instead, e.g. neptune-db:ReadDataViaQuery",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC002",
-        name: "connect-in-deny",
-        summary: "Deny of neptune-db:connect, which denies nothing on engine 1.2.0.0+",
-        fix: "deny the fine-grained actions, e.g. neptune-db:* or neptune-db:WriteDataViaQuery",
-        level: Level::Warning,
-    },
-    CodeInfo {
-        id: "FGAC003",
-        name: "reset-without-deny",
-        summary: "a wildcard Allow reaches neptune-db:ResetDatabase and no unconditional Deny of it covers the same resources",
-        fix: "list the actions needed, or add an unconditional Deny of neptune-db:ResetDatabase on the same resources",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC004",
-        name: "resource-star",
-        summary: "neptune-db actions allowed on Resource \"*\": every cluster of every account the principal can reach",
-        fix: "scope Resource to arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC005",
-        name: "resource-any-cluster",
-        summary: "neptune-db resource ARN with a wildcard cluster resource id: every cluster in that account/region",
-        fix: "name each cluster's resource id: arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC006",
-        name: "not-resource",
-        summary: "Allow with NotResource grants neptune-db actions on everything not listed",
-        fix: "use Resource with the clusters' neptune-db ARNs",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC007",
-        name: "not-action",
-        summary: "Allow with NotAction grants every neptune-db action not listed, including ones added later",
-        fix: "use Action with the neptune-db actions needed",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC008",
-        name: "resource-cluster-name",
-        summary: "neptune-db resource names a cluster by name or ARN id, not by its cluster-XXXX resource id, so it matches nothing",
-        fix: "use the DbClusterResourceId (cluster-XXXX) from DescribeDBClusters",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC009",
-        name: "resource-path",
-        summary: "neptune-db resource lacks the trailing /* (or has another path), so it matches no data",
-        fix: "end the resource with /*: arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC010",
-        name: "resource-not-neptune-db",
-        summary: "neptune-db actions are allowed only on resources that are not neptune-db ARNs, so they grant nothing",
-        fix: "add arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/* (not the rds: cluster ARN)",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC011",
-        name: "unknown-action",
-        summary: "neptune-db action (or pattern) that names no known action: a typo grants or denies nothing",
-        fix: "use an action from the Neptune data-access action list",
-        level: Level::Error,
-    },
-    CodeInfo {
-        id: "FGAC012",
-        name: "unconditional-mutation-by-user",
-        summary: "an IAM user (long-lived keys) may write, delete or reset Neptune data with no Condition",
-        fix: "grant it to a role instead, or add a Condition (e.g. aws:SourceIp, aws:MultiFactorAuthPresent)",
-        level: Level::Warning,
-    },
-    CodeInfo {
-        id: "FGAC013",
-        name: "policy-variable-without-version",
-        summary: "policy variable ${...} in a resource without Version 2012-10-17: IAM treats it as literal text",
-        fix: "set \"Version\": \"2012-10-17\"",
-        level: Level::Warning,
-    },
-];
-
-impl Code {
-    pub const ALL: [Code; 13] = [
-        Code::DeprecatedConnect,
-        Code::ConnectInDeny,
-        Code::ResetWithoutDeny,
-        Code::ResourceStar,
-        Code::ResourceAnyCluster,
-        Code::NotResource,
-        Code::NotAction,
-        Code::ResourceClusterName,
-        Code::ResourcePath,
-        Code::ResourceNotNeptuneDb,
-        Code::UnknownAction,
-        Code::UnconditionalMutationByUser,
-        Code::PolicyVariableWithoutVersion,
-    ];
-
-    const fn info(self) -> &'static CodeInfo {
-        &CODES[self as usize]
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        self.info().id
-    }
-
-    /// A short name, for SARIF rule names and tables.
-    pub const fn name(self) -> &'static str {
-        self.info().name
-    }
-
-    /// What the finding means, one line.
-    pub const fn summary(self) -> &'static str {
-        self.info().summary
-    }
-
-    /// How to fix it, one line.
-    pub const fn fix(self) -> &'static str {
-        self.info().fix
-    }
-
-    pub const fn level(self) -> Level {
-        self.info().level
-    }
-}
-
-/// The finding code reference (Markdown), derived from [`Code`].
-pub fn markdown_codes() -> String {
-    let mut out =
-        String::from("| code | name | level | what it means | fix |\n|---|---|---|---|---|\n");
-    for code in Code::ALL {
-        let level = match code.level() {
-            Level::Error => "error",
-            Level::Warning => "warning",
-        };
-        out.push_str(&format!(
-            "| `{code}` | {} | {level} | {} | {} |\n",
-            code.name(),
-            code.summary().replace('|', "\\|"),
-            code.fix().replace('|', "\\|")
-        ));
-    }
-    out
-}
-
-impl std::fmt::Display for Code {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Code {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -408,6 +206,7 @@ pub fn analyze(document: &Document, context: Context) -> Analysis {
     for (statement, reach) in document.statements.iter().zip(&reaches) {
         if in_scope(*reach) {
             check_actions(statement, &mut findings);
+            check_conditions(statement, &mut findings);
             if statement.effect == Effect::Allow {
                 check_allow(statement, context, &mut findings);
             }
@@ -471,14 +270,115 @@ fn check_allow(statement: &Statement, context: Context, findings: &mut Findings)
     }
     check_reset(statement, findings);
     check_resources(statement, findings);
-    if context.attached_to_user && !statement.conditional {
-        if let Some(action) = catalogue::ACTIONS
-            .iter()
-            .find(|a| a.access == Access::Mutate && grants(statement, a.name))
-        {
+    if context.attached_to_user && !safeguarded(statement) {
+        if let Some(action) = catalogue::ACTIONS.iter().find(|a| {
+            a.access == Access::Mutate
+                && grants(statement, a.name)
+                && gate(statement, a.name) != Gate::Never
+        }) {
             findings.add(Code::UnconditionalMutationByUser, statement, action.name);
         }
     }
+}
+
+/// What a statement's conditions amount to in a Neptune data request for one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    /// A condition on a key the request never carries never holds.
+    Never,
+    /// Every condition holds whatever the request (none, or only ones on missing keys that
+    /// hold without them).
+    Always,
+    /// A condition on a key the request carries decides.
+    Depends,
+}
+
+fn gate(statement: &Statement, action: &str) -> Gate {
+    let mut gate = Gate::Always;
+    for c in &statement.conditions {
+        let carried = match condition::support(&c.key) {
+            KeySupport::Supported => true,
+            KeySupport::QueryLanguage => is_query_action(action),
+            KeySupport::Unsupported => false,
+        };
+        if carried {
+            gate = Gate::Depends;
+        } else if !c.holds_without_key() {
+            return Gate::Never;
+        }
+    }
+    gate
+}
+
+fn is_query_action(name: &str) -> bool {
+    QUERY_LANGUAGE_ACTIONS
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(name))
+}
+
+/// A condition on a global key Neptune supports limits who or from where (the query
+/// language limits what, not who: it is no safeguard for FGAC012).
+fn safeguarded(statement: &Statement) -> bool {
+    statement
+        .conditions
+        .iter()
+        .any(|c| condition::support(&c.key) == KeySupport::Supported)
+}
+
+/// FGAC014-FGAC017: conditions on keys Neptune's data requests never carry, query languages
+/// Neptune does not name, and the query-language key on actions without a query.
+fn check_conditions(statement: &Statement, findings: &mut Findings) {
+    for c in &statement.conditions {
+        match condition::support(&c.key) {
+            KeySupport::Supported => {}
+            KeySupport::Unsupported => {
+                let value = format!("{} on {}", c.operator, c.key);
+                match (c.holds_without_key(), statement.effect) {
+                    (false, _) => findings.add(Code::ConditionKeyNeverPresent, statement, &value),
+                    (true, Effect::Allow) => {
+                        findings.add(Code::ConditionKeyAlwaysHolds, statement, &value)
+                    }
+                    // The Deny then applies to every request: stricter than written, never
+                    // weaker.
+                    (true, Effect::Deny) => {}
+                }
+            }
+            KeySupport::QueryLanguage => {
+                if c.base_operator() != "Null" {
+                    for value in c.values.iter().filter(|v| !c.names_a_language(v)) {
+                        let value = format!("{} {value}", c.operator);
+                        findings.add(Code::UnknownQueryLanguage, statement, &value);
+                    }
+                }
+                for entry in query_language_misses(statement, c) {
+                    findings.add(Code::QueryLanguageOnOtherAction, statement, entry);
+                }
+            }
+        }
+    }
+}
+
+/// The action entries a query-language condition misjudges: every named action without a
+/// query, and a wildcard reaching such actions where the condition then lets them through
+/// (an Allow whose operator holds without the key). A wildcard under `StringEquals` simply
+/// leaves those actions out, as intended.
+fn query_language_misses<'a>(statement: &'a Statement, c: &Condition) -> Vec<&'a str> {
+    let Actions::Action(entries) = &statement.actions else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter(|e| classify(e) == EntryClass::Neptune)
+        .filter(|e| {
+            let reaches_other = catalogue::ACTIONS
+                .iter()
+                .any(|a| action_matches(e, a.name) && !is_query_action(a.name));
+            reaches_other
+                && (!pattern::has_wildcard(e)
+                    || (statement.effect == Effect::Allow && c.holds_without_key()))
+        })
+        .map(String::as_str)
+        .collect()
 }
 
 /// FGAC003: a wildcard (or NotAction) Allow that reaches ResetDatabase needs an
@@ -493,13 +393,16 @@ fn check_reset(statement: &Statement, findings: &mut Findings) {
             .then(|| format!("NotAction {}", entries.join(","))),
     };
     let Some(through) = through else { return };
+    if gate(statement, RESET_DATABASE) == Gate::Never {
+        return;
+    }
     let denies: Vec<&Statement> = findings
         .document
         .statements
         .iter()
         .filter(|d| {
             d.effect == Effect::Deny
-                && !d.conditional
+                && gate(d, RESET_DATABASE) == Gate::Always
                 && !matches!(d.resources, Resources::NotResource(_))
                 && grants(d, RESET_DATABASE)
         })
@@ -851,10 +754,21 @@ mod tests {
             codes(&[allow("\"neptune-db:ReadDataViaQuery\"", &arn)], user).1,
             Vec::<&str>::new()
         );
-        let conditional = format!(
-            r#"{{"Effect":"Allow","Action":"neptune-db:WriteDataViaQuery","Resource":{arn},"Condition":{{"Bool":{{"aws:MultiFactorAuthPresent":"true"}}}}}}"#
-        );
-        assert_eq!(codes(&[conditional], user).1, Vec::<&str>::new());
+        let conditioned = |condition: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Action":"neptune-db:WriteDataViaQuery","Resource":{arn},"Condition":{condition}}}"#
+            )
+        };
+        let source_ip = conditioned(r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#);
+        assert_eq!(codes(&[source_ip], user).1, Vec::<&str>::new());
+        // Neptune's data requests never carry MFA: the grant is dead, not safeguarded.
+        let mfa = conditioned(r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#);
+        assert_eq!(codes(&[mfa], user).1, ["FGAC014"]);
+        let if_exists = conditioned(r#"{"BoolIfExists":{"aws:MultiFactorAuthPresent":"true"}}"#);
+        assert_eq!(codes(&[if_exists], user).1, ["FGAC015", "FGAC012"]);
+        // The query language says what, not who: no safeguard against long-lived keys.
+        let language = conditioned(r#"{"StringEquals":{"neptune-db:QueryLanguage":"Gremlin"}}"#);
+        assert_eq!(codes(&[language], user).1, ["FGAC012"]);
         assert_eq!(
             codes(
                 &[allow("\"neptune-db:WriteDataViaQuery\"", &arn)],

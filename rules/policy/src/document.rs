@@ -10,6 +10,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use crate::condition::Condition;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
     #[error("not a policy document: {0}")]
@@ -60,8 +62,8 @@ pub struct Statement {
     pub actions: Actions,
     pub resources: Resources,
     pub principals: Option<Principals>,
-    /// Whether the statement has a non-empty `Condition`.
-    pub conditional: bool,
+    /// The `Condition` block, one entry per operator and key, in document order.
+    pub conditions: Vec<Condition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,9 +187,9 @@ fn parse_statement(index: usize, value: &Value) -> Result<Statement, PolicyError
         None => None,
         Some(p) => Some(parse_principals(p).map_err(&fail)?),
     };
-    let conditional = match object.get("Condition") {
-        None | Some(Value::Null) => false,
-        Some(Value::Object(c)) => !c.is_empty(),
+    let conditions = match object.get("Condition") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(block)) => parse_conditions(block).map_err(&fail)?,
         Some(_) => return Err(fail("`Condition` is not an object".into())),
     };
     Ok(Statement {
@@ -197,8 +199,38 @@ fn parse_statement(index: usize, value: &Value) -> Result<Statement, PolicyError
         actions,
         resources,
         principals,
-        conditional,
+        conditions,
     })
+}
+
+/// `{"Operator": {"key": value or [values]}}`; IAM takes booleans and numbers as values too.
+fn parse_conditions(block: &Map<String, Value>) -> Result<Vec<Condition>, String> {
+    let mut conditions = Vec::new();
+    for (operator, tests) in block {
+        let Value::Object(tests) = tests else {
+            return Err(format!("`Condition` operator {operator} is not an object"));
+        };
+        for (key, value) in tests {
+            let scalar = |v: &Value| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Bool(_) | Value::Number(_) => Some(v.to_string()),
+                _ => None,
+            };
+            let values = match value {
+                Value::Array(list) => list.iter().map(scalar).collect::<Option<Vec<_>>>(),
+                other => scalar(other).map(|v| vec![v]),
+            }
+            .ok_or_else(|| {
+                format!("`Condition` {operator} {key}: values must be strings, numbers or booleans")
+            })?;
+            conditions.push(Condition {
+                operator: operator.clone(),
+                key: key.clone(),
+                values,
+            });
+        }
+    }
+    Ok(conditions)
 }
 
 /// A string-or-list-of-strings element; `None` when the key is absent.
@@ -292,7 +324,14 @@ mod tests {
         .unwrap();
         let s = &doc.statements[0];
         assert_eq!(s.resources, Resources::Absent);
-        assert!(s.conditional);
+        assert_eq!(
+            s.conditions,
+            [Condition {
+                operator: "StringEquals".into(),
+                key: "sts:ExternalId".into(),
+                values: vec!["x".into()],
+            }]
+        );
         let p = s.principals.as_ref().unwrap();
         assert_eq!(p.aws, ["arn:aws:iam::111122223333:role/A"]);
         assert_eq!(p.service, ["rds.amazonaws.com"]);

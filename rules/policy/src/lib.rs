@@ -2,12 +2,15 @@
 //!
 //! Pure functions over policy text: [`document`] parses documents the way IAM returns them
 //! (URL-encoded, `Statement`/`Action`/`Resource` as a string or a list), [`pattern`] matches
-//! IAM wildcards, [`catalogue`] lists the `neptune-db:` actions with their sources and
+//! IAM wildcards, [`condition`] knows which condition keys Neptune's data requests carry,
+//! [`catalogue`] lists the `neptune-db:` actions with their sources and
 //! [`analyzer`] turns a document into findings and a verdict. The Config rule and
 //! `gen lint-policy` are thin shells around [`analyzer::analyze_text`].
 
 pub mod analyzer;
 pub mod catalogue;
+mod codes;
+pub mod condition;
 pub mod document;
 pub mod pattern;
 

@@ -46,6 +46,16 @@ fn every_finding_code_has_a_positive_and_a_negative_example() {
             .iter()
             .any(|l| l.codes.iter().any(|c| c == code.as_str()));
         assert!(positive, "no corpus policy raises {code}");
+        let negative = labels
+            .iter()
+            .find(|l| l.negative_for.iter().any(|c| c == code.as_str()));
+        let negative =
+            negative.unwrap_or_else(|| panic!("no corpus policy is a near miss for {code}"));
+        assert!(
+            !negative.codes.iter().any(|c| c == code.as_str()),
+            "{} is labelled a near miss for {code} but raises it",
+            negative.file
+        );
     }
     let compliant = labels
         .iter()
