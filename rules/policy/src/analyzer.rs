@@ -159,8 +159,18 @@ fn resource_patterns(statement: &Statement) -> Vec<&str> {
     }
 }
 
+/// Documents beyond the analysed one that bear on it: the other policies its principal holds
+/// (their Denies count for FGAC003) and the principal's permissions boundary, which caps
+/// what any of them grants.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    pub others: &'a [&'a Document],
+    pub boundary: Option<&'a Document>,
+}
+
 struct Findings<'a> {
     document: &'a Document,
+    scope: Scope<'a>,
     list: Vec<Finding>,
 }
 
@@ -183,6 +193,11 @@ impl Findings<'_> {
 }
 
 pub fn analyze(document: &Document, context: Context) -> Analysis {
+    analyze_in(document, context, Scope::default())
+}
+
+/// The analysis of a document as one of a principal's policies (`scope`).
+pub fn analyze_in(document: &Document, context: Context, scope: Scope) -> Analysis {
     let reaches: Vec<Reach> = document.statements.iter().map(reach).collect();
     let in_scope = |r: Reach| r == Reach::Neptune || (r == Reach::Admin && context.include_admin);
     let analyzed = reaches.iter().filter(|r| in_scope(**r)).count();
@@ -201,6 +216,7 @@ pub fn analyze(document: &Document, context: Context) -> Analysis {
     }
     let mut findings = Findings {
         document,
+        scope,
         list: Vec::new(),
     };
     for (statement, reach) in document.statements.iter().zip(&reaches) {
@@ -382,8 +398,21 @@ fn query_language_misses<'a>(statement: &'a Statement, c: &Condition) -> Vec<&'a
 }
 
 /// FGAC003: a wildcard (or NotAction) Allow that reaches ResetDatabase needs an
-/// unconditional Deny of ResetDatabase, in the same document, on every resource it allows.
+/// unconditional Deny of ResetDatabase on every resource it allows, in the same document or
+/// another the principal holds, unless the principal's boundary keeps ResetDatabase out.
 fn check_reset(statement: &Statement, findings: &mut Findings) {
+    if let Some(through) = reset_reach(statement, findings.document, findings.scope) {
+        findings.add(Code::ResetWithoutDeny, statement, &through);
+    }
+}
+
+/// How an Allow statement reaches ResetDatabase through a wildcard or NotAction (the entry
+/// that does), when nothing in `document` or `scope` stops it.
+pub(crate) fn reset_reach(
+    statement: &Statement,
+    document: &Document,
+    scope: Scope,
+) -> Option<String> {
     let through = match &statement.actions {
         Actions::Action(entries) => entries
             .iter()
@@ -391,32 +420,85 @@ fn check_reset(statement: &Statement, findings: &mut Findings) {
             .cloned(),
         Actions::NotAction(entries) => (!entries.iter().any(|e| action_matches(e, RESET_DATABASE)))
             .then(|| format!("NotAction {}", entries.join(","))),
-    };
-    let Some(through) = through else { return };
-    if gate(statement, RESET_DATABASE) == Gate::Never {
-        return;
-    }
-    let denies: Vec<&Statement> = findings
-        .document
-        .statements
-        .iter()
+    }?;
+    let stopped = gate(statement, RESET_DATABASE) == Gate::Never
+        || scope.boundary.is_some_and(|b| !permits(b, RESET_DATABASE))
+        || denied_everywhere(statement, RESET_DATABASE, document, scope);
+    (!stopped).then_some(through)
+}
+
+/// Whether a Deny in force whatever the request, in `document` or another held one, takes
+/// `action` away on every resource the statement allows.
+fn denied_everywhere(
+    statement: &Statement,
+    action: &str,
+    document: &Document,
+    scope: Scope,
+) -> bool {
+    let denies: Vec<&Statement> = std::iter::once(document)
+        .chain(scope.others.iter().copied())
+        .flat_map(|d| &d.statements)
         .filter(|d| {
             d.effect == Effect::Deny
-                && gate(d, RESET_DATABASE) == Gate::Always
+                && gate(d, action) == Gate::Always
                 && !matches!(d.resources, Resources::NotResource(_))
-                && grants(d, RESET_DATABASE)
+                && grants(d, action)
         })
         .collect();
-    let uncovered = resource_patterns(statement).into_iter().any(|allowed| {
-        !denies.iter().any(|d| {
+    resource_patterns(statement).into_iter().all(|allowed| {
+        denies.iter().any(|d| {
             resource_patterns(d)
                 .iter()
                 .any(|denied| pattern::covers(denied, allowed, Case::Sensitive))
         })
+    })
+}
+
+/// Whether a permissions boundary lets `action` through: an Allow of it that can hold, and
+/// no Deny of it on every resource in force whatever the request.
+fn permits(boundary: &Document, action: &str) -> bool {
+    let allowed = boundary
+        .statements
+        .iter()
+        .any(|s| s.effect == Effect::Allow && grants(s, action) && gate(s, action) != Gate::Never);
+    let denied = boundary.statements.iter().any(|s| {
+        s.effect == Effect::Deny
+            && grants(s, action)
+            && gate(s, action) == Gate::Always
+            && resource_patterns(s).contains(&"*")
     });
-    if uncovered {
-        findings.add(Code::ResetWithoutDeny, statement, &through);
-    }
+    allowed && !denied
+}
+
+/// What a document's in-scope Allow statements still grant of neptune-db once `scope`'s
+/// boundary and Denies are applied: each statement's action entries with its resources
+/// (`neptune-db:* on *`), for those that grant at least one action.
+pub(crate) fn standing_grants(document: &Document, context: Context, scope: Scope) -> Vec<String> {
+    document
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+        .filter(|s| match reach(s) {
+            Reach::Neptune => true,
+            Reach::Admin => context.include_admin,
+            Reach::None => false,
+        })
+        .filter(|s| {
+            catalogue::ACTIONS.iter().any(|a| {
+                grants(s, a.name)
+                    && gate(s, a.name) != Gate::Never
+                    && scope.boundary.is_none_or(|b| permits(b, a.name))
+                    && !denied_everywhere(s, a.name, document, scope)
+            })
+        })
+        .map(|s| {
+            let actions = match &s.actions {
+                Actions::Action(entries) => entries.join(","),
+                Actions::NotAction(entries) => format!("NotAction {}", entries.join(",")),
+            };
+            format!("{actions} on {}", resource_patterns(s).join(","))
+        })
+        .collect()
 }
 
 /// Resource shape: `arn:PARTITION:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*`.

@@ -25,6 +25,8 @@ pub enum Code {
     ConditionKeyAlwaysHolds,
     UnknownQueryLanguage,
     QueryLanguageOnOtherAction,
+    AwsManagedNeptuneAccess,
+    PrincipalCanReset,
 }
 
 /// How loudly a finding should be shown (SARIF `level`).
@@ -58,7 +60,12 @@ const TEMPORARY_CREDENTIALS: &str =
 const POLICY_VARIABLES: &str =
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html";
 
-const CODES: [CodeInfo; 17] = [
+const MANAGED_POLICIES: &str =
+    "https://docs.aws.amazon.com/neptune/latest/userguide/security-iam-access-managed-policies.html";
+const EVALUATION_LOGIC: &str =
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html";
+
+const CODES: [CodeInfo; 19] = [
     CodeInfo {
         id: "FGAC001",
         name: "deprecated-connect",
@@ -195,10 +202,26 @@ const CODES: [CodeInfo; 17] = [
         source: CONDITION_KEYS_PAGE,
         level: Level::Error,
     },
+    CodeInfo {
+        id: "FGAC018",
+        name: "aws-managed-neptune-access",
+        summary: "the principal holds an AWS managed policy whose document grants neptune-db actions on every cluster (NeptuneFullAccess: ResetDatabase included), and neither its permissions boundary nor a Deny it holds takes that away",
+        fix: "detach it and attach a customer managed policy scoped to the named clusters (arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*) with the actions needed",
+        source: MANAGED_POLICIES,
+        level: Level::Error,
+    },
+    CodeInfo {
+        id: "FGAC019",
+        name: "principal-can-reset",
+        summary: "a policy the principal holds beyond its own inline ones (an attached customer managed policy, or a group's) reaches neptune-db:ResetDatabase through a wildcard or NotAction, and no Deny in any policy it holds, nor its permissions boundary, stops it",
+        fix: "add an unconditional Deny of neptune-db:ResetDatabase to one of the principal's policies, or give it a permissions boundary without ResetDatabase",
+        source: EVALUATION_LOGIC,
+        level: Level::Error,
+    },
 ];
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::DeprecatedConnect,
         Code::ConnectInDeny,
         Code::ResetWithoutDeny,
@@ -216,6 +239,8 @@ impl Code {
         Code::ConditionKeyAlwaysHolds,
         Code::UnknownQueryLanguage,
         Code::QueryLanguageOnOtherAction,
+        Code::AwsManagedNeptuneAccess,
+        Code::PrincipalCanReset,
     ];
 
     const fn info(self) -> &'static CodeInfo {
