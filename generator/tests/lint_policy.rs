@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use guardrails_testkit::{policy_corpus, policy_labels, sarif_violations, PolicyLabel};
+use guardrails_testkit::{
+    policy_corpus, policy_labels, principal_labels, sarif_violations, PolicyLabel,
+};
 use serde_json::Value;
 
 fn lint(args: &[&str]) -> Output {
@@ -186,7 +188,7 @@ fn sarif_has_one_rule_per_code_and_one_located_result_per_finding() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(run["tool"]["driver"]["name"], "neptune-guardrails");
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 17, "one per finding code");
+    assert_eq!(ids.len(), guardrails_policy::Code::ALL.len(), "one per finding code");
     for rule in rules {
         assert!(rule["shortDescription"]["text"]
             .as_str()
@@ -236,4 +238,79 @@ fn sarif_has_one_rule_per_code_and_one_located_result_per_finding() {
         .nth(line - 1)
         .unwrap()
         .contains("neptune-db:connect"));
+}
+
+#[test]
+fn several_files_linted_as_one_principal_get_the_labelled_verdict() {
+    let corpus = policy_corpus();
+    let path = |file: &str| corpus.join(file).to_string_lossy().into_owned();
+    for label in principal_labels() {
+        let files = label.principal.as_ref().unwrap();
+        let mut args = vec![
+            "--format".to_string(),
+            "json".into(),
+            "--principal".into(),
+            files.name.clone(),
+        ];
+        for (flag, list) in [
+            ("--attached", &files.attached),
+            ("--aws-managed", &files.aws_managed),
+            ("--group-policy", &files.group),
+        ] {
+            for file in list {
+                args.extend([flag.to_string(), path(file)]);
+            }
+        }
+        if let Some(boundary) = &files.boundary {
+            args.extend(["--boundary".to_string(), path(boundary)]);
+        }
+        args.extend(files.own.iter().map(|f| path(f)));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = lint(&args);
+        let reports: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+        let principal = reports.last().unwrap();
+        assert_eq!(principal["file"], format!("principal {}", files.name));
+        assert_eq!(
+            principal["compliance"],
+            label.compliance.as_str(),
+            "{}: {reports:?}",
+            files.name
+        );
+        let mut codes: Vec<&str> = reports
+            .iter()
+            .flat_map(|r| r["findings"].as_array().unwrap())
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes, label.codes, "{}", files.name);
+        let non_compliant = label.compliance == "NON_COMPLIANT";
+        assert_eq!(
+            out.status.code(),
+            Some(i32::from(non_compliant)),
+            "{}",
+            files.name
+        );
+    }
+
+    // SARIF places a principal's finding in the policy it comes through.
+    let out = lint(&[
+        "--format",
+        "sarif",
+        "--principal",
+        "carol",
+        "--aws-managed",
+        &path("aws-neptune-full-access.json"),
+    ]);
+    let sarif = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(sarif_violations(&sarif), "");
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "FGAC018");
+    assert!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("aws-neptune-full-access.json")
+    );
 }

@@ -156,6 +156,10 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs
 
+# AWS managed policies exist in every AWS account; moto loads them only when asked (its
+# setting, not a bridge), and a test world attaches NeptuneFullAccess. Set before moto loads.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
 from moto.config.models import ConfigBackend
 import yaml
 from moto.cloudformation.exceptions import StackInstanceNotFound, ValidationError

@@ -161,6 +161,10 @@ READ = policy(allow(["neptune-db:ReadDataViaQuery", "neptune-db:GetQueryStatus"]
 CONNECT = policy(allow("neptune-db:connect", "*"))
 WILDCARD = policy(allow("neptune-db:*", "*"))
 WRITE = policy(allow("neptune-db:WriteDataViaQuery"))
+EVERYTHING_ON_GRAPH = policy(allow("neptune-db:*"))
+DENY_RESET = policy(dict(Effect="Deny", Action="neptune-db:ResetDatabase", Resource="*"))
+NEPTUNE_FULL_ACCESS = "arn:aws:iam::aws:policy/NeptuneFullAccess"
+NEPTUNE_READ_ONLY = "arn:aws:iam::aws:policy/NeptuneReadOnlyAccess"
 S3 = policy(allow("s3:GetObject", "arn:aws:s3:::graph-staging/*"))
 ADMIN = policy(allow("*", "*"))
 # Neptune's data requests never carry aws:MultiFactorAuthPresent: the grant is dead (FGAC014).
@@ -205,7 +209,7 @@ def seed_iam(endpoint_url: str, region: str) -> dict:
         record(name, "AWS::IAM::Policy", made, "PolicyId", expected)
         return made["Arn"]
 
-    managed("graph-read", [READ], "COMPLIANT")
+    read = managed("graph-read", [READ], "COMPLIANT")
     managed("graph-legacy", [READ, CONNECT], "NON_COMPLIANT")
     managed("graph-migrated", [CONNECT, WILDCARD, READ], "COMPLIANT")
     managed("graph-wildcard", [WILDCARD], "NON_COMPLIANT")
@@ -216,11 +220,15 @@ def seed_iam(endpoint_url: str, region: str) -> dict:
     managed("graph-writer-unattached", [WRITE], "COMPLIANT")
     managed("graph-mfa-gated", [MFA_GATED], "NON_COMPLIANT")
     managed("graph-language-typo", [LANGUAGE_TYPO], "NON_COMPLIANT")
+    deny_reset = managed("graph-deny-reset", [DENY_RESET], "COMPLIANT")
 
-    def role(name: str, inline: dict, expected: str, tags=None) -> None:
-        made = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST, Tags=tags or [])["Role"]
+    def role(name: str, inline: dict, expected: str, tags=None, attach=(), boundary=None) -> None:
+        extra = {"PermissionsBoundary": boundary} if boundary else {}
+        made = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST, Tags=tags or [], **extra)["Role"]
         for policy_name, document in inline.items():
             iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=document)
+        for arn in attach:
+            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
         record(name, "AWS::IAM::Role", made, "RoleId", expected)
 
     role("app-reader", {"read": READ}, "COMPLIANT")
@@ -228,17 +236,21 @@ def seed_iam(endpoint_url: str, region: str) -> dict:
     role("app-writer", {"write": WRITE}, "COMPLIANT")
     role("app-no-inline", {}, "NOT_APPLICABLE")
     role("app-exempt", {"all": WILDCARD}, "NOT_APPLICABLE", tags=EXEMPT)
+    # The principal's whole view: a Deny in an attached policy, a boundary, AWS managed access.
+    role("app-full-denied", {"all": EVERYTHING_ON_GRAPH}, "COMPLIANT", attach=[deny_reset])
+    role("app-full-bounded", {"all": EVERYTHING_ON_GRAPH}, "COMPLIANT", boundary=read)
+    role("app-full-open", {"all": EVERYTHING_ON_GRAPH}, "NON_COMPLIANT")
+    role("app-neptune-read-only", {}, "NON_COMPLIANT", attach=[NEPTUNE_READ_ONLY])
 
-    def user(name: str, inline: dict, expected: str, attach: list[str] = ()) -> None:
+    def user(name: str, inline: dict, expected: str, attach: list[str] = (), groups=()) -> None:
         made = iam.create_user(UserName=name)["User"]
         for policy_name, document in inline.items():
             iam.put_user_policy(UserName=name, PolicyName=policy_name, PolicyDocument=document)
         for arn in attach:
             iam.attach_user_policy(UserName=name, PolicyArn=arn)
+        for group_name in groups:
+            iam.add_user_to_group(GroupName=group_name, UserName=name)
         record(name, "AWS::IAM::User", made, "UserId", expected)
-
-    user("alice", {"write": WRITE}, "NON_COMPLIANT")
-    user("bob", {"read": READ}, "COMPLIANT", attach=[writer])
 
     def group(name: str, inline: dict, expected: str) -> None:
         made = iam.create_group(GroupName=name)["Group"]
@@ -248,6 +260,12 @@ def seed_iam(endpoint_url: str, region: str) -> dict:
 
     group("graph-readers", {"read": READ}, "COMPLIANT")
     group("graph-operators", {"all": WILDCARD}, "NON_COMPLIANT")
+
+    user("alice", {"write": WRITE}, "NON_COMPLIANT")
+    user("bob", {"read": READ}, "COMPLIANT", attach=[writer])
+    user("carol", {}, "NON_COMPLIANT", attach=[NEPTUNE_FULL_ACCESS])
+    # No policy of its own: what it can do comes from its group.
+    user("dave", {}, "NON_COMPLIANT", groups=["graph-operators"])
     return world
 
 

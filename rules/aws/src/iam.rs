@@ -227,17 +227,63 @@ impl IamAccount {
 
     /// ARNs of the managed policies attached to a role.
     pub async fn attached_role_policies(&self, name: &str) -> Result<Vec<String>, RuleError> {
-        let attached: Vec<aws_sdk_iam::types::AttachedPolicy> = self
+        self.attached_policies(ResourceType::IamRole, name).await
+    }
+
+    /// ARNs of the managed policies attached to a role, user or group.
+    pub async fn attached_policies(
+        &self,
+        resource_type: ResourceType,
+        name: &str,
+    ) -> Result<Vec<String>, RuleError> {
+        let attached: Vec<aws_sdk_iam::types::AttachedPolicy> = match resource_type {
+            ResourceType::IamRole => self
+                .client
+                .list_attached_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<_, _>>()
+                .await
+                .map_err(|e| RuleError::aws("ListAttachedRolePolicies", &e))?,
+            ResourceType::IamUser => self
+                .client
+                .list_attached_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<_, _>>()
+                .await
+                .map_err(|e| RuleError::aws("ListAttachedUserPolicies", &e))?,
+            _ => self
+                .client
+                .list_attached_group_policies()
+                .group_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<_, _>>()
+                .await
+                .map_err(|e| RuleError::aws("ListAttachedGroupPolicies", &e))?,
+        };
+        Ok(attached.into_iter().filter_map(|a| a.policy_arn).collect())
+    }
+
+    /// Names of the groups a user belongs to.
+    pub async fn groups_for_user(&self, name: &str) -> Result<Vec<String>, RuleError> {
+        let groups: Vec<aws_sdk_iam::types::Group> = self
             .client
-            .list_attached_role_policies()
-            .role_name(name)
+            .list_groups_for_user()
+            .user_name(name)
             .into_paginator()
             .items()
             .send()
             .collect::<Result<_, _>>()
             .await
-            .map_err(|e| RuleError::aws("ListAttachedRolePolicies", &e))?;
-        Ok(attached.into_iter().filter_map(|a| a.policy_arn).collect())
+            .map_err(|e| RuleError::aws("ListGroupsForUser", &e))?;
+        Ok(groups.into_iter().map(|g| g.group_name).collect())
     }
 
     /// Whether a managed policy is attached to any IAM user or group.

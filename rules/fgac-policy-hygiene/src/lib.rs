@@ -1,12 +1,15 @@
 //! Rule `neptune-fgac-policy-hygiene`: IAM policies that grant `neptune-db:` data access do
 //! it the fine-grained way (engine 1.2.0.0+). Customer managed policies are evaluated on
-//! their default version; roles, users and groups on their inline policies (their managed
-//! policies are evaluated as `AWS::IAM::Policy` resources of their own).
+//! their default version; roles, users and groups on their inline policies, in the light of
+//! everything else they hold (attached managed policies, a user's groups, the permissions
+//! boundary), which also decides the principal-level codes (AWS managed Neptune access,
+//! ResetDatabase reachable through another policy).
 //!
 //! The analysis is `guardrails_policy`'s; this crate finds the documents (configuration
 //! item, or IAM when the item lacks them and on periodic runs) and turns findings into one
 //! verdict per resource.
 
+mod holdings;
 mod runbook;
 
 use std::collections::{BTreeMap, HashSet};
@@ -21,7 +24,8 @@ use guardrails_core::registry::{
 };
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
-use guardrails_policy::{analyze_text, Code, Context};
+use guardrails_policy::{analyze_text, Code, Context, Document, Held, Origin, View};
+use holdings::{is_aws_managed, Holdings};
 
 pub use guardrails_aws::iam::{tag_map, AccountDetails, IamAccount, NamedDocument, RoleFacts};
 use serde_json::Value;
@@ -70,8 +74,12 @@ pub const SPEC: RuleSpec = RuleSpec {
         "iam:GetPolicyVersion",
         "iam:GetRolePolicy",
         "iam:GetUserPolicy",
+        "iam:ListAttachedGroupPolicies",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListAttachedUserPolicies",
         "iam:ListEntitiesForPolicy",
         "iam:ListGroupPolicies",
+        "iam:ListGroupsForUser",
         "iam:ListPolicyTags",
         "iam:ListRolePolicies",
         "iam:ListUserPolicies",
@@ -101,7 +109,9 @@ pub const SPEC: RuleSpec = RuleSpec {
            Deny, Resource \"*\", NotResource/NotAction, resources that are not \
            arn:aws:neptune-db:REGION:ACCOUNT:cluster-RESOURCEID/*, unknown actions, unconditional \
            writes by IAM users, conditions on keys Neptune's data requests never carry, misspelt \
-           query languages (finding codes FGAC001-FGAC017, listed in the annotation). \
+           query languages, and what a role, user or group can do on the union of the policies it \
+           holds: AWS managed Neptune access, ResetDatabase through another policy (finding codes \
+           FGAC001-FGAC019, listed in the annotation). \
            Policies that touch no neptune-db: action are NOT_APPLICABLE.",
     reference: include_str!("../README.md"),
 };
@@ -161,23 +171,35 @@ pub struct Subject {
     /// IAM users hold these permissions (a user's policy, a group's, or a managed policy
     /// attached to either); `None` when not known yet.
     pub reaches_users: Option<bool>,
+    /// For a role, user or group: what else it holds; `None` for a policy, or when unknown
+    /// (its own documents are then judged alone).
+    pub holdings: Option<Holdings>,
 }
 
-/// The verdict for one subject: NON_COMPLIANT when any document has a finding (all codes
-/// listed), COMPLIANT when some document grants neptune-db access cleanly, otherwise
-/// NOT_APPLICABLE with the reason.
+/// The verdict for one subject: NON_COMPLIANT when any of its own documents has a finding
+/// (judged with the Denies and boundary of everything it holds) or the union of what it holds
+/// raises a principal-level code (all codes listed); COMPLIANT when it holds neptune-db access
+/// with no finding; otherwise NOT_APPLICABLE with the reason.
 pub fn evaluate(subject: &Subject, settings: &Settings) -> Verdict {
     if let Some(reason) = settings.exempt(&subject.tags) {
         return Verdict::new(Compliance::NotApplicable, reason);
     }
-    if subject.documents.is_empty() {
+    if let Some(unread) = subject.holdings.as_ref().filter(|h| !h.unread.is_empty()) {
+        return Verdict::not_evaluated(format!(
+            "could not read policies {} holds: {}",
+            subject.name,
+            unread.unread.join("; ")
+        ));
+    }
+    let holds_more = subject
+        .holdings
+        .as_ref()
+        .is_some_and(|h| !h.others.is_empty() || h.boundary.is_some());
+    if subject.documents.is_empty() && !holds_more {
         let why = if subject.resource_type == ResourceType::IamPolicy {
-            "has no default version document".to_string()
+            "has no default version document"
         } else {
-            format!(
-                "has no inline policy (attached managed policies are evaluated as {})",
-                ResourceType::IamPolicy
-            )
+            "holds no policy"
         };
         return Verdict::new(Compliance::NotApplicable, format!("{} {why}", subject.name));
     }
@@ -185,33 +207,92 @@ pub fn evaluate(subject: &Subject, settings: &Settings) -> Verdict {
         include_admin: settings.include_admin,
         attached_to_user: subject.reaches_users.unwrap_or(false),
     };
+    let (view, mut out_of_scope) = view_of(subject);
+    let analysis = view.analyze(context);
     let mut failing = Vec::new();
     let mut clean = 0;
-    let mut out_of_scope = Vec::new();
-    for document in &subject.documents {
-        match analyze_text(&document.text, context) {
-            Ok(analysis) => match analysis.verdict {
-                guardrails_policy::Verdict::NonCompliant => {
-                    failing.push(format!("{} in {}", analysis.reason, document.label))
-                }
-                guardrails_policy::Verdict::Compliant => clean += 1,
-                guardrails_policy::Verdict::NotApplicable => {
-                    out_of_scope.push(format!("{}: {}", document.label, analysis.reason))
-                }
-            },
-            Err(err) => out_of_scope.push(format!("{} unreadable: {err}", document.label)),
+    for (label, own) in &analysis.own {
+        match own.verdict {
+            guardrails_policy::Verdict::NonCompliant => {
+                failing.push(format!("{} in {label}", own.reason))
+            }
+            guardrails_policy::Verdict::Compliant => clean += 1,
+            guardrails_policy::Verdict::NotApplicable => {
+                out_of_scope.push(format!("{label}: {}", own.reason))
+            }
         }
     }
-    if !failing.is_empty() {
-        Verdict::new(Compliance::NonCompliant, failing.join("; "))
-    } else if clean > 0 {
-        Verdict::new(
+    for finding in &analysis.findings {
+        failing.push(format!(
+            "{} via {} ({})",
+            finding.code, finding.through, finding.value
+        ));
+    }
+    match analysis.verdict {
+        guardrails_policy::Verdict::NonCompliant => {
+            Verdict::new(Compliance::NonCompliant, failing.join("; "))
+        }
+        guardrails_policy::Verdict::Compliant if clean > 0 => Verdict::new(
             Compliance::Compliant,
             format!("{clean} document(s) grant neptune-db access with fine-grained actions"),
-        )
-    } else {
-        Verdict::new(Compliance::NotApplicable, out_of_scope.join("; "))
+        ),
+        guardrails_policy::Verdict::Compliant => Verdict::new(
+            Compliance::Compliant,
+            "holds neptune-db access through attached or group policies, none a finding for it",
+        ),
+        guardrails_policy::Verdict::NotApplicable if out_of_scope.is_empty() => Verdict::new(
+            Compliance::NotApplicable,
+            format!(
+                "{} holds no policy that grants neptune-db access",
+                subject.name
+            ),
+        ),
+        guardrails_policy::Verdict::NotApplicable => {
+            Verdict::new(Compliance::NotApplicable, out_of_scope.join("; "))
+        }
     }
+}
+
+/// The subject's documents as the analyzer's view of a principal, and the ones that could
+/// not be read (said in a NOT_APPLICABLE reason; another held one is skipped with a warning).
+fn view_of(subject: &Subject) -> (View, Vec<String>) {
+    let mut unreadable = Vec::new();
+    let mut view = View::default();
+    for document in &subject.documents {
+        match Document::parse(&document.text) {
+            Ok(parsed) => view.held.push(Held {
+                label: document.label.clone(),
+                origin: Origin::Own,
+                document: parsed,
+            }),
+            Err(err) => unreadable.push(format!("{} unreadable: {err}", document.label)),
+        }
+    }
+    if let Some(holdings) = &subject.holdings {
+        for other in &holdings.others {
+            match Document::parse(&other.text) {
+                Ok(parsed) => view.held.push(Held {
+                    label: other.label.clone(),
+                    origin: other.origin.clone(),
+                    document: parsed,
+                }),
+                Err(err) => {
+                    tracing::warn!(label = %other.label, error = %err, "held policy unreadable; left out")
+                }
+            }
+        }
+        view.boundary = holdings
+            .boundary
+            .as_ref()
+            .and_then(|b| match Document::parse(&b.text) {
+                Ok(parsed) => Some(parsed),
+                Err(err) => {
+                    tracing::warn!(error = %err, "permissions boundary unreadable; left out");
+                    None
+                }
+            });
+    }
+    (view, unreadable)
 }
 
 /// Whether any document could raise FGAC012 once IAM users are known to hold it: only then
@@ -238,11 +319,6 @@ fn users_hold(resource_type: ResourceType) -> Option<bool> {
         ResourceType::IamRole => Some(false),
         _ => None,
     }
-}
-
-/// AWS managed policies (`arn:aws:iam::aws:policy/…`) cannot be changed by the account.
-fn is_aws_managed(arn: &str) -> bool {
-    arn.split(':').nth(4) == Some("aws")
 }
 
 /// The configuration item's view: documents as AWS Config records them (`policyVersionList`,
@@ -326,12 +402,24 @@ pub fn subject_from_item(
         tags: item.tags.clone(),
         documents: Vec::new(),
         reaches_users: users_hold(resource_type),
+        holdings: None,
     };
     (subject, documents)
 }
 
-/// Every subject of the account, from paginated GetAccountAuthorizationDetails.
-pub fn subjects_from_details(details: &AccountDetails) -> Vec<Subject> {
+/// Every subject of the account, from paginated GetAccountAuthorizationDetails and the
+/// documents of the AWS managed policies its principals hold (`aws_managed`, by ARN).
+pub fn subjects_from_details(
+    details: &AccountDetails,
+    aws_managed: &holdings::ManagedDocuments,
+    unread: &holdings::Unread,
+) -> Vec<Subject> {
+    let mut documents = holdings::customer_documents(details);
+    documents.extend(aws_managed.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut held = holdings::from_details(details, &documents, unread);
+    let mut holdings_of = |resource_type: ResourceType, name: Option<&str>| {
+        held.remove(&(resource_type, name.unwrap_or_default().to_string()))
+    };
     let inline = |list: &[PolicyDetail]| -> Vec<NamedDocument> {
         list.iter()
             .filter_map(|p| {
@@ -372,6 +460,7 @@ pub fn subjects_from_details(details: &AccountDetails) -> Vec<Subject> {
             tags: tag_map(role.tags()),
             documents: inline(role.role_policy_list()),
             reaches_users: users_hold(ResourceType::IamRole),
+            holdings: holdings_of(ResourceType::IamRole, role.role_name()),
         });
     }
     for user in &details.users {
@@ -383,6 +472,7 @@ pub fn subjects_from_details(details: &AccountDetails) -> Vec<Subject> {
             tags: tag_map(user.tags()),
             documents: inline(user.user_policy_list()),
             reaches_users: users_hold(ResourceType::IamUser),
+            holdings: holdings_of(ResourceType::IamUser, user.user_name()),
         });
     }
     for group in &details.groups {
@@ -395,6 +485,7 @@ pub fn subjects_from_details(details: &AccountDetails) -> Vec<Subject> {
             tags: BTreeMap::new(),
             documents: inline(group.group_policy_list()),
             reaches_users: users_hold(ResourceType::IamGroup),
+            holdings: holdings_of(ResourceType::IamGroup, group.group_name()),
         });
     }
     subjects
@@ -425,6 +516,7 @@ fn managed_subject(policy: &ManagedPolicyDetail, user_policies: &HashSet<&str>) 
         tags: BTreeMap::new(),
         documents,
         reaches_users: Some(policy.arn().is_some_and(|arn| user_policies.contains(arn))),
+        holdings: None,
     }
 }
 
@@ -532,6 +624,16 @@ impl Rule for FgacPolicyHygiene {
         };
         if resource_type == ResourceType::IamPolicy {
             self.settle_user_attachment(&mut subject, &settings).await;
+        } else {
+            match holdings::from_item(&self.iam, resource_type, &subject.name, item).await {
+                Ok(holdings) => subject.holdings = Some(holdings),
+                Err(err) => {
+                    return Verdict::not_evaluated(format!(
+                        "could not read what {} {} holds: {err}",
+                        resource_type, subject.name
+                    ))
+                }
+            }
         }
         evaluate(&subject, &settings)
     }
@@ -539,7 +641,32 @@ impl Rule for FgacPolicyHygiene {
     async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
         let settings = Settings::from_params(params);
         let details = self.iam.details().await?;
-        let mut subjects = subjects_from_details(&details);
+        // The details carry customer managed documents only: each AWS managed policy a
+        // principal holds is read once, whatever the number of principals holding it.
+        // After a read has failed (its retries spent), the others are not tried: they would
+        // fail alike; the principals holding them are reported as not evaluated.
+        let mut aws_managed = holdings::ManagedDocuments::new();
+        let mut unread = holdings::Unread::new();
+        for arn in holdings::aws_managed_arns(&details) {
+            let failed = unread.values().next().cloned();
+            match failed {
+                Some(reason) => {
+                    unread.insert(arn, reason);
+                }
+                None => match self.iam.default_version(&arn).await {
+                    Ok(Some(document)) => {
+                        aws_managed.insert(arn, document);
+                    }
+                    Ok(None) => {
+                        unread.insert(arn, "IAM has no such policy".into());
+                    }
+                    Err(err) => {
+                        unread.insert(arn, err.to_string());
+                    }
+                },
+            }
+        }
+        let mut subjects = subjects_from_details(&details, &aws_managed, &unread);
         let mut verdicts: Vec<Verdict> = subjects.iter().map(|s| evaluate(s, &settings)).collect();
         // Managed policy tags are not in the details: read them only for a policy that would
         // otherwise fail, so exemptions cost one call per failing policy, a few at a time.
@@ -619,6 +746,7 @@ mod tests {
                 })
                 .collect(),
             reaches_users,
+            holdings: None,
         }
     }
 
@@ -630,18 +758,43 @@ mod tests {
     fn one_verdict_from_all_documents_naming_the_failing_ones() {
         use Compliance::*;
         let cases = [
-            (vec![("inline policy a", CLEAN)], None, Compliant, "1 document(s) grant"),
+            (
+                vec![("inline policy a", CLEAN)],
+                None,
+                Compliant,
+                "1 document(s) grant",
+            ),
             (
                 vec![("inline policy a", CLEAN), ("inline policy b", CONNECT)],
                 None,
                 NonCompliant,
                 "FGAC001,FGAC004 in inline policy b",
             ),
-            (vec![("inline policy s3", S3)], None, NotApplicable, "inline policy s3: no neptune-db: action"),
-            (vec![("inline policy w", WRITE)], Some(false), Compliant, "1 document(s)"),
-            (vec![("inline policy w", WRITE)], Some(true), NonCompliant, "FGAC012 in inline policy w"),
-            (vec![("inline policy bad", "{")], None, NotApplicable, "inline policy bad unreadable: not a policy document"),
-            (vec![], None, NotApplicable, "app has no inline policy (attached managed policies are evaluated as AWS::IAM::Policy)"),
+            (
+                vec![("inline policy s3", S3)],
+                None,
+                NotApplicable,
+                "inline policy s3: no neptune-db: action",
+            ),
+            (
+                vec![("inline policy w", WRITE)],
+                Some(false),
+                Compliant,
+                "1 document(s)",
+            ),
+            (
+                vec![("inline policy w", WRITE)],
+                Some(true),
+                NonCompliant,
+                "FGAC012 in inline policy w",
+            ),
+            (
+                vec![("inline policy bad", "{")],
+                None,
+                NotApplicable,
+                "inline policy bad unreadable: not a policy document",
+            ),
+            (vec![], None, NotApplicable, "app holds no policy"),
         ];
         for (docs, users, compliance, annotation) in cases {
             let encoded: Vec<(&str, String)> = docs.iter().map(|(l, t)| (*l, encode(t))).collect();

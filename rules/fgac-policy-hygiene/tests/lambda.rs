@@ -13,6 +13,7 @@ const ACCOUNT: &str = "123456789012";
 const READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["neptune-db:ReadDataViaQuery","neptune-db:GetQueryStatus"],"Resource":"arn:aws:neptune-db:us-east-1:123456789012:cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ/*"}]}"#;
 const CONNECT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"neptune-db:connect","Resource":"*"}]}"#;
 const WRITE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"neptune-db:WriteDataViaQuery","Resource":"arn:aws:neptune-db:us-east-1:123456789012:cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ/*"}]}"#;
+const EVERYTHING_ON_GRAPH: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"neptune-db:*","Resource":"arn:aws:neptune-db:us-east-1:123456789012:cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ/*"}]}"#;
 const ADMIN: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
@@ -182,6 +183,55 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
                 None,
             ),
         ),
+        // The principal's whole view on change events: an AWS managed policy from the item's
+        // attachments, a group read from IAM (the item lacks groupList), a Deny attached.
+        (
+            "t-carol",
+            change_event(
+                RULE,
+                item(
+                    &world,
+                    "AWS::IAM::User",
+                    "carol",
+                    json!({"userName": "carol", "userPolicyList": [], "groupList": [],
+                           "attachedManagedPolicies": [{"policyName": "NeptuneFullAccess",
+                               "policyArn": "arn:aws:iam::aws:policy/NeptuneFullAccess"}]}),
+                ),
+                "t-carol",
+                None,
+            ),
+        ),
+        (
+            "t-dave",
+            change_event(
+                RULE,
+                item(
+                    &world,
+                    "AWS::IAM::User",
+                    "dave",
+                    json!({"userName": "dave", "userPolicyList": []}),
+                ),
+                "t-dave",
+                None,
+            ),
+        ),
+        (
+            "t-denied",
+            change_event(
+                RULE,
+                item(
+                    &world,
+                    "AWS::IAM::Role",
+                    "app-full-denied",
+                    json!({"roleName": "app-full-denied",
+                           "rolePolicyList": inline(&[("all", EVERYTHING_ON_GRAPH)]),
+                           "attachedManagedPolicies": [{"policyName": "graph-deny-reset",
+                               "policyArn": world.0["iam"]["graph-deny-reset"]["arn"]}]}),
+                ),
+                "t-denied",
+                None,
+            ),
+        ),
         // Scheduled: every policy, role, user and group of the account.
         ("t-scheduled", scheduled_event(RULE, "t-scheduled")),
         // A bad parameter value.
@@ -201,7 +251,7 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
         &emulator.calls_since(&before),
         &neptune_fgac_policy_hygiene::SPEC.all_permissions(),
     );
-    assert_eq!(run.outcomes.len(), 13, "{:#?}", run.outcomes);
+    assert_eq!(run.outcomes.len(), 16, "{:#?}", run.outcomes);
 
     let one = |token: &str, name: &str, compliance: &str, annotation: &str| {
         let got = emulator.verdicts(token);
@@ -273,6 +323,24 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
         "NOT_APPLICABLE",
         "resource deleted",
     );
+    one(
+        "t-carol",
+        "carol",
+        "NON_COMPLIANT",
+        "FGAC018 via AWS managed policy NeptuneFullAccess (neptune-db:* on *)",
+    );
+    one(
+        "t-dave",
+        "dave",
+        "NON_COMPLIANT",
+        "FGAC019 via group graph-operators inline policy all",
+    );
+    one(
+        "t-denied",
+        "app-full-denied",
+        "COMPLIANT",
+        "1 document(s) grant",
+    );
     let ghost = emulator.verdicts("t-ghost");
     assert_eq!(ghost.len(), 1);
     assert_eq!(ghost[0].1, "NOT_APPLICABLE");
@@ -291,6 +359,12 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
     for (name, code) in [
         ("graph-mfa-gated", "FGAC014 in default version v1"),
         ("graph-language-typo", "FGAC016 in default version v1"),
+        // The principal's whole view (carol and dave came as change events above).
+        (
+            "app-neptune-read-only",
+            "FGAC018 via AWS managed policy NeptuneReadOnlyAccess (neptune-db:Read*,neptune-db:Get*,neptune-db:List* on *)",
+        ),
+        ("app-full-open", "FGAC003 in inline policy all"),
     ] {
         let verdict = sent
             .iter()
@@ -334,7 +408,7 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
         "InvalidRuleParameters",
         "parameter `includeAdminPolicies` must be true or false, not `maybe`",
     );
-    assert_eq!(run.evaluation_logs().len(), 11 + expected.len());
+    assert_eq!(run.evaluation_logs().len(), 14 + expected.len());
 }
 
 #[test]
@@ -362,7 +436,15 @@ fn a_listing_without_policy_ids_never_gives_an_empty_id() {
         .filter(|facts| facts["type"] == "AWS::IAM::Policy")
         .count() as u64;
     let calls = emulator.calls_since(&before);
-    assert_eq!(calls.get("iam:GetPolicy"), Some(&policies), "{calls:?}");
+    // One GetPolicy per customer managed policy for its id, and one GetPolicy and
+    // GetPolicyVersion per AWS managed policy a principal holds (NeptuneFullAccess,
+    // NeptuneReadOnlyAccess), whatever the number of principals holding them.
+    assert_eq!(
+        calls.get("iam:GetPolicy"),
+        Some(&(policies + 2)),
+        "{calls:?}"
+    );
+    assert_eq!(calls.get("iam:GetPolicyVersion"), Some(&2), "{calls:?}");
     assert_eq!(
         emulator.verdict_pairs("t-ids"),
         world.expected_for(RULE),
@@ -379,8 +461,23 @@ fn a_listing_without_policy_ids_never_gives_an_empty_id() {
     );
     emulator.inject_faults(0.0, 0);
     match outcome(&failing.outcomes, "t-no-ids") {
-        Outcome::Response { body, .. } => assert_eq!(body["not_evaluated"], policies, "{body}"),
+        // The policies, and the two principals holding an AWS managed policy it could not read.
+        Outcome::Response { body, .. } => {
+            assert_eq!(body["not_evaluated"], policies + 2, "{body}")
+        }
         other => panic!("{other:?}"),
+    }
+    for name in ["carol", "app-neptune-read-only"] {
+        let id = world.iam_id(name);
+        let verdicts = emulator.verdicts("t-no-ids");
+        let verdict = verdicts.iter().find(|v| v.0 == id).expect("reported");
+        assert_eq!(verdict.1, "NOT_APPLICABLE");
+        assert!(
+            verdict.2.starts_with(&format!(
+                "could not read policies {name} holds: arn:aws:iam::aws:policy/Neptune"
+            )),
+            "{verdict:?}"
+        );
     }
     let unreadable: Vec<_> = emulator
         .verdicts("t-no-ids")

@@ -20,4 +20,4 @@ pub use analyzer::{
     analyze, analyze_in, analyze_text, Analysis, Code, Context, Finding, Scope, Verdict,
 };
 pub use document::{Document, Effect, PolicyError, Statement};
-pub use principal::{Held, Origin, PrincipalFinding, View};
+pub use principal::{Held, Origin, PrincipalAnalysis, PrincipalFinding, View};

@@ -2,7 +2,9 @@
 //! inline policies, the managed policies attached to it, and a user's groups' policies),
 //! capped by its permissions boundary, as IAM's policy evaluation logic combines them.
 
-use crate::analyzer::{analyze_in, reset_reach, standing_grants, Analysis, Context, Scope};
+use crate::analyzer::{
+    analyze_in, reset_reach, standing_grants, Analysis, Context, Scope, Verdict,
+};
 use crate::codes::Code;
 use crate::document::{Document, Effect};
 
@@ -39,6 +41,16 @@ pub struct PrincipalFinding {
     pub through: String,
     /// The grant, e.g. `neptune-db:* on *`.
     pub value: String,
+}
+
+/// The verdict on a principal: its own documents' analyses and the union's findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalAnalysis<'a> {
+    pub own: Vec<(&'a str, Analysis)>,
+    pub findings: Vec<PrincipalFinding>,
+    /// NON_COMPLIANT when an own document or the union has a finding, COMPLIANT when it
+    /// holds neptune-db access otherwise, NOT_APPLICABLE when it holds none.
+    pub verdict: Verdict,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,6 +91,28 @@ impl View {
         self.held
             .iter()
             .any(|h| !standing_grants(&h.document, context, scope).is_empty())
+    }
+
+    /// Everything said of the principal.
+    pub fn analyze(&self, context: Context) -> PrincipalAnalysis<'_> {
+        let own = self.analyze_own(context);
+        let findings = self.findings(context);
+        let verdict = if !findings.is_empty()
+            || own.iter().any(|(_, a)| a.verdict == Verdict::NonCompliant)
+        {
+            Verdict::NonCompliant
+        } else if own.iter().any(|(_, a)| a.verdict == Verdict::Compliant)
+            || self.grants_neptune(context)
+        {
+            Verdict::Compliant
+        } else {
+            Verdict::NotApplicable
+        };
+        PrincipalAnalysis {
+            own,
+            findings,
+            verdict,
+        }
     }
 
     /// FGAC018 for each AWS managed policy whose neptune-db grant stands, FGAC019 for each

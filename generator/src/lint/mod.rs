@@ -14,10 +14,13 @@ use serde_json::json;
 use crate::exit::{write_stdout, Exit, GenError};
 use crate::report;
 
+mod principal;
+
 #[derive(clap::Args, Debug)]
 pub struct LintArgs {
-    /// Policy files, or directories searched recursively for `*.json`.
-    #[arg(required = true)]
+    /// Policy files, or directories searched recursively for `*.json` (with --principal: its
+    /// own inline policies, possibly none).
+    #[arg(required_unless_present = "principal")]
     paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -29,6 +32,24 @@ pub struct LintArgs {
     /// The policies are attached to IAM users: flag unconditional write/delete/reset (FGAC012).
     #[arg(long)]
     attached_to_user: bool,
+    /// Lint the files as the inline policies of one principal NAME, with what else it holds
+    /// (--attached, --aws-managed, --group-policy, --boundary): each file is judged with the
+    /// Denies of all of them and within the boundary, and one more report, `principal NAME`,
+    /// says what their union grants (FGAC018, FGAC019).
+    #[arg(long, value_name = "NAME")]
+    principal: Option<String>,
+    /// A customer managed policy attached to the principal (repeatable).
+    #[arg(long, value_name = "FILE", requires = "principal")]
+    attached: Vec<PathBuf>,
+    /// An AWS managed policy the principal holds, as IAM serves its document (repeatable).
+    #[arg(long, value_name = "FILE", requires = "principal")]
+    aws_managed: Vec<PathBuf>,
+    /// An inline policy of one of the (user) principal's groups (repeatable).
+    #[arg(long, value_name = "FILE", requires = "principal")]
+    group_policy: Vec<PathBuf>,
+    /// The principal's permissions boundary.
+    #[arg(long, value_name = "FILE", requires = "principal")]
+    boundary: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +75,10 @@ struct FindingReport {
     /// Where the finding is in the file (table and SARIF; not in the JSON contract).
     #[serde(skip)]
     line: usize,
+    /// The file it is located in when not the report's own (a principal's findings sit in the
+    /// policy they come through).
+    #[serde(skip)]
+    located_in: Option<String>,
 }
 
 pub fn run(args: LintArgs) -> Result<Exit, GenError> {
@@ -62,25 +87,21 @@ pub fn run(args: LintArgs) -> Result<Exit, GenError> {
         attached_to_user: args.attached_to_user,
     };
     let mut failed = false;
-    let mut reports = Vec::new();
-    for file in expand(&args.paths, &mut failed) {
-        let name = file.to_string_lossy().replace('\\', "/");
-        let text = match std::fs::read_to_string(&file) {
-            Ok(text) => text,
-            Err(err) => {
-                eprintln!("gen lint-policy: {name}: cannot read: {err}");
-                failed = true;
-                continue;
-            }
-        };
-        match analyze_text(&text, context) {
-            Ok(analysis) => reports.push(report(name, &text, analysis)),
-            Err(err) => {
-                eprintln!("gen lint-policy: {name}: {err}");
-                failed = true;
-            }
-        }
-    }
+    let files = read_all(&expand(&args.paths, &mut failed), &mut failed);
+    let reports = match &args.principal {
+        Some(name) => principal::reports(name, &args, context, files, &mut failed),
+        None => files
+            .into_iter()
+            .filter_map(|(name, text)| match analyze_text(&text, context) {
+                Ok(analysis) => Some(report(name, &text, analysis)),
+                Err(err) => {
+                    eprintln!("gen lint-policy: {name}: {err}");
+                    failed = true;
+                    None
+                }
+            })
+            .collect(),
+    };
     let output = match args.format {
         Format::Json => report::pretty_json(&reports),
         Format::Sarif => report::pretty_json(&sarif(&reports)),
@@ -97,6 +118,25 @@ pub fn run(args: LintArgs) -> Result<Exit, GenError> {
     } else {
         Exit::Clean
     })
+}
+
+/// Each readable file's name (with `/`) and text; the others are named on stderr and set
+/// `failed`.
+fn read_all(files: &[PathBuf], failed: &mut bool) -> Vec<(String, String)> {
+    files
+        .iter()
+        .filter_map(|file| {
+            let name = file.to_string_lossy().replace('\\', "/");
+            match std::fs::read_to_string(file) {
+                Ok(text) => Some((name, text)),
+                Err(err) => {
+                    eprintln!("gen lint-policy: {name}: cannot read: {err}");
+                    *failed = true;
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 /// Files as given, directories walked for `*.json` in name order; unreadable paths are
@@ -146,6 +186,7 @@ fn report(file: String, text: &str, analysis: Analysis) -> FileReport {
                 message: f.message(),
                 statement: f.statement,
                 line: line_of(text, f.statement, &f.value),
+                located_in: None,
             })
             .collect(),
         compliance: analysis.verdict,
@@ -191,7 +232,10 @@ fn table(reports: &[FileReport], colour: bool) -> String {
         for f in &r.findings {
             out.push_str(&format!(
                 "  {}:{}  {}  {}\n",
-                r.file, f.line, f.code, f.message
+                f.located_in.as_deref().unwrap_or(&r.file),
+                f.line,
+                f.code,
+                f.message
             ));
         }
     }
@@ -239,7 +283,7 @@ fn sarif(reports: &[FileReport]) -> serde_json::Value {
                     "message": {"text": f.message},
                     "locations": [{
                         "physicalLocation": {
-                            "artifactLocation": {"uri": r.file},
+                            "artifactLocation": {"uri": f.located_in.as_deref().unwrap_or(&r.file)},
                             "region": {"startLine": f.line}
                         }
                     }],
