@@ -410,6 +410,22 @@ def seed_chaining(endpoint_url: str, region: str) -> dict:
     return world
 
 
+def seed_demo_network(endpoint_url: str, region: str) -> dict:
+    """The demo's view of rule neptune-sts-vpc-endpoint: two clusters whose bulk-loader role
+    chains into another, one in a VPC with a reachable STS interface endpoint, one without."""
+    net = Network(endpoint_url, region, prefix=f"{region}-demo-")
+    world: dict = {"clusters": {}, "dms_endpoints": {}, "expected": {}, "vpcs": {}}
+    net.role("Loader", assumes=[net.role_arn("LoaderTarget")])
+    net.role("LoaderTarget", trust_policy=trust({"AWS": net.role_arn("Loader")}))
+    for name, endpoint, expected in [
+        ("loader-with-sts-endpoint", "ok", "COMPLIANT"),
+        ("loader-without-sts-endpoint", None, "NON_COMPLIANT"),
+    ]:
+        world["clusters"][name] = net.cluster(name, net.vpc(endpoint), [net.role_arn("Loader")])
+        world["expected"][f"{STS_RULE}/{name}"] = expected
+    return world
+
+
 def seed_vpc_fleet(endpoint_url: str, region: str, size: int) -> dict:
     """`size` clusters with one shared role, ten to a VPC, every VPC with a usable endpoint."""
     net = Network(endpoint_url, region, prefix=f"{region}-")
@@ -469,6 +485,7 @@ WORLDS = {
     "fleet": seed_fleet,
     "iam": seed_iam,
     "chaining": seed_chaining,
+    "demo-network": seed_demo_network,
     **{f"fleet-{n}": (lambda n: lambda url, region: seed_fleet(url, region, n))(n) for n in (1000, 10000)},
     **{f"vpc-fleet-{n}": (lambda n: lambda url, region: seed_vpc_fleet(url, region, n))(n) for n in (1, 10, 100)},
 }
