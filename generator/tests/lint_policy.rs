@@ -188,7 +188,11 @@ fn sarif_has_one_rule_per_code_and_one_located_result_per_finding() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(run["tool"]["driver"]["name"], "neptune-guardrails");
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), guardrails_policy::Code::ALL.len(), "one per finding code");
+    assert_eq!(
+        ids.len(),
+        guardrails_policy::Code::ALL.len(),
+        "one per finding code"
+    );
     for rule in rules {
         assert!(rule["shortDescription"]["text"]
             .as_str()

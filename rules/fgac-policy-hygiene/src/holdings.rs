@@ -148,7 +148,8 @@ pub fn customer_documents(details: &AccountDetails) -> ManagedDocuments {
         .collect()
 }
 
-fn inline_documents(list: &[PolicyDetail]) -> Vec<NamedDocument> {
+/// Inline policies as the details list them.
+pub fn inline_documents(list: &[PolicyDetail]) -> Vec<NamedDocument> {
     list.iter()
         .filter_map(|p| {
             Some(NamedDocument {

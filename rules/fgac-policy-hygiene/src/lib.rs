@@ -15,7 +15,7 @@ mod runbook;
 use std::collections::{BTreeMap, HashSet};
 
 use futures_util::StreamExt;
-use guardrails_aws::iam::types::{ManagedPolicyDetail, PolicyDetail};
+use guardrails_aws::iam::types::ManagedPolicyDetail;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping};
@@ -420,16 +420,7 @@ pub fn subjects_from_details(
     let mut holdings_of = |resource_type: ResourceType, name: Option<&str>| {
         held.remove(&(resource_type, name.unwrap_or_default().to_string()))
     };
-    let inline = |list: &[PolicyDetail]| -> Vec<NamedDocument> {
-        list.iter()
-            .filter_map(|p| {
-                Some(NamedDocument {
-                    label: format!("inline policy {}", p.policy_name().unwrap_or("?")),
-                    text: p.policy_document()?.to_string(),
-                })
-            })
-            .collect()
-    };
+    let inline = holdings::inline_documents;
     // Managed policies that IAM users hold, directly or through a group.
     let mut user_policies: HashSet<&str> = HashSet::new();
     for user in &details.users {

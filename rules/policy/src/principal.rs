@@ -60,37 +60,37 @@ pub struct View {
 }
 
 impl View {
-    fn documents(&self) -> Vec<&Document> {
-        self.held.iter().map(|h| &h.document).collect()
+    /// Runs `judge` with the scope every held document is judged in: the Denies of all of
+    /// them and the boundary.
+    fn in_scope<T>(&self, judge: impl FnOnce(Scope) -> T) -> T {
+        let others: Vec<&Document> = self.held.iter().map(|h| &h.document).collect();
+        judge(Scope {
+            others: &others,
+            boundary: self.boundary.as_ref(),
+        })
     }
 
     /// The principal's own inline documents, each analysed with the Denies of everything it
     /// holds and its boundary in scope (so a Deny of ResetDatabase in an attached policy
     /// settles FGAC003 for a wildcard in an inline one).
     pub fn analyze_own(&self, context: Context) -> Vec<(&str, Analysis)> {
-        let others = self.documents();
-        let scope = Scope {
-            others: &others,
-            boundary: self.boundary.as_ref(),
-        };
-        self.held
-            .iter()
-            .filter(|h| h.origin == Origin::Own)
-            .map(|h| (h.label.as_str(), analyze_in(&h.document, context, scope)))
-            .collect()
+        self.in_scope(|scope| {
+            self.held
+                .iter()
+                .filter(|h| h.origin == Origin::Own)
+                .map(|h| (h.label.as_str(), analyze_in(&h.document, context, scope)))
+                .collect()
+        })
     }
 
     /// Whether anything the principal holds grants neptune-db access at all (within its
     /// boundary and Denies), for the verdict of a principal without findings.
     pub fn grants_neptune(&self, context: Context) -> bool {
-        let others = self.documents();
-        let scope = Scope {
-            others: &others,
-            boundary: self.boundary.as_ref(),
-        };
-        self.held
-            .iter()
-            .any(|h| !standing_grants(&h.document, context, scope).is_empty())
+        self.in_scope(|scope| {
+            self.held
+                .iter()
+                .any(|h| !standing_grants(&h.document, context, scope).is_empty())
+        })
     }
 
     /// Everything said of the principal.
@@ -118,11 +118,10 @@ impl View {
     /// FGAC018 for each AWS managed policy whose neptune-db grant stands, FGAC019 for each
     /// attached or group policy through which ResetDatabase is reachable.
     pub fn findings(&self, context: Context) -> Vec<PrincipalFinding> {
-        let others = self.documents();
-        let scope = Scope {
-            others: &others,
-            boundary: self.boundary.as_ref(),
-        };
+        self.in_scope(|scope| self.findings_in(context, scope))
+    }
+
+    fn findings_in(&self, context: Context, scope: Scope) -> Vec<PrincipalFinding> {
         let mut found = Vec::new();
         for held in &self.held {
             match held.origin {
