@@ -2,7 +2,24 @@
 //! and finding codes as `labels.json` says.
 
 use guardrails_policy::{analyze_text, Code, Context, Document, Held, Origin, View};
-use guardrails_testkit::{policy_corpus, policy_labels, principal_labels};
+use guardrails_testkit::{policy_corpus, policy_labels, principal_labels, PolicyLabel};
+
+/// What disagrees with the label, if anything: the verdict and the distinct codes found.
+fn disagreement(
+    name: &str,
+    label: &PolicyLabel,
+    verdict: &str,
+    mut got: Vec<&str>,
+) -> Option<String> {
+    got.sort_unstable();
+    got.dedup();
+    (verdict != label.compliance || got != label.codes).then(|| {
+        format!(
+            "{name}: got {verdict} {got:?}, labelled {} {:?} ({})",
+            label.compliance, label.codes, label.note
+        )
+    })
+}
 
 #[test]
 fn every_labelled_policy_gets_its_verdict_and_codes() {
@@ -21,19 +38,13 @@ fn every_labelled_policy_gets_its_verdict_and_codes() {
         };
         let analysis =
             analyze_text(&text, context).unwrap_or_else(|e| panic!("{}: {e}", label.file));
-        let mut got: Vec<&str> = analysis.findings.iter().map(|f| f.code.as_str()).collect();
-        got.sort_unstable();
-        got.dedup();
-        if analysis.verdict.as_str() != label.compliance || got != label.codes {
-            failures.push(format!(
-                "{}: got {} {got:?}, labelled {} {:?} ({})",
-                label.file,
-                analysis.verdict.as_str(),
-                label.compliance,
-                label.codes,
-                label.note
-            ));
-        }
+        let got = analysis.findings.iter().map(|f| f.code.as_str()).collect();
+        failures.extend(disagreement(
+            &label.file,
+            label,
+            analysis.verdict.as_str(),
+            got,
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -68,24 +79,18 @@ fn every_labelled_principal_gets_its_verdict_and_codes() {
             }));
         }
         let analysis = view.analyze(Context::default());
-        let mut got: Vec<&str> = analysis
+        let got = analysis
             .own
             .iter()
             .flat_map(|(_, a)| a.findings.iter().map(|f| f.code.as_str()))
             .chain(analysis.findings.iter().map(|f| f.code.as_str()))
             .collect();
-        got.sort_unstable();
-        got.dedup();
-        if analysis.verdict.as_str() != label.compliance || got != label.codes {
-            failures.push(format!(
-                "{}: got {} {got:?}, labelled {} {:?} ({})",
-                files.name,
-                analysis.verdict.as_str(),
-                label.compliance,
-                label.codes,
-                label.note
-            ));
-        }
+        failures.extend(disagreement(
+            &files.name,
+            label,
+            analysis.verdict.as_str(),
+            got,
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
