@@ -234,7 +234,7 @@ pub fn evaluate(subject: &Subject, settings: &Settings) -> Verdict {
         }
         guardrails_policy::Verdict::Compliant if clean > 0 => Verdict::new(
             Compliance::Compliant,
-            format!("{clean} document(s) grant neptune-db access with fine-grained actions"),
+            format!("{clean} document(s) use neptune-db actions the fine-grained way, no finding"),
         ),
         guardrails_policy::Verdict::Compliant => Verdict::new(
             Compliance::Compliant,
@@ -753,7 +753,7 @@ mod tests {
                 vec![("inline policy a", CLEAN)],
                 None,
                 Compliant,
-                "1 document(s) grant",
+                "1 document(s) use neptune-db actions the fine-grained way",
             ),
             (
                 vec![("inline policy a", CLEAN), ("inline policy b", CONNECT)],

@@ -285,7 +285,7 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
         "t-group",
         "graph-readers",
         "COMPLIANT",
-        "1 document(s) grant",
+        "1 document(s) use neptune-db actions the fine-grained way",
     );
     one(
         "t-attached",
@@ -339,7 +339,7 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
         "t-denied",
         "app-full-denied",
         "COMPLIANT",
-        "1 document(s) grant",
+        "1 document(s) use neptune-db actions the fine-grained way",
     );
     let ghost = emulator.verdicts("t-ghost");
     assert_eq!(ghost.len(), 1);
