@@ -109,6 +109,14 @@ one patched in-process and listed here (and in README.md, "Test world"):
     been issued: the testkit registers each event's token and rule when it serves it), and
     the operation pages them with AWS's limits and refusals: see ``config_results.py``.
 
+20. IAM users have no permissions boundary in moto 5.2: ``CreateUser`` ignores its
+    ``PermissionsBoundary`` parameter and ``GetUser`` / ``GetAccountAuthorizationDetails``
+    never return one (``UserDetail.PermissionsBoundary`` in botocore's IAM model,
+    ``AttachedPermissionsBoundary``: ``PermissionsBoundaryType``, ``PermissionsBoundaryArn``).
+    AWS applies a user's boundary as it does a role's (IAM User Guide, "Permissions
+    boundaries for IAM entities"). Here ``CreateUser`` and ``PutUserPermissionsBoundary``
+    store it (an ARN that is not a policy ARN is refused as moto refuses it for roles) and
+    both reads return it, as moto already does for roles.
 19. Security Hub ``BatchImportFindings`` overwrites a stored finding with whatever is sent
     again, and ``GetFindings`` ignores ``Filters``. Here an update keeps what AWS keeps
     (Workflow, Note, UserDefinedFields, VerificationState; Severity, Types and the other
@@ -176,10 +184,12 @@ from moto.config.models import config_backends
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
 from moto.core.common_models import CloudFormationModel
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.responses.vpcs import VPCs
-from moto.iam.models import ManagedPolicy
+from moto.iam.exceptions import IAMException
+from moto.iam.models import ManagedPolicy, Role, User
+from moto.iam.responses import IamResponse
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.rds.models import DBCluster, RDSBackend
@@ -256,6 +266,37 @@ def _patch_neptune_iam_auth() -> None:
 def _patch_iam_policy_details() -> None:
     ManagedPolicy.policy_name = property(lambda self: self.name)
     ManagedPolicy.policy_id = property(lambda self: self.id)
+
+
+def _patch_user_permissions_boundaries() -> None:
+    User.permissions_boundary_arn = None
+    User.permissions_boundary = Role.permissions_boundary
+    create_user = IamResponse.create_user
+
+    def valid(response: IamResponse, arn: str) -> str:
+        if not response.backend.policy_arn_regex.match(arn):
+            raise IAMException(
+                "InvalidParameterValue",
+                f"Value ({arn}) for parameter PermissionsBoundary is invalid.",
+            )
+        return arn
+
+    def create_user_with_boundary(self):
+        boundary = self._get_param("PermissionsBoundary")
+        if boundary:
+            valid(self, boundary)
+        result = create_user(self)
+        if boundary:
+            self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = boundary
+        return result
+
+    def put_user_permissions_boundary(self):
+        arn = valid(self, self._get_param("PermissionsBoundary"))
+        self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = arn
+        return EmptyResult()
+
+    IamResponse.create_user = create_user_with_boundary
+    IamResponse.put_user_permissions_boundary = put_user_permissions_boundary
 
 
 def _page(items: list, start: int, size: int, items_key: str, token_key: str) -> dict:
@@ -1203,6 +1244,7 @@ def main() -> None:
     _patch_neptune_iam_auth()
     if not args.iam_details_without_policy_ids:
         _patch_iam_policy_details()
+    _patch_user_permissions_boundaries()
     _patch_vpc_endpoint_state()
     _patch_db_cluster_pages()
     _patch_bucket_policy_conditions()

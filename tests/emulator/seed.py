@@ -242,8 +242,9 @@ def seed_iam(endpoint_url: str, region: str) -> dict:
     role("app-full-open", {"all": EVERYTHING_ON_GRAPH}, "NON_COMPLIANT")
     role("app-neptune-read-only", {}, "NON_COMPLIANT", attach=[NEPTUNE_READ_ONLY])
 
-    def user(name: str, inline: dict, expected: str, attach: list[str] = (), groups=()) -> None:
-        made = iam.create_user(UserName=name)["User"]
+    def user(name: str, inline: dict, expected: str, attach: list[str] = (), groups=(), boundary=None) -> None:
+        extra = {"PermissionsBoundary": boundary} if boundary else {}
+        made = iam.create_user(UserName=name, **extra)["User"]
         for policy_name, document in inline.items():
             iam.put_user_policy(UserName=name, PolicyName=policy_name, PolicyDocument=document)
         for arn in attach:
@@ -266,6 +267,8 @@ def seed_iam(endpoint_url: str, region: str) -> dict:
     user("carol", {}, "NON_COMPLIANT", attach=[NEPTUNE_FULL_ACCESS])
     # No policy of its own: what it can do comes from its group.
     user("dave", {}, "NON_COMPLIANT", groups=["graph-operators"])
+    # A boundary that leaves only reads: the wildcard cannot reach ResetDatabase.
+    user("erin", {"all": EVERYTHING_ON_GRAPH}, "COMPLIANT", boundary=read)
     return world
 
 

@@ -291,6 +291,7 @@ fn check_allow(statement: &Statement, context: Context, findings: &mut Findings)
             a.access == Access::Mutate
                 && grants(statement, a.name)
                 && gate(statement, a.name) != Gate::Never
+                && findings.scope.boundary.is_none_or(|b| permits(b, a.name))
         }) {
             findings.add(Code::UnconditionalMutationByUser, statement, action.name);
         }
