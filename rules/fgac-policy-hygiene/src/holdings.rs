@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use guardrails_aws::iam::types::{AttachedPermissionsBoundary, AttachedPolicy, PolicyDetail};
+use guardrails_aws::iam::types::{
+    AttachedPermissionsBoundary, AttachedPolicy, ManagedPolicyDetail, PolicyDetail,
+};
 use guardrails_aws::iam::{AccountDetails, IamAccount, NamedDocument};
 use guardrails_core::{ConfigurationItem, ResourceType, RuleError};
 use guardrails_policy::Origin;
@@ -132,20 +134,20 @@ pub fn customer_documents(details: &AccountDetails) -> ManagedDocuments {
     details
         .policies
         .iter()
-        .filter_map(|p| {
-            let version = p
-                .policy_version_list()
-                .iter()
-                .find(|v| v.is_default_version() || v.version_id() == p.default_version_id())?;
-            Some((
-                p.arn()?.to_string(),
-                NamedDocument {
-                    label: format!("default version {}", version.version_id().unwrap_or("?")),
-                    text: version.document()?.to_string(),
-                },
-            ))
-        })
+        .filter_map(|p| Some((p.arn()?.to_string(), default_document(p)?)))
         .collect()
+}
+
+/// A managed policy's default version as the details list it.
+pub fn default_document(policy: &ManagedPolicyDetail) -> Option<NamedDocument> {
+    let version = policy
+        .policy_version_list()
+        .iter()
+        .find(|v| v.is_default_version() || v.version_id() == policy.default_version_id())?;
+    Some(NamedDocument {
+        label: format!("default version {}", version.version_id().unwrap_or("?")),
+        text: version.document()?.to_string(),
+    })
 }
 
 /// Inline policies as the details list them.

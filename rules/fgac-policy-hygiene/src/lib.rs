@@ -483,18 +483,7 @@ pub fn subjects_from_details(
 }
 
 fn managed_subject(policy: &ManagedPolicyDetail, user_policies: &HashSet<&str>) -> Subject {
-    let documents = policy
-        .policy_version_list()
-        .iter()
-        .find(|v| v.is_default_version() || v.version_id() == policy.default_version_id())
-        .and_then(|v| {
-            Some(NamedDocument {
-                label: format!("default version {}", v.version_id().unwrap_or("?")),
-                text: v.document()?.to_string(),
-            })
-        })
-        .into_iter()
-        .collect();
+    let documents = holdings::default_document(policy).into_iter().collect();
     Subject {
         resource_type: ResourceType::IamPolicy,
         resource_id: policy.policy_id().unwrap_or_default().to_string(),
