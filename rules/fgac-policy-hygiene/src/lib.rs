@@ -551,6 +551,41 @@ impl FgacPolicyHygiene {
         }
     }
 
+    /// The default documents of the AWS managed policies the account's principals hold (the
+    /// details carry customer managed ones only), and why the others are unknown. After a
+    /// read has failed (its retries spent), the others are not tried: they would fail alike
+    /// and hold the run for minutes; the principals holding them are not evaluated.
+    async fn read_aws_managed(
+        &self,
+        arns: impl IntoIterator<Item = String>,
+    ) -> (holdings::ManagedDocuments, holdings::Unread) {
+        let mut documents = holdings::ManagedDocuments::new();
+        let mut unread = holdings::Unread::new();
+        let mut failed: Option<String> = None;
+        for arn in arns {
+            let read = match &failed {
+                Some(earlier) => Err(earlier.clone()),
+                None => self
+                    .iam
+                    .default_version(&arn)
+                    .await
+                    .map_err(|e| e.to_string()),
+            };
+            match read {
+                Ok(Some(document)) => {
+                    documents.insert(arn, document);
+                }
+                Ok(None) => {
+                    unread.insert(arn, "IAM has no such policy".into());
+                }
+                Err(err) => {
+                    unread.insert(arn, failed.insert(err).clone());
+                }
+            }
+        }
+        (documents, unread)
+    }
+
     /// Settle FGAC012 for a managed policy: ask IAM who holds it, only when it matters.
     async fn settle_user_attachment(&self, subject: &mut Subject, settings: &Settings) {
         if subject.reaches_users.is_none() && user_attachment_matters(subject, settings) {
@@ -623,29 +658,9 @@ impl Rule for FgacPolicyHygiene {
         let details = self.iam.details().await?;
         // The details carry customer managed documents only: each AWS managed policy a
         // principal holds is read once, whatever the number of principals holding it.
-        // After a read has failed (its retries spent), the others are not tried: they would
-        // fail alike; the principals holding them are reported as not evaluated.
-        let mut aws_managed = holdings::ManagedDocuments::new();
-        let mut unread = holdings::Unread::new();
-        for arn in holdings::aws_managed_arns(&details) {
-            let failed = unread.values().next().cloned();
-            match failed {
-                Some(reason) => {
-                    unread.insert(arn, reason);
-                }
-                None => match self.iam.default_version(&arn).await {
-                    Ok(Some(document)) => {
-                        aws_managed.insert(arn, document);
-                    }
-                    Ok(None) => {
-                        unread.insert(arn, "IAM has no such policy".into());
-                    }
-                    Err(err) => {
-                        unread.insert(arn, err.to_string());
-                    }
-                },
-            }
-        }
+        let (aws_managed, unread) = self
+            .read_aws_managed(holdings::aws_managed_arns(&details))
+            .await;
         let mut subjects = subjects_from_details(&details, &aws_managed, &unread);
         let mut verdicts: Vec<Verdict> = subjects.iter().map(|s| evaluate(s, &settings)).collect();
         // Managed policy tags are not in the details: read them only for a policy that would
