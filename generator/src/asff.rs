@@ -10,6 +10,7 @@ use guardrails_core::registry::{ResourceType, RuleSpec};
 use guardrails_core::Compliance;
 use serde_json::{json, Value};
 
+use crate::report;
 use crate::row::Row;
 use crate::targets::partition;
 
@@ -146,57 +147,48 @@ pub fn finding(specs: &[&RuleSpec], row: &Row, now: &str, status: Status) -> Opt
     let failed = status == Status::Failed;
     let partition = partition(&row.region);
     Some(Finding {
-                id: finding_id(spec, row),
-                product_arn: product_arn(&row.account, &row.region),
-                generator_id: spec.id,
-                account: row.account.clone(),
-                region: row.region.clone(),
-                partition,
-                time: now.to_string(),
-                severity: if failed {
-                    spec.severity.label()
-                } else {
-                    "INFORMATIONAL"
-                },
-                title: cut(spec.title, 256),
-                description: cut(&row.annotation, 1024),
-                remediation_text: cut(
-                    &format!(
-                        "Run the SSM Automation runbook {} that Neptune Guardrails deploys ({}).",
-                        spec.remediation.runbook, spec.remediation.rationale
-                    ),
-                    512,
-                ),
-                remediation_url: format!(
-                    "https://{0}.console.aws.amazon.com/systems-manager/documents/{1}/description?region={0}",
-                    row.region, spec.remediation.runbook
-                ),
-                product_fields: BTreeMap::from([
-                    ("neptune-guardrails/RuleId", row.rule.to_string()),
-                    (
-                        "neptune-guardrails/Runbook",
-                        spec.remediation.runbook.to_string(),
-                    ),
-                    (
-                        "neptune-guardrails/ConfigResourceType",
-                        row.resource_type.to_string(),
-                    ),
-                    (
-                        "neptune-guardrails/ConfigResourceId",
-                        row.resource_id.clone(),
-                    ),
-                    (
-                        "neptune-guardrails/ResourceName",
-                        row.resource_name.clone(),
-                    ),
-                ]),
-                resource: Resource::of(row.resource_type),
-                resource_id: row.resource_id.clone(),
-                resource_name: row.resource_name.clone(),
-                resource_key: row.resource_arn.clone().unwrap_or_else(|| row.resource_id.clone()),
-                config_resource_type: row.resource_type,
-                related_requirements: frameworks::labels(spec.frameworks),
-                status,
+        id: finding_id(spec, row),
+        product_arn: product_arn(&row.account, &row.region),
+        generator_id: spec.id,
+        account: row.account.clone(),
+        region: row.region.clone(),
+        partition,
+        time: now.to_string(),
+        severity: if failed {
+            spec.severity.label()
+        } else {
+            "INFORMATIONAL"
+        },
+        title: cut(spec.title, 256),
+        description: cut(&row.annotation, 1024),
+        remediation_text: cut(&report::remediation_advice(spec), 512),
+        remediation_url: report::runbook_url(spec, &row.region),
+        product_fields: BTreeMap::from([
+            ("neptune-guardrails/RuleId", row.rule.to_string()),
+            (
+                "neptune-guardrails/Runbook",
+                spec.remediation.runbook.to_string(),
+            ),
+            (
+                "neptune-guardrails/ConfigResourceType",
+                row.resource_type.to_string(),
+            ),
+            (
+                "neptune-guardrails/ConfigResourceId",
+                row.resource_id.clone(),
+            ),
+            ("neptune-guardrails/ResourceName", row.resource_name.clone()),
+        ]),
+        resource: Resource::of(row.resource_type),
+        resource_id: row.resource_id.clone(),
+        resource_name: row.resource_name.clone(),
+        resource_key: row
+            .resource_arn
+            .clone()
+            .unwrap_or_else(|| row.resource_id.clone()),
+        config_resource_type: row.resource_type,
+        related_requirements: frameworks::labels(spec.frameworks),
+        status,
     })
 }
 

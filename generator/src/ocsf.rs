@@ -8,6 +8,7 @@ use guardrails_core::Compliance;
 use serde_json::{json, Value};
 
 use crate::asff::finding_id;
+use crate::report;
 use crate::row::Row;
 use crate::targets::partition;
 
@@ -99,14 +100,8 @@ fn event(spec: &RuleSpec, row: &Row, time_ms: i64) -> Value {
             "status_id": status_id(row),
         },
         "remediation": {
-            "desc": format!(
-                "Run the SSM Automation runbook {} that Neptune Guardrails deploys ({}).",
-                spec.remediation.runbook, spec.remediation.rationale
-            ),
-            "references": [format!(
-                "https://{0}.console.aws.amazon.com/systems-manager/documents/{1}/description?region={0}",
-                row.region, spec.remediation.runbook
-            )],
+            "desc": report::remediation_advice(spec),
+            "references": [report::runbook_url(spec, &row.region)],
         },
         "resources": [{
             "uid": row.resource_arn.as_deref().unwrap_or(&row.resource_id),

@@ -32,6 +32,22 @@ pub fn sarif_log(rules: Vec<Value>, results: Vec<Value>) -> Value {
     })
 }
 
+/// How to put a NON_COMPLIANT resource right, one sentence (ASFF, OCSF).
+pub fn remediation_advice(spec: &RuleSpec) -> String {
+    format!(
+        "Run the SSM Automation runbook {} that Neptune Guardrails deploys ({}).",
+        spec.remediation.runbook, spec.remediation.rationale
+    )
+}
+
+/// The console page of a rule's runbook in a region (ASFF, OCSF).
+pub fn runbook_url(spec: &RuleSpec, region: &str) -> String {
+    format!(
+        "https://{region}.console.aws.amazon.com/systems-manager/documents/{}/description?region={region}",
+        spec.remediation.runbook
+    )
+}
+
 /// RFC 4180 CSV with a header row; fields quoted when they hold a comma, quote or newline.
 /// Columns added after the first release come last, so positional readers keep working.
 pub fn csv(rows: &[Row]) -> String {
