@@ -1,8 +1,6 @@
 //! `gen lint-policy --principal NAME`: several files as the policies of one role, user or
 //! group, for pipelines that keep a principal's policies in separate files.
 
-use std::path::PathBuf;
-
 use guardrails_policy::{Context, Document, Held, Origin, View};
 
 use super::{line_of, read_all, FileReport, FindingReport, LintArgs};
@@ -18,44 +16,28 @@ pub(super) fn reports(
 ) -> Vec<FileReport> {
     let mut view = View::default();
     let mut texts = Vec::new();
-    let mut hold = |files: Vec<(String, String)>, origin: Origin, failed: &mut bool| {
+    let sets = [
+        (own, Origin::Own),
+        (read_all(&args.attached, failed), Origin::CustomerManaged),
+        (read_all(&args.aws_managed, failed), Origin::AwsManaged),
+        (read_all(&args.group_policy, failed), Origin::Group),
+    ];
+    for (files, origin) in sets {
         for (file, text) in files {
-            match Document::parse(&text) {
-                Ok(document) => {
-                    view.held.push(Held {
-                        label: file.clone(),
-                        origin: origin.clone(),
-                        document,
-                    });
-                    texts.push((file, text));
-                }
-                Err(err) => {
-                    eprintln!("gen lint-policy: {file}: {err}");
-                    *failed = true;
-                }
-            }
-        }
-    };
-    let read = |paths: &[PathBuf], failed: &mut bool| read_all(paths, failed);
-    hold(own, Origin::Own, failed);
-    hold(
-        read(&args.attached, failed),
-        Origin::CustomerManaged,
-        failed,
-    );
-    hold(read(&args.aws_managed, failed), Origin::AwsManaged, failed);
-    hold(read(&args.group_policy, failed), Origin::Group, failed);
-    if let Some(path) = &args.boundary {
-        for (file, text) in read(std::slice::from_ref(path), failed) {
-            match Document::parse(&text) {
-                Ok(document) => view.boundary = Some(document),
-                Err(err) => {
-                    eprintln!("gen lint-policy: {file}: {err}");
-                    *failed = true;
-                }
+            if let Some(document) = parse(&file, &text, failed) {
+                view.held.push(Held {
+                    label: file.clone(),
+                    origin: origin.clone(),
+                    document,
+                });
+                texts.push((file, text));
             }
         }
     }
+    let boundary = read_all(args.boundary.as_slice(), failed);
+    view.boundary = boundary
+        .iter()
+        .find_map(|(file, text)| parse(file, text, failed));
     let text_of = |file: &str| {
         texts
             .iter()
@@ -90,4 +72,14 @@ pub(super) fn reports(
             .collect(),
     });
     reports
+}
+
+/// A file's policy document; an unparseable one is named on stderr and sets `failed`.
+fn parse(file: &str, text: &str, failed: &mut bool) -> Option<Document> {
+    Document::parse(text)
+        .map_err(|err| {
+            eprintln!("gen lint-policy: {file}: {err}");
+            *failed = true;
+        })
+        .ok()
 }
