@@ -83,18 +83,16 @@ fn chart(title: &str, key: &str, bars: &BTreeMap<String, Counts>) -> String {
             escape(label)
         ));
         let mut x = LABEL;
-        for (verdict, &count) in VERDICTS.iter().zip(counts) {
-            let w = count * WIDTH / most;
-            if count > 0 {
-                svg.push_str(&format!(
-                    "<rect class=\"{}\" x=\"{x}\" y=\"{}\" width=\"{}\" height=\"18\"><title>{count} {}</title></rect>",
-                    css_class(*verdict),
-                    y + 4,
-                    w.max(2),
-                    verdict.as_str()
-                ));
-            }
-            x += w.max(usize::from(count > 0) * 2);
+        for (verdict, &count) in VERDICTS.iter().zip(counts).filter(|(_, &count)| count > 0) {
+            // At least 2 px, so a small count stays visible beside a large one.
+            let width = (count * WIDTH / most).max(2);
+            svg.push_str(&format!(
+                "<rect class=\"{}\" x=\"{x}\" y=\"{}\" width=\"{width}\" height=\"18\"><title>{count} {}</title></rect>",
+                css_class(*verdict),
+                y + 4,
+                verdict.as_str()
+            ));
+            x += width;
         }
         svg.push_str(&format!(
             "<text x=\"{}\" y=\"{}\">{}</text></g>",
