@@ -411,11 +411,11 @@ pub fn subject_from_item(
 /// documents of the AWS managed policies its principals hold (`aws_managed`, by ARN).
 pub fn subjects_from_details(
     details: &AccountDetails,
-    aws_managed: &holdings::ManagedDocuments,
+    aws_managed: holdings::ManagedDocuments,
     unread: &holdings::Unread,
 ) -> Vec<Subject> {
     let mut documents = holdings::customer_documents(details);
-    documents.extend(aws_managed.iter().map(|(k, v)| (k.clone(), v.clone())));
+    documents.extend(aws_managed);
     let mut held = holdings::from_details(details, &documents, unread);
     let mut holdings_of = |resource_type: ResourceType, name: Option<&str>| {
         held.remove(&(resource_type, name.unwrap_or_default().to_string()))
@@ -661,7 +661,7 @@ impl Rule for FgacPolicyHygiene {
         let (aws_managed, unread) = self
             .read_aws_managed(holdings::aws_managed_arns(&details))
             .await;
-        let mut subjects = subjects_from_details(&details, &aws_managed, &unread);
+        let mut subjects = subjects_from_details(&details, aws_managed, &unread);
         let mut verdicts: Vec<Verdict> = subjects.iter().map(|s| evaluate(s, &settings)).collect();
         // Managed policy tags are not in the details: read them only for a policy that would
         // otherwise fail, so exemptions cost one call per failing policy, a few at a time.
