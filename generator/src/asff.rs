@@ -22,6 +22,7 @@ const FINDING_TYPE: &str =
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Resource {
     RdsDbCluster,
+    RdsDbClusterSnapshot,
     IamPolicy,
     IamRole,
     IamUser,
@@ -35,6 +36,7 @@ impl Resource {
     fn of(resource_type: &str) -> Resource {
         match ResourceType::parse(resource_type) {
             Some(ResourceType::RdsDbCluster) => Resource::RdsDbCluster,
+            Some(ResourceType::RdsDbClusterSnapshot) => Resource::RdsDbClusterSnapshot,
             Some(ResourceType::IamPolicy) => Resource::IamPolicy,
             Some(ResourceType::IamRole) => Resource::IamRole,
             Some(ResourceType::IamUser) => Resource::IamUser,
@@ -47,6 +49,7 @@ impl Resource {
     fn type_name(&self) -> &'static str {
         match self {
             Resource::RdsDbCluster => "AwsRdsDbCluster",
+            Resource::RdsDbClusterSnapshot => "AwsRdsDbClusterSnapshot",
             Resource::IamPolicy => "AwsIamPolicy",
             Resource::IamRole => "AwsIamRole",
             Resource::IamUser => "AwsIamUser",
@@ -222,6 +225,10 @@ impl Finding {
             Resource::RdsDbCluster => {
                 json!({"AwsRdsDbCluster": {"DbClusterResourceId": id, "DbClusterIdentifier": name}})
             }
+            // AWS Config's id of a cluster snapshot is its identifier.
+            Resource::RdsDbClusterSnapshot => {
+                json!({"AwsRdsDbClusterSnapshot": {"DbClusterSnapshotIdentifier": name}})
+            }
             Resource::IamPolicy => json!({"AwsIamPolicy": {"PolicyId": id, "PolicyName": name}}),
             Resource::IamRole => json!({"AwsIamRole": {"RoleId": id, "RoleName": name}}),
             Resource::IamUser => json!({"AwsIamUser": {"UserId": id, "UserName": name}}),
@@ -280,6 +287,12 @@ impl Finding {
                     .db_cluster_identifier(name)
                     .build(),
             ),
+            Resource::RdsDbClusterSnapshot => hub::ResourceDetails::builder()
+                .aws_rds_db_cluster_snapshot(
+                    hub::AwsRdsDbClusterSnapshotDetails::builder()
+                        .db_cluster_snapshot_identifier(name)
+                        .build(),
+                ),
             Resource::IamPolicy => hub::ResourceDetails::builder().aws_iam_policy(
                 hub::AwsIamPolicyDetails::builder()
                     .policy_id(id.clone())

@@ -4,8 +4,7 @@
 
 use std::sync::LazyLock;
 
-use aws_config::SdkConfig;
-use guardrails_core::entry::RuleEntry;
+use guardrails_core::entry::{RuleEntry, ScanScope};
 use guardrails_core::registry::RuleSpec;
 use guardrails_core::{Assessed, Params, RuleError};
 
@@ -19,13 +18,19 @@ pub fn find(id: &str) -> Option<&'static RuleSpec> {
     SPECS.iter().copied().find(|s| s.id == id)
 }
 
+/// The rules delivered as Lambdas of ours (the rest are AWS managed rules): the binaries
+/// to build, package and deploy.
+pub static LAMBDA_SPECS: LazyLock<Vec<&'static RuleSpec>> =
+    LazyLock::new(|| SPECS.iter().copied().filter(|s| s.is_lambda()).collect());
+
 /// Evaluate everything in scope of one rule with its default parameters: the same code the
-/// rule's Lambda runs on a scheduled notification.
-pub async fn evaluate_all(spec: &RuleSpec, sdk: &SdkConfig) -> Result<Vec<Assessed>, RuleError> {
+/// rule's Lambda runs on a scheduled notification, or the managed rule's semantics. Rules of
+/// one scope share its listings.
+pub async fn evaluate_all(spec: &RuleSpec, scope: &ScanScope) -> Result<Vec<Assessed>, RuleError> {
     let rule = RULES
         .iter()
         .find(|rule| rule.spec.id == spec.id)
         .expect("every spec comes from RULES");
     let params = Params::defaults(spec);
-    (rule.scan)(sdk, &params).await
+    (rule.scan)(scope, &params).await
 }

@@ -94,6 +94,10 @@ enum Command {
         /// Only the rule ids, one a line: the list scripts and tests derive theirs from.
         #[arg(long, group = "shape")]
         ids: bool,
+        /// Only the ids of the rules delivered as Lambdas of ours (the binaries to build),
+        /// one a line.
+        #[arg(long, group = "shape")]
+        lambdas: bool,
         /// The declarations as JSON (id, resource types, parameters, runbook, permissions).
         #[arg(long, group = "shape")]
         json: bool,
@@ -119,7 +123,12 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> ExitCode {
     let (name, result) = match command {
-        Command::Rules { table, ids, json } => ("rules", rules(table, ids, json)),
+        Command::Rules {
+            table,
+            ids,
+            lambdas,
+            json,
+        } => ("rules", rules(table, ids, lambdas, json)),
         Command::LintPolicy(args) => ("lint-policy", lint::run(args)),
         Command::Synth(args) => ("synth", synth::run(args)),
         Command::Cost(args) => ("cost", cost::run(args)),
@@ -132,15 +141,17 @@ fn run(command: Command) -> ExitCode {
 }
 
 /// `gen rules`: the whole reference (docs/rules.md), the table, the ids or the JSON.
-fn rules(table_only: bool, ids: bool, json: bool) -> Result<Exit, GenError> {
+fn rules(table_only: bool, ids: bool, lambdas: bool, json: bool) -> Result<Exit, GenError> {
     let table = guardrails_core::registry::markdown_table(&catalog::SPECS);
+    let list = |specs: &[&guardrails_core::RuleSpec]| -> String {
+        specs.iter().map(|s| format!("{}\n", s.id)).collect()
+    };
     let text = if table_only {
         table
     } else if ids {
-        catalog::SPECS
-            .iter()
-            .map(|s| format!("{}\n", s.id))
-            .collect()
+        list(&catalog::SPECS)
+    } else if lambdas {
+        list(&catalog::LAMBDA_SPECS)
     } else if json {
         report::pretty_json(
             &catalog::SPECS
@@ -170,11 +181,25 @@ fn spec_json(spec: &guardrails_core::RuleSpec) -> serde_json::Value {
         "title": spec.title,
         "resource_types": spec.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "global": spec.is_global(),
-        "parameters": spec.parameters.iter().map(|p| serde_json::json!({"name": p.name, "default": p.default})).collect::<Vec<_>>(),
+        "parameters": spec.parameters.iter().map(|p| serde_json::json!({"name": p.name, "default": p.default, "kind": match p.kind {
+            guardrails_core::registry::ParamKind::Bool => "bool",
+            guardrails_core::registry::ParamKind::Text => "text",
+            guardrails_core::registry::ParamKind::Int { .. } => "int",
+        }})).collect::<Vec<_>>(),
         "severity": spec.severity.label(),
         "runbook": spec.remediation.runbook,
         "automatic_remediation": spec.remediation.automatic,
-        "permissions": spec.all_permissions(),
+        "permissions": spec.reads(),
+        "delivery": match spec.delivery {
+            guardrails_core::registry::Delivery::Lambda => serde_json::json!({"lambda": spec.id}),
+            guardrails_core::registry::Delivery::Managed { identifier, unavailable_in } => {
+                serde_json::json!({"managed_rule": identifier, "unavailable_in": unavailable_in})
+            }
+        },
+        "trigger": spec.triggers.iter().map(|t| match t {
+            guardrails_core::Trigger::ConfigurationChange => "configuration-change".to_string(),
+            guardrails_core::Trigger::Periodic(f) => format!("periodic:{f}"),
+        }).collect::<Vec<_>>(),
     })
 }
 

@@ -6,6 +6,7 @@
 use std::io::IsTerminal;
 
 use futures_util::StreamExt;
+use guardrails_core::entry::ScanScope;
 use guardrails_core::frameworks::Framework;
 use guardrails_core::registry::RuleSpec;
 use guardrails_core::Compliance;
@@ -149,17 +150,23 @@ async fn evaluate(
     targets: &[Target],
     concurrency: usize,
 ) -> (Vec<Row>, Vec<String>, Covered) {
-    let tasks: Vec<(&Target, &'static RuleSpec)> = targets
+    // One scope per target: the rules of an account and region share its listings.
+    let scopes: Vec<ScanScope> = targets
         .iter()
-        .flat_map(|target| specs.iter().map(move |&spec| (target, spec)))
-        .filter(|(target, spec)| target.home || !spec.is_global())
+        .map(|target| ScanScope::new(target.sdk.clone()))
+        .collect();
+    let tasks: Vec<(&Target, &ScanScope, &'static RuleSpec)> = targets
+        .iter()
+        .zip(&scopes)
+        .flat_map(|(target, scope)| specs.iter().map(move |&spec| (target, scope, spec)))
+        .filter(|(target, _, spec)| target.home || !spec.is_global())
         .collect();
     let progress = progress_bar(tasks.len() as u64);
     let outcomes: Vec<_> = futures_util::stream::iter(tasks)
-        .map(|(target, spec)| {
+        .map(|(target, scope, spec)| {
             let progress = &progress;
             async move {
-                let outcome = catalog::evaluate_all(spec, &target.sdk).await;
+                let outcome = catalog::evaluate_all(spec, scope).await;
                 progress.set_message(format!("{} {} {}", target.account, target.region, spec.id));
                 progress.inc(1);
                 (target, spec, outcome)
@@ -432,6 +439,6 @@ mod tests {
             "neptune-cluster-iam-auth"
         );
         let err = select(&["nope".into()]).unwrap_err();
-        assert!(err.starts_with("unknown rule `nope` (known: neptune-dms-endpoint-iam-auth, neptune-cluster-iam-auth, neptune-fgac-policy-hygiene, neptune-sts-vpc-endpoint)"), "{err}");
+        assert!(err.starts_with("unknown rule `nope` (known: neptune-dms-endpoint-iam-auth, neptune-cluster-iam-auth, neptune-fgac-policy-hygiene, neptune-sts-vpc-endpoint, neptune-cluster-encrypted,"), "{err}");
     }
 }

@@ -95,7 +95,7 @@ fn the_readme_is_a_front_page() {
 }
 
 /// The bench's Python baselines (`tests/bench/baseline_rules.py`) cover exactly the rules
-/// `gen rules --ids` lists.
+/// with a Lambda (`gen rules --lambdas`).
 #[test]
 fn every_rule_has_a_python_baseline() {
     let text = std::fs::read_to_string(workspace_root().join("tests/bench/baseline_rules.py"))
@@ -110,7 +110,7 @@ fn every_rule_has_a_python_baseline() {
         .filter_map(|l| l.trim().strip_prefix('"')?.split('"').next())
         .collect();
     baselines.sort_unstable();
-    let mut ids = guardrails_testkit::rule_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    let mut ids = guardrails_testkit::lambda_ids(env!("CARGO_BIN_EXE_gen").as_ref());
     ids.sort();
     assert_eq!(
         baselines, ids,

@@ -14,16 +14,22 @@ const HOME: &str = "eu-west-1";
 const OTHER: &str = "us-west-2";
 const STACKSETS: &str = "member.org.stacksets.cloudformation.amazonaws.com";
 
-/// The rule ids, from the catalog (`gen rules --json`).
+/// The ids of the rules with a Lambda (a binary, a zip and a code key), from the catalog.
 fn rule_ids() -> Vec<String> {
-    guardrails_testkit::rule_ids(env!("CARGO_BIN_EXE_gen").as_ref())
+    guardrails_testkit::lambda_ids(env!("CARGO_BIN_EXE_gen").as_ref())
 }
 
 /// Rule ids, sorted: every rule, or only those on regional resources.
 fn sorted_ids(regional_only: bool) -> Vec<String> {
+    sorted_rule_ids(regional_only, false)
+}
+
+/// Rule ids, sorted: of every rule or only those with a Lambda; all or only regional ones.
+fn sorted_rule_ids(regional_only: bool, lambdas_only: bool) -> Vec<String> {
     let mut ids: Vec<String> = guardrails_testkit::rules(env!("CARGO_BIN_EXE_gen").as_ref())
         .iter()
         .filter(|r| !(regional_only && r["global"] == true))
+        .filter(|r| !(lambdas_only && r["delivery"]["lambda"].is_null()))
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     ids.sort();
@@ -634,14 +640,17 @@ fn rules_follow_lambdas_and_recorders(mode: &str) {
         "no stack instance failed: {text}"
     );
     let (all, regional) = (sorted_ids(false), sorted_ids(true));
+    let (all_lambdas, regional_lambdas) =
+        (sorted_rule_ids(false, true), sorted_rule_ids(true, true));
     let everywhere = |org: &Org| {
         let mut found = Vec::new();
         for account in [ADMIN, &org.member, &org.unrecorded, &org.outside] {
             for region in [HOME, OTHER] {
                 let here = rules(&emulator, account, region);
-                // Every rule names a Lambda that exists beside it.
+                // Every rule of ours names a Lambda that exists beside it (the others are AWS
+                // managed rules).
                 let lambdas = functions(&emulator, account, region);
-                for rule in &here {
+                for rule in here.iter().filter(|r| all_lambdas.contains(r)) {
                     assert!(
                         lambdas.contains(rule),
                         "{rule} in {account} {region} has no Lambda"
@@ -667,8 +676,11 @@ fn rules_follow_lambdas_and_recorders(mode: &str) {
     assert_eq!(everywhere(&org), expect(0, 0), "{text}");
     assert_eq!(rules(&emulator, &org.member, HOME), all);
     // The recorder-less account keeps its Lambdas and runbooks.
-    assert_eq!(functions(&emulator, &org.unrecorded, HOME), all);
-    assert_eq!(functions(&emulator, &org.unrecorded, OTHER), regional);
+    assert_eq!(functions(&emulator, &org.unrecorded, HOME), all_lambdas);
+    assert_eq!(
+        functions(&emulator, &org.unrecorded, OTHER),
+        regional_lambdas
+    );
     // No organization conformance pack (they go to every account, Lambdas or not).
     let org_packs = emulator.call(
         HOME,

@@ -68,7 +68,7 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
     let _ = std::fs::remove_dir_all(&dir);
     let (first, second) = (dir.join("first"), dir.join("second"));
     package(&first);
-    let rules = rule_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    let rules = lambda_ids(env!("CARGO_BIN_EXE_gen").as_ref());
 
     for rule in &rules {
         let bootstrap = bootstrap_from(&zip_of(&first, rule), &dir.join(format!("{rule}.bin")));

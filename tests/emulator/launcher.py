@@ -57,9 +57,10 @@ one patched in-process and listed here (and in README.md, "Test world"):
     resolving references in its outputs and on delete): it has no outputs, and its delete
     touches nothing.
 
-12. RDS/Neptune ``DescribeDBClusters`` ignores ``MaxRecords``/``Marker`` and answers every
-    cluster in one page. Here it pages as AWS does: at most ``MaxRecords`` (20–100, default
-    100) clusters a page, ``Marker`` = offset of the next page.
+12. RDS/Neptune ``DescribeDBClusters`` and ``DescribeDBClusterSnapshots`` ignore
+    ``MaxRecords``/``Marker`` and answer every item in one page. Here they page as AWS does
+    (botocore ``neptune`` model, ``MaxRecords``: "Minimum 20, maximum 100"; default 100),
+    ``Marker`` = offset of the next page. (moto already pages ``DescribeDBInstances``.)
 13. moto's ``PutConfigRule`` works in an account and region without a configuration
     recorder. AWS refuses it there with ``NoAvailableConfigurationRecorderException`` (AWS
     Config API Reference, PutConfigRule, "Errors"; botocore ``config`` model: the operation's
@@ -109,6 +110,14 @@ one patched in-process and listed here (and in README.md, "Test world"):
     been issued: the testkit registers each event's token and rule when it serves it), and
     the operation pages them with AWS's limits and refusals: see ``config_results.py``.
 
+21. moto's ``PutConfigRule`` takes an AWS managed rule in any region and with a blank input
+    parameter. AWS offers each managed rule only in the regions its page in the AWS Config
+    Developer Guide lists (moto packages that text as the rule's "AWS Region" in
+    ``aws_managed_rules.json``; its own code says "Verify the rule is allowed for this region
+    -- not yet implemented"), and refuses blank values ("Blank spaces are not acceptable for
+    input parameter", the AWS error moto's ``validate_managed_rule`` quotes). Here both are
+    refused with ``InvalidParameterValueException``, so a member stack that puts an
+    unavailable or blank-parameter managed rule fails and rolls back as on AWS.
 20. IAM users have no permissions boundary in moto 5.2: ``CreateUser`` ignores its
     ``PermissionsBoundary`` parameter and ``GetUser`` / ``GetAccountAuthorizationDetails``
     never return one (``UserDetail.PermissionsBoundary`` in botocore's IAM model,
@@ -308,19 +317,75 @@ def _page(items: list, start: int, size: int, items_key: str, token_key: str) ->
 
 
 def _patch_db_cluster_pages() -> None:
-    original = RDSResponse.describe_db_clusters
+    """Gap 12: DescribeDBClusters and DescribeDBClusterSnapshots page by MaxRecords/Marker."""
 
-    def describe_db_clusters(self):
-        result = original(self)
-        clusters = result.result["DBClusters"]
-        size = max(20, min(100, int(self.params.get("MaxRecords") or 100)))
-        if _faults and _faults.truncate():
-            # AWS may return fewer items than asked for, with a marker for the rest.
-            size = _faults.random.randint(1, size)
-        start = int(self.params.get("Marker") or 0)
-        return ActionResult(_page(clusters, start, size, "DBClusters", "Marker"))
+    def paged(method: str, items_key: str, cut_short: bool) -> None:
+        original = getattr(RDSResponse, method)
 
-    RDSResponse.describe_db_clusters = describe_db_clusters
+        def describe(self):
+            items = original(self).result[items_key]
+            size = max(20, min(100, int(self.params.get("MaxRecords") or 100)))
+            if cut_short and _faults and _faults.truncate():
+                # AWS may return fewer items than asked for, with a marker for the rest.
+                size = _faults.random.randint(1, size)
+            start = int(self.params.get("Marker") or 0)
+            return ActionResult(_page(items, start, size, items_key, "Marker"))
+
+        setattr(RDSResponse, method, describe)
+
+    paged("describe_db_clusters", "DBClusters", cut_short=True)
+    paged("describe_db_cluster_snapshots", "DBClusterSnapshots", cut_short=False)
+
+
+_REGION_NAMES = {
+    "ap-east-2": "Asia Pacific (Taipei)", "ap-south-2": "Asia Pacific (Hyderabad)",
+    "ap-southeast-3": "Asia Pacific (Jakarta)", "ap-southeast-4": "Asia Pacific (Melbourne)",
+    "ap-southeast-5": "Asia Pacific (Malaysia)", "ap-southeast-6": "Asia Pacific (New Zealand)",
+    "ap-southeast-7": "Asia Pacific (Thailand)", "ca-west-1": "Canada West (Calgary)",
+    "cn-north-1": "China (Beijing)", "cn-northwest-1": "China (Ningxia)",
+    "eu-central-2": "Europe (Zurich)", "eu-south-1": "Europe (Milan)",
+    "eu-south-2": "Europe (Spain)", "il-central-1": "Israel (Tel Aviv)",
+    "mx-central-1": "Mexico (Central)", "us-gov-east-1": "AWS GovCloud (US-East)",
+    "us-gov-west-1": "AWS GovCloud (US-West)", "af-south-1": "Africa (Cape Town)",
+    "me-central-1": "Middle East (UAE)", "ap-northeast-3": "Asia Pacific (Osaka)",
+}
+
+
+def managed_rule_offered(identifier: str, region: str) -> bool:
+    """Whether AWS offers managed rule ``identifier`` in ``region``: its page lists the
+    regions it is not in as "All supported AWS regions except …" (moto's copy of the text)."""
+    from moto.config.models import MANAGED_RULES_CONSTRAINTS
+
+    text = MANAGED_RULES_CONSTRAINTS.get(identifier, {}).get("AWS Region", "")
+    name = _REGION_NAMES.get(region)
+    return not (text.startswith("All supported AWS regions except") and name and name in text)
+
+
+def _patch_managed_rule_refusals() -> None:
+    """Gap 21: managed rules only where AWS offers them, and never with a blank parameter."""
+    from moto.config.exceptions import InvalidParameterValueException
+
+    original = ConfigBackend.put_config_rule
+
+    def put_config_rule(self, config_rule, tags=None):
+        source = config_rule.get("Source") or {}
+        if source.get("Owner") == "AWS":
+            identifier = source.get("SourceIdentifier", "")
+            if not managed_rule_offered(identifier, self.region_name):
+                raise InvalidParameterValueException(
+                    f"The sourceIdentifier {identifier} is invalid.  Please refer to the "
+                    "documentation for a list of valid sourceIdentifiers that can be used when "
+                    "AWS is the Owner"
+                )
+            raw = config_rule.get("InputParameters") or "{}"
+            for name, value in json.loads(raw).items():
+                if str(value).strip() == "":
+                    raise InvalidParameterValueException(
+                        f"Blank spaces are not acceptable for input parameter: {name}."
+                    )
+        return original(self, config_rule, tags)
+
+    ConfigBackend.put_config_rule = put_config_rule
 
 
 def _patch_vpc_endpoint_state() -> None:
@@ -467,8 +532,10 @@ class _ConfigRuleFromTemplate(_Named, CloudFormationModel):
         rule = dict(cloudformation_json.get("Properties", {}))
         rule.setdefault("ConfigRuleName", resource_name)
         if isinstance(rule.get("InputParameters"), dict):
-            # CloudFormation takes an object; the API a JSON string.
-            rule["InputParameters"] = json.dumps(rule["InputParameters"], sort_keys=True)
+            # CloudFormation takes an object (a key set to AWS::NoValue is left out); the API a
+            # JSON string.
+            given = {k: v for k, v in rule["InputParameters"].items() if v is not None}
+            rule["InputParameters"] = json.dumps(given, sort_keys=True)
         config_backends[account_id][region_name].put_config_rule(rule)
         return cls(rule["ConfigRuleName"])
 
@@ -1251,6 +1318,7 @@ def main() -> None:
     _patch_list_parameter_echo()
     _patch_failed_stack_creation()
     _patch_rules_need_a_recorder()
+    _patch_managed_rule_refusals()
     _patch_organization_packs()
     _patch_stack_instance_overrides()
     _patch_import_change_sets()

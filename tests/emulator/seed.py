@@ -444,6 +444,98 @@ def seed_vpc_fleet(endpoint_url: str, region: str, size: int) -> dict:
     return world
 
 
+POSTURE_RULES = [
+    "neptune-cluster-encrypted",
+    "neptune-cluster-audit-logs",
+    "neptune-cluster-deletion-protection",
+    "neptune-cluster-backup-retention",
+    "neptune-cluster-copy-tags-to-snapshots",
+    "neptune-cluster-multi-az",
+]
+SNAPSHOT_RULES = ["neptune-cluster-snapshot-not-public", "neptune-cluster-snapshot-encrypted"]
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def seed_posture(endpoint_url: str, region: str) -> dict:
+    """Every case of the posture controls: a hardened cluster, an exposed one and an Aurora one,
+    each with a manual snapshot (and the automated snapshot AWS keeps of every cluster)."""
+    neptune, rds, _ = clients(endpoint_url, region)
+    world: dict = {"clusters": {}, "snapshots": {}, "dms_endpoints": {}, "expected": {}}
+
+    def expect(rules, name: str, verdict: str) -> None:
+        for rule in rules:
+            world["expected"][f"{rule}/{name}"] = verdict
+
+    hardened = neptune.create_db_cluster(
+        DBClusterIdentifier="hardened", Engine="neptune", StorageEncrypted=True, KmsKeyId=KEY,
+        EnableCloudwatchLogsExports=["audit", "slowquery"], DeletionProtection=True,
+        BackupRetentionPeriod=14, CopyTagsToSnapshot=True, EnableIAMDatabaseAuthentication=True,
+    )["DBCluster"]
+    for i, zone in enumerate([f"{region}a", f"{region}b"]):
+        neptune.create_db_instance(
+            DBInstanceIdentifier=f"hardened-{i}", DBInstanceClass="db.r6g.large", Engine="neptune",
+            DBClusterIdentifier="hardened", AvailabilityZone=zone,
+        )
+    exposed = neptune.create_db_cluster(
+        DBClusterIdentifier="exposed", Engine="neptune", BackupRetentionPeriod=1,
+        EnableCloudwatchLogsExports=["slowquery"],
+    )["DBCluster"]
+    neptune.create_db_instance(
+        DBInstanceIdentifier="exposed-0", DBInstanceClass="db.r6g.large", Engine="neptune",
+        DBClusterIdentifier="exposed", AvailabilityZone=f"{region}a",
+    )
+    aurora = rds.create_db_cluster(
+        DBClusterIdentifier="analytics-pg", Engine="aurora-postgresql",
+        MasterUsername="admin", MasterUserPassword="not-a-secret-1",
+    )["DBCluster"]
+    for made in (hardened, exposed, aurora):
+        world["clusters"][made["DBClusterIdentifier"]] = cluster_facts(made)
+    expect(POSTURE_RULES + [CLUSTER_RULE], "hardened", "COMPLIANT")
+    expect(POSTURE_RULES + [CLUSTER_RULE], "exposed", "NON_COMPLIANT")
+    expect(POSTURE_RULES + [CLUSTER_RULE], "analytics-pg", "NOT_APPLICABLE")
+
+    neptune.create_db_cluster_snapshot(DBClusterIdentifier="hardened", DBClusterSnapshotIdentifier="hardened-manual")
+    neptune.modify_db_cluster_snapshot_attribute(
+        DBClusterSnapshotIdentifier="hardened-manual", AttributeName="restore", ValuesToAdd=["111122223333"]
+    )
+    neptune.create_db_cluster_snapshot(DBClusterIdentifier="exposed", DBClusterSnapshotIdentifier="exposed-manual")
+    neptune.modify_db_cluster_snapshot_attribute(
+        DBClusterSnapshotIdentifier="exposed-manual", AttributeName="restore", ValuesToAdd=["all"]
+    )
+    rds.create_db_cluster_snapshot(DBClusterIdentifier="analytics-pg", DBClusterSnapshotIdentifier="analytics-pg-manual")
+    expect(SNAPSHOT_RULES, "hardened-manual", "COMPLIANT")
+    expect(SNAPSHOT_RULES, "exposed-manual", "NON_COMPLIANT")
+    expect(SNAPSHOT_RULES, "analytics-pg-manual", "NOT_APPLICABLE")
+    # The automated snapshots AWS (and moto) keep of each cluster: never shareable, encrypted
+    # as their cluster is.
+    for snapshot in neptune.describe_db_cluster_snapshots(SnapshotType="automated")["DBClusterSnapshots"]:
+        name, source = snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterIdentifier"]
+        if source not in world["clusters"]:
+            continue
+        world["snapshots"][name] = {"cluster": source, "type": "automated"}
+        expect(["neptune-cluster-snapshot-not-public"], name, "NOT_APPLICABLE")
+        expect(
+            ["neptune-cluster-snapshot-encrypted"],
+            name,
+            {"hardened": "COMPLIANT", "exposed": "NON_COMPLIANT", "analytics-pg": "NOT_APPLICABLE"}[source],
+        )
+    for name in ("hardened-manual", "exposed-manual", "analytics-pg-manual"):
+        world["snapshots"][name] = {"cluster": name.removesuffix("-manual"), "type": "manual"}
+    return world
+
+
+def seed_snapshot_fleet(endpoint_url: str, region: str, clusters: int, snapshots: int) -> dict:
+    """`clusters` Neptune clusters and `snapshots` manual snapshots spread over them."""
+    neptune, _, _ = clients(endpoint_url, region)
+    for i in range(clusters):
+        neptune.create_db_cluster(DBClusterIdentifier=f"graph-{i:03d}", Engine="neptune")
+    for j in range(snapshots):
+        neptune.create_db_cluster_snapshot(
+            DBClusterIdentifier=f"graph-{j % clusters:03d}", DBClusterSnapshotIdentifier=f"manual-{j:03d}"
+        )
+    return {"clusters": {}, "dms_endpoints": {}, "expected": {}}
+
+
 MEMBER_ROLE = "GuardrailsAudit"
 
 
@@ -489,6 +581,8 @@ WORLDS = {
     "iam": seed_iam,
     "chaining": seed_chaining,
     "demo-network": seed_demo_network,
+    "posture": seed_posture,
+    "snapshot-fleet": lambda url, region: seed_snapshot_fleet(url, region, 130, 150),
     **{f"fleet-{n}": (lambda n: lambda url, region: seed_fleet(url, region, n))(n) for n in (1000, 10000)},
     **{f"vpc-fleet-{n}": (lambda n: lambda url, region: seed_vpc_fleet(url, region, n))(n) for n in (1, 10, 100)},
 }

@@ -847,6 +847,26 @@ pub fn rule_ids(gen: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The ids of the rules delivered as Lambdas of ours (the binaries, zips and functions), in
+/// catalog order; the others are AWS managed rules.
+pub fn lambda_ids(gen: &Path) -> Vec<String> {
+    rules(gen)
+        .iter()
+        .filter(|r| r["delivery"]["lambda"].is_string())
+        .map(|r| r["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+/// The names of the runbooks the pack deploys (ours; AWS-owned ones exist in every account).
+pub fn own_runbooks(gen: &Path) -> Vec<String> {
+    rules(gen)
+        .iter()
+        .filter_map(|r| r["runbook"].as_str())
+        .filter(|name| name.starts_with("NeptuneGuardrails-"))
+        .map(str::to_string)
+        .collect()
+}
+
 /// RFC 3986 percent-encoding (every byte but the unreserved ones), as IAM and AWS Config
 /// deliver policy documents.
 pub fn url_encode(text: &str) -> String {

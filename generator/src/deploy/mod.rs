@@ -147,7 +147,7 @@ pub async fn deploy(args: DeployArgs) -> Result<Exit, GenError> {
             dir
         }
     };
-    let rule_artifacts = crate::catalog::SPECS
+    let rule_artifacts = crate::catalog::LAMBDA_SPECS
         .iter()
         .map(|spec| package::rule_artifact(&binaries, spec).map(|a| (*spec, a)))
         .collect::<Result<Vec<_>, _>>()

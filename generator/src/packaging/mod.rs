@@ -81,12 +81,12 @@ pub fn build(architecture: &str, out: &Path) -> Result<(), String> {
         "--target",
         &format!("{target}.{}.{}", GLIBC_FLOOR.0, GLIBC_FLOOR.1),
     ]);
-    for spec in catalog::SPECS.iter() {
+    for spec in catalog::LAMBDA_SPECS.iter() {
         command.args(["-p", spec.id, "--bin", spec.id]);
     }
     eprintln!(
         "gen package: building {} rules for {target}",
-        catalog::SPECS.len()
+        catalog::LAMBDA_SPECS.len()
     );
     let status = command
         .status()
@@ -95,7 +95,7 @@ pub fn build(architecture: &str, out: &Path) -> Result<(), String> {
         return Err(format!("cargo zigbuild failed ({status})"));
     }
     let built = target_dir().join(target).join("release");
-    for spec in catalog::SPECS.iter() {
+    for spec in catalog::LAMBDA_SPECS.iter() {
         let binary = std::fs::read(built.join(spec.id))
             .map_err(|e| format!("cannot read the built {}: {e}", spec.id))?;
         check_glibc(spec.id, &binary)?;
@@ -132,7 +132,7 @@ pub fn run(args: PackageArgs) -> Result<Exit, GenError> {
     build(&args.architecture, &args.out).map_err(GenError::Build)?;
     eprintln!(
         "gen package: wrote {} rules to {}",
-        catalog::SPECS.len(),
+        catalog::LAMBDA_SPECS.len(),
         args.out.display()
     );
     Ok(Exit::Clean)

@@ -44,8 +44,14 @@ pub fn rule_parameters(spec: &RuleSpec) -> Map<String, Value> {
                 "Default": p.default,
                 "Description": format!("{}: {}", spec.id, p.description),
             });
-            if p.kind == ParamKind::Bool {
-                parameter["AllowedValues"] = json!(["true", "false"]);
+            match p.kind {
+                ParamKind::Bool => parameter["AllowedValues"] = json!(["true", "false"]),
+                ParamKind::Int { min, max } => {
+                    parameter["AllowedPattern"] = json!("^[0-9]+$");
+                    parameter["ConstraintDescription"] =
+                        json!(format!("a whole number from {min} to {max}"));
+                }
+                ParamKind::Text => {}
             }
             (rule_parameter_name(spec, p), parameter)
         })
@@ -114,6 +120,49 @@ pub fn config_rule(spec: &RuleSpec, function_arn: Value) -> Value {
         "Description": spec.title,
         "Scope": {"ComplianceResourceTypes": spec.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>()},
         "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": function_arn, "SourceDetails": details},
+    });
+    if !inputs.is_empty() {
+        properties["InputParameters"] = Value::Object(inputs);
+    }
+    json!({"Type": "AWS::Config::ConfigRule", "Properties": properties})
+}
+
+/// The condition that a rule parameter with a blank default has a value: AWS Config refuses a
+/// blank input parameter of a managed rule, so a blank one is left out.
+pub fn parameter_given_condition(spec: &RuleSpec, parameter: &ParamSpec) -> String {
+    rule_parameter_name(spec, parameter) + "Given"
+}
+
+/// The optional (blank-default) parameters of a managed rule, which get a
+/// [`parameter_given_condition`] each.
+pub fn optional_parameters(spec: &RuleSpec) -> impl Iterator<Item = &'static ParamSpec> {
+    let managed = !spec.is_lambda();
+    spec.parameters
+        .iter()
+        .filter(move |p| managed && p.default.is_empty())
+}
+
+/// A `AWS::Config::ConfigRule` for an AWS managed rule: its identifier and input parameters
+/// (a blank optional one left out).
+pub fn managed_config_rule(spec: &RuleSpec, identifier: &str) -> Value {
+    let inputs: Map<String, Value> = spec
+        .parameters
+        .iter()
+        .map(|p| {
+            let value = r#ref(&rule_parameter_name(spec, p));
+            let value = if p.default.is_empty() {
+                json!({"Fn::If": [parameter_given_condition(spec, p), value, r#ref("AWS::NoValue")]})
+            } else {
+                value
+            };
+            (p.name.to_string(), value)
+        })
+        .collect();
+    let mut properties = json!({
+        "ConfigRuleName": spec.id,
+        "Description": spec.title,
+        "Scope": {"ComplianceResourceTypes": spec.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>()},
+        "Source": {"Owner": "AWS", "SourceIdentifier": identifier},
     });
     if !inputs.is_empty() {
         properties["InputParameters"] = Value::Object(inputs);

@@ -8,12 +8,14 @@
 //! NoAvailableConfigurationRecorderException in an account and region without a recorder,
 //! which would roll back the whole member stack, Lambdas and runbooks included.
 
-use guardrails_core::registry::RuleSpec;
+use guardrails_core::registry::{Delivery, ParamKind, RuleSpec};
+use guardrails_core::runbook::{Bound, Owner};
 use serde_json::{json, Map, Value};
 
 use super::cfn::{
-    checkov_skips, config_rule, config_rule_parameter_names, frequency_parameter, get_att, pascal,
-    policy, r#ref, rule_parameters, service_trust, sub,
+    checkov_skips, config_rule, config_rule_parameter_names, frequency_parameter, get_att,
+    managed_config_rule, optional_parameters, parameter_given_condition, pascal, policy, r#ref,
+    rule_parameters, service_trust, sub,
 };
 use super::runbooks::Runbook;
 use super::{artifact_bucket, conformance_pack, to_yaml, Mode, SynthOptions, PACKS, PACK_NAME};
@@ -97,6 +99,10 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
         json!({"Type": "Number", "Default": 365, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], "Description": "Retention of the rule Lambdas' log groups."}),
     );
     for spec in catalog::SPECS.iter() {
+        if !spec.is_lambda() {
+            parameters.extend(rule_parameters(spec));
+            continue;
+        }
         parameters.insert(
             code_key_parameter(spec),
             json!({
@@ -159,44 +165,85 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
             }
             resources.insert(name, resource);
         };
-        add(format!("{id}LogGroup"), log_group(spec), placed);
-        add(format!("{id}Role"), rule_role(spec, &id), placed);
-        add(format!("{id}Function"), function(spec, &id), placed);
-        add(
-            format!("{id}InvokePermission"),
-            invoke_permission(&id),
-            placed,
-        );
-        add(format!("{id}Runbook"), runbook_document(runbook), placed);
+        let rule_placed = match spec.delivery {
+            Delivery::Lambda => {
+                add(format!("{id}LogGroup"), log_group(spec), placed);
+                add(format!("{id}Role"), rule_role(spec, &id), placed);
+                add(format!("{id}Function"), function(spec, &id), placed);
+                add(
+                    format!("{id}InvokePermission"),
+                    invoke_permission(&id),
+                    placed,
+                );
+                let mut rule = config_rule(spec, get_att(&format!("{id}Function"), "Arn"));
+                rule["DependsOn"] = json!(format!("{id}InvokePermission"));
+                add(format!("{id}ConfigRule"), rule, Some(rule_placed));
+                let mut output = json!({"Description": format!("{} rule Lambda", spec.id), "Value": get_att(&format!("{id}Function"), "Arn")});
+                if let Some(condition) = placed {
+                    output["Condition"] = json!(condition);
+                }
+                outputs.insert(format!("{id}FunctionArn"), output);
+                rule_placed.to_string()
+            }
+            Delivery::Managed {
+                identifier,
+                unavailable_in,
+            } => {
+                // In both modes: the stack knows the region and can leave a blank parameter
+                // out, which a pack's embedded template could not.
+                let offered = format!("{id}Offered");
+                conditions.insert(offered.clone(), outside(unavailable_in));
+                let rule_placed = format!("{id}RuleInStack");
+                conditions.insert(
+                    rule_placed.clone(),
+                    json!({"Fn::And": [{"Fn::Equals": [r#ref(RECORDER_READY), "true"]}, {"Condition": offered}]}),
+                );
+                for parameter in optional_parameters(spec) {
+                    let name = super::cfn::rule_parameter_name(spec, parameter);
+                    conditions.insert(
+                        parameter_given_condition(spec, parameter),
+                        json!({"Fn::Not": [{"Fn::Equals": [r#ref(&name), ""]}]}),
+                    );
+                }
+                add(
+                    format!("{id}ConfigRule"),
+                    managed_config_rule(spec, identifier),
+                    Some(&rule_placed),
+                );
+                rule_placed
+            }
+        };
+        if runbook.owner == Owner::Ours {
+            add(format!("{id}Runbook"), runbook_document(runbook), placed);
+        }
         add(
             format!("{id}RemediationRole"),
             remediation_role(runbook),
             placed,
         );
-        let mut rule = config_rule(spec, get_att(&format!("{id}Function"), "Arn"));
-        rule["DependsOn"] = json!(format!("{id}InvokePermission"));
-        add(format!("{id}ConfigRule"), rule, Some(rule_placed));
         if runbook.resource_parameter.is_some() {
             let automatic = format!("{id}Automatic");
             conditions.insert(
                 automatic.clone(),
                 json!({"Fn::Equals": [r#ref(&automatic_parameter(spec)), "true"]}),
             );
+            let document = match runbook.owner {
+                Owner::Ours => r#ref(&format!("{id}Runbook")),
+                Owner::Aws { .. } => json!(runbook.name()),
+            };
             let mut remediation = remediation_configuration(
                 runbook,
                 r#ref(&format!("{id}ConfigRule")),
-                r#ref(&format!("{id}Runbook")),
+                document,
                 get_att(&format!("{id}RemediationRole"), "Arn"),
                 json!({"Fn::If": [automatic, true, false]}),
             );
+            for (name, condition) in floor_conditions(runbook) {
+                conditions.insert(name, condition);
+            }
             remediation["Condition"] = json!(rule_placed);
             resources.insert(format!("{id}Remediation"), remediation);
         }
-        let mut output = json!({"Description": format!("{} rule Lambda", spec.id), "Value": get_att(&format!("{id}Function"), "Arn")});
-        if let Some(condition) = placed {
-            output["Condition"] = json!(condition);
-        }
-        outputs.insert(format!("{id}FunctionArn"), output);
     }
     for pack in &PACKS {
         resources.insert(pack.logical_id.into(), account_pack(pack, runbooks));
@@ -211,13 +258,66 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
     })
 }
 
+/// The condition that this region is none of `regions` (Fn::Or takes at most 10 conditions,
+/// so longer lists are split).
+fn outside(regions: &[&str]) -> Value {
+    let equals: Vec<Value> = regions
+        .iter()
+        .map(|region| json!({"Fn::Equals": [r#ref("AWS::Region"), region]}))
+        .collect();
+    let any: Vec<Value> = equals
+        .chunks(9)
+        .map(|chunk| match chunk {
+            [only] => only.clone(),
+            _ => json!({"Fn::Or": chunk}),
+        })
+        .collect();
+    match any.as_slice() {
+        [] => json!({"Fn::Equals": ["true", "true"]}),
+        [only] => json!({"Fn::Not": [only]}),
+        _ => json!({"Fn::Not": [{"Fn::Or": any}]}),
+    }
+}
+
+/// The name of the condition that a bound rule parameter is below the runbook's floor.
+fn below_floor(runbook: &Runbook, bound: &Bound) -> String {
+    format!(
+        "{}{}BelowRunbookFloor",
+        pascal(runbook.rule.id),
+        pascal(bound.rule_parameter)
+    )
+}
+
+/// One condition per bound parameter with a floor: the rule parameter's value is one of the
+/// whole numbers from its declared minimum up to the floor (at most ten of them).
+fn floor_conditions(runbook: &Runbook) -> Vec<(String, Value)> {
+    runbook
+        .bound_parameters
+        .iter()
+        .filter_map(|bound| {
+            let floor = bound.at_least?;
+            let spec = runbook.rule.parameter(bound.rule_parameter)?;
+            let ParamKind::Int { min, .. } = spec.kind else {
+                return None;
+            };
+            let name = super::cfn::rule_parameter_name(runbook.rule, spec);
+            let equals: Vec<Value> = (min..floor)
+                .map(|n| json!({"Fn::Equals": [r#ref(&name), n.to_string()]}))
+                .collect();
+            let condition = match equals.as_slice() {
+                [] => json!({"Fn::Equals": ["true", "false"]}),
+                [only] => only.clone(),
+                _ => json!({"Fn::Or": equals}),
+            };
+            Some((below_floor(runbook, bound), condition))
+        })
+        .collect()
+}
+
 /// An account-level conformance pack with its template inline (no S3 read across accounts),
 /// created after the Lambdas, runbooks and roles its rules name.
 fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
-    let members: Vec<&Runbook> = runbooks
-        .iter()
-        .filter(|r| r.rule.is_global() == pack.global)
-        .collect();
+    let members: Vec<&Runbook> = super::pack_runbooks(runbooks, pack.global).collect();
     let mut depends = Vec::new();
     let mut inputs = Vec::new();
     for runbook in &members {
@@ -338,7 +438,9 @@ fn resource_of(action: &str) -> Value {
         _ if is_read(action) && service != "iam" => json!("*"),
         "iam" => sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*"),
         "dms" => sub("arn:${AWS::Partition}:dms:${AWS::Region}:${AWS::AccountId}:endpoint:*"),
-        "rds" => sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:*"),
+        // Clusters, their snapshots, instances and subnet groups: every RDS resource of this
+        // account and region (the remediations of a cluster touch several of those kinds).
+        "rds" => sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:*"),
         "ec2" => sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*"),
         _ => json!("*"),
     }
@@ -398,6 +500,22 @@ pub fn remediation_configuration(
         parameters.insert(
             resource.into(),
             json!({"ResourceValue": {"Value": "RESOURCE_ID"}}),
+        );
+    }
+    for bound in runbook.bound_parameters {
+        let Some(spec) = runbook.rule.parameter(bound.rule_parameter) else {
+            continue;
+        };
+        let value = r#ref(&super::cfn::rule_parameter_name(runbook.rule, spec));
+        let value = match bound.at_least {
+            Some(floor) => {
+                json!({"Fn::If": [below_floor(runbook, bound), floor.to_string(), value]})
+            }
+            None => value,
+        };
+        parameters.insert(
+            bound.runbook_parameter.into(),
+            json!({"StaticValue": {"Values": [value]}}),
         );
     }
     let mut properties = json!({

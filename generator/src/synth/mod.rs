@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use serde_json::{json, Map, Value};
 
 use cfn::{checkov_skips, config_rule, pascal, r#ref, sub, to_yaml};
+use guardrails_core::runbook::Owner;
 use runbooks::Runbook;
 
 /// Name of the StackSet and prefix of the organization conformance packs.
@@ -233,7 +234,7 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
             to_yaml(&conformance_pack(&runbooks, pack.global)),
         );
     }
-    for runbook in &runbooks {
+    for runbook in runbooks.iter().filter(|r| r.owner == Owner::Ours) {
         add(
             &format!("runbooks/{}.yaml", runbook.name()),
             to_yaml(&runbook.document),
@@ -396,11 +397,13 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     Value::Object(template)
 }
 
-/// The rules a pack holds: the regional ones, or the global (IAM) ones for the IAM home region.
-fn pack_runbooks(runbooks: &[Runbook], global: bool) -> impl Iterator<Item = &Runbook> {
+/// The rules a pack holds: our regional Lambda rules, or the global (IAM) ones for the IAM home
+/// region. AWS managed rules are never in a pack: the member stack creates them in both modes
+/// (see `member::template`).
+pub(crate) fn pack_runbooks(runbooks: &[Runbook], global: bool) -> impl Iterator<Item = &Runbook> {
     runbooks
         .iter()
-        .filter(move |r| r.rule.is_global() == global)
+        .filter(move |r| r.rule.is_lambda() && r.rule.is_global() == global)
 }
 
 /// A conformance pack template: Config rules and remediation configurations only, pointing at

@@ -21,6 +21,12 @@ mod tests {
         assert_eq!(runbooks.len(), catalog::SPECS.len());
         for (runbook, spec) in runbooks.iter().zip(catalog::SPECS.iter()) {
             assert_eq!(runbook.name(), spec.remediation.runbook);
+            if let guardrails_core::runbook::Owner::Aws { .. } = runbook.owner {
+                assert!(runbook.name().starts_with("AWS-"), "{}", runbook.name());
+                assert!(runbook.document.is_null());
+                continue;
+            }
+            assert!(runbook.name().starts_with("NeptuneGuardrails-"));
             assert_eq!(runbook.document["schemaVersion"], "0.3");
             assert!(
                 runbook.document["parameters"][guardrails_core::runbook::ASSUME_ROLE].is_object()

@@ -13,6 +13,8 @@ pub mod endpoint;
 pub mod iam;
 #[cfg(feature = "neptune")]
 pub mod neptune;
+#[cfg(feature = "neptune")]
+pub mod posture;
 #[cfg(feature = "ec2")]
 mod query;
 #[cfg(feature = "ec2")]

@@ -1,4 +1,4 @@
-//! Neptune (RDS control plane): DB clusters and DB subnet groups.
+//! Neptune (RDS control plane): DB clusters, instances, snapshots and DB subnet groups.
 
 use aws_sdk_neptune::types::DbCluster;
 use guardrails_core::{ConfigurationItem, RuleError};
@@ -127,6 +127,54 @@ impl NeptuneClusters {
             .collect::<Result<_, _>>()
             .await
             .map_err(|e| RuleError::aws("DescribeDBClusters", &e))
+    }
+
+    /// Every DB instance of the region, paged.
+    pub async fn db_instances(&self) -> Result<Vec<aws_sdk_neptune::types::DbInstance>, RuleError> {
+        self.client
+            .describe_db_instances()
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBInstances", &e))
+    }
+
+    /// Every DB cluster snapshot the account owns in the region (automated and manual; not
+    /// those shared with it), paged.
+    pub async fn db_cluster_snapshots(
+        &self,
+    ) -> Result<Vec<aws_sdk_neptune::types::DbClusterSnapshot>, RuleError> {
+        self.client
+            .describe_db_cluster_snapshots()
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBClusterSnapshots", &e))
+    }
+
+    /// Who may restore a manual snapshot: the values of its `restore` attribute.
+    pub async fn restore_accounts(&self, snapshot: &str) -> Result<Vec<String>, RuleError> {
+        let out = self
+            .client
+            .describe_db_cluster_snapshot_attributes()
+            .db_cluster_snapshot_identifier(snapshot)
+            .send()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBClusterSnapshotAttributes", &e))?;
+        Ok(out
+            .db_cluster_snapshot_attributes_result()
+            .map(|r| r.db_cluster_snapshot_attributes())
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| a.attribute_name() == Some("restore"))
+            .flat_map(|a| a.attribute_values().iter().cloned())
+            .collect())
     }
 
     pub async fn db_cluster(&self, identifier: &str) -> Result<Option<DbCluster>, RuleError> {

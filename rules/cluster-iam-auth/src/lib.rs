@@ -12,6 +12,7 @@ use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
 
 pub use guardrails_aws::neptune::{ClusterFacts, NeptuneClusters};
+use guardrails_aws::posture::Clusters;
 
 pub const SPEC: RuleSpec = RuleSpec {
     id: "neptune-cluster-iam-auth",
@@ -23,6 +24,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     ],
     parameters: &[],
     severity: Severity::Medium,
+    delivery: guardrails_core::registry::Delivery::Lambda,
     remediation: Remediation {
         runbook: "NeptuneGuardrails-EnableClusterIamAuth",
         automatic: false,
@@ -59,8 +61,17 @@ pub const SPEC: RuleSpec = RuleSpec {
 pub const RULE: RuleEntry = RuleEntry {
     spec: &SPEC,
     runbook: runbook::runbook,
-    scan: |sdk, params| {
-        Box::pin(async move { ClusterIamAuth::new(sdk).evaluate_all(params).await })
+    // The cluster listing every cluster control of the scan shares.
+    scan: |scope, _| {
+        Box::pin(async move {
+            let clusters = Clusters::of(scope).await?;
+            Ok(clusters
+                .0
+                .iter()
+                .map(ClusterFacts::from_sdk)
+                .map(|c| assess(&c))
+                .collect())
+        })
     },
 };
 
@@ -93,6 +104,16 @@ pub fn evaluate(cluster: &ClusterFacts) -> Verdict {
                 cluster.identifier
             ),
         ),
+    }
+}
+
+fn assess(cluster: &ClusterFacts) -> Assessed {
+    Assessed {
+        resource_type: ResourceType::RdsDbCluster,
+        resource_id: cluster.resource_id.clone(),
+        name: cluster.identifier.clone(),
+        arn: cluster.arn.clone(),
+        verdict: evaluate(cluster),
     }
 }
 
@@ -135,19 +156,7 @@ impl Rule for ClusterIamAuth {
     }
 
     async fn evaluate_all(&self, _: &Params) -> Result<Vec<Assessed>, RuleError> {
-        Ok(self
-            .clusters
-            .list_all()
-            .await?
-            .iter()
-            .map(|cluster| Assessed {
-                resource_type: ResourceType::RdsDbCluster,
-                resource_id: cluster.resource_id.clone(),
-                name: cluster.identifier.clone(),
-                arn: cluster.arn.clone(),
-                verdict: evaluate(cluster),
-            })
-            .collect())
+        Ok(self.clusters.list_all().await?.iter().map(assess).collect())
     }
 }
 

@@ -10,14 +10,6 @@ pub fn runbook() -> Runbook {
     cluster_iam_auth(&crate::SPEC)
 }
 
-/// Why ModifyDBCluster's dependent actions are not needed for turning IAM auth on: the call
-/// names only the cluster, EnableIAMDatabaseAuthentication and ApplyImmediately.
-const NO_ROLE_PASSED: &str = "ModifyDBCluster here passes no role (no monitoring or domain role)";
-const NO_KEY_NAMED: &str =
-    "ModifyDBCluster here names no KMS key (encryption and secrets unchanged)";
-const NO_MANAGED_PASSWORD: &str =
-    "ModifyDBCluster here does not turn on ManageMasterUserPassword (Neptune has no master password)";
-
 fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
     let by_identifier = json!({"DBClusterIdentifier": "{{FindCluster.DbClusterIdentifier}}"});
     let mut enable = call(
@@ -59,22 +51,11 @@ fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
     read_back["isEnd"] = json!(true);
     Runbook {
         rule,
+        owner: Owner::Ours,
+        bound_parameters: &[],
         resource_parameter: Some("DbClusterResourceId"),
         side_actions: &[],
-        unneeded_dependents: &[
-            ("iam:PassRole", NO_ROLE_PASSED),
-            ("kms:CreateGrant", NO_KEY_NAMED),
-            ("kms:Decrypt", NO_KEY_NAMED),
-            ("kms:DescribeKey", NO_KEY_NAMED),
-            ("kms:GenerateDataKey", NO_KEY_NAMED),
-            (
-                "rds:ModifyDBInstance",
-                "IAM database authentication is a cluster setting; no instance setting changes",
-            ),
-            ("secretsmanager:CreateSecret", NO_MANAGED_PASSWORD),
-            ("secretsmanager:RotateSecret", NO_MANAGED_PASSWORD),
-            ("secretsmanager:TagResource", NO_MANAGED_PASSWORD),
-        ],
+        unneeded_dependents: CLUSTER_SETTING_UNNEEDED,
         document: document(
             "Turns on IAM database authentication on a Neptune cluster. With \
              ApplyImmediately=true it waits until the cluster reports it on; with false the \

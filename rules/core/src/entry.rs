@@ -2,10 +2,14 @@
 //! crate exports one `RULE: RuleEntry`; `gen`'s catalog lists them, and a rule missing a
 //! piece does not compile.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
+use tokio::sync::OnceCell;
 
 use crate::error::RuleError;
 use crate::params::Params;
@@ -22,5 +26,82 @@ pub struct RuleEntry {
     pub runbook: fn() -> Runbook,
     /// Evaluate every resource in scope with these parameters: what the rule's Lambda does on
     /// a scheduled notification, and what `gen scan` runs.
-    pub scan: for<'a> fn(&'a SdkConfig, &'a Params) -> ScanFuture<'a>,
+    pub scan: for<'a> fn(&'a ScanScope, &'a Params) -> ScanFuture<'a>,
+}
+
+type Listing = Arc<OnceCell<Arc<dyn Any + Send + Sync>>>;
+
+/// One account and region of a scan: its SDK configuration and the listings its rules
+/// share, so that nine cluster controls read the clusters once, not nine times.
+pub struct ScanScope {
+    pub sdk: SdkConfig,
+    listings: Mutex<HashMap<TypeId, Listing>>,
+}
+
+impl ScanScope {
+    pub fn new(sdk: SdkConfig) -> Self {
+        ScanScope {
+            sdk,
+            listings: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The listing of type `T` (each listing is a type of its own), read by `list` the first
+    /// time any rule asks for it; rules asking meanwhile wait for that one read. A failed read
+    /// is not kept: the next rule that asks tries again (and reports its own error).
+    pub async fn shared<T, F, Fut>(&self, list: F) -> Result<Arc<T>, RuleError>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, RuleError>>,
+    {
+        let cell = self
+            .listings
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(TypeId::of::<T>())
+            .or_default()
+            .clone();
+        let value = cell
+            .get_or_try_init(|| async {
+                list()
+                    .await
+                    .map(|listing| Arc::new(listing) as Arc<dyn Any + Send + Sync>)
+            })
+            .await?
+            .clone();
+        Ok(value
+            .downcast::<T>()
+            .unwrap_or_else(|_| unreachable!("listings are keyed by their type")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn a_listing_is_read_once_and_a_failed_read_is_retried() {
+        let scope = ScanScope::new(SdkConfig::builder().build());
+        let reads = AtomicUsize::new(0);
+        let read = || async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, RuleError>(vec![1, 2, 3])
+        };
+        let (a, b) = tokio::join!(scope.shared(read), scope.shared(read));
+        assert_eq!(*a.unwrap(), vec![1, 2, 3]);
+        assert_eq!(*b.unwrap(), vec![1, 2, 3]);
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+
+        let throttled = || RuleError::Aws {
+            operation: "List",
+            message: "throttled".into(),
+        };
+        let failing = || async { Err::<String, _>(throttled()) };
+        assert!(scope.shared(failing).await.is_err());
+        let text = scope.shared(|| async { Ok::<_, RuleError>("read".to_string()) });
+        assert_eq!(*text.await.unwrap(), "read");
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+    }
 }

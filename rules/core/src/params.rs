@@ -66,6 +66,14 @@ impl Params {
                     }
                 },
                 ParamKind::Text => text,
+                ParamKind::Int { min, max } => match text.parse::<i64>() {
+                    Ok(n) if (min..=max).contains(&n) => n.to_string(),
+                    _ => {
+                        return Err(invalid(format!(
+                            "parameter `{name}` must be a whole number from {min} to {max}, not `{text}`"
+                        )))
+                    }
+                },
             };
             params.values.insert(spec_param.name, text);
         }
@@ -79,6 +87,21 @@ impl Params {
 
     pub fn text(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
+    }
+
+    /// A whole-number parameter (declared with [`ParamKind::Int`], so parsed and in range).
+    pub fn number(&self, name: &str) -> Option<i64> {
+        self.text(name)?.parse().ok()
+    }
+
+    /// A comma-separated parameter (AWS Config's CSV type), its items trimmed, blanks dropped.
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        self.text(name)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .collect()
     }
 }
 
@@ -105,8 +128,15 @@ mod tests {
                 default: "",
                 description: "",
             },
+            ParamSpec {
+                name: "days",
+                kind: ParamKind::Int { min: 1, max: 35 },
+                default: "7",
+                description: "",
+            },
         ],
         severity: Severity::High,
+        delivery: crate::registry::Delivery::Lambda,
         remediation: crate::registry::Remediation {
             runbook: "X",
             automatic: false,
@@ -138,6 +168,10 @@ mod tests {
         assert_eq!(p.text("exemptTag"), Some("skip"));
         let p = Params::parse(&SPEC, Some("{\"strict\":false}")).unwrap();
         assert!(!p.flag("strict"));
+        assert_eq!(p.number("days"), Some(7));
+        let p = Params::parse(&SPEC, Some("{\"days\":\" 35\",\"exemptTag\":\"a, ,b\"}")).unwrap();
+        assert_eq!(p.number("days"), Some(35));
+        assert_eq!(p.list("exemptTag"), ["a", "b"]);
     }
 
     #[test]
@@ -147,13 +181,21 @@ mod tests {
             ("[1]", "not a JSON object"),
             (
                 "{\"strikt\":\"true\"}",
-                "unknown parameter `strikt` for x-rule (known: strict, exemptTag)",
+                "unknown parameter `strikt` for x-rule (known: strict, exemptTag, days)",
             ),
             (
                 "{\"strict\":\"maybe\"}",
                 "must be true or false, not `maybe`",
             ),
             ("{\"strict\":[true]}", "must be a string"),
+            (
+                "{\"days\":\"36\"}",
+                "must be a whole number from 1 to 35, not `36`",
+            ),
+            (
+                "{\"days\":\"seven\"}",
+                "must be a whole number from 1 to 35, not `seven`",
+            ),
         ] {
             let err = Params::parse(&SPEC, Some(json)).unwrap_err();
             assert!(matches!(err, RuleError::InvalidParameters(_)));

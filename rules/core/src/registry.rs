@@ -8,6 +8,7 @@ use crate::frameworks::{self, Framework, Mapping};
 pub enum ResourceType {
     DmsEndpoint,
     RdsDbCluster,
+    RdsDbClusterSnapshot,
     IamPolicy,
     IamRole,
     IamUser,
@@ -20,6 +21,7 @@ impl ResourceType {
         match self {
             ResourceType::DmsEndpoint => "AWS::DMS::Endpoint",
             ResourceType::RdsDbCluster => "AWS::RDS::DBCluster",
+            ResourceType::RdsDbClusterSnapshot => "AWS::RDS::DBClusterSnapshot",
             ResourceType::IamPolicy => "AWS::IAM::Policy",
             ResourceType::IamRole => "AWS::IAM::Role",
             ResourceType::IamUser => "AWS::IAM::User",
@@ -27,9 +29,10 @@ impl ResourceType {
         }
     }
 
-    pub const ALL: [ResourceType; 6] = [
+    pub const ALL: [ResourceType; 7] = [
         ResourceType::DmsEndpoint,
         ResourceType::RdsDbCluster,
+        ResourceType::RdsDbClusterSnapshot,
         ResourceType::IamPolicy,
         ResourceType::IamRole,
         ResourceType::IamUser,
@@ -101,6 +104,11 @@ impl Severity {
 pub enum ParamKind {
     Bool,
     Text,
+    /// A whole number within bounds (inclusive).
+    Int {
+        min: i64,
+        max: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,10 +119,36 @@ pub struct ParamSpec {
     pub description: &'static str,
 }
 
+/// Who evaluates the rule in a member account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// A rule Lambda of ours: the rule crate's binary.
+    Lambda,
+    /// The AWS Config managed rule `identifier` (no Lambda to run or pay for); the rule's
+    /// parameters carry the managed rule's names. `unavailable_in` lists the regions where
+    /// AWS does not offer it (the rule's page in the AWS Config Developer Guide), where the
+    /// rollout leaves it out rather than fail the member stack.
+    Managed {
+        identifier: &'static str,
+        unavailable_in: &'static [&'static str],
+    },
+}
+
+impl Delivery {
+    /// Whether the rule is deployed in `region` (always, for our Lambdas).
+    pub fn available_in(&self, region: &str) -> bool {
+        match self {
+            Delivery::Lambda => true,
+            Delivery::Managed { unavailable_in, .. } => !unavailable_in.contains(&region),
+        }
+    }
+}
+
 /// How a NON_COMPLIANT resource is put right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Remediation {
-    /// Name of the SSM Automation runbook.
+    /// Name of the SSM Automation runbook: ours (`NeptuneGuardrails-…`) or an AWS-owned one
+    /// (`AWS-…`).
     pub runbook: &'static str,
     /// Whether Config starts the runbook on its own (the deployed default; a template
     /// parameter overrides it). Only where the change cannot break a working client.
@@ -140,6 +174,7 @@ pub struct RuleSpec {
     pub triggers: &'static [Trigger],
     pub parameters: &'static [ParamSpec],
     pub severity: Severity,
+    pub delivery: Delivery,
     pub remediation: Remediation,
     /// The read-only IAM actions of the AWS calls the rule makes, besides
     /// `COMMON_PERMISSIONS`: its Lambda role grants exactly these (tests compare them with the
@@ -178,6 +213,22 @@ impl RuleSpec {
     }
 
     /// Every IAM action the rule's Lambda role needs, sorted.
+    pub fn is_lambda(&self) -> bool {
+        self.delivery == Delivery::Lambda
+    }
+
+    /// What the rule reads where it runs: its Lambda role's actions, or for a managed rule the
+    /// calls `gen scan` makes for it.
+    pub fn reads(&self) -> Vec<&'static str> {
+        if self.is_lambda() {
+            self.all_permissions()
+        } else {
+            let mut reads = self.permissions.to_vec();
+            reads.sort_unstable();
+            reads
+        }
+    }
+
     pub fn all_permissions(&self) -> Vec<&'static str> {
         let mut all: Vec<_> = COMMON_PERMISSIONS
             .iter()
@@ -193,8 +244,8 @@ impl RuleSpec {
 /// The README rule table (Markdown), derived from the declarations.
 pub fn markdown_table(specs: &[&RuleSpec]) -> String {
     let mut out = String::from(
-        "| id | title | resource types | trigger | severity | Security Hub control | parameters (default) | remediation runbook |\n\
-         |---|---|---|---|---|---|---|---|\n",
+        "| id | title | resource types | trigger | evaluated by | severity | Security Hub control | parameters (default) | remediation runbook |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for spec in specs {
         let types: Vec<_> = spec
@@ -217,11 +268,15 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
             .collect();
         let controls = frameworks::requirements(spec.frameworks, Framework::AwsFsbp);
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} | `{}` |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | `{}` |\n",
             spec.id,
             spec.title,
             types.join(", "),
             triggers.join(" + "),
+            match spec.delivery {
+                Delivery::Lambda => "our Lambda".to_string(),
+                Delivery::Managed { identifier, .. } => format!("AWS managed rule `{identifier}`"),
+            },
             spec.severity.label(),
             if controls.is_empty() {
                 "— (ours)".to_string()
@@ -251,8 +306,25 @@ pub fn markdown_details(specs: &[&RuleSpec]) -> String {
                 p.name, p.default, p.description
             ));
         }
+        if let Delivery::Managed {
+            identifier,
+            unavailable_in,
+        } = spec.delivery
+        {
+            out.push_str(&format!(
+                "- deployed as the AWS Config managed rule `{identifier}` (no Lambda of ours); \
+                 `gen scan` evaluates it locally with the same semantics; left out of the \
+                 rollout where AWS does not offer it: {}\n",
+                unavailable_in.join(", ")
+            ));
+        }
+        let reader = if spec.is_lambda() {
+            "Lambda role"
+        } else {
+            "`gen scan`"
+        };
         out.push_str(&format!(
-            "- remediation `{}`, {}: {}\n- reads (Lambda role): {}\n",
+            "- remediation `{}`, {}: {}\n- reads ({reader}): {}\n",
             spec.remediation.runbook,
             if spec.remediation.automatic {
                 "automatic"
@@ -260,7 +332,7 @@ pub fn markdown_details(specs: &[&RuleSpec]) -> String {
                 "manual"
             },
             spec.remediation.rationale,
-            spec.all_permissions()
+            spec.reads()
                 .iter()
                 .map(|a| format!("`{a}`"))
                 .collect::<Vec<_>>()
@@ -296,6 +368,7 @@ mod tests {
             description: "d",
         }],
         severity: Severity::High,
+        delivery: Delivery::Lambda,
         remediation: Remediation {
             runbook: "X-Runbook",
             automatic: false,
@@ -319,7 +392,7 @@ mod tests {
     fn table_row_lists_every_declared_field() {
         let table = markdown_table(&[&SPEC]);
         assert!(table.contains(
-            "| `x-rule` | X | `AWS::RDS::DBCluster` | configuration change + periodic (TwentyFour_Hours) | HIGH | — (ours) | `flag` (`true`) | `X-Runbook` |"
+            "| `x-rule` | X | `AWS::RDS::DBCluster` | configuration change + periodic (TwentyFour_Hours) | our Lambda | HIGH | — (ours) | `flag` (`true`) | `X-Runbook` |"
         ), "{table}");
         assert_eq!(
             markdown_details(&[&SPEC]),

@@ -174,6 +174,7 @@ mod tests {
         triggers: &[Trigger::ConfigurationChange],
         parameters: &[],
         severity: Severity::Low,
+        delivery: crate::registry::Delivery::Lambda,
         remediation: crate::registry::Remediation {
             runbook: "T",
             automatic: false,

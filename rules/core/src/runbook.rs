@@ -7,11 +7,39 @@ use serde_json::{json, Value};
 
 use crate::registry::RuleSpec;
 
+/// A runbook parameter set from a rule parameter, raised to `at_least` where the runbook
+/// takes a narrower range than the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    pub runbook_parameter: &'static str,
+    pub rule_parameter: &'static str,
+    pub at_least: Option<i64>,
+}
+
+/// Whose SSM Automation document a runbook is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Ours: the member stack deploys `Runbook::document`.
+    Ours,
+    /// AWS-owned, present in every account (nothing to deploy; `document` is null). `actions`
+    /// are the IAM actions its page in the Systems Manager Automation runbook reference
+    /// lists under "Required IAM permissions" that exist in the Service Authorization
+    /// Reference; `source` is that page.
+    Aws {
+        actions: &'static [&'static str],
+        source: &'static str,
+    },
+}
+
 /// One rule's runbook and what the templates need to know about it.
 pub struct Runbook {
     pub rule: &'static RuleSpec,
-    /// The SSM Automation document.
+    pub owner: Owner,
+    /// The SSM Automation document (ours), or null (AWS-owned).
     pub document: Value,
+    /// Runbook parameters that take the value of one of the rule's parameters: the
+    /// remediation fixes what the rule checks.
+    pub bound_parameters: &'static [Bound],
     /// The runbook parameter that receives the NON_COMPLIANT resource's id from AWS Config;
     /// `None` when Config cannot supply what the runbook needs (it is then started by hand).
     pub resource_parameter: Option<&'static str>,
@@ -47,11 +75,14 @@ impl Runbook {
 
     /// The IAM actions of the runbook's API calls, sorted.
     pub fn call_actions(&self) -> Vec<String> {
-        let mut actions: Vec<String> = self
-            .api_calls()
-            .into_iter()
-            .map(|(service, api)| format!("{}:{api}", iam_prefix(&service)))
-            .collect();
+        let mut actions: Vec<String> = match self.owner {
+            Owner::Ours => self
+                .api_calls()
+                .into_iter()
+                .map(|(service, api)| format!("{}:{api}", iam_prefix(&service)))
+                .collect(),
+            Owner::Aws { actions, .. } => actions.iter().map(|a| a.to_string()).collect(),
+        };
         actions.sort();
         actions.dedup();
         actions
@@ -64,6 +95,59 @@ impl Runbook {
         actions.sort();
         actions.dedup();
         actions
+    }
+}
+
+const NO_ROLE_PASSED: &str = "the call passes no role (no monitoring or domain role)";
+const NO_KEY_NAMED: &str = "the call names no KMS key (encryption and secrets unchanged)";
+const NO_MANAGED_PASSWORD: &str =
+    "the call does not turn on ManageMasterUserPassword (Neptune has no master password)";
+
+/// Dependent actions the Service Authorization Reference lists for `rds:ModifyDBCluster` that
+/// a change of one cluster setting (naming no role, key or password) does not need.
+pub const CLUSTER_SETTING_UNNEEDED: &[(&str, &str)] = &[
+    ("iam:PassRole", NO_ROLE_PASSED),
+    ("kms:CreateGrant", NO_KEY_NAMED),
+    ("kms:Decrypt", NO_KEY_NAMED),
+    ("kms:DescribeKey", NO_KEY_NAMED),
+    ("kms:GenerateDataKey", NO_KEY_NAMED),
+    (
+        "rds:ModifyDBInstance",
+        "the setting belongs to the cluster; no instance setting changes",
+    ),
+    ("secretsmanager:CreateSecret", NO_MANAGED_PASSWORD),
+    ("secretsmanager:RotateSecret", NO_MANAGED_PASSWORD),
+    ("secretsmanager:TagResource", NO_MANAGED_PASSWORD),
+];
+
+/// The IAM actions an AWS-owned Neptune cluster runbook's role needs: of those its reference
+/// page lists, the ones the Service Authorization Reference has. Left out: `neptune:
+/// DescribeDBCluster` and `neptune:ModifyDBCluster`, which are no IAM actions (Neptune's
+/// management API authorizes as `rds:`), and `ssm:StartAutomationExecution` /
+/// `ssm:GetAutomationExecution`, which whoever starts the runbook needs, not its steps (each
+/// calls RDS only).
+pub const AWS_NEPTUNE_CLUSTER_RUNBOOK_ACTIONS: &[&str] =
+    &["rds:DescribeDBClusters", "rds:ModifyDBCluster"];
+
+/// An AWS-owned Neptune cluster runbook (`rule.remediation.runbook`) that takes the cluster's
+/// resource id as `DbClusterResourceId`, as AWS Config reports it; `source` is its page in
+/// the runbook reference.
+pub fn aws_neptune_cluster_runbook(
+    rule: &'static RuleSpec,
+    source: &'static str,
+    bound_parameters: &'static [Bound],
+) -> Runbook {
+    Runbook {
+        rule,
+        owner: Owner::Aws {
+            actions: AWS_NEPTUNE_CLUSTER_RUNBOOK_ACTIONS,
+            source,
+        },
+        document: Value::Null,
+        bound_parameters,
+        resource_parameter: Some("DbClusterResourceId"),
+        side_actions: &[],
+        unneeded_dependents: CLUSTER_SETTING_UNNEEDED,
     }
 }
 

@@ -29,6 +29,7 @@ const SPEC: RuleSpec = RuleSpec {
         },
     ],
     severity: Severity::Medium,
+    delivery: guardrails_core::registry::Delivery::Lambda,
     remediation: Remediation {
         runbook: "none",
         automatic: false,

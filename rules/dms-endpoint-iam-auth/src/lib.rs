@@ -35,6 +35,7 @@ pub const SPEC: RuleSpec = RuleSpec {
                       and region and require IAM database authentication on that cluster.",
     }],
     severity: Severity::Medium,
+    delivery: guardrails_core::registry::Delivery::Lambda,
     remediation: Remediation {
         runbook: "NeptuneGuardrails-EnableDmsEndpointIamAuth",
         automatic: true,
@@ -80,8 +81,12 @@ pub const SPEC: RuleSpec = RuleSpec {
 pub const RULE: RuleEntry = RuleEntry {
     spec: &SPEC,
     runbook: runbook::runbook,
-    scan: |sdk, params| {
-        Box::pin(async move { DmsEndpointIamAuth::new(sdk).evaluate_all(params).await })
+    scan: |scope, params| {
+        Box::pin(async move {
+            DmsEndpointIamAuth::new(&scope.sdk)
+                .evaluate_all(params)
+                .await
+        })
     },
 };
 

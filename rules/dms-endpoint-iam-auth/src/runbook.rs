@@ -35,6 +35,8 @@ fn dms_endpoint_iam_auth(rule: &'static RuleSpec) -> Runbook {
         json!({"Filters": [{"Name": "endpoint-arn", "Values": ["{{ReadEndpoint.EndpointArn}}"]}]});
     Runbook {
         rule,
+        owner: Owner::Ours,
+        bound_parameters: &[],
         resource_parameter: Some("Endpoint"),
         // The script's own call (the verification step makes it too).
         side_actions: &["dms:DescribeEndpoints"],

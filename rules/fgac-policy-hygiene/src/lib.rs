@@ -60,6 +60,7 @@ pub const SPEC: RuleSpec = RuleSpec {
         },
     ],
     severity: Severity::High,
+    delivery: guardrails_core::registry::Delivery::Lambda,
     remediation: Remediation {
         runbook: "NeptuneGuardrails-ReviewFgacPolicy",
         automatic: false,
@@ -120,8 +121,12 @@ pub const SPEC: RuleSpec = RuleSpec {
 pub const RULE: RuleEntry = RuleEntry {
     spec: &SPEC,
     runbook: runbook::runbook,
-    scan: |sdk, params| {
-        Box::pin(async move { FgacPolicyHygiene::new(sdk).evaluate_all(params).await })
+    scan: |scope, params| {
+        Box::pin(async move {
+            FgacPolicyHygiene::new(&scope.sdk)
+                .evaluate_all(params)
+                .await
+        })
     },
 };
 

@@ -14,6 +14,8 @@ fn fgac_policy_review(rule: &'static RuleSpec) -> Runbook {
     let by_arn = json!({"PolicyArn": "{{PolicyArn}}"});
     Runbook {
         rule,
+        owner: Owner::Ours,
+        bound_parameters: &[],
         // Config reports a policy's id, not its ARN, and the replacement document must come
         // from a reviewer: the runbook is started by hand.
         resource_parameter: None,

@@ -57,6 +57,7 @@ pub const SPEC: RuleSpec = RuleSpec {
         },
     ],
     severity: Severity::Medium,
+    delivery: guardrails_core::registry::Delivery::Lambda,
     remediation: Remediation {
         runbook: "NeptuneGuardrails-CreateStsVpcEndpoint",
         automatic: false,
@@ -105,8 +106,8 @@ pub const SPEC: RuleSpec = RuleSpec {
 pub const RULE: RuleEntry = RuleEntry {
     spec: &SPEC,
     runbook: runbook::runbook,
-    scan: |sdk, params| {
-        Box::pin(async move { StsVpcEndpoint::new(sdk).evaluate_all(params).await })
+    scan: |scope, params| {
+        Box::pin(async move { StsVpcEndpoint::new(&scope.sdk).evaluate_all(params).await })
     },
 };
 

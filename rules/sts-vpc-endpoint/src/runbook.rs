@@ -14,6 +14,8 @@ fn sts_vpc_endpoint(rule: &'static RuleSpec) -> Runbook {
     let endpoint = json!({"VpcEndpointIds": ["{{CreateEndpoint.VpcEndpointId}}"]});
     Runbook {
         rule,
+        owner: Owner::Ours,
+        bound_parameters: &[],
         resource_parameter: Some("DbClusterResourceId"),
         // Tags on create need CreateTags; private DNS associates the VPC with the endpoint's
         // private hosted zone; CreateVpcEndpoint reads the subnets, security groups and VPC.

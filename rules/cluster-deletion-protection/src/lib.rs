@@ -1,0 +1,110 @@
+//! Rule `neptune-cluster-deletion-protection` (Security Hub Neptune.4; AWS managed rule `NEPTUNE_CLUSTER_DELETION_PROTECTION_ENABLED`): neptune db clusters have deletion protection on.
+//! Deployed as the managed rule; `gen scan` judges each cluster the way its page does.
+
+use guardrails_aws::neptune::types::DbCluster;
+use guardrails_aws::posture::{scan_clusters, verdict};
+use guardrails_core::entry::RuleEntry;
+use guardrails_core::evaluation::Verdict;
+use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
+use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::runbook::{aws_neptune_cluster_runbook, Runbook};
+
+pub const SPEC: RuleSpec = RuleSpec {
+    id: "neptune-cluster-deletion-protection",
+    title: "Neptune DB clusters have deletion protection on",
+    resource_types: &[ResourceType::RdsDbCluster],
+    triggers: &[Trigger::ConfigurationChange],
+    parameters: &[],
+    severity: Severity::Low,
+    delivery: Delivery::Managed {
+        identifier: "NEPTUNE_CLUSTER_DELETION_PROTECTION_ENABLED",
+        unavailable_in: &["ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "cn-north-1", "eu-central-2", "eu-south-1", "eu-south-2", "mx-central-1", "us-gov-east-1", "us-gov-west-1"],
+    },
+    remediation: Remediation {
+        runbook: "AWS-EnableNeptuneClusterDeletionProtection",
+        automatic: true,
+        rationale: "deletion protection only refuses DeleteDBCluster; no client of the graph notices it",
+    },
+    permissions: &["rds:DescribeDBClusters"],
+    frameworks: &[Mapping {
+        framework: Framework::AwsFsbp,
+        requirements: &["Neptune.4"],
+        source: SECURITY_HUB_NEPTUNE,
+    }],
+    docs: "NON_COMPLIANT when a Neptune cluster's DeletionProtection is false or absent: one DeleteDBCluster call, by mistake or by an intruder, then destroys the graph. Other RDS engines and deleted clusters are NOT_APPLICABLE.",
+    reference: include_str!("../README.md"),
+};
+
+/// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
+pub const RULE: RuleEntry = RuleEntry {
+    spec: &SPEC,
+    runbook,
+    scan: |scope, _| Box::pin(scan_clusters(scope, evaluate)),
+};
+
+/// The AWS-owned runbook, for the catalog.
+fn runbook() -> Runbook {
+    aws_neptune_cluster_runbook(
+        &SPEC,
+        "https://docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/AWS-EnableNeptuneClusterDeletionProtection.html",
+        &[],
+    )
+}
+
+/// The verdict for one Neptune cluster.
+pub fn evaluate(cluster: &DbCluster) -> Verdict {
+    let name = cluster.db_cluster_identifier().unwrap_or_default();
+    match cluster.deletion_protection() {
+        Some(true) => verdict(
+            true,
+            format!("DeletionProtection is true on cluster {name}"),
+        ),
+        Some(false) => verdict(
+            false,
+            format!(
+                "DeletionProtection is false on cluster {name} (runbook {})",
+                SPEC.remediation.runbook
+            ),
+        ),
+        None => verdict(
+            false,
+            format!("DeletionProtection is absent on cluster {name} (treated as off)"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guardrails_core::Compliance;
+
+    #[test]
+    fn the_setting_decides() {
+        let cluster = |value: Option<bool>| {
+            DbCluster::builder()
+                .db_cluster_identifier("graph")
+                .engine("neptune")
+                .set_deletion_protection(value)
+                .build()
+        };
+        assert_eq!(
+            evaluate(&cluster(Some(true))).compliance,
+            Compliance::Compliant
+        );
+        let off = evaluate(&cluster(Some(false)));
+        assert_eq!(off.compliance, Compliance::NonCompliant);
+        assert!(
+            off.annotation
+                .contains("AWS-EnableNeptuneClusterDeletionProtection"),
+            "{}",
+            off.annotation
+        );
+        let absent = evaluate(&cluster(None));
+        assert_eq!(absent.compliance, Compliance::NonCompliant);
+        assert!(
+            absent.annotation.ends_with("(treated as off)"),
+            "{}",
+            absent.annotation
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! The remediation runbook of this rule (no AWS-owned one exists): remove `all` from the
+//! snapshot's `restore` attribute, keeping the accounts it is shared with by id, and check that
+//! `all` is gone.
+
+use guardrails_core::runbook::*;
+use serde_json::json;
+
+/// The runbook, for the catalog.
+pub fn runbook() -> Runbook {
+    let snapshot = json!({"DBClusterSnapshotIdentifier": "{{DbClusterSnapshotIdentifier}}"});
+    let mut values = snapshot.clone();
+    values["AttributeName"] = json!("restore");
+    values["ValuesToRemove"] = json!(["all"]);
+    Runbook {
+        rule: &crate::SPEC,
+        owner: Owner::Ours,
+        bound_parameters: &[],
+        resource_parameter: Some("DbClusterSnapshotIdentifier"),
+        side_actions: &[],
+        unneeded_dependents: &[],
+        document: document(
+            "Makes a public Neptune cluster snapshot private: removes `all` from its restore \
+             attribute (accounts it is shared with by id keep access) and fails unless `all` is \
+             gone when read back.",
+            json!({
+                "DbClusterSnapshotIdentifier": {
+                    "type": "String",
+                    "description": "(Required) The manual cluster snapshot's identifier, the id AWS Config reports.",
+                    "allowedPattern": "^[a-zA-Z][a-zA-Z0-9-]{0,254}$"
+                }
+            }),
+            vec![
+                verify(
+                    "RequireNeptuneEngine",
+                    "rds",
+                    "DescribeDBClusterSnapshots",
+                    snapshot.clone(),
+                    "$.DBClusterSnapshots[0].Engine",
+                    &["neptune"],
+                    None,
+                ),
+                call(
+                    "RemovePublicRestore",
+                    "neptune",
+                    "ModifyDBClusterSnapshotAttribute",
+                    values,
+                    &[],
+                ),
+                call(
+                    "ReadBack",
+                    "rds",
+                    "DescribeDBClusterSnapshotAttributes",
+                    snapshot,
+                    &[(
+                        "Restore",
+                        "$.DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes[0].AttributeValues",
+                        "StringList",
+                    )],
+                ),
+                json!({
+                    "name": "RequirePrivate",
+                    "action": "aws:executeScript",
+                    "onFailure": "Abort",
+                    "isEnd": true,
+                    "inputs": {
+                        "Runtime": "python3.11",
+                        "Handler": "require_private",
+                        "InputPayload": {"Restore": "{{ReadBack.Restore}}"},
+                        "Script": "def require_private(events, context):\n    if 'all' in (events.get('Restore') or []):\n        raise Exception('the snapshot is still public')\n    return {'Private': True}\n"
+                    },
+                    "outputs": [{"Name": "Private", "Selector": "$.Payload.Private", "Type": "Boolean"}]
+                }),
+            ],
+            &["ReadBack.Restore", "RequirePrivate.Private"],
+        ),
+    }
+}
