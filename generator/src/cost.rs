@@ -112,9 +112,17 @@ impl Model<'_> {
         let first = steady + if runs > 0.0 { n } else { 0.0 };
         let milliseconds = runs * (self.args.invocation_ms + self.args.ms_per_resource * n)
             + changes * self.args.invocation_ms;
-        let gb_seconds = milliseconds / 1000.0 * self.args.memory_mb / 1024.0;
-        let lambda_usd =
-            gb_seconds * self.args.gb_second_price + (runs + changes) * self.args.request_price;
+        // An AWS managed rule runs no Lambda of ours: only its evaluations are billed.
+        let (gb_seconds, lambda_usd) = if spec.is_lambda() {
+            let gb_seconds = milliseconds / 1000.0 * self.args.memory_mb / 1024.0;
+            let requests = (runs + changes) * self.args.request_price;
+            (
+                gb_seconds,
+                gb_seconds * self.args.gb_second_price + requests,
+            )
+        } else {
+            (0.0, 0.0)
+        };
         Estimate {
             rule: spec.id.to_string(),
             account: account.to_string(),

@@ -43,9 +43,19 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
     let world = emulator.seed(REGION, "estate");
     // IAM is global: seeded once for this emulator, and evaluated in any region.
     let iam = emulator.seed(REGION, "iam");
+    // The rules this world is about; the posture controls have a world of their own.
+    let rules = "neptune-dms-endpoint-iam-auth,neptune-cluster-iam-auth,\
+                 neptune-fgac-policy-hygiene,neptune-sts-vpc-endpoint";
     let rows = scan_json(
         emulator,
-        &["--region", REGION, "--endpoint-url", &emulator.url],
+        &[
+            "--region",
+            REGION,
+            "--endpoint-url",
+            &emulator.url,
+            "--rules",
+            rules,
+        ],
     );
     for row in &rows {
         assert_eq!(row["evaluated"], true, "{row}");
@@ -160,6 +170,114 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
         annotation_of("graph-language-typo"),
         "FGAC016 in default version v1"
     );
+}
+
+/// The posture controls (the AWS managed rules' checks) and cluster IAM auth over one world:
+/// each has a compliant, a non-compliant and a not-applicable resource, and every row its
+/// design verdict.
+#[test]
+fn posture_controls_judge_every_seeded_cluster_and_snapshot() {
+    let emulator = Emulator::shared();
+    let region = "us-east-2";
+    let world = emulator.seed(region, "posture");
+    let posture: Vec<String> = guardrails_testkit::rules(env!("CARGO_BIN_EXE_gen").as_ref())
+        .iter()
+        .filter(|r| r["delivery"]["managed_rule"].is_string())
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(posture.len(), 8, "{posture:?}");
+    let rules = format!("{},neptune-cluster-iam-auth", posture.join(","));
+    let out = run_gen(
+        env!("CARGO_BIN_EXE_gen").as_ref(),
+        Some((emulator, region)),
+        &["scan", "--format", "json", "--rules", &rules],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap().to_string(),
+                r["resource_id"].as_str().unwrap().to_string(),
+                r["compliance"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, world.expected());
+    for rule in &posture {
+        for compliance in ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"] {
+            assert!(
+                got.iter().any(|(r, _, c)| r == rule && c == compliance),
+                "{rule} has no {compliance} case"
+            );
+        }
+    }
+    let public = rows
+        .iter()
+        .find(|r| {
+            r["resource_id"] == "exposed-manual"
+                && r["rule"] == "neptune-cluster-snapshot-not-public"
+        })
+        .unwrap();
+    assert_eq!(public["resource_type"], "AWS::RDS::DBClusterSnapshot");
+    assert!(public["resource_arn"]
+        .as_str()
+        .unwrap()
+        .ends_with(":cluster-snapshot:exposed-manual"));
+}
+
+/// One region's scan with every cluster and snapshot control: one paged cluster listing and
+/// one paged snapshot listing shared by all of them, and one attribute read per manual
+/// snapshot, however many controls run (130 clusters, 150 manual snapshots).
+#[test]
+fn posture_controls_share_one_listing_per_region() {
+    let emulator = Emulator::start();
+    let region = "sa-east-1";
+    emulator.seed(region, "snapshot-fleet");
+    let ids = guardrails_testkit::rule_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    let cluster_controls: Vec<&String> = ids
+        .iter()
+        .filter(|id| id.starts_with("neptune-cluster-"))
+        .collect();
+    assert_eq!(cluster_controls.len(), 9);
+    let before = emulator.calls();
+    let rules = cluster_controls
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = run_gen(
+        env!("CARGO_BIN_EXE_gen").as_ref(),
+        Some((&emulator, region)),
+        &["scan", "--format", "json", "--rules", &rules],
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    // 130 clusters × 7 cluster controls; 150 manual + 130 automated snapshots × 2.
+    assert_eq!(
+        rows.len(),
+        130 * 7 + 280 * 2,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let calls = emulator.calls_since(&before);
+    let rds = |action: &str| calls.get(&format!("rds:{action}")).copied().unwrap_or(0);
+    // ⌈130/100⌉ and ⌈280/100⌉ pages; 150 attribute reads; nothing else of RDS.
+    assert_eq!(rds("DescribeDBClusters"), 2, "{calls:?}");
+    assert_eq!(rds("DescribeDBClusterSnapshots"), 3, "{calls:?}");
+    assert_eq!(rds("DescribeDBClusterSnapshotAttributes"), 150, "{calls:?}");
+    let rds_calls: u64 = calls
+        .iter()
+        .filter(|(action, _)| action.starts_with("rds:"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(rds_calls, 2 + 3 + 150, "{calls:?}");
 }
 
 #[test]
@@ -815,7 +933,18 @@ fn gen_cost_prices_a_scan_by_rule_account_and_region() {
         assert_eq!(estimate["region"], "us-west-1");
         let steady = estimate["evaluations_steady_state"].as_f64().unwrap();
         let everything = estimate["evaluations_sending_everything"].as_f64().unwrap();
-        assert!(steady < everything / 10.0, "{estimate}");
+        if estimate["frequency"] == "-" {
+            // Change-triggered only: each change is one evaluation either way.
+            assert_eq!(steady, everything, "{estimate}");
+        } else {
+            assert!(steady < everything / 10.0, "{estimate}");
+        }
+        if rule.starts_with("neptune-cluster-") && rule != "neptune-cluster-iam-auth" {
+            assert_eq!(
+                estimate["lambda_gb_seconds"], 0.0,
+                "managed rule: {estimate}"
+            );
+        }
     }
     let rules: std::collections::BTreeSet<&str> =
         rows.iter().filter_map(|r| r["rule"].as_str()).collect();

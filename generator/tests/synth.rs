@@ -252,6 +252,11 @@ fn runbook_api_steps_exist_in_the_botocore_models() {
 /// region), reports what it made, deletes it; `recorder` gives the account an AWS Config
 /// recorder first.
 fn deploy_member(region: &str, parameters: &[&str], recorder: bool) -> Value {
+    deploy_template(&golden().join("member.yaml"), region, parameters, recorder)
+}
+
+/// [`deploy_member`] with another member template.
+fn deploy_template(template: &Path, region: &str, parameters: &[&str], recorder: bool) -> Value {
     let emulator = Emulator::start();
     let mut command = Command::new(python());
     command
@@ -263,7 +268,7 @@ fn deploy_member(region: &str, parameters: &[&str], recorder: bool) -> Value {
             region,
             "--template",
         ])
-        .arg(golden().join("member.yaml"));
+        .arg(template);
     for parameter in parameters {
         command.args(["--parameter", parameter]);
     }
@@ -281,6 +286,113 @@ fn deploy_member(region: &str, parameters: &[&str], recorder: bool) -> Value {
 
 fn keys(value: &Value) -> Vec<String> {
     value.as_object().unwrap().keys().cloned().collect()
+}
+
+/// The AWS managed rules go where AWS offers them (emulator gap 21): in Milan, which offers no
+/// Neptune managed rule, the member stack still completes with our Lambda rules only; in
+/// Malaysia with the two offered there. A blank optional parameter is left out of the managed
+/// rule, a given one passed. Without the region conditions the Milan stack rolls back, as on
+/// AWS.
+#[test]
+fn managed_rules_are_deployed_only_where_aws_offers_them_and_never_blank() {
+    let specs = rules(env!("CARGO_BIN_EXE_gen").as_ref());
+    let managed_in = |region: &str| -> Vec<String> {
+        let mut ids: Vec<String> = specs
+            .iter()
+            .filter(|r| {
+                r["delivery"]["unavailable_in"]
+                    .as_array()
+                    .is_some_and(|out| !out.iter().any(|o| o == region))
+            })
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let lambdas = lambda_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    let owned_by_aws = |report: &Value| -> Vec<String> {
+        report["rules"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, rule)| rule["owner"] == "AWS")
+            .map(|(name, _)| name.clone())
+            .collect()
+    };
+    for (region, expected) in [("eu-south-1", 0), ("ap-southeast-5", 2), ("us-east-1", 8)] {
+        let home = format!("IamHomeRegion={region}");
+        let report = deploy_member(region, &["ConfigRecorderReady=true", &home], true);
+        assert_eq!(
+            report["status"]["neptune-guardrails-member"], "CREATE_COMPLETE",
+            "{region}: {report:#}"
+        );
+        assert_eq!(owned_by_aws(&report), managed_in(region), "{region}");
+        assert_eq!(managed_in(region).len(), expected, "{region}");
+        let custom = keys(&report["rules"]).len() - expected;
+        assert_eq!(custom, lambdas.len(), "{region}");
+    }
+    let key = "arn:aws:kms:us-east-1:123456789012:key/one";
+    let keyed = deploy_member(
+        "us-east-1",
+        &[
+            "ConfigRecorderReady=true",
+            &format!("NeptuneClusterEncryptedKmsKeyArns={key}"),
+        ],
+        true,
+    );
+    let blank = deploy_member("us-east-1", &["ConfigRecorderReady=true"], true);
+    let encrypted =
+        |report: &Value| report["rules"]["neptune-cluster-encrypted"]["parameters"].clone();
+    assert_eq!(encrypted(&keyed), serde_json::json!({"KmsKeyArns": key}));
+    assert_eq!(encrypted(&blank), serde_json::json!({}));
+    assert_eq!(
+        blank["rules"]["neptune-cluster-backup-retention"]["parameters"],
+        serde_json::json!({"minimumBackupRetentionPeriod": "7"})
+    );
+
+    // What the conditions prevent: every managed rule offered everywhere fails in Milan.
+    let template = std::fs::read_to_string(golden().join("member.yaml")).unwrap();
+    let mut parsed: serde_yaml::Value = serde_yaml::from_str(&template).unwrap();
+    for (name, condition) in parsed["Conditions"].as_mapping_mut().unwrap().iter_mut() {
+        if name.as_str().unwrap().ends_with("Offered") {
+            *condition = serde_yaml::from_str("{'Fn::Equals': ['a', 'a']}").unwrap();
+        }
+    }
+    let everywhere =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("member-managed-everywhere.yaml");
+    std::fs::write(&everywhere, serde_yaml::to_string(&parsed).unwrap()).unwrap();
+    let refused = deploy_template(
+        &everywhere,
+        "eu-south-1",
+        &["ConfigRecorderReady=true", "IamHomeRegion=eu-south-1"],
+        true,
+    );
+    assert_eq!(
+        refused["status"]["neptune-guardrails-member"], "ROLLBACK_COMPLETE",
+        "{refused:#}"
+    );
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("sourceIdentifier"),
+        "{refused:#}"
+    );
+}
+
+/// Each managed rule's identifier, resource type, trigger, parameters and regions are AWS's:
+/// checked against the copy of the AWS Config Developer Guide's managed rule list that moto
+/// packages (tests/cfn/check_managed_rules.py).
+#[test]
+fn managed_rule_declarations_match_aws_managed_rule_list() {
+    let out = Command::new(python())
+        .arg(workspace_root().join("tests/cfn/check_managed_rules.py"))
+        .arg(env!("CARGO_BIN_EXE_gen"))
+        .output()
+        .expect("check_managed_rules.py runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(report["checked"], 8, "{report}");
 }
 
 #[test]
@@ -301,11 +413,13 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
     let mut ids: Vec<String> = specs.iter().map(|s| text(&s["id"])).collect();
     ids.sort();
     assert_eq!(keys(&home["rules"]), ids);
-    assert_eq!(keys(&home["functions"]), ids);
-    let mut runbooks: Vec<String> = specs.iter().map(|s| text(&s["runbook"])).collect();
+    let mut lambdas = lambda_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    lambdas.sort();
+    assert_eq!(keys(&home["functions"]), lambdas);
+    let mut runbooks = own_runbooks(env!("CARGO_BIN_EXE_gen").as_ref());
     runbooks.sort();
     assert_eq!(keys(&home["documents"]), runbooks);
-    for spec in &specs {
+    for spec in specs.iter().filter(|s| s["delivery"]["lambda"].is_string()) {
         let id = text(&spec["id"]);
         let rule = &home["rules"][&id];
         assert_eq!(rule["owner"], "CUSTOM_LAMBDA");
@@ -388,8 +502,16 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
         .collect();
     regional.sort();
     assert_eq!(keys(&other["rules"]), regional);
-    assert_eq!(keys(&other["functions"]), regional);
-    assert_eq!(keys(&other["documents"]).len(), regional.len());
+    let ours = |s: &&Value| s["global"] == false && s["delivery"]["lambda"].is_string();
+    let mut regional_lambdas: Vec<String> =
+        specs.iter().filter(ours).map(|s| text(&s["id"])).collect();
+    regional_lambdas.sort();
+    assert_eq!(keys(&other["functions"]), regional_lambdas);
+    let regional_runbooks = specs
+        .iter()
+        .filter(|s| s["global"] == false && text(&s["runbook"]).starts_with("NeptuneGuardrails-"))
+        .count();
+    assert_eq!(keys(&other["documents"]).len(), regional_runbooks);
 
     // Conformance-pack delivery: the member stack's two account packs make the same rules over
     // the member's Lambdas (the emulator's PutConfigRule requires them to exist).

@@ -333,6 +333,8 @@ impl World {
             let id = match rule {
                 "neptune-dms-endpoint-iam-auth" => self.dms_endpoint_arn(name),
                 "neptune-fgac-policy-hygiene" => self.iam_id(name),
+                // AWS Config knows a cluster snapshot by its identifier.
+                _ if self.0["snapshots"].get(name).is_some() => name.to_string(),
                 _ => self.cluster_id(name),
             };
             out.push((

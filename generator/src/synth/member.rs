@@ -442,8 +442,16 @@ fn resource_of(action: &str) -> Value {
         // account and region (the remediations of a cluster touch several of those kinds).
         "rds" => sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:*"),
         "ec2" => sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*"),
+        // Grants on this account's keys, for the encrypted copies a runbook restores.
+        "kms" => sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
         _ => json!("*"),
     }
+}
+
+fn actions_need_aws_grant(statement: &Value) -> bool {
+    statement["Action"]
+        .as_array()
+        .is_some_and(|actions| actions.iter().any(|a| a == "kms:CreateGrant"))
 }
 
 fn remediation_role(runbook: &Runbook) -> Value {
@@ -462,7 +470,14 @@ fn remediation_role(runbook: &Runbook) -> Value {
         .collect();
     let statements = by_resource
         .into_iter()
-        .map(|(resource, actions)| json!({"Effect": "Allow", "Action": actions, "Resource": resource}))
+        .map(|(resource, actions)| {
+            let mut statement = json!({"Effect": "Allow", "Action": actions, "Resource": resource});
+            if actions_need_aws_grant(&statement) {
+                // Only grants RDS makes for the cluster it restores, never one to a person.
+                statement["Condition"] = json!({"Bool": {"kms:GrantIsForAWSResource": "true"}});
+            }
+            statement
+        })
         .collect();
     let mut role = json!({
         "Type": "AWS::IAM::Role",

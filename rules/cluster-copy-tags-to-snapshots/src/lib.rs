@@ -1,4 +1,5 @@
-//! Rule `neptune-cluster-copy-tags-to-snapshots` (Security Hub Neptune.8; AWS managed rule `NEPTUNE_CLUSTER_COPY_TAGS_TO_SNAPSHOT_ENABLED`): neptune db clusters copy their tags to snapshots.
+//! Rule `neptune-cluster-copy-tags-to-snapshots` (Security Hub Neptune.8; AWS managed rule `NEPTUNE_CLUSTER_COPY_TAGS_TO_SNAPSHOT_ENABLED`):
+//! Neptune DB clusters copy their tags to snapshots.
 //! Deployed as the managed rule; `gen scan` judges each cluster the way its page does.
 
 mod runbook;

@@ -1,4 +1,5 @@
-//! Rule `neptune-cluster-deletion-protection` (Security Hub Neptune.4; AWS managed rule `NEPTUNE_CLUSTER_DELETION_PROTECTION_ENABLED`): neptune db clusters have deletion protection on.
+//! Rule `neptune-cluster-deletion-protection` (Security Hub Neptune.4; AWS managed rule `NEPTUNE_CLUSTER_DELETION_PROTECTION_ENABLED`):
+//! Neptune DB clusters have deletion protection on.
 //! Deployed as the managed rule; `gen scan` judges each cluster the way its page does.
 
 use guardrails_aws::neptune::types::DbCluster;
@@ -18,7 +19,22 @@ pub const SPEC: RuleSpec = RuleSpec {
     severity: Severity::Low,
     delivery: Delivery::Managed {
         identifier: "NEPTUNE_CLUSTER_DELETION_PROTECTION_ENABLED",
-        unavailable_in: &["ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "cn-north-1", "eu-central-2", "eu-south-1", "eu-south-2", "mx-central-1", "us-gov-east-1", "us-gov-west-1"],
+        unavailable_in: &[
+            "ap-east-2",
+            "ap-south-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "ca-west-1",
+            "cn-north-1",
+            "eu-central-2",
+            "eu-south-1",
+            "eu-south-2",
+            "mx-central-1",
+            "us-gov-east-1",
+            "us-gov-west-1",
+        ],
     },
     remediation: Remediation {
         runbook: "AWS-EnableNeptuneClusterDeletionProtection",

@@ -1,4 +1,5 @@
-//! Rule `neptune-cluster-multi-az` (Security Hub Neptune.9; AWS managed rule `NEPTUNE_CLUSTER_MULTI_AZ_ENABLED`): neptune db clusters have instances in more than one availability zone.
+//! Rule `neptune-cluster-multi-az` (Security Hub Neptune.9; AWS managed rule `NEPTUNE_CLUSTER_MULTI_AZ_ENABLED`):
+//! Neptune DB clusters have instances in more than one availability zone.
 //! Deployed as the managed rule; `gen scan` judges each cluster the way its page does.
 
 mod runbook;
