@@ -186,7 +186,10 @@ fn posture_controls_judge_every_seeded_cluster_and_snapshot() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(posture.len(), 8, "{posture:?}");
-    let rules = format!("{},neptune-cluster-iam-auth", posture.join(","));
+    let rules = format!(
+        "{},neptune-cluster-iam-auth,neptune-cluster-network-exposure",
+        posture.join(",")
+    );
     let out = run_gen(
         env!("CARGO_BIN_EXE_gen").as_ref(),
         Some((emulator, region)),
@@ -233,9 +236,10 @@ fn posture_controls_judge_every_seeded_cluster_and_snapshot() {
         .ends_with(":cluster-snapshot:exposed-manual"));
 }
 
-/// One region's scan with every cluster and snapshot control: one paged cluster listing and
-/// one paged snapshot listing shared by all of them, and one attribute read per manual
-/// snapshot, however many controls run (130 clusters, 150 manual snapshots).
+/// One region's scan with every cluster and snapshot control: one paged listing each of
+/// clusters, instances and snapshots shared by all of them, one attribute read per manual
+/// snapshot, and for the network exposure one paged subnet group listing and one of route
+/// tables, however many controls run (130 clusters, 150 manual snapshots).
 #[test]
 fn posture_controls_share_one_listing_per_region() {
     let emulator = Emulator::start();
@@ -246,7 +250,7 @@ fn posture_controls_share_one_listing_per_region() {
         .iter()
         .filter(|id| id.starts_with("neptune-cluster-"))
         .collect();
-    assert_eq!(cluster_controls.len(), 9);
+    assert_eq!(cluster_controls.len(), 10);
     let before = emulator.calls();
     let rules = cluster_controls
         .iter()
@@ -259,25 +263,29 @@ fn posture_controls_share_one_listing_per_region() {
         &["scan", "--format", "json", "--rules", &rules],
     );
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    // 130 clusters × 7 cluster controls; 150 manual + 130 automated snapshots × 2.
+    // 130 clusters × 8 cluster controls; 150 manual + 130 automated snapshots × 2.
     assert_eq!(
         rows.len(),
-        130 * 7 + 280 * 2,
+        130 * 8 + 280 * 2,
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let calls = emulator.calls_since(&before);
     let rds = |action: &str| calls.get(&format!("rds:{action}")).copied().unwrap_or(0);
-    // ⌈130/100⌉ and ⌈280/100⌉ pages; 150 attribute reads; nothing else of RDS.
+    // ⌈130/100⌉ and ⌈280/100⌉ pages; 150 attribute reads; one page of (no) instances and
+    // of subnet groups; nothing else of RDS.
     assert_eq!(rds("DescribeDBClusters"), 2, "{calls:?}");
+    assert_eq!(rds("DescribeDBInstances"), 1, "{calls:?}");
     assert_eq!(rds("DescribeDBClusterSnapshots"), 3, "{calls:?}");
     assert_eq!(rds("DescribeDBClusterSnapshotAttributes"), 150, "{calls:?}");
+    assert_eq!(rds("DescribeDBSubnetGroups"), 1, "{calls:?}");
+    assert_eq!(calls.get("ec2:DescribeRouteTables"), Some(&1), "{calls:?}");
     let rds_calls: u64 = calls
         .iter()
         .filter(|(action, _)| action.starts_with("rds:"))
         .map(|(_, n)| n)
         .sum();
-    assert_eq!(rds_calls, 2 + 3 + 150, "{calls:?}");
+    assert_eq!(rds_calls, 2 + 1 + 3 + 150 + 1, "{calls:?}");
 }
 
 #[test]
@@ -939,7 +947,11 @@ fn gen_cost_prices_a_scan_by_rule_account_and_region() {
         } else {
             assert!(steady < everything / 10.0, "{estimate}");
         }
-        if rule.starts_with("neptune-cluster-") && rule != "neptune-cluster-iam-auth" {
+        let lambda = [
+            "neptune-cluster-iam-auth",
+            "neptune-cluster-network-exposure",
+        ];
+        if rule.starts_with("neptune-cluster-") && !lambda.contains(&rule) {
             assert_eq!(
                 estimate["lambda_gb_seconds"], 0.0,
                 "managed rule: {estimate}"

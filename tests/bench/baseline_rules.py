@@ -26,7 +26,7 @@ RULE = sys.argv[1]
 CONFIG = boto3.client("config")
 NEPTUNE = boto3.client("neptune") if RULE != "neptune-fgac-policy-hygiene" else None
 DMS = boto3.client("dms") if RULE == "neptune-dms-endpoint-iam-auth" else None
-EC2 = boto3.client("ec2") if RULE == "neptune-sts-vpc-endpoint" else None
+EC2 = boto3.client("ec2") if RULE in ("neptune-sts-vpc-endpoint", "neptune-cluster-network-exposure") else None
 IAM = boto3.client("iam") if RULE in ("neptune-fgac-policy-hygiene", "neptune-sts-vpc-endpoint") else None
 
 
@@ -47,6 +47,47 @@ def cluster_iam_auth() -> list[tuple[str, str, str, str]]:
             verdict = ("COMPLIANT", "IAMDatabaseAuthenticationEnabled is true")
         else:
             verdict = ("NON_COMPLIANT", "IAMDatabaseAuthenticationEnabled is false")
+        out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
+    return out
+
+
+def cluster_network_exposure() -> list[tuple[str, str, str, str]]:
+    clusters = neptune_clusters()
+    instances = [i for page in NEPTUNE.get_paginator("describe_db_instances").paginate(MaxRecords=100) for i in page["DBInstances"]]
+    groups = {
+        g["DBSubnetGroupName"]: g
+        for page in NEPTUNE.get_paginator("describe_db_subnet_groups").paginate(MaxRecords=100)
+        for g in page["DBSubnetGroups"]
+    }
+    vpcs = sorted({g["VpcId"] for g in groups.values()})
+    tables = [
+        t
+        for i in range(0, len(vpcs), 200)
+        for page in EC2.get_paginator("describe_route_tables").paginate(
+            Filters=[{"Name": "vpc-id", "Values": vpcs[i : i + 200]}], MaxResults=100
+        )
+        for t in page["RouteTables"]
+    ]
+
+    def routed(vpc: str, subnet: str) -> bool:
+        own = [t for t in tables if any(a.get("SubnetId") == subnet for a in t.get("Associations", []))]
+        main = [t for t in tables if t["VpcId"] == vpc and any(a.get("Main") for a in t.get("Associations", []))]
+        table = (own or main or [None])[0]
+        return bool(table) and any(
+            (r.get("GatewayId") or "").startswith("igw-") and r.get("State") != "blackhole" for r in table["Routes"]
+        )
+
+    out = []
+    for cluster in clusters:
+        group = groups.get(cluster.get("DBSubnetGroup"))
+        if cluster.get("Engine") != "neptune":
+            verdict = ("NOT_APPLICABLE", f"engine {cluster.get('Engine')} is not Neptune")
+        elif group is None:
+            verdict = ("NOT_APPLICABLE", "subnet group unknown")
+        else:
+            public = [i for i in instances if i.get("DBClusterIdentifier") == cluster["DBClusterIdentifier"] and i.get("PubliclyAccessible")]
+            exposed = [s["SubnetIdentifier"] for s in group["Subnets"] if routed(group["VpcId"], s["SubnetIdentifier"])]
+            verdict = ("NON_COMPLIANT", "exposed") if public or exposed else ("COMPLIANT", "private")
         out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
     return out
 
@@ -169,6 +210,7 @@ EVALUATE = {
     "neptune-dms-endpoint-iam-auth": dms_endpoint_iam_auth,
     "neptune-sts-vpc-endpoint": sts_vpc_endpoint,
     "neptune-fgac-policy-hygiene": fgac_policy_hygiene,
+    "neptune-cluster-network-exposure": cluster_network_exposure,
 }[RULE]
 
 

@@ -118,6 +118,15 @@ one patched in-process and listed here (and in README.md, "Test world"):
     input parameter", the AWS error moto's ``validate_managed_rule`` quotes). Here both are
     refused with ``InvalidParameterValueException``, so a member stack that puts an
     unavailable or blank-parameter managed rule fails and rolls back as on AWS.
+22. moto's default VPC has no internet gateway, and the ``default`` DB subnet group that
+    moto names on every cluster created without one does not exist (DescribeDBSubnetGroups
+    answers DBSubnetGroupNotFoundFault). On AWS a default VPC "includes an internet gateway"
+    and its main route table "sends all traffic (0.0.0.0/0) to the internet gateway" (Amazon
+    VPC User Guide, "Default VPCs"), and a DB cluster created without a DB subnet group is
+    placed in the ``default`` DB subnet group of the default VPC (Amazon RDS User Guide,
+    "Working with a DB instance in a VPC": RDS creates it when you create a DB instance or
+    cluster in the default VPC without one). Here the default VPC gets its internet gateway and
+    route, and ``default`` exists, made of the default VPC's subnets, once a cluster names it.
 20. IAM users have no permissions boundary in moto 5.2: ``CreateUser`` ignores its
     ``PermissionsBoundary`` parameter and ``GetUser`` / ``GetAccountAuthorizationDetails``
     never return one (``UserDetail.PermissionsBoundary`` in botocore's IAM model,
@@ -359,6 +368,37 @@ def managed_rule_offered(identifier: str, region: str) -> bool:
     text = MANAGED_RULES_CONSTRAINTS.get(identifier, {}).get("AWS Region", "")
     name = _REGION_NAMES.get(region)
     return not (text.startswith("All supported AWS regions except") and name and name in text)
+
+
+def _patch_default_network() -> None:
+    """Gap 22: the default VPC routes to an internet gateway; the ``default`` DB subnet group."""
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.vpcs import VPCBackend
+
+    original_vpc = VPCBackend.create_default_vpc
+
+    def create_default_vpc(self):
+        vpc = original_vpc(self)
+        gateway = self.create_internet_gateway()
+        self.attach_internet_gateway(gateway.id, vpc.id)
+        main = self.describe_route_tables(filters={"vpc-id": [vpc.id], "association.main": ["true"]})
+        self.create_route(main[0].id, "0.0.0.0/0", gateway_id=gateway.id)
+        return vpc
+
+    VPCBackend.create_default_vpc = create_default_vpc
+
+    original_groups = RDSBackend.describe_db_subnet_groups
+
+    def describe_db_subnet_groups(self, subnet_group_name):
+        named = {getattr(c, "db_subnet_group_name", None) for c in self.clusters.values()}
+        if "default" in named and "default" not in self.subnet_groups:
+            ec2 = ec2_backends[self.account_id][self.region_name]
+            vpc = ec2.get_default_vpc()
+            subnets = ec2.describe_subnets(filters={"vpc-id": [vpc.id]})
+            self.create_subnet_group("default", "default", subnets, [])
+        return original_groups(self, subnet_group_name)
+
+    RDSBackend.describe_db_subnet_groups = describe_db_subnet_groups
 
 
 def _patch_managed_rule_refusals() -> None:
@@ -1319,6 +1359,7 @@ def main() -> None:
     _patch_failed_stack_creation()
     _patch_rules_need_a_recorder()
     _patch_managed_rule_refusals()
+    _patch_default_network()
     _patch_organization_packs()
     _patch_stack_instance_overrides()
     _patch_import_change_sets()

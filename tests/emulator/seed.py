@@ -330,7 +330,7 @@ class Network:
         group = f"{self.prefix}subnets-{self.vpcs}"
         self.neptune.create_db_subnet_group(DBSubnetGroupName=group, DBSubnetGroupDescription="graph", SubnetIds=subnets)
         db_sg = self.ec2.create_security_group(GroupName=f"db-{self.vpcs}", Description="graph", VpcId=vpc)["GroupId"]
-        made = {"vpc": vpc, "subnet_group": group, "db_sg": db_sg}
+        made = {"vpc": vpc, "subnet_group": group, "db_sg": db_sg, "subnets": subnets}
         if endpoint is None:
             return made
         endpoint_sg = self.ec2.create_security_group(GroupName=f"sts-{self.vpcs}", Description="sts", VpcId=vpc)["GroupId"]
@@ -361,6 +361,17 @@ class Network:
         if endpoint == "deleted":
             self.ec2.delete_vpc_endpoints(VpcEndpointIds=[made["endpoint"]])
         return made
+
+    def route_to_internet(self, vpc: dict) -> str:
+        """Makes the VPC's subnets public: a route table sending 0.0.0.0/0 to an internet
+        gateway, associated with each subnet. Returns the gateway id."""
+        gateway = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        self.ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc["vpc"])
+        table = self.ec2.create_route_table(VpcId=vpc["vpc"])["RouteTable"]["RouteTableId"]
+        self.ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+        for subnet in vpc["subnets"]:
+            self.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        return gateway
 
     def cluster(self, name: str, vpc: dict, roles=()) -> dict:
         made = self.neptune.create_db_cluster(
@@ -445,6 +456,7 @@ def seed_vpc_fleet(endpoint_url: str, region: str, size: int) -> dict:
 
 
 POSTURE_RULES = [
+    "neptune-cluster-network-exposure",
     "neptune-cluster-encrypted",
     "neptune-cluster-audit-logs",
     "neptune-cluster-deletion-protection",
@@ -461,6 +473,10 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
     each with a manual snapshot (and the automated snapshot AWS keeps of every cluster)."""
     neptune, rds, _ = clients(endpoint_url, region)
     world: dict = {"clusters": {}, "snapshots": {}, "dms_endpoints": {}, "expected": {}}
+    net = Network(endpoint_url, region, prefix=f"{region}-posture-")
+    private, public = net.vpc(None), net.vpc(None)
+    world["internet_gateway"] = net.route_to_internet(public)
+    world["subnet_groups"] = {"hardened": private["subnet_group"], "exposed": public["subnet_group"]}
 
     def expect(rules, name: str, verdict: str) -> None:
         for rule in rules:
@@ -468,6 +484,7 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
 
     hardened = neptune.create_db_cluster(
         DBClusterIdentifier="hardened", Engine="neptune", StorageEncrypted=True, KmsKeyId=KEY,
+        DBSubnetGroupName=private["subnet_group"],
         EnableCloudwatchLogsExports=["audit", "slowquery"], DeletionProtection=True,
         BackupRetentionPeriod=14, CopyTagsToSnapshot=True, EnableIAMDatabaseAuthentication=True,
     )["DBCluster"]
@@ -478,11 +495,11 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
         )
     exposed = neptune.create_db_cluster(
         DBClusterIdentifier="exposed", Engine="neptune", BackupRetentionPeriod=1,
-        EnableCloudwatchLogsExports=["slowquery"],
+        EnableCloudwatchLogsExports=["slowquery"], DBSubnetGroupName=public["subnet_group"],
     )["DBCluster"]
     neptune.create_db_instance(
         DBInstanceIdentifier="exposed-0", DBInstanceClass="db.r6g.large", Engine="neptune",
-        DBClusterIdentifier="exposed", AvailabilityZone=f"{region}a",
+        DBClusterIdentifier="exposed", AvailabilityZone=f"{region}a", PubliclyAccessible=True,
     )
     aurora = rds.create_db_cluster(
         DBClusterIdentifier="analytics-pg", Engine="aurora-postgresql",

@@ -120,7 +120,7 @@ impl Ec2Network {
     }
 
     /// Every `<item>` of the list `set` over all pages of `action` (following `nextToken`).
-    async fn all_items(
+    pub(crate) async fn all_items(
         &self,
         action: &'static str,
         set: &str,
@@ -235,7 +235,7 @@ impl Ec2Network {
 }
 
 /// A Query list member: `Name.1=…&Name.2=…`.
-fn numbered(name: &str, values: &[impl AsRef<str>]) -> Vec<(String, String)> {
+pub(crate) fn numbered(name: &str, values: &[impl AsRef<str>]) -> Vec<(String, String)> {
     values
         .iter()
         .enumerate()

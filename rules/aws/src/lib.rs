@@ -18,4 +18,6 @@ pub mod posture;
 #[cfg(feature = "ec2")]
 mod query;
 #[cfg(feature = "ec2")]
+pub mod routes;
+#[cfg(feature = "ec2")]
 mod xml;

@@ -71,6 +71,13 @@ impl ClusterFacts {
     }
 }
 
+/// A DB subnet group: its VPC and subnets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubnetGroup {
+    pub vpc: String,
+    pub subnets: Vec<String>,
+}
+
 /// Engine names compare case-insensitively (`neptune`, as RDS and DMS both spell it).
 pub fn is_neptune_engine(engine: Option<&str>) -> bool {
     engine.is_some_and(|e| e.eq_ignore_ascii_case("neptune"))
@@ -197,6 +204,20 @@ impl NeptuneClusters {
         &self,
         name: Option<&str>,
     ) -> Result<std::collections::BTreeMap<String, String>, RuleError> {
+        Ok(self
+            .subnet_groups(name)
+            .await?
+            .into_iter()
+            .map(|(name, group)| (name, group.vpc))
+            .collect())
+    }
+
+    /// DB subnet groups by name, with their VPC and subnets: every group of the region, or
+    /// the one named.
+    pub async fn subnet_groups(
+        &self,
+        name: Option<&str>,
+    ) -> Result<std::collections::BTreeMap<String, SubnetGroup>, RuleError> {
         let groups: Vec<aws_sdk_neptune::types::DbSubnetGroup> = self
             .client
             .describe_db_subnet_groups()
@@ -211,12 +232,38 @@ impl NeptuneClusters {
         Ok(groups
             .iter()
             .filter_map(|g| {
-                Some((
-                    g.db_subnet_group_name()?.to_string(),
-                    g.vpc_id()?.to_string(),
-                ))
+                let group = SubnetGroup {
+                    vpc: g.vpc_id()?.to_string(),
+                    subnets: g
+                        .subnets()
+                        .iter()
+                        .filter_map(|s| s.subnet_identifier().map(str::to_string))
+                        .collect(),
+                };
+                Some((g.db_subnet_group_name()?.to_string(), group))
             })
             .collect())
+    }
+
+    /// The DB instances of one cluster.
+    pub async fn cluster_instances(
+        &self,
+        cluster: &str,
+    ) -> Result<Vec<aws_sdk_neptune::types::DbInstance>, RuleError> {
+        let filter = aws_sdk_neptune::types::Filter::builder()
+            .name("db-cluster-id")
+            .values(cluster)
+            .build();
+        self.client
+            .describe_db_instances()
+            .filters(filter)
+            .max_records(Self::PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("DescribeDBInstances", &e))
     }
 }
 
