@@ -82,6 +82,7 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
         let world = match rule.as_str() {
             "neptune-fgac-policy-hygiene" => "iam",
             "neptune-sts-vpc-endpoint" => "chaining",
+            "neptune-cluster-network-exposure" => "posture",
             _ => "estate",
         };
         let emulator = Emulator::start();

