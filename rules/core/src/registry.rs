@@ -264,7 +264,7 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
         let params: Vec<_> = spec
             .parameters
             .iter()
-            .map(|p| format!("`{}` (`{}`)", p.name, p.default))
+            .map(|p| format!("`{}` ({})", p.name, default_text(p)))
             .collect();
         let controls = frameworks::requirements(spec.frameworks, Framework::AwsFsbp);
         out.push_str(&format!(
@@ -294,6 +294,14 @@ pub fn markdown_table(specs: &[&RuleSpec]) -> String {
     out
 }
 
+/// A parameter's default as the docs show it: in code, or "none" when blank.
+fn default_text(parameter: &ParamSpec) -> String {
+    match parameter.default {
+        "" => "none".to_string(),
+        default => format!("`{default}`"),
+    }
+}
+
 /// Per-rule reference (Markdown) under the table: the rule's docs, its parameters,
 /// remediation and permissions, and its verdicts in detail.
 pub fn markdown_details(specs: &[&RuleSpec]) -> String {
@@ -302,8 +310,10 @@ pub fn markdown_details(specs: &[&RuleSpec]) -> String {
         out.push_str(&format!("\n## `{}`\n\n{}\n\n", spec.id, spec.docs));
         for p in spec.parameters {
             out.push_str(&format!(
-                "- parameter `{}` (default `{}`): {}\n",
-                p.name, p.default, p.description
+                "- parameter `{}` (default {}): {}\n",
+                p.name,
+                default_text(p),
+                p.description
             ));
         }
         if let Delivery::Managed {
