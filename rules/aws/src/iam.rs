@@ -237,52 +237,28 @@ impl IamAccount {
         name: &str,
     ) -> Result<Vec<String>, RuleError> {
         let attached: Vec<aws_sdk_iam::types::AttachedPolicy> = match resource_type {
-            ResourceType::IamRole => self
-                .client
-                .list_attached_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| RuleError::aws("ListAttachedRolePolicies", &e))?,
-            ResourceType::IamUser => self
-                .client
-                .list_attached_user_policies()
-                .user_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| RuleError::aws("ListAttachedUserPolicies", &e))?,
-            _ => self
-                .client
-                .list_attached_group_policies()
-                .group_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<_, _>>()
-                .await
-                .map_err(|e| RuleError::aws("ListAttachedGroupPolicies", &e))?,
+            ResourceType::IamRole => all_items!(
+                self.client.list_attached_role_policies().role_name(name),
+                "ListAttachedRolePolicies"
+            )?,
+            ResourceType::IamUser => all_items!(
+                self.client.list_attached_user_policies().user_name(name),
+                "ListAttachedUserPolicies"
+            )?,
+            _ => all_items!(
+                self.client.list_attached_group_policies().group_name(name),
+                "ListAttachedGroupPolicies"
+            )?,
         };
         Ok(attached.into_iter().filter_map(|a| a.policy_arn).collect())
     }
 
     /// Names of the groups a user belongs to.
     pub async fn groups_for_user(&self, name: &str) -> Result<Vec<String>, RuleError> {
-        let groups: Vec<aws_sdk_iam::types::Group> = self
-            .client
-            .list_groups_for_user()
-            .user_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("ListGroupsForUser", &e))?;
+        let groups: Vec<aws_sdk_iam::types::Group> = all_items!(
+            self.client.list_groups_for_user().user_name(name),
+            "ListGroupsForUser"
+        )?;
         Ok(groups.into_iter().map(|g| g.group_name).collect())
     }
 
@@ -322,16 +298,10 @@ impl IamAccount {
     }
 
     pub async fn policy_tags(&self, arn: &str) -> Result<BTreeMap<String, String>, RuleError> {
-        let tags: Vec<Tag> = self
-            .client
-            .list_policy_tags()
-            .policy_arn(arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("ListPolicyTags", &e))?;
+        let tags: Vec<Tag> = all_items!(
+            self.client.list_policy_tags().policy_arn(arn),
+            "ListPolicyTags"
+        )?;
         Ok(tag_map(&tags))
     }
 }

@@ -3,6 +3,21 @@
 //! other: a rule crate depends on `guardrails-core`, `guardrails-aws` (and the analyzer),
 //! never on another rule crate.
 
+/// Every item of a paginated SDK request, in order; an error names the operation. A macro,
+/// since each SDK paginator is a type of its own with no trait in common.
+#[cfg(any(feature = "neptune", feature = "iam"))]
+macro_rules! all_items {
+    ($request:expr, $operation:literal) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| guardrails_core::RuleError::aws($operation, &e))
+    };
+}
+
 #[cfg(feature = "dms")]
 pub mod dms;
 #[cfg(feature = "ec2")]

@@ -125,28 +125,22 @@ impl NeptuneClusters {
 
     /// Every DB cluster as the SDK describes it (for rules that need other fields).
     pub async fn db_clusters(&self) -> Result<Vec<DbCluster>, RuleError> {
-        self.client
-            .describe_db_clusters()
-            .max_records(Self::PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("DescribeDBClusters", &e))
+        all_items!(
+            self.client
+                .describe_db_clusters()
+                .max_records(Self::PAGE_SIZE),
+            "DescribeDBClusters"
+        )
     }
 
     /// Every DB instance of the region, paged.
     pub async fn db_instances(&self) -> Result<Vec<aws_sdk_neptune::types::DbInstance>, RuleError> {
-        self.client
-            .describe_db_instances()
-            .max_records(Self::PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("DescribeDBInstances", &e))
+        all_items!(
+            self.client
+                .describe_db_instances()
+                .max_records(Self::PAGE_SIZE),
+            "DescribeDBInstances"
+        )
     }
 
     /// Every DB cluster snapshot the account owns in the region (automated and manual; not
@@ -154,15 +148,12 @@ impl NeptuneClusters {
     pub async fn db_cluster_snapshots(
         &self,
     ) -> Result<Vec<aws_sdk_neptune::types::DbClusterSnapshot>, RuleError> {
-        self.client
-            .describe_db_cluster_snapshots()
-            .max_records(Self::PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("DescribeDBClusterSnapshots", &e))
+        all_items!(
+            self.client
+                .describe_db_cluster_snapshots()
+                .max_records(Self::PAGE_SIZE),
+            "DescribeDBClusterSnapshots"
+        )
     }
 
     /// Who may restore a manual snapshot: the values of its `restore` attribute.
@@ -218,17 +209,13 @@ impl NeptuneClusters {
         &self,
         name: Option<&str>,
     ) -> Result<std::collections::BTreeMap<String, SubnetGroup>, RuleError> {
-        let groups: Vec<aws_sdk_neptune::types::DbSubnetGroup> = self
-            .client
-            .describe_db_subnet_groups()
-            .set_db_subnet_group_name(name.map(str::to_string))
-            .max_records(Self::PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("DescribeDBSubnetGroups", &e))?;
+        let groups: Vec<aws_sdk_neptune::types::DbSubnetGroup> = all_items!(
+            self.client
+                .describe_db_subnet_groups()
+                .set_db_subnet_group_name(name.map(str::to_string))
+                .max_records(Self::PAGE_SIZE),
+            "DescribeDBSubnetGroups"
+        )?;
         Ok(groups
             .iter()
             .filter_map(|g| {
@@ -254,16 +241,13 @@ impl NeptuneClusters {
             .name("db-cluster-id")
             .values(cluster)
             .build();
-        self.client
-            .describe_db_instances()
-            .filters(filter)
-            .max_records(Self::PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| RuleError::aws("DescribeDBInstances", &e))
+        all_items!(
+            self.client
+                .describe_db_instances()
+                .filters(filter)
+                .max_records(Self::PAGE_SIZE),
+            "DescribeDBInstances"
+        )
     }
 }
 
