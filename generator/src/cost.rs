@@ -34,6 +34,17 @@ pub struct CostArgs {
     /// USD per rule evaluation AWS Config records (its first price tier; check your region's).
     #[arg(long, default_value_t = 0.001)]
     evaluation_price: f64,
+    /// USD per configuration item AWS Config records (continuous recording; check your
+    /// region's). Each change of a resource's compliance records one of type
+    /// `AWS::Config::ResourceCompliance`.
+    #[arg(long, default_value_t = 0.003)]
+    configuration_item_price: f64,
+    /// Security Hub's AWS Foundational Security Best Practices standard is on in these
+    /// accounts: its controls already evaluate what the AWS managed rules of the pack
+    /// evaluate (Neptune.1–9), so price the pack without those managed rules, as `gen deploy
+    /// --leave-to-security-hub` deploys it.
+    #[arg(long)]
+    leave_to_security_hub: bool,
     /// USD per Lambda GB-second (arm64).
     #[arg(long, default_value_t = 0.000_013_333_4)]
     gb_second_price: f64,
@@ -60,6 +71,17 @@ struct ScannedResource {
     rule: String,
     account: String,
     region: String,
+    /// Absent in hand-written scans: then every resource counts as applicable.
+    #[serde(default)]
+    compliance: Option<String>,
+}
+
+/// Resources of one rule in one account and region.
+#[derive(Default)]
+struct Counted {
+    resources: u64,
+    /// COMPLIANT or NON_COMPLIANT: what a first report sends (NOT_APPLICABLE is absence).
+    applicable: u64,
 }
 
 /// One rule in one account and region, per month.
@@ -69,12 +91,18 @@ pub struct Estimate {
     pub account: String,
     pub region: String,
     pub resources: u64,
+    /// Resources with a COMPLIANT or NON_COMPLIANT verdict.
+    pub applicable: u64,
     pub frequency: &'static str,
     /// Every scheduled run sending every verdict (before change-only reports).
     pub evaluations_sending_everything: f64,
     /// The first month: one full report, then changes.
     pub evaluations_first_month: f64,
     pub evaluations_steady_state: f64,
+    /// `AWS::Config::ResourceCompliance` configuration items: one per change of a
+    /// resource's compliance, whichever way the rule reports.
+    pub compliance_items_first_month: f64,
+    pub compliance_items_steady_state: f64,
     pub lambda_gb_seconds: f64,
     pub usd_sending_everything: f64,
     pub usd_steady_state: f64,
@@ -85,8 +113,14 @@ struct Model<'a> {
 }
 
 impl Model<'_> {
-    fn estimate(&self, spec: &RuleSpec, account: &str, region: &str, resources: u64) -> Estimate {
-        let n = resources as f64;
+    fn estimate(
+        &self,
+        spec: &RuleSpec,
+        account: &str,
+        region: &str,
+        counted: &Counted,
+    ) -> Estimate {
+        let n = counted.resources as f64;
         let change_triggered = spec.triggers.contains(&Trigger::ConfigurationChange);
         let frequency = chosen_frequency(&self.args.frequencies, spec);
         let runs = frequency.map_or(0.0, |f| HOURS_PER_MONTH / hours(f));
@@ -109,7 +143,14 @@ impl Model<'_> {
         };
         let everything = changes + runs * n;
         let steady = changes + found_by_schedule;
-        let first = steady + if runs > 0.0 { n } else { 0.0 };
+        // The first scheduled run reports every COMPLIANT and NON_COMPLIANT verdict.
+        let applicable = counted.applicable as f64;
+        let first = steady + if runs > 0.0 { applicable } else { 0.0 };
+        // Each evaluation that changes a compliance records a configuration item (at most
+        // one per evaluation; sending an unchanged verdict again records none), and the
+        // first results of the applicable resources record one each.
+        let items_steady = steady;
+        let items_first = steady + applicable;
         let milliseconds = runs * (self.args.invocation_ms + self.args.ms_per_resource * n)
             + changes * self.args.invocation_ms;
         // An AWS managed rule runs no Lambda of ours: only its evaluations are billed.
@@ -127,14 +168,21 @@ impl Model<'_> {
             rule: spec.id.to_string(),
             account: account.to_string(),
             region: region.to_string(),
-            resources,
+            resources: counted.resources,
+            applicable: counted.applicable,
             frequency: frequency.unwrap_or("-"),
             evaluations_sending_everything: everything,
             evaluations_first_month: first,
             evaluations_steady_state: steady,
+            compliance_items_first_month: items_first,
+            compliance_items_steady_state: items_steady,
             lambda_gb_seconds: gb_seconds,
-            usd_sending_everything: everything * self.args.evaluation_price + lambda_usd,
-            usd_steady_state: steady * self.args.evaluation_price + lambda_usd,
+            usd_sending_everything: everything * self.args.evaluation_price
+                + items_steady * self.args.configuration_item_price
+                + lambda_usd,
+            usd_steady_state: steady * self.args.evaluation_price
+                + items_steady * self.args.configuration_item_price
+                + lambda_usd,
         }
     }
 }
@@ -157,25 +205,28 @@ pub fn estimates(args: &CostArgs, scan: &str) -> Result<Vec<Estimate>, GenError>
             "the scan is not `gen scan --format json` output: {e}"
         ))
     })?;
-    let mut resources: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    let mut resources: BTreeMap<(String, String, String), Counted> = BTreeMap::new();
     for row in rows {
-        *resources
+        let counted = resources
             .entry((row.rule, row.account, row.region))
-            .or_default() += 1;
+            .or_default();
+        counted.resources += 1;
+        if row.compliance.as_deref() != Some("NOT_APPLICABLE") {
+            counted.applicable += 1;
+        }
     }
     let model = Model { args };
-    resources
-        .into_iter()
-        .map(|((rule, account, region), n)| {
-            let spec = catalog::SPECS
-                .iter()
-                .find(|s| s.id == rule)
-                .ok_or_else(|| {
-                    GenError::Input(format!("the scan names an unknown rule `{rule}`"))
-                })?;
-            Ok(model.estimate(spec, &account, &region, n))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for ((rule, account, region), counted) in resources {
+        let spec = catalog::SPECS
+            .iter()
+            .find(|s| s.id == rule)
+            .ok_or_else(|| GenError::Input(format!("the scan names an unknown rule `{rule}`")))?;
+        if !(args.leave_to_security_hub && spec.security_hub_runs_it()) {
+            out.push(model.estimate(spec, &account, &region, &counted));
+        }
+    }
+    Ok(out)
 }
 
 pub fn run(args: CostArgs) -> Result<Exit, GenError> {
@@ -199,11 +250,11 @@ pub fn run(args: CostArgs) -> Result<Exit, GenError> {
 
 fn table(estimates: &[Estimate]) -> String {
     let mut out = String::from(
-        "| rule | account | region | resources | frequency | evaluations/month sending everything | first month | steady state | Lambda GB-s/month | USD/month sending everything | steady state |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n",
+        "| rule | account | region | resources | frequency | evaluations/month sending everything | first month | steady state | compliance items/month (first, steady) | Lambda GB-s/month | USD/month sending everything | steady state |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for e in estimates {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {:.2} |\n",
+            "| {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0}, {:.0} | {:.1} | {:.2} | {:.2} |\n",
             e.rule,
             e.account,
             e.region,
@@ -212,6 +263,8 @@ fn table(estimates: &[Estimate]) -> String {
             e.evaluations_sending_everything,
             e.evaluations_first_month,
             e.evaluations_steady_state,
+            e.compliance_items_first_month,
+            e.compliance_items_steady_state,
             e.lambda_gb_seconds,
             e.usd_sending_everything,
             e.usd_steady_state
@@ -219,11 +272,13 @@ fn table(estimates: &[Estimate]) -> String {
     }
     let sum = |f: fn(&Estimate) -> f64| estimates.iter().map(f).sum::<f64>();
     out.push_str(&format!(
-        "| total | | | {} | | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {:.2} |\n",
+        "| total | | | {} | | {:.0} | {:.0} | {:.0} | {:.0}, {:.0} | {:.1} | {:.2} | {:.2} |\n",
         estimates.iter().map(|e| e.resources).sum::<u64>(),
         sum(|e| e.evaluations_sending_everything),
         sum(|e| e.evaluations_first_month),
         sum(|e| e.evaluations_steady_state),
+        sum(|e| e.compliance_items_first_month),
+        sum(|e| e.compliance_items_steady_state),
         sum(|e| e.lambda_gb_seconds),
         sum(|e| e.usd_sending_everything),
         sum(|e| e.usd_steady_state),

@@ -40,10 +40,18 @@ pub fn remediation_advice(spec: &RuleSpec) -> String {
     )
 }
 
-/// The console page of a rule's runbook in a region (ASFF, OCSF).
+/// The console page of a rule's runbook in a region (ASFF, OCSF), on the console of the
+/// region's partition: `REGION.console.aws.amazon.com` ("AWS Management Console endpoints
+/// and quotas", AWS General Reference), `console.amazonaws.cn` (Amazon Web Services in China)
+/// and `console.amazonaws-us-gov.com` (AWS GovCloud (US) User Guide), the region in the query.
 pub fn runbook_url(spec: &RuleSpec, region: &str) -> String {
+    let console = match crate::targets::partition(region) {
+        "aws-cn" => "console.amazonaws.cn".to_string(),
+        "aws-us-gov" => "console.amazonaws-us-gov.com".to_string(),
+        _ => format!("{region}.console.aws.amazon.com"),
+    };
     format!(
-        "https://{region}.console.aws.amazon.com/systems-manager/documents/{}/description?region={region}",
+        "https://{console}/systems-manager/documents/{}/description?region={region}",
         spec.remediation.runbook
     )
 }
@@ -263,6 +271,22 @@ mod tests {
     use super::*;
 
     use crate::row::test_row as row;
+
+    #[test]
+    fn runbook_urls_open_the_console_of_the_region_partition() {
+        let spec = &neptune_cluster_iam_auth::SPEC;
+        let page = "systems-manager/documents/NeptuneGuardrails-EnableClusterIamAuth/description";
+        for (region, console) in [
+            ("eu-west-1", "eu-west-1.console.aws.amazon.com"),
+            ("cn-northwest-1", "console.amazonaws.cn"),
+            ("us-gov-west-1", "console.amazonaws-us-gov.com"),
+        ] {
+            assert_eq!(
+                runbook_url(spec, region),
+                format!("https://{console}/{page}?region={region}")
+            );
+        }
+    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

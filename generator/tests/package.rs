@@ -78,29 +78,81 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
             needs.iter().all(|v| *v <= (2, 34)),
             "{rule} needs {needs:?}: newer than provided.al2023's glibc 2.34"
         );
-        // The world each rule's own Lambda test evaluates.
-        let world = match rule.as_str() {
-            "neptune-fgac-policy-hygiene" => "iam",
-            "neptune-sts-vpc-endpoint" => "chaining",
-            "neptune-cluster-network-exposure" => "posture",
-            _ => "estate",
+        // The world each rule's own Lambda test evaluates, and a per-resource read whose
+        // failure leaves some resources unread.
+        let (world, per_resource_read) = match rule.as_str() {
+            "neptune-fgac-policy-hygiene" => ("iam", "GetPolicyVersion"),
+            "neptune-sts-vpc-endpoint" => ("chaining", "DescribeVpcEndpoints"),
+            "neptune-cluster-network-exposure" => ("posture", "DescribeRouteTables"),
+            // The target clusters of the endpoints' cross-check.
+            "neptune-dms-endpoint-iam-auth" => ("estate", "DescribeDBClusters"),
+            // A scheduled run reads nothing per cluster: a describe of a change event
+            // (its own Lambda test faults that one).
+            _ => ("estate", ""),
         };
         let emulator = Emulator::start();
         let world = emulator.seed(REGION, world);
-        let token = format!("t-{rule}");
-        let run = run_lambda(
-            &bootstrap,
-            &emulator,
-            REGION,
-            vec![(token.as_str(), scheduled_event(rule, &token))],
-        );
-        assert_eq!(run.outcomes.len(), 1, "{rule}: {:#?}", run.outcomes);
-        let mut got = emulator.verdict_pairs(&token);
-        got.sort();
+        let run = |token: &str| {
+            let run = run_lambda(
+                &bootstrap,
+                &emulator,
+                REGION,
+                vec![(token, scheduled_event(rule, token))],
+            );
+            assert_eq!(run.outcomes.len(), 1, "{rule}: {:#?}", run.outcomes);
+            match &run.outcomes[0] {
+                Outcome::Response { body, .. } => (run.logged_pairs(), body.clone()),
+                other => panic!("{rule} {token}: {other:?}"),
+            }
+        };
+        let (logged, _) = run("t-first");
         let mut expected = world.expected_for(rule);
         expected.sort();
         assert!(!expected.is_empty(), "{rule}");
-        assert_eq!(got, expected, "{rule}");
+        assert_eq!(logged, expected, "{rule}");
+        let mut sent = emulator.verdict_pairs("t-first");
+        sent.sort();
+        assert_eq!(sent, world.expected_sent_for(rule), "{rule}");
+        let recorded = emulator.recorded_results(REGION, rule);
+
+        // Unchanged, against an emulator that never returns NOT_APPLICABLE results: nothing
+        // sent, one empty PutEvaluations.
+        let before = emulator.calls();
+        let (_, steady) = run("t-steady");
+        assert_eq!(
+            (
+                steady["sent"].as_u64(),
+                steady["put_evaluations_calls"].as_u64()
+            ),
+            (Some(0), Some(1)),
+            "{rule}: {steady}"
+        );
+        assert_eq!(
+            emulator.calls_since(&before).get("config:PutEvaluations"),
+            Some(&1),
+            "{rule}"
+        );
+
+        // A per-resource read fails: whatever Config held stands.
+        if !per_resource_read.is_empty() {
+            emulator.inject_faults_where(
+                1.0,
+                5,
+                &format!("actions={per_resource_read}&kinds=access-denied"),
+            );
+            let (_, faulted) = run("t-faulted");
+            emulator.inject_faults(0.0, 0);
+            assert!(
+                faulted["not_evaluated"].as_u64() > Some(0),
+                "{rule}: the fault reached no resource: {faulted}"
+            );
+            assert!(faulted["kept"].as_u64() > Some(0), "{rule}: {faulted}");
+            assert_eq!(
+                emulator.recorded_results(REGION, rule),
+                recorded,
+                "{rule}: {faulted}"
+            );
+        }
     }
 
     // A second build from scratch of the rule crates gives the same bytes.

@@ -19,8 +19,17 @@ such operation and stores no evaluation. What this bridge models, each from the 
   that triggered the evaluation"; here the one recorded last wins). ``TestMode`` evaluations
   are validated, not stored ("No updates occur to your existing evaluations, and evaluation
   results are not sent to AWS Config").
-  NOT_APPLICABLE is stored like the others (``EvaluationResult.ComplianceType``: "Config
-  supports only the COMPLIANT, NON_COMPLIANT, and NOT_APPLICABLE values").
+* NOT_APPLICABLE is absence, the strictest reading AWS's documentation allows: a
+  NOT_APPLICABLE evaluation removes the resource's result instead of being stored, so no
+  NOT_APPLICABLE result ever comes back. AWS documents only that a rule whose Lambda
+  "has returned NOT_APPLICABLE for all evaluation results" has no current evaluation results
+  (DescribeComplianceByConfigRule, DescribeComplianceByResource), not that such results are
+  returned; rdklib reads COMPLIANT and NON_COMPLIANT only. A product that relies on getting
+  NOT_APPLICABLE results back (to avoid sending them again) fails here.
+* ``PutEvaluations`` with an empty ``Evaluations`` list is accepted and records nothing
+  (botocore model, shape ``Evaluations``: ``"min": 0``; API Reference: "Array Members:
+  Minimum number of 0 items"); moto refuses it ("cannot be null"), which stays the answer
+  for a request without the list. The token must still have been issued.
 * ``GetComplianceDetailsByConfigRule``: ``ConfigRuleName`` must name a rule (one issued a
   token, or one moto knows) or the answer is ``NoSuchConfigRuleException``; ``Limit`` "The
   default is 10. You cannot specify a number greater than 100. If you specify 0, Config
@@ -28,6 +37,12 @@ such operation and stores no evaluation. What this bridge models, each from the 
   is enforced by AWS); ``ComplianceTypes`` filters, and ``INSUFFICIENT_DATA`` "cannot be
   used as a ComplianceType for filtering results" (``InvalidParameterValueException``);
   ``NextToken`` pages, and one that was not issued is ``InvalidNextTokenException``.
+* ``GetComplianceDetailsByResource`` ("Returns the evaluation results for the specified
+  Amazon Web Services resource. The results indicate which Config rules were used to
+  evaluate the resource"), which moto lacks: the results of every rule of the account and
+  region for ``ResourceType`` and ``ResourceId`` (both needed without a
+  ``ResourceEvaluationId``), with the same ``ComplianceTypes`` filter and refusal; the
+  model gives no page size, so 100 a page with ``NextToken`` as above.
 """
 
 from __future__ import annotations
@@ -87,6 +102,9 @@ def record(backend: ConfigBackend, token: str, evaluations: list[dict[str, Any]]
         now = datetime.datetime.now(datetime.timezone.utc).timestamp()
         for evaluation in evaluations:
             key = (evaluation["ComplianceResourceType"], evaluation["ComplianceResourceId"])
+            if evaluation["ComplianceType"] == "NOT_APPLICABLE":
+                results.pop(key, None)
+                continue
             ordering = _epoch(evaluation["OrderingTimestamp"])
             result = {
                 "EvaluationResultIdentifier": {
@@ -113,25 +131,16 @@ def _known_rule(backend: ConfigBackend, rule: str) -> bool:
     return issued or rule in backend.config_rules
 
 
-def get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
-    backend = config_backends[self.current_account][self.region]
-    rule = self._get_param("ConfigRuleName")
-    if not rule or not _known_rule(backend, rule):
-        raise NoSuchConfigRuleException(rule)
+def _compliance_filter(self: ConfigResponse) -> list[str]:
     wanted = self._get_param("ComplianceTypes") or list(COMPLIANCE_TYPES)
     if any(c not in COMPLIANCE_TYPES for c in wanted):
         raise InvalidParameterValueException(
             f"ComplianceTypes {wanted} may hold only {', '.join(COMPLIANCE_TYPES)}"
         )
-    limit = self._get_param("Limit") or 10
-    if limit > 100:
-        raise ValidationException(
-            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
-            "constraint: Member must have value less than or equal to 100"
-        )
-    with _lock:
-        held = _results.get((backend.account_id, backend.region_name, rule), {})
-        matching = [r for _, r in sorted(held.items()) if r["ComplianceType"] in wanted]
+    return wanted
+
+
+def _paged(self: ConfigResponse, matching: list, limit: int) -> str:
     token = self._get_param("NextToken")
     start = 0
     if token:
@@ -145,5 +154,43 @@ def get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
     return json.dumps(answer)
 
 
+def get_compliance_details_by_resource(self: ConfigResponse) -> str:
+    backend = config_backends[self.current_account][self.region]
+    resource = (self._get_param("ResourceType"), self._get_param("ResourceId"))
+    if not all(resource):
+        raise InvalidParameterValueException(
+            "You need to provide either a ResourceEvaluationId or a ResourceId and ResourceType."
+        )
+    wanted = _compliance_filter(self)
+    with _lock:
+        matching = [
+            held[resource]
+            for (account, region, _), held in sorted(_results.items())
+            if (account, region) == (backend.account_id, backend.region_name)
+            and resource in held
+            and held[resource]["ComplianceType"] in wanted
+        ]
+    return _paged(self, matching, 100)
+
+
+def get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
+    backend = config_backends[self.current_account][self.region]
+    rule = self._get_param("ConfigRuleName")
+    if not rule or not _known_rule(backend, rule):
+        raise NoSuchConfigRuleException(rule)
+    wanted = _compliance_filter(self)
+    limit = self._get_param("Limit") or 10
+    if limit > 100:
+        raise ValidationException(
+            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+            "constraint: Member must have value less than or equal to 100"
+        )
+    with _lock:
+        held = _results.get((backend.account_id, backend.region_name, rule), {})
+        matching = [r for _, r in sorted(held.items()) if r["ComplianceType"] in wanted]
+    return _paged(self, matching, limit)
+
+
 def patch() -> None:
     ConfigResponse.get_compliance_details_by_config_rule = get_compliance_details_by_config_rule
+    ConfigResponse.get_compliance_details_by_resource = get_compliance_details_by_resource

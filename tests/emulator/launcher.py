@@ -7,8 +7,8 @@ one patched in-process and listed here (and in README.md, "Test world"):
 1. Config ``PutEvaluations`` is refused by moto unless ``TestMode`` is true. Here it is
    accepted and every evaluation is *recorded* with its ResultToken, so tests read back
    exactly what a rule reported: ``GET /_guardrails/evaluations[?token=T]`` returns a JSON
-   list of ``{"ResultToken", "TestMode", "Evaluation"}`` objects. Nothing else changes:
-   validation of an empty list or a missing token stays moto's.
+   list of ``{"ResultToken", "TestMode", "Evaluation"}`` objects. Validation of a missing
+   list or token stays moto's; an empty list is accepted as AWS's model allows (bridge 18).
 2. Neptune clusters cannot have IAM database authentication in moto 5.2: ``CreateDBCluster``
    with ``EnableIAMDatabaseAuthentication=True`` fails ("not supported by Multi-AZ DB
    clusters") and ``ModifyDBCluster`` ignores it. Here both work for engine ``neptune``, as
@@ -236,7 +236,14 @@ def _patch_put_evaluations() -> None:
     original = ConfigBackend.put_evaluations
 
     def put_evaluations(self, evaluations=None, result_token=None, test_mode=False):
-        # Keep moto's own validation (empty list, missing token) by calling it in test mode.
+        # Keep moto's own validation (no list, missing token) by calling it in test mode; an
+        # empty list is valid (bridge 18, config_results.py).
+        if evaluations == []:
+            if not result_token:
+                return original(self, evaluations, result_token, True)
+            if not test_mode:
+                config_results.record(self, result_token, [])
+            return {"FailedEvaluations": []}
         result = original(self, evaluations, result_token, True)
         if not test_mode:
             config_results.record(self, result_token, evaluations)

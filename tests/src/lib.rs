@@ -356,6 +356,16 @@ impl World {
             .collect()
     }
 
+    /// What a scheduled run of `rule` sends when Config holds nothing for it yet: the
+    /// COMPLIANT and NON_COMPLIANT verdicts of [`World::expected_for`] (NOT_APPLICABLE is
+    /// absence, so it is not sent where no result stands), sorted.
+    pub fn expected_sent_for(&self, rule: &str) -> Vec<(String, String)> {
+        self.expected_for(rule)
+            .into_iter()
+            .filter(|(_, compliance)| compliance != "NOT_APPLICABLE")
+            .collect()
+    }
+
     /// A configuration item of a seeded DB cluster, with Config's casing around
     /// `configuration`.
     pub fn cluster_item(&self, name: &str, status: &str, configuration: Value) -> Value {
@@ -417,6 +427,21 @@ impl LambdaRun {
             })
             .filter(|entry| entry["message"] == "evaluation")
             .collect()
+    }
+
+    /// `(resource_id, compliance)` of every evaluation the run logged, sent or not (a
+    /// scheduled run does not send NOT_APPLICABLE where Config holds no result), sorted.
+    pub fn logged_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = self
+            .evaluation_logs()
+            .iter()
+            .map(|log| {
+                let text = |key: &str| log[key].as_str().unwrap_or_default().to_string();
+                (text("resource_id"), text("compliance"))
+            })
+            .collect();
+        pairs.sort();
+        pairs
     }
 }
 

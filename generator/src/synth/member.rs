@@ -28,6 +28,8 @@ pub const IAM_HOME_REGION: &str = "IamHomeRegion";
 /// AWS Config recorder; the StackSet itself passes `false`.
 pub const RECORDER_READY: &str = "ConfigRecorderReady";
 
+/// "true" leaves the posture controls Security Hub runs to it (`--leave-to-security-hub`).
+const LEAVE_TO_SECURITY_HUB: &str = "LeaveToSecurityHub";
 const IN_IAM_HOME_REGION: &str = "InIamHomeRegion";
 const RULES_IN_STACK: &str = "RulesInStack";
 const RULES_IN_STACK_IN_IAM_HOME_REGION: &str = "RulesInStackInIamHomeRegion";
@@ -88,6 +90,15 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
             "Type": "String",
             "Default": options.iam_region,
             "Description": "The one region per account where Config records IAM resources: the IAM policy rule and its runbook live there only."
+        }),
+    );
+    parameters.insert(
+        LEAVE_TO_SECURITY_HUB.into(),
+        json!({
+            "Type": "String",
+            "AllowedValues": ["true", "false"],
+            "Default": options.leave_to_security_hub.to_string(),
+            "Description": "true where Security Hub's AWS Foundational Security Best Practices standard is on: its controls (Neptune.1-9) already run the AWS managed rules of the pack, so they are not created twice (their runbooks stay, for use by hand)."
         }),
     );
     parameters.insert(
@@ -196,7 +207,15 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
                 let rule_placed = format!("{id}RuleInStack");
                 conditions.insert(
                     rule_placed.clone(),
-                    json!({"Fn::And": [{"Fn::Equals": [r#ref(RECORDER_READY), "true"]}, {"Condition": offered}]}),
+                    if spec.security_hub_runs_it() {
+                        json!({"Fn::And": [
+                            {"Fn::Equals": [r#ref(RECORDER_READY), "true"]},
+                            {"Condition": offered},
+                            {"Fn::Equals": [r#ref(LEAVE_TO_SECURITY_HUB), "false"]},
+                        ]})
+                    } else {
+                        json!({"Fn::And": [{"Fn::Equals": [r#ref(RECORDER_READY), "true"]}, {"Condition": offered}]})
+                    },
                 );
                 for parameter in optional_parameters(spec) {
                     let name = super::cfn::rule_parameter_name(spec, parameter);

@@ -118,6 +118,11 @@ pub struct SynthOptions {
     /// or TwentyFour_Hours (each rule's declared default).
     #[arg(long = "frequency", value_name = "[RULE=]FREQ", value_parser = parse_frequency)]
     pub frequencies: Vec<Frequency>,
+    /// Leave the posture controls that Security Hub's AWS Foundational Security Best
+    /// Practices standard already runs (Neptune.1–9) to Security Hub: the AWS managed rules
+    /// of the pack are not created (default of the member template's LeaveToSecurityHub).
+    #[arg(long)]
+    pub leave_to_security_hub: bool,
 }
 
 /// One `--frequency` choice: for one rule, or for every periodic rule.

@@ -102,27 +102,32 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     );
 
     // The scheduled run judges every cluster, Neptune or not, and sends what differs from
-    // the results the change events left: graph-open (its deletion event was wrong) and the
-    // cluster of another engine, not the two already recorded COMPLIANT. Config's results
-    // then hold every cluster's verdict.
+    // the results the change events left: graph-open (its deletion event was wrong), not
+    // the two already recorded COMPLIANT, nor the cluster of another engine, whose
+    // NOT_APPLICABLE is the absence of a result. Config's results then hold every Neptune
+    // cluster's verdict.
     let expected = world.expected_for(RULE);
     assert_eq!(expected.len(), 4, "one verdict per cluster, Neptune or not");
     let unchanged = [id("graph-iam"), id("graph-fixed")];
-    let sent: Vec<_> = expected
-        .iter()
+    let sent: Vec<_> = world
+        .expected_sent_for(RULE)
+        .into_iter()
         .filter(|(r, _)| !unchanged.contains(r))
-        .cloned()
         .collect();
     assert_eq!(emulator.verdict_pairs("t-scheduled"), sent);
-    assert_eq!(emulator.recorded_results(REGION, RULE), expected);
+    assert_eq!(
+        emulator.recorded_results(REGION, RULE),
+        world.expected_sent_for(RULE)
+    );
 
     match outcome(outcomes, "t-scheduled") {
         Outcome::Response { body, .. } => {
             assert_eq!(body["evaluations"], 4);
             assert_eq!(body["non_compliant"], 1);
+            assert_eq!(body["not_applicable"], 1);
             assert_eq!(
                 (body["sent"].as_u64(), body["unchanged"].as_u64()),
-                (Some(2), Some(2)),
+                (Some(1), Some(3)),
                 "{body}"
             );
             assert_eq!(body["put_evaluations_calls"], 1);
@@ -163,6 +168,80 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     assert_eq!(open["resource_type"], "AWS::RDS::DBCluster");
     assert_eq!(open["evaluated"], true);
     assert_eq!(open["level"], "INFO");
+}
+
+/// A change event whose item lacks the IAM field, so the rule must describe the cluster.
+fn event_needing_a_describe(world: &World, name: &str, token: &str) -> Value {
+    change_event(
+        RULE,
+        world.cluster_item(name, "OK", json!({"engine": "neptune"})),
+        token,
+        None,
+    )
+}
+
+#[test]
+fn a_cluster_the_rule_cannot_read_keeps_its_recorded_violation() {
+    let emulator = &Emulator::start();
+    let world = emulator.seed(REGION, "estate");
+    let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
+    let id = |name: &str| world.cluster_id(name);
+    let deny_describes =
+        || emulator.inject_faults_where(1.0, 7, "actions=DescribeDBClusters&kinds=access-denied");
+    let body = |run: &LambdaRun, token: &str| match outcome(&run.outcomes, token) {
+        Outcome::Response { body, .. } => body.clone(),
+        other => panic!("{token}: {other:?}"),
+    };
+
+    // Nothing recorded yet: an unreadable cluster is reported "not evaluated".
+    deny_describes();
+    let early = run_lambda(
+        binary.as_ref(),
+        emulator,
+        REGION,
+        vec![(
+            "t-early",
+            event_needing_a_describe(&world, "graph-open", "t-early"),
+        )],
+    );
+    emulator.inject_faults(0.0, 0);
+    assert_eq!(body(&early, "t-early")["sent"], 1);
+    let sent = emulator.verdicts("t-early");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].1, "NOT_APPLICABLE");
+    assert!(sent[0].2.contains("could not read"), "{sent:?}");
+
+    // A scheduled run records graph-open NON_COMPLIANT.
+    run_lambda(
+        binary.as_ref(),
+        emulator,
+        REGION,
+        vec![("t-first", scheduled_event(RULE, "t-first"))],
+    );
+    let recorded = emulator.recorded_results(REGION, RULE);
+    assert!(recorded.contains(&(id("graph-open"), "NON_COMPLIANT".into())));
+
+    // The next change cannot read it: the violation stands in Config, nothing is sent.
+    deny_describes();
+    let unread = run_lambda(
+        binary.as_ref(),
+        emulator,
+        REGION,
+        vec![(
+            "t-unread",
+            event_needing_a_describe(&world, "graph-open", "t-unread"),
+        )],
+    );
+    emulator.inject_faults(0.0, 0);
+    let answer = body(&unread, "t-unread");
+    assert_eq!(
+        (answer["sent"].as_u64(), answer["kept"].as_u64()),
+        (Some(0), Some(1)),
+        "{answer}"
+    );
+    assert_eq!(answer["put_evaluations_calls"], 1, "{answer}");
+    assert!(emulator.verdicts("t-unread").is_empty());
+    assert_eq!(emulator.recorded_results(REGION, RULE), recorded);
 }
 
 #[test]
@@ -297,12 +376,13 @@ fn scheduled_runs_send_only_what_changed_since_the_recorded_results() {
     );
     assert_eq!(emulator.verdict_pairs("t-first"), world.expected_for(RULE));
 
-    // Nothing changed: the results are read (⌈120/100⌉ pages) and nothing is sent.
+    // Nothing changed: the results are read (⌈120/100⌉ pages), nothing is sent, and one
+    // empty PutEvaluations answers the token.
     let before = emulator.calls();
     let steady = scheduled_run(emulator, region, "t-steady");
     assert_eq!(steady["sent"], 0, "{steady}");
     assert_eq!(steady["unchanged"], 120, "{steady}");
-    assert_eq!(steady["put_evaluations_calls"], 0, "{steady}");
+    assert_eq!(steady["put_evaluations_calls"], 1, "{steady}");
     assert!(emulator.verdicts("t-steady").is_empty());
     let calls = emulator.calls_since(&before);
     assert_eq!(
@@ -310,7 +390,7 @@ fn scheduled_runs_send_only_what_changed_since_the_recorded_results() {
         Some(&2),
         "{calls:?}"
     );
-    assert_eq!(calls.get("config:PutEvaluations"), None, "{calls:?}");
+    assert_eq!(calls.get("config:PutEvaluations"), Some(&1), "{calls:?}");
 
     // Three clusters change: exactly three evaluations, with the new verdicts.
     let changed = [

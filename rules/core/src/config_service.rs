@@ -79,7 +79,10 @@ impl ConfigService {
         }
     }
 
-    /// Report every evaluation; returns the number of `PutEvaluations` calls made.
+    /// Report every evaluation; returns the number of `PutEvaluations` calls made. With
+    /// nothing to report, one call with no evaluations and the result token: the API takes
+    /// 0 to 100 evaluations (botocore `config` model, `Evaluations`: min 0), it records
+    /// nothing, and the invocation's token is answered rather than left open.
     pub async fn put_evaluations(
         &self,
         result_token: &str,
@@ -117,7 +120,8 @@ impl ConfigService {
 }
 
 impl ResultSource for ConfigService {
-    /// Every detective result of the rule, of every compliance type, 100 a page.
+    /// Every detective COMPLIANT and NON_COMPLIANT result of the rule, 100 a page (what
+    /// rdklib reads: NOT_APPLICABLE is absence, see [`crate::changes`]).
     async fn recorded_results(&self, rule_name: &str) -> Result<Vec<RecordedResult>, RuleError> {
         let results: Vec<EvaluationResult> = self
             .client
@@ -125,7 +129,6 @@ impl ResultSource for ConfigService {
             .config_rule_name(rule_name)
             .compliance_types(ComplianceType::Compliant)
             .compliance_types(ComplianceType::NonCompliant)
-            .compliance_types(ComplianceType::NotApplicable)
             .limit(MAX_RESULTS_PER_PAGE)
             .into_paginator()
             .items()
@@ -134,6 +137,38 @@ impl ResultSource for ConfigService {
             .await
             .map_err(|e| RuleError::aws("GetComplianceDetailsByConfigRule", &e))?;
         Ok(results.iter().filter_map(recorded_result).collect())
+    }
+
+    /// The rule's COMPLIANT or NON_COMPLIANT result for one resource: the resource's results
+    /// (of every rule that evaluates it) filtered to this rule.
+    async fn recorded_result(
+        &self,
+        rule_name: &str,
+        resource_type: &str,
+        resource_id: &str,
+    ) -> Result<Option<RecordedResult>, RuleError> {
+        let results: Vec<EvaluationResult> = self
+            .client
+            .get_compliance_details_by_resource()
+            .resource_type(resource_type)
+            .resource_id(resource_id)
+            .compliance_types(ComplianceType::Compliant)
+            .compliance_types(ComplianceType::NonCompliant)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| RuleError::aws("GetComplianceDetailsByResource", &e))?;
+        Ok(results
+            .iter()
+            .filter(|r| {
+                r.evaluation_result_identifier()
+                    .and_then(|i| i.evaluation_result_qualifier())
+                    .and_then(|q| q.config_rule_name())
+                    == Some(rule_name)
+            })
+            .find_map(recorded_result))
     }
 }
 
@@ -226,7 +261,13 @@ where
     Fut: Future<Output = Result<Vec<(String, String)>, SendError>>,
 {
     let mut calls = 0;
-    for batch in evaluations.chunks(MAX_EVALUATIONS_PER_CALL) {
+    // Nothing to send still closes the run with one empty call (see `put_evaluations`).
+    let batches: Vec<&[Evaluation]> = if evaluations.is_empty() {
+        vec![&[]]
+    } else {
+        evaluations.chunks(MAX_EVALUATIONS_PER_CALL).collect()
+    };
+    for batch in batches {
         let mut pending = batch.to_vec();
         let mut attempt = 0;
         loop {
@@ -240,6 +281,10 @@ where
                             .iter()
                             .any(|(t, id)| *t == e.resource_type && *id == e.resource_id)
                     });
+                    if pending.is_empty() {
+                        // Config named evaluations we never sent: nothing of ours is outstanding.
+                        break;
+                    }
                     SendError {
                         retryable: true,
                         message: format!("{} evaluations refused", pending.len()),
@@ -247,10 +292,6 @@ where
                 }
                 Err(err) => err,
             };
-            if pending.is_empty() {
-                // Config named evaluations we never sent: nothing of ours is outstanding.
-                break;
-            }
             if !error.retryable || attempt >= policy.attempts {
                 return Err(RuleError::Report {
                     failed: pending.len(),
@@ -308,6 +349,34 @@ mod tests {
         .unwrap();
         assert_eq!(calls, 3);
         assert_eq!(*sizes.borrow(), [100, 100, 50]);
+    }
+
+    #[tokio::test]
+    async fn nothing_to_send_is_one_empty_call_retried_like_any() {
+        let sizes = RefCell::new(Vec::new());
+        let calls = deliver(&[], &FAST, |batch| {
+            sizes.borrow_mut().push(batch.len());
+            let first = sizes.borrow().len() == 1;
+            async move {
+                if first {
+                    Err(throttled())
+                } else {
+                    Ok(vec![])
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!((calls, sizes.into_inner()), (2, vec![0, 0]));
+        let err = deliver(&[], &FAST, |_| async {
+            Err(SendError {
+                retryable: false,
+                message: "AccessDenied".into(),
+            })
+        })
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("AccessDenied"), "{err}");
     }
 
     #[tokio::test]

@@ -106,12 +106,14 @@ pub async fn handle<R: Rule>(
             rule = id,
             sent = report.send.len(),
             unchanged = report.unchanged,
+            kept = report.kept,
             gone = report.gone,
             "reported"
         );
         summary["sent"] = json!(report.send.len());
         summary["unchanged"] = json!(report.unchanged);
         summary["gone"] = json!(report.gone);
+        summary["kept"] = json!(report.kept);
         summary["full_report_because"] = json!(report.full_report_because);
         summary["put_evaluations_calls"] = json!(calls);
         Ok(summary)
@@ -123,16 +125,19 @@ pub async fn handle<R: Rule>(
     result
 }
 
-/// What to send: the changes for a scheduled run, everything for a change-triggered run or
-/// a console test run (whose evaluations Config validates but does not store).
+/// What to send: the changes for a scheduled run; for a change-triggered run its
+/// evaluation, unless the resource was unreadable and Config holds a result for it; for a
+/// console test run (whose evaluations Config validates but does not store) everything.
 async fn report_of<R: Rule>(
     rule: &R,
     config: &ConfigService,
     invocation: &Invocation,
     evaluations: Vec<Evaluation>,
 ) -> Changes {
+    let name = invocation.config_rule_name.as_deref();
     match &invocation.message {
-        Message::Scheduled { notification_time } if invocation.result_token != TEST_MODE_TOKEN => {
+        _ if invocation.result_token == TEST_MODE_TOKEN => Changes::everything(evaluations),
+        Message::Scheduled { notification_time } => {
             let swept: Vec<&str> = rule
                 .spec()
                 .resource_types
@@ -140,10 +145,11 @@ async fn report_of<R: Rule>(
                 .map(|t| t.as_str())
                 .collect();
             let at = notification_time.unwrap_or_else(now);
-            let name = invocation.config_rule_name.as_deref();
             changes::scheduled_report(config, name, &swept, evaluations, at).await
         }
-        _ => Changes::everything(evaluations),
+        Message::Change(_) | Message::Oversized(_) => {
+            changes::change_report(config, name, evaluations).await
+        }
     }
 }
 

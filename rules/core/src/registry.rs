@@ -157,9 +157,11 @@ pub struct Remediation {
     pub rationale: &'static str,
 }
 
-/// IAM actions every rule Lambda needs: report evaluations, read oversized items.
-pub const COMMON_PERMISSIONS: [&str; 3] = [
+/// IAM actions every rule Lambda needs: report evaluations, read the recorded results (of
+/// the rule, and of one resource), read oversized items.
+pub const COMMON_PERMISSIONS: [&str; 4] = [
     "config:GetComplianceDetailsByConfigRule",
+    "config:GetComplianceDetailsByResource",
     "config:GetResourceConfigHistory",
     "config:PutEvaluations",
 ];
@@ -212,9 +214,21 @@ impl RuleSpec {
         self.resource_types.iter().all(|t| t.is_global())
     }
 
-    /// Every IAM action the rule's Lambda role needs, sorted.
+    /// Delivered as a Lambda of ours (not as an AWS managed rule).
     pub fn is_lambda(&self) -> bool {
         self.delivery == Delivery::Lambda
+    }
+
+    /// An AWS managed rule that a Security Hub control of the AWS Foundational Security Best
+    /// Practices standard already runs (as Security Hub's own service-linked Config rule,
+    /// when the standard is on): deploying it too evaluates, and bills, the same thing twice.
+    pub fn security_hub_runs_it(&self) -> bool {
+        !self.is_lambda()
+            && !crate::frameworks::requirements(
+                self.frameworks,
+                crate::frameworks::Framework::AwsFsbp,
+            )
+            .is_empty()
     }
 
     /// What the rule reads where it runs: its Lambda role's actions, or for a managed rule the
@@ -229,6 +243,7 @@ impl RuleSpec {
         }
     }
 
+    /// Every IAM action the rule's Lambda role needs, sorted.
     pub fn all_permissions(&self) -> Vec<&'static str> {
         let mut all: Vec<_> = COMMON_PERMISSIONS
             .iter()
@@ -409,7 +424,7 @@ mod tests {
             "\n## `x-rule`\n\ndocs\n\n- parameter `flag` (default `true`): d\n\
              - remediation `X-Runbook`, manual: r\n\
              - reads (Lambda role): `config:GetComplianceDetailsByConfigRule`, \
-             `config:GetResourceConfigHistory`, `config:PutEvaluations`, `rds:DescribeDBClusters`\n\nVerdicts in detail.\n"
+             `config:GetComplianceDetailsByResource`, `config:GetResourceConfigHistory`, `config:PutEvaluations`, `rds:DescribeDBClusters`\n\nVerdicts in detail.\n"
         );
         assert!(!SPEC.is_global());
         assert!(SPEC.evaluates("AWS::RDS::DBCluster"));

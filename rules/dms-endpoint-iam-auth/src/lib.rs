@@ -192,6 +192,13 @@ pub fn evaluate(endpoint: &EndpointFacts, target: &TargetCluster) -> Verdict {
         TargetCluster::LookupFailed(err) => Some(format!("target cluster IAM auth unverified: {err}")),
     };
 
+    // A cluster listing that failed leaves an endpoint whose own settings pass undecided: a
+    // COMPLIANT "unverified" would replace a NON_COMPLIANT verdict the target cluster earned.
+    if let (true, TargetCluster::LookupFailed(err)) = (failures.is_empty(), target) {
+        return Verdict::not_evaluated(format!(
+            "IamAuthEnabled with service access role and S3 staging bucket; target cluster IAM auth unknown: {err}"
+        ));
+    }
     let (compliance, mut annotation) = if failures.is_empty() {
         (
             Compliance::Compliant,
@@ -341,7 +348,9 @@ mod tests {
             (endpoint("neptune", good.clone()), TargetCluster::NotFound { server_name: "gone.example".into() },
              Compliant, "IamAuthEnabled with service access role and S3 staging bucket; no Neptune cluster in this account/region has endpoint gone.example: target cluster IAM auth unverified"),
             (endpoint("neptune", good.clone()), TargetCluster::LookupFailed("DescribeDBClusters failed: AccessDenied".into()),
-             Compliant, "IamAuthEnabled with service access role and S3 staging bucket; target cluster IAM auth unverified: DescribeDBClusters failed: AccessDenied"),
+             NotApplicable, "IamAuthEnabled with service access role and S3 staging bucket; target cluster IAM auth unknown: DescribeDBClusters failed: AccessDenied"),
+            (endpoint("neptune", settings(Some(false), true, true)), TargetCluster::LookupFailed("DescribeDBClusters failed: AccessDenied".into()),
+             NonCompliant, "NeptuneSettings.IamAuthEnabled is false; target cluster IAM auth unverified: DescribeDBClusters failed: AccessDenied"),
             (endpoint("neptune", good), TargetCluster::NoServerName,
              Compliant, "IamAuthEnabled with service access role and S3 staging bucket; no ServerName: target cluster IAM auth unverified"),
         ];

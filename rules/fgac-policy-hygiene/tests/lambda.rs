@@ -375,12 +375,18 @@ fn items_iam_reads_and_scheduled_runs_give_the_design_verdicts() {
             ("NON_COMPLIANT", code)
         );
     }
+    // NOT_APPLICABLE is the absence of a result: Config holds the others.
     let recorded = emulator.recorded_results(REGION, RULE);
-    let missing: Vec<_> = expected.iter().filter(|v| !recorded.contains(v)).collect();
+    let missing: Vec<_> = world
+        .expected_sent_for(RULE)
+        .into_iter()
+        .filter(|v| !recorded.contains(v))
+        .collect();
     assert!(
         missing.is_empty(),
         "exactly one verdict per IAM entity, not recorded: {missing:?}"
     );
+    assert!(recorded.iter().all(|(_, c)| c != "NOT_APPLICABLE"));
     match outcome(&run.outcomes, "t-scheduled") {
         Outcome::Response { body, .. } => {
             assert_eq!(body["evaluations"], expected.len(), "{body}");
@@ -446,12 +452,20 @@ fn a_listing_without_policy_ids_never_gives_an_empty_id() {
     );
     assert_eq!(calls.get("iam:GetPolicyVersion"), Some(&2), "{calls:?}");
     assert_eq!(
-        emulator.verdict_pairs("t-ids"),
+        run.logged_pairs(),
         world.expected_for(RULE),
         "every entity under the id AWS Config uses, with its verdict"
     );
+    assert_eq!(
+        emulator.verdict_pairs("t-ids"),
+        world.expected_sent_for(RULE),
+        "NOT_APPLICABLE is absence: not sent where no result stands"
+    );
 
-    // GetPolicy failing too: the policies are reported under their ARNs, not evaluated.
+    // GetPolicy failing too: the policies are reported under their ARNs, not evaluated, and
+    // every result Config holds stands (no "not evaluated" over a recorded verdict, no
+    // policy removed as gone because its id could not be read).
+    let recorded = emulator.recorded_results(REGION, RULE);
     emulator.inject_faults_where(1.0, 2, "actions=GetPolicy&kinds=internal-failure");
     let failing = run_lambda(
         binary.as_ref(),
@@ -460,22 +474,45 @@ fn a_listing_without_policy_ids_never_gives_an_empty_id() {
         vec![("t-no-ids", scheduled_event(RULE, "t-no-ids"))],
     );
     emulator.inject_faults(0.0, 0);
+    let recorded_policies = recorded
+        .iter()
+        .filter(|(id, _)| {
+            world.0["iam"]
+                .as_object()
+                .unwrap()
+                .values()
+                .any(|f| f["type"] == "AWS::IAM::Policy" && f["resource_id"] == id.as_str())
+        })
+        .count() as u64;
     match outcome(&failing.outcomes, "t-no-ids") {
         // The policies, and the two principals holding an AWS managed policy it could not read.
         Outcome::Response { body, .. } => {
-            assert_eq!(body["not_evaluated"], policies + 2, "{body}")
+            assert_eq!(body["not_evaluated"], policies + 2, "{body}");
+            assert_eq!(body["kept"], recorded_policies + 2, "{body}");
+            assert_eq!(body["gone"], 0, "{body}");
         }
         other => panic!("{other:?}"),
     }
+    assert_eq!(emulator.recorded_results(REGION, RULE), recorded);
+    let logged = failing.evaluation_logs();
     for name in ["carol", "app-neptune-read-only"] {
         let id = world.iam_id(name);
-        let verdicts = emulator.verdicts("t-no-ids");
-        let verdict = verdicts.iter().find(|v| v.0 == id).expect("reported");
-        assert_eq!(verdict.1, "NOT_APPLICABLE");
         assert!(
-            verdict.2.starts_with(&format!(
-                "could not read policies {name} holds: arn:aws:iam::aws:policy/Neptune"
-            )),
+            !emulator.verdicts("t-no-ids").iter().any(|v| v.0 == id),
+            "{name}'s recorded verdict stands"
+        );
+        let verdict = logged
+            .iter()
+            .find(|l| l["resource_id"] == id.as_str())
+            .expect("logged");
+        assert_eq!(verdict["compliance"], "NOT_APPLICABLE");
+        assert!(
+            verdict["annotation"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(&format!(
+                    "could not read policies {name} holds: arn:aws:iam::aws:policy/Neptune"
+                )),
             "{verdict:?}"
         );
     }

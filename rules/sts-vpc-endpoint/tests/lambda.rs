@@ -76,7 +76,7 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
     assert_eq!(run.outcomes.len(), 6, "{:#?}", run.outcomes);
 
     let scheduled = emulator.verdicts("t-scheduled");
-    let expected = world.expected_for(RULE);
+    let expected = world.expected_sent_for(RULE);
     let got: Vec<_> = scheduled
         .iter()
         .map(|(id, c, _)| (id.clone(), c.clone()))
@@ -106,10 +106,16 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
         ("endpoint-pending", format!("STS endpoint: {} is pending", endpoint("pending"))),
         ("endpoint-deleted", format!("STS endpoint: {} is deleted", endpoint("deleted"))),
         ("endpoint-no-dns", format!("STS endpoint: {} has private DNS off", endpoint("no-dns"))),
-        ("no-roles", "no associated IAM role (bulk loader role chaining not in use); allClusters=true evaluates it".to_string()),
     ] {
         assert_eq!(annotation(cluster), text, "{cluster}");
     }
+    // Out of scope: NOT_APPLICABLE, the absence of a result, so logged and not sent.
+    assert!(!scheduled.iter().any(|(i, _, _)| *i == id("no-roles")));
+    assert!(run.evaluation_logs().iter().any(|log| {
+        log["resource_id"] == id("no-roles").as_str()
+            && log["annotation"]
+                == "no associated IAM role (bulk loader role chaining not in use); allClusters=true evaluates it"
+    }));
     assert!(
         annotation("endpoint-wrong-sg").contains("do not admit TCP 443 from the cluster's groups")
     );
@@ -155,6 +161,8 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
 
     // Listed, then the VPC endpoints cannot be read: every cluster still gets exactly one
     // evaluation, the in-scope ones NOT_APPLICABLE with the error, counted as not evaluated.
+    // In Config a cluster with a recorded verdict keeps it (nothing is sent over it).
+    let recorded = emulator.recorded_results(REGION, RULE);
     emulator.inject_faults_where(
         1.0,
         1,
@@ -167,27 +175,35 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
         vec![("t-unreadable", scheduled_event(RULE, "t-unreadable"))],
     );
     emulator.inject_faults(0.0, 0);
-    let in_scope = scheduled
-        .iter()
-        .filter(|(_, c, _)| c != "NOT_APPLICABLE")
-        .count();
+    let in_scope = scheduled.len();
+    let held = |cluster: &str| recorded.iter().any(|(i, _)| i == cluster);
+    let with_result = scheduled.iter().filter(|(i, _, _)| held(i)).count();
     match outcome(&failing.outcomes, "t-unreadable") {
         Outcome::Response { body, .. } => {
-            assert_eq!(body["evaluations"], scheduled.len(), "{body}");
+            // Every cluster: the in-scope ones and no-roles, out of scope again.
+            assert_eq!(body["evaluations"], in_scope + 1, "{body}");
             assert_eq!(body["not_evaluated"], in_scope, "{body}");
+            assert_eq!(body["kept"], with_result, "{body}");
         }
         other => panic!("{other:?}"),
     }
-    // Sent: every in-scope cluster (its verdict became "not evaluated") and no-roles (back out
-    // of scope); the other out-of-scope clusters kept their recorded NOT_APPLICABLE.
+    // Sent: "not evaluated" only for an in-scope cluster without a recorded result, and
+    // NOT_APPLICABLE for no-roles, whose result (from the allClusters run) must go.
     let unreadable = emulator.verdicts("t-unreadable");
-    assert_eq!(unreadable.len(), in_scope + 1, "{unreadable:?}");
-    for (id, compliance, annotation) in &unreadable {
-        let before = scheduled.iter().find(|(i, _, _)| i == id).unwrap();
-        if before.1 == "NOT_APPLICABLE" {
-            assert_eq!((compliance, annotation), (&before.1, &before.2));
+    assert_eq!(
+        unreadable.len(),
+        in_scope - with_result + 1,
+        "{unreadable:?}"
+    );
+    for (cluster, compliance, annotation) in &unreadable {
+        assert_eq!(compliance, "NOT_APPLICABLE");
+        if *cluster == id("no-roles") {
+            assert!(
+                annotation.starts_with("no associated IAM role"),
+                "{annotation}"
+            );
         } else {
-            assert_eq!(compliance, "NOT_APPLICABLE");
+            assert!(!held(cluster), "{cluster} had a result: {recorded:?}");
             assert!(
                 annotation
                     .starts_with("could not read the VPC's endpoints: DescribeVpcEndpoints failed"),
@@ -195,6 +211,12 @@ fn every_endpoint_and_chain_case_gets_its_verdict() {
             );
         }
     }
+    let kept: Vec<_> = recorded
+        .iter()
+        .filter(|(i, _)| *i != id("no-roles"))
+        .cloned()
+        .collect();
+    assert_eq!(emulator.recorded_results(REGION, RULE), kept);
 }
 
 /// Calls per service:Action that a run made (the emulator's count after minus before).
