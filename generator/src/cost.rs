@@ -143,9 +143,11 @@ impl Model<'_> {
         };
         let everything = changes + runs * n;
         let steady = changes + found_by_schedule;
-        // The first scheduled run reports every COMPLIANT and NON_COMPLIANT verdict.
+        // A new rule judges every resource once: a change-triggered rule through Config's
+        // first evaluation of each resource in scope (every verdict sent), a periodic-only one
+        // in its first scheduled run (COMPLIANT and NON_COMPLIANT verdicts only).
         let applicable = counted.applicable as f64;
-        let first = steady + if runs > 0.0 { applicable } else { 0.0 };
+        let first = steady + if change_triggered { n } else { applicable };
         // Each evaluation that changes a compliance records a configuration item (at most
         // one per evaluation; sending an unchanged verdict again records none), and the
         // first results of the applicable resources record one each.
@@ -331,6 +333,74 @@ mod tests {
         let total = |f: fn(&Estimate) -> f64| estimates.iter().map(f).sum::<f64>();
         assert!(total(|e| e.evaluations_sending_everything) > 30_000.0);
         assert!(total(|e| e.evaluations_steady_state) < 100.0);
+    }
+
+    /// Thousands separated by a space, as docs/cost.md writes them.
+    fn grouped(value: f64) -> String {
+        let digits = format!("{value:.0}");
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    #[test]
+    fn the_documented_example_is_what_gen_cost_says() {
+        let row = |rule: &str| json!({"rule": rule, "account": "111122223333", "region": "us-east-1", "compliance": "NON_COMPLIANT"});
+        let mut rows = vec![row("neptune-fgac-policy-hygiene"); 1000];
+        for spec in catalog::SPECS.iter() {
+            if spec.resource_types == [guardrails_core::ResourceType::RdsDbCluster] {
+                rows.extend(std::iter::repeat_n(row(spec.id), 50));
+            }
+        }
+        assert_eq!(
+            rows.len(),
+            1450,
+            "1 000 IAM entities and 50 clusters × 9 rules"
+        );
+        let estimates = estimates(&args(&[]), &json!(rows).to_string()).unwrap();
+        let total = |f: fn(&Estimate) -> f64| estimates.iter().map(f).sum::<f64>();
+        let doc = include_str!("../../docs/cost.md");
+        for line in [
+            format!(
+                "| sending everything (this pack before change-only reports) | {} (",
+                grouped(total(|e| e.evaluations_sending_everything))
+            ),
+            format!(
+                "| {} | {:.2} |",
+                grouped(total(|e| e.compliance_items_steady_state)),
+                total(|e| e.usd_sending_everything)
+            ),
+            format!(
+                "| first month | {} | {} | — |",
+                grouped(total(|e| e.evaluations_first_month)),
+                grouped(total(|e| e.compliance_items_first_month))
+            ),
+            format!(
+                "| steady state | {} | {} | {:.2} |",
+                grouped(total(|e| e.evaluations_steady_state)),
+                grouped(total(|e| e.compliance_items_steady_state)),
+                total(|e| e.usd_steady_state)
+            ),
+        ] {
+            assert!(doc.contains(&line), "docs/cost.md lacks `{line}`");
+        }
+        let without = estimates_leaving_managed_rules(&rows);
+        assert_eq!(without, 4, "the Lambda rules stay: {without}");
+    }
+
+    /// How many rules remain with `--leave-to-security-hub`.
+    fn estimates_leaving_managed_rules(rows: &[serde_json::Value]) -> usize {
+        estimates(
+            &args(&["--leave-to-security-hub"]),
+            &json!(rows).to_string(),
+        )
+        .unwrap()
+        .len()
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `--format ocsf`: one OCSF Compliance Finding event (class 2003, OCSF 1.5.0, with the
-//! `cloud` profile) per evaluated resource, the shape Amazon Security Lake takes for posture
-//! findings from a custom source.
+//! `cloud` profile) per evaluated resource, as a JSON array. Not what Amazon Security Lake
+//! ingests from a custom source as it stands: that is Parquet objects partitioned by region,
+//! account and day, in the OCSF version Security Lake validates (docs/scanning.md).
 
 use guardrails_core::frameworks::{self, Framework};
 use guardrails_core::registry::{RuleSpec, Severity};

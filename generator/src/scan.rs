@@ -58,8 +58,8 @@ enum Format {
     Sarif,
     /// AWS Security Finding Format array, for Security Hub BatchImportFindings.
     Asff,
-    /// OCSF 1.5.0 Compliance Finding events (class 2003), one per evaluated resource, for
-    /// Amazon Security Lake and other OCSF consumers.
+    /// OCSF 1.5.0 Compliance Finding events (class 2003), one per evaluated resource, as a
+    /// JSON array, for OCSF consumers (not Security Lake's custom-source Parquet layout).
     Ocsf,
     /// One self-contained HTML page: summary, charts, a filterable findings table.
     Html,

@@ -46,18 +46,27 @@ struct Org {
     outside: String,
 }
 
-/// An AWS Config recorder (recording IAM too) in `account` and `region`.
+/// An AWS Config recorder (recording IAM too) in `account` and `region`, with its delivery
+/// channel, started.
 fn add_recorder(emulator: &Emulator, account: &str, region: &str) {
-    emulator.call(
-        region,
-        Some(account),
-        "config",
+    let config = |op: &str, params: Value| {
+        emulator.call(region, Some(account), "config", op, params);
+    };
+    config(
         "put_configuration_recorder",
         json!({"ConfigurationRecorder": {
             "name": "default",
             "roleARN": format!("arn:aws:iam::{account}:role/config-recorder"),
             "recordingGroup": {"allSupported": true, "includeGlobalResourceTypes": true},
         }}),
+    );
+    config(
+        "put_delivery_channel",
+        json!({"DeliveryChannel": {"name": "default", "s3BucketName": format!("config-{account}")}}),
+    );
+    config(
+        "start_configuration_recorder",
+        json!({"ConfigurationRecorderName": "default"}),
     );
 }
 
@@ -564,19 +573,19 @@ fn preconditions_stop_a_deploy_before_it_changes_anything() {
         text.contains("--iam-region us-west-2 is not one of --regions eu-west-1"),
         "{text}"
     );
-    // (moto knows no delegated administrators for StackSets, only for Config: a warning for
-    // the first, the problem for the second.)
+    // From a delegated administrator the default member role cannot be assumed: refused up
+    // front with the flag that fixes it. Config's organization access is never asked for.
     let (out, text) = deploy(
         &org.ou,
         &["--call-as", "DELEGATED_ADMIN", "--mode", "conformance-pack"],
     );
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
-        text.contains(
-            "is not a delegated administrator for config-multiaccountsetup.amazonaws.com"
-        ),
+        text.contains("OrganizationAccountAccessRole cannot be assumed")
+            && text.contains("give --member-role NAME"),
         "{text}"
     );
+    assert!(!text.contains("config-multiaccountsetup"), "{text}");
     let text = exits(2, deploy("sales", &[]));
     assert!(text.contains("`sales` is not an OU id"), "{text}");
     let empty = fresh_dir("no-binaries");
@@ -609,14 +618,8 @@ fn preconditions_stop_a_deploy_before_it_changes_anything() {
 /// named with the fix), not outside the OU, not in the management account; and the
 /// recorder-less account gets its rules on the next deploy once it has a recorder.
 fn rules_follow_lambdas_and_recorders(mode: &str) {
+    // Only StackSets have trusted access: conformance-pack mode needs no more.
     let (emulator, org, dir) = rollout(&format!("rules-{mode}"));
-    emulator.call(
-        HOME,
-        None,
-        "organizations",
-        "enable_aws_service_access",
-        json!({"ServicePrincipal": "config-multiaccountsetup.amazonaws.com"}),
-    );
     let deploy = || {
         deploy_to(
             &emulator,
@@ -710,6 +713,53 @@ fn rules_follow_lambdas_and_recorders(mode: &str) {
 
     let text = exits(0, deploy());
     assert!(text.contains("gen deploy: nothing to change"), "{text}");
+    assert!(
+        !text.contains("is stopped"),
+        "every recorder records: {text}"
+    );
+
+    // A recorder that stops, and one that leaves out types the rules need, are named with
+    // their fix (the rules stay: they work again once the recorder records).
+    emulator.call(
+        OTHER,
+        Some(&org.member),
+        "config",
+        "stop_configuration_recorder",
+        json!({"ConfigurationRecorderName": "default"}),
+    );
+    emulator.call(
+        HOME,
+        Some(&org.unrecorded),
+        "config",
+        "put_configuration_recorder",
+        json!({"ConfigurationRecorder": {
+            "name": "default",
+            "roleARN": format!("arn:aws:iam::{}:role/config-recorder", org.unrecorded),
+            "recordingGroup": {
+                "allSupported": false,
+                "exclusionByResourceTypes": {"resourceTypes": ["AWS::DMS::Endpoint"]},
+                "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+            },
+        }}),
+    );
+    let text = exits(0, deploy());
+    assert!(text.contains("gen deploy: nothing to change"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "attention: account {} {OTHER}: the recorder default is stopped",
+            org.member
+        )) && text.contains(
+            "aws configservice start-configuration-recorder --configuration-recorder-name default"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "attention: account {} {HOME} (IAM home region): the recorder does not record AWS::DMS::Endpoint, so neptune-dms-endpoint-iam-auth get",
+            org.unrecorded
+        )),
+        "the exclusion strategy records IAM types: only DMS endpoints are missing: {text}"
+    );
 }
 
 #[test]

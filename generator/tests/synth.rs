@@ -383,6 +383,69 @@ fn managed_rules_are_deployed_only_where_aws_offers_them_and_never_blank() {
 /// Each managed rule's identifier, resource type, trigger, parameters and regions are AWS's:
 /// checked against the copy of the AWS Config Developer Guide's managed rule list that moto
 /// packages (tests/cfn/check_managed_rules.py).
+/// A rule parameter outside its source's bounds is refused by the template itself (emulator
+/// gap 23: CloudFormation checks every parameter's constraints before it makes anything),
+/// not by AWS Config after the Lambdas exist: `minimumBackupRetentionPeriod` takes 1 to 35
+/// (the managed rule's page).
+#[test]
+fn rule_parameters_outside_their_bounds_are_refused_by_the_stack() {
+    for refused in ["0", "36", "7.5", "seven"] {
+        let report = deploy_member(
+            "us-east-1",
+            &[
+                "ConfigRecorderReady=true",
+                &format!("NeptuneClusterBackupRetentionMinimumBackupRetentionPeriod={refused}"),
+            ],
+            true,
+        );
+        assert_eq!(
+            report["refused"],
+            "Parameter 'NeptuneClusterBackupRetentionMinimumBackupRetentionPeriod' failed to satisfy constraint: a whole number from 1 to 35",
+            "{refused}: {report:#}"
+        );
+    }
+    for taken in ["1", "35"] {
+        let report = deploy_member(
+            "us-east-1",
+            &[
+                "ConfigRecorderReady=true",
+                &format!("NeptuneClusterBackupRetentionMinimumBackupRetentionPeriod={taken}"),
+            ],
+            true,
+        );
+        assert_eq!(
+            report["rules"]["neptune-cluster-backup-retention"]["parameters"],
+            serde_json::json!({"minimumBackupRetentionPeriod": taken}),
+            "{taken}: {report:#}"
+        );
+    }
+}
+
+/// `--leave-to-security-hub` (LeaveToSecurityHub=true): none of the managed rules Security
+/// Hub's FSBP controls already run is created; our Lambda rules and every runbook stay.
+#[test]
+fn leaving_the_posture_controls_to_security_hub_creates_no_managed_rule() {
+    let lambdas = lambda_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    let report = deploy_member(
+        "us-east-1",
+        &["ConfigRecorderReady=true", "LeaveToSecurityHub=true"],
+        true,
+    );
+    assert_eq!(
+        report["status"]["neptune-guardrails-member"], "CREATE_COMPLETE",
+        "{report:#}"
+    );
+    let mut made = keys(&report["rules"]);
+    made.sort();
+    let mut expected = lambdas.clone();
+    expected.sort();
+    assert_eq!(made, expected, "only our Lambda rules");
+    assert!(report["documents"]
+        .as_object()
+        .unwrap()
+        .contains_key("NeptuneGuardrails-MakeSnapshotPrivate"));
+}
+
 #[test]
 fn managed_rule_declarations_match_aws_managed_rule_list() {
     let out = Command::new(python())

@@ -10,7 +10,8 @@ emulator never runs it). Prints one JSON object:
 "rules": {name: {...}}, "functions": {name: {...}}, "roles": {name: policy actions},
 "left_after_delete": {...}}``. With ``--recorder`` the account gets an AWS Config
 configuration recorder first (the emulator, like AWS, refuses Config rules without one). A
-stack that fails to create is reported with its status and reason, not raised.
+stack that fails to create is reported with its status and reason, not raised; a CreateStack
+that CloudFormation refuses outright prints ``{"refused": message}``.
 
 Usage: deploy_member.py --endpoint-url URL --region R --template member.yaml [--recorder]
 [--parameter K=V ...]
@@ -137,12 +138,17 @@ def main() -> None:
     cloudformation = client("cloudformation", args)
     name = "neptune-guardrails-member"
     report = {"status": {}, "resources": {}, "reason": None}
-    cloudformation.create_stack(
-        StackName=name,
-        TemplateBody=body,
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
+    try:
+        cloudformation.create_stack(
+            StackName=name,
+            TemplateBody=body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+    except cloudformation.exceptions.ClientError as error:
+        # Refused before anything was made (a parameter outside its constraints).
+        print(json.dumps({"refused": error.response["Error"]["Message"]}))
+        return
     events = cloudformation.describe_stack_events(StackName=name)["StackEvents"]
     failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
     if failed:

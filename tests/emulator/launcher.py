@@ -92,7 +92,22 @@ one patched in-process and listed here (and in README.md, "Test world"):
     ``AccountFilterType=INTERSECTION`` to pick accounts of them). Here the member stack is
     updated with the StackSet's parameters plus the overrides; an update that fails leaves
     the stack as it was (rolled back), the instance ``OUTDATED`` (detailed status
-    ``FAILED``, with the error as its reason) and the operation ``FAILED``.
+    ``FAILED``, with the error as its reason). moto also ignores ``OperationPreferences``;
+    here the operation runs as the botocore model's ``StackSetOperationPreferences`` text
+    describes: ``MaxConcurrentCount`` (default 1) or ``MaxConcurrentPercentage`` (rounded
+    down, at least 1) accounts at a time per region, ``FailureToleranceCount`` (default 0)
+    or ``FailureTolerancePercentage`` (rounded down) failures per region before "CloudFormation
+    stops the operation in that Region", concurrency capped at the tolerance + 1 under
+    ``STRICT_FAILURE_TOLERANCE`` (the default ``ConcurrencyMode``), and with the default
+    ``RegionConcurrencyType`` SEQUENTIAL "If the operation is stopped in a Region,
+    CloudFormation doesn't attempt the operation in any subsequent Regions" (``RegionOrder``
+    first). Instances the stopped operation never reached are ``CANCELLED``
+    (``StackInstanceComprehensiveStatus``: "because the failure tolerance of the StackSet
+    operation has been exceeded") and keep their stacks; the operation is ``FAILED`` when a
+    region was stopped, else ``SUCCEEDED``. Every targeted instance records the overrides,
+    reached or not (the strictest reading: only the detailed status says an update
+    happened), and ``ListStackSetOperationResults`` reports each account and region with its
+    own status and reason (moto repeats the operation's).
 17. moto's CloudFormation treats an ``IMPORT`` change set like a create: it makes the
     resources, so importing an existing bucket fails with ``BucketAlreadyExists`` (which is
     right for a create: "CloudFormation creating a bucket that already exists" fails on AWS
@@ -127,6 +142,17 @@ one patched in-process and listed here (and in README.md, "Test world"):
     "Working with a DB instance in a VPC": RDS creates it when you create a DB instance or
     cluster in the default VPC without one). Here the default VPC gets its internet gateway and
     route, and ``default`` exists, made of the default VPC's subnets, once a cluster names it.
+23. moto's CloudFormation takes any parameter value: it ignores a parameter's
+    ``AllowedPattern``, ``AllowedValues``, ``MinLength``/``MaxLength`` and
+    ``MinValue``/``MaxValue``. AWS validates every value, given or default, before it creates
+    or updates anything (AWS CloudFormation User Guide, "Parameters" section syntax:
+    ``AllowedPattern`` "A regular expression that represents the patterns to allow for String
+    or CommaDelimitedList types", ``AllowedValues`` "An array containing the list of values
+    allowed for the parameter", ``MinValue``/``MaxValue`` for Number types,
+    ``ConstraintDescription`` "A string that explains a constraint when the constraint is
+    violated"). Here a value outside them is refused with ``ValidationError`` ("Parameter 'X'
+    failed to satisfy constraint: …", or "must match pattern …" / "must be one of
+    AllowedValues" without a description); the pattern must match the whole value.
 20. IAM users have no permissions boundary in moto 5.2: ``CreateUser`` ignores its
     ``PermissionsBoundary`` parameter and ``GetUser`` / ``GetAccountAuthorizationDetails``
     never return one (``UserDetail.PermissionsBoundary`` in botocore's IAM model,
@@ -195,6 +221,7 @@ from moto.cloudformation.models import (
     StackInstance,
     cloudformation_backends,
 )
+from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.exceptions import JsonRESTError
 from moto.organizations.models import organizations_backends
@@ -322,6 +349,52 @@ def _patch_user_permissions_boundaries() -> None:
 
     IamResponse.create_user = create_user_with_boundary
     IamResponse.put_user_permissions_boundary = put_user_permissions_boundary
+
+
+def _parameter_refusal(name: str, spec: dict, value) -> str | None:
+    """Why CloudFormation refuses ``value`` for the parameter ``name`` declared as ``spec``."""
+    kind = spec.get("Type", "String")
+    values = value if isinstance(value, list) else [value]
+    text = [str(v) for v in values]
+
+    def refused(default: str) -> str:
+        described = spec.get("ConstraintDescription")
+        return f"Parameter '{name}' failed to satisfy constraint: {described}" if described else f"Parameter '{name}' {default}"
+
+    if "AllowedValues" in spec and any(v not in [str(a) for a in spec["AllowedValues"]] for v in text):
+        return refused("must be one of AllowedValues")
+    if kind in ("String", "CommaDelimitedList") and "AllowedPattern" in spec:
+        if any(re.fullmatch(spec["AllowedPattern"], v) is None for v in text):
+            return refused(f"must match pattern {spec['AllowedPattern']}")
+    if kind == "String":
+        if "MinLength" in spec and any(len(v) < int(spec["MinLength"]) for v in text):
+            return refused(f"must contain at least {spec['MinLength']} characters")
+        if "MaxLength" in spec and any(len(v) > int(spec["MaxLength"]) for v in text):
+            return refused(f"must contain at most {spec['MaxLength']} characters")
+    if kind == "Number":
+        number = float(values[0])
+        if "MinValue" in spec and number < float(spec["MinValue"]):
+            return refused(f"must be a number not less than {spec['MinValue']}")
+        if "MaxValue" in spec and number > float(spec["MaxValue"]):
+            return refused(f"must be a number not greater than {spec['MaxValue']}")
+    return None
+
+
+def _patch_parameter_constraints() -> None:
+    """Gap 23: parameter values outside their declared constraints are refused."""
+    original = ResourceMap.load_parameters
+
+    def load_parameters(self) -> None:
+        original(self)
+        for name, spec in self._template.get("Parameters", {}).items():
+            value = self.resolved_parameters.get(name)
+            if value is None or str(spec.get("Type", "")).startswith("AWS::"):
+                continue
+            reason = _parameter_refusal(name, spec, value)
+            if reason:
+                raise ValidationError(message=reason)
+
+    ResourceMap.load_parameters = load_parameters
 
 
 def _page(items: list, start: int, size: int, items_key: str, token_key: str) -> dict:
@@ -944,6 +1017,30 @@ def _apply_parameters(stack: Stack, parameters: dict[str, str]) -> None:
     stack.status = "UPDATE_COMPLETE"
 
 
+def _region_order(preferences: dict, regions: list[str]) -> list[str]:
+    """The regions of an operation in the order CloudFormation takes them: ``RegionOrder``
+    first, then the rest as given."""
+    order = [r for r in preferences.get("RegionOrder") or [] if r in regions]
+    return order + [r for r in regions if r not in order]
+
+
+def _tolerance_and_concurrency(preferences: dict, accounts: int) -> tuple[int, int]:
+    """Failures a region tolerates and accounts it takes at a time (gap 16)."""
+    if "FailureToleranceCount" in preferences:
+        tolerance = int(preferences["FailureToleranceCount"])
+    else:
+        tolerance = accounts * int(preferences.get("FailureTolerancePercentage", 0)) // 100
+    if "MaxConcurrentCount" in preferences:
+        concurrency = int(preferences["MaxConcurrentCount"])
+    elif "MaxConcurrentPercentage" in preferences:
+        concurrency = max(1, accounts * int(preferences["MaxConcurrentPercentage"]) // 100)
+    else:
+        concurrency = 1
+    if preferences.get("ConcurrencyMode", "STRICT_FAILURE_TOLERANCE") == "STRICT_FAILURE_TOLERANCE":
+        concurrency = min(concurrency, tolerance + 1)
+    return tolerance, max(1, concurrency)
+
+
 def _patch_stack_instance_overrides() -> None:
     """Gap 16: UpdateStackInstances applies the overrides to the member stacks."""
 
@@ -974,33 +1071,76 @@ def _patch_stack_instance_overrides() -> None:
         base = dict(stackset.parameters) if isinstance(stackset.parameters, dict) else {
             p["ParameterKey"]: p["ParameterValue"] for p in stackset.parameters
         }
+        merged = {**base, **{p["ParameterKey"]: p["ParameterValue"] for p in overrides}}
         for account in accounts:
             for region in regions:
-                instance = stackset.instances.get_instance(account, region)
-                if instance is None:
+                if stackset.instances.get_instance(account, region) is None:
                     raise StackInstanceNotFound()
-                merged = {**base, **{p["ParameterKey"]: p["ParameterValue"] for p in overrides}}
-                try:
-                    _apply_parameters(instance.stack, merged)
+        preferences = self._get_params().get("OperationPreferences") or {}
+        results = []
+
+        def update(instance) -> tuple[str, str]:
+            try:
+                _apply_parameters(instance.stack, merged)
+                instance.guardrails_status = None
+                return "SUCCEEDED", ""
+            except Exception as error:
+                # The instance's update rolled back: its stack keeps what it had.
+                instance.guardrails_status = ("FAILED", str(error))
+                return "FAILED", str(error)
+
+        stopped_before = False
+        for region in _region_order(preferences, regions):
+            tolerance, concurrency = _tolerance_and_concurrency(preferences, len(accounts))
+            failures, stopped = 0, stopped_before
+            for start in range(0, len(accounts), concurrency):
+                for account in accounts[start : start + concurrency]:
+                    instance = stackset.instances.get_instance(account, region)
                     instance.parameters = overrides
-                    instance.guardrails_status = None
-                except Exception as error:
-                    # The instance's update rolled back: its stack keeps what it had.
-                    instance.guardrails_status = str(error)
-                    operation["Status"] = "FAILED"
+                    if stopped:
+                        reason = "Cancelled since failure tolerance has exceeded"
+                        instance.guardrails_status = ("CANCELLED", reason)
+                        results.append((account, region, "CANCELLED", reason))
+                        continue
+                    status, reason = update(instance)
+                    failures += status == "FAILED"
+                    results.append((account, region, status, reason))
+                stopped = stopped or failures > tolerance
+            if stopped:
+                operation["Status"] = "FAILED"
+                if preferences.get("RegionConcurrencyType") != "PARALLEL":
+                    stopped_before = True
+        operation["guardrails_results"] = results
         return ActionResult({"OperationId": operation["OperationId"]})
 
     original_to_dict = StackInstance.to_dict
 
     def to_dict(self):
         out = original_to_dict(self)
-        reason = getattr(self, "guardrails_status", None)
-        if reason:
+        status = getattr(self, "guardrails_status", None)
+        if status:
+            detailed, reason = status
             out.update(Status="OUTDATED", StatusReason=reason,
-                       StackInstanceStatus={"DetailedStatus": "FAILED"})
+                       StackInstanceStatus={"DetailedStatus": detailed})
         return out
 
+    original_results = CloudFormationResponse.list_stack_set_operation_results
+
+    def list_stack_set_operation_results(self):
+        stackset = self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName"))
+        operation = stackset.get_operation(self._get_param("OperationId"))
+        if "guardrails_results" not in operation:
+            return original_results(self)
+        summaries = []
+        for account, region, status, reason in operation["guardrails_results"]:
+            summary = {"Account": account, "Region": region, "Status": status}
+            if reason:
+                summary["StatusReason"] = reason
+            summaries.append(summary)
+        return ActionResult({"Summaries": summaries})
+
     CloudFormationResponse.update_stack_instances = update_stack_instances
+    CloudFormationResponse.list_stack_set_operation_results = list_stack_set_operation_results
     StackInstance.to_dict = to_dict
 
 
@@ -1363,6 +1503,7 @@ def main() -> None:
     _patch_db_cluster_pages()
     _patch_bucket_policy_conditions()
     _patch_list_parameter_echo()
+    _patch_parameter_constraints()
     _patch_failed_stack_creation()
     _patch_rules_need_a_recorder()
     _patch_managed_rule_refusals()

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_cloudformation::types::{
-    AccountFilterType, DeploymentTargets, Parameter, StackInstanceDetailedStatus,
-    StackInstanceStatus, StackSetOperationStatus,
+    AccountFilterType, ConcurrencyMode, DeploymentTargets, Parameter, RegionConcurrencyType,
+    StackInstanceDetailedStatus, StackInstanceStatus, StackSetOperationPreferences,
+    StackSetOperationStatus,
 };
 use guardrails_core::aws::error_text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -16,7 +17,7 @@ use super::package::Artifact;
 use super::plan::Step;
 use super::{stack, CallAs, Common};
 use crate::exit::{Exit, GenError};
-use crate::synth::{member, PACK_NAME};
+use crate::synth::{member, FAILURE_TOLERANCE_PERCENT, MAX_CONCURRENT_PERCENT, PACK_NAME};
 use crate::targets::regional;
 
 /// S3 as AWS wants it; with an endpoint URL (an emulator such as moto), path-style addresses
@@ -99,6 +100,7 @@ pub(super) async fn execute(
         )));
     }
     let timeout = common.timeout();
+    let mut unfinished = Vec::new();
     for step in &steps {
         if !step.changes() {
             continue;
@@ -127,24 +129,37 @@ pub(super) async fn execute(
                 purge(&s3_client(&regional(base, region)), bucket).await
             }
             Step::EnableRules {
-                region,
+                regions,
                 accounts,
                 ous,
                 call_as,
+                ..
             } => {
                 // The StackSet lives in the admin region, the one `base` calls.
                 let cf = aws_sdk_cloudformation::Client::new(base);
-                enable_rules(&cf, (region, accounts, ous, *call_as), timeout).await
+                enable_rules(&cf, (regions, accounts, ous, *call_as), timeout).await
             }
         };
         match result {
             Ok(()) => println!("gen {cmd}: done: {}", step.describe()),
+            // The rules of other accounts and regions do not wait on these: every operation
+            // runs, and what did not succeed is named at the end.
+            Err(message) if matches!(step, Step::EnableRules { .. }) => {
+                println!("gen {cmd}: not done: {}", step.describe());
+                unfinished.push(message);
+            }
             Err(message) => {
                 return Err(GenError::Aws(format!(
                     "{message}\nwhat finished before stays; fix the cause and run gen {cmd} again"
                 )))
             }
         }
+    }
+    if !unfinished.is_empty() {
+        return Err(GenError::Aws(format!(
+            "{}\nwhat finished stays; fix the causes and run gen {cmd} again",
+            unfinished.join("\n")
+        )));
     }
     println!("gen {cmd}: {changes} step(s) applied");
     Ok(Exit::Clean)
@@ -236,11 +251,26 @@ async fn purge(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), String> {
         .map_err(|e| format!("DeleteBucket {bucket} failed: {}", error_text(&e)))
 }
 
-/// Override `ConfigRecorderReady=true` on the stack instances of `accounts` in `region`
-/// (service-managed: the target OUs filtered to those accounts) and wait for the operation.
+/// The preferences of `gen deploy`'s StackSet operations: the StackSet's own concurrency and
+/// failure tolerance, regions in parallel, and a failure that lowers no concurrency. Without
+/// them AWS runs one account at a time per region and stops at the first failure
+/// (StackSetOperationPreferences: MaxConcurrentCount and FailureToleranceCount default to 1
+/// and 0), which at a few hundred accounts is hours, and halts at one bad account.
+fn operation_preferences() -> StackSetOperationPreferences {
+    StackSetOperationPreferences::builder()
+        .failure_tolerance_percentage(FAILURE_TOLERANCE_PERCENT)
+        .max_concurrent_percentage(MAX_CONCURRENT_PERCENT)
+        .concurrency_mode(ConcurrencyMode::SoftFailureTolerance)
+        .region_concurrency_type(RegionConcurrencyType::Parallel)
+        .build()
+}
+
+/// Override `ConfigRecorderReady=true` on the stack instances of `accounts` in `regions`
+/// (service-managed: the target OUs filtered to those accounts), wait for the operation, and
+/// name every account and region it did not succeed in (retried on the next deploy).
 async fn enable_rules(
     cf: &aws_sdk_cloudformation::Client,
-    (region, accounts, ous, call_as): (&str, &[String], &[String], CallAs),
+    (regions, accounts, ous, call_as): (&[String], &[String], &[String], CallAs),
     timeout: Duration,
 ) -> Result<(), String> {
     let call_as = aws_sdk_cloudformation::types::CallAs::from(call_as.as_str());
@@ -249,21 +279,23 @@ async fn enable_rules(
         .set_accounts(Some(accounts.to_vec()))
         .account_filter_type(AccountFilterType::Intersection)
         .build();
+    let where_ = regions.join(", ");
     let operation = cf
         .update_stack_instances()
         .stack_set_name(PACK_NAME)
         .deployment_targets(targets)
-        .regions(region)
+        .set_regions(Some(regions.to_vec()))
         .parameter_overrides(
             Parameter::builder()
                 .parameter_key(member::RECORDER_READY)
                 .parameter_value("true")
                 .build(),
         )
+        .operation_preferences(operation_preferences())
         .call_as(call_as.clone())
         .send()
         .await
-        .map_err(|e| format!("UpdateStackInstances ({region}): {}", error_text(&e)))?;
+        .map_err(|e| format!("UpdateStackInstances ({where_}): {}", error_text(&e)))?;
     let id = operation.operation_id().unwrap_or_default().to_string();
     let deadline = std::time::Instant::now() + timeout;
     loop {
@@ -276,22 +308,68 @@ async fn enable_rules(
             .await
             .map_err(|e| format!("DescribeStackSetOperation {id}: {}", error_text(&e)))?;
         match described.stack_set_operation().and_then(|o| o.status()) {
-            Some(StackSetOperationStatus::Succeeded) => return Ok(()),
-            Some(status @ (StackSetOperationStatus::Failed | StackSetOperationStatus::Stopped)) => {
-                return Err(format!(
-                    "creating the rules in {region} ended {}; the stack instances below say why",
-                    status.as_str()
-                ))
-            }
+            Some(
+                StackSetOperationStatus::Succeeded
+                | StackSetOperationStatus::Failed
+                | StackSetOperationStatus::Stopped,
+            ) => break,
             _ if std::time::Instant::now() >= deadline => {
                 return Err(format!(
-                    "StackSet operation {id} ({region}) still running after {} minutes",
+                    "StackSet operation {id} ({where_}) still running after {} minutes",
                     timeout.as_secs() / 60
                 ))
             }
             _ => tokio::time::sleep(Duration::from_secs(5)).await,
         }
     }
+    let unfinished = unfinished_instances(cf, &id, &call_as).await?;
+    if unfinished.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "creating the rules ({where_}) did not succeed in {} of {} account(s) × region(s), \
+         which the next gen deploy retries: {}",
+        unfinished.len(),
+        accounts.len() * regions.len(),
+        unfinished.join("; ")
+    ))
+}
+
+/// `ACCOUNT REGION STATUS: reason` of every instance an operation did not succeed in.
+async fn unfinished_instances(
+    cf: &aws_sdk_cloudformation::Client,
+    operation: &str,
+    call_as: &aws_sdk_cloudformation::types::CallAs,
+) -> Result<Vec<String>, String> {
+    let mut pages = cf
+        .list_stack_set_operation_results()
+        .stack_set_name(PACK_NAME)
+        .operation_id(operation)
+        .call_as(call_as.clone())
+        .into_paginator()
+        .send();
+    let mut unfinished = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            format!(
+                "ListStackSetOperationResults {operation}: {}",
+                error_text(&e)
+            )
+        })?;
+        for result in page.summaries() {
+            let status = result.status().map_or("?", |s| s.as_str());
+            if status == "SUCCEEDED" {
+                continue;
+            }
+            unfinished.push(format!(
+                "{} {} {status}: {}",
+                result.account().unwrap_or("?"),
+                result.region().unwrap_or("?"),
+                result.status_reason().unwrap_or("no reason given")
+            ));
+        }
+    }
+    Ok(unfinished)
 }
 
 /// Count the StackSet's instances and name each that is not CURRENT with its reason; an

@@ -37,7 +37,7 @@ pub enum CallAs {
     /// The management account.
     #[value(name = "SELF")]
     SelfAccount,
-    /// A delegated administrator of StackSets (and Config, for conformance packs).
+    /// A delegated administrator of StackSets.
     #[value(name = "DELEGATED_ADMIN")]
     DelegatedAdmin,
 }
@@ -83,8 +83,9 @@ pub struct DeployArgs {
     binaries: Option<PathBuf>,
     /// Role assumed in each target account to read its AWS Config recorders (rules go only
     /// where one exists); Organizations creates OrganizationAccountAccessRole in the accounts
-    /// it creates.
-    #[arg(long, default_value = "OrganizationAccountAccessRole")]
+    /// it creates, trusting the management account only (from a delegated administrator,
+    /// name one that trusts it).
+    #[arg(long, default_value = preflight::ORGANIZATION_ROLE)]
     member_role: String,
 }
 
@@ -154,7 +155,7 @@ pub async fn deploy(args: DeployArgs) -> Result<Exit, GenError> {
         .map_err(GenError::Precondition)?;
     let (base, admin_region, caller) = args.common.connect().await?;
     let (organization, findings) =
-        preflight::check(&base, &caller, args.call_as, options.mode).await;
+        preflight::check(&base, &caller, args.call_as, &args.member_role).await;
     for warning in &findings.warnings {
         eprintln!("gen deploy: warning: {warning}");
     }

@@ -1,6 +1,7 @@
 //! What a deploy or destroy would do, as steps: each stack planned with a change set,
 //! uploads of what the buckets lack, and the recorder overrides the stack instances lack.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use aws_config::SdkConfig;
@@ -165,12 +166,15 @@ pub(super) enum Step {
         region: String,
         bucket: String,
     },
-    /// Let the member stacks of these accounts (of `ous`) in `region` create their rules.
+    /// Let the member stacks of these accounts (of `ous`) in `regions` create their rules,
+    /// in one StackSet operation. `retried` names those an earlier operation failed or never
+    /// reached.
     EnableRules {
-        region: String,
+        regions: Vec<String>,
         accounts: Vec<String>,
         ous: Vec<String>,
         call_as: CallAs,
+        retried: Vec<String>,
     },
 }
 
@@ -210,15 +214,25 @@ impl Step {
             ),
             Step::Delete { name, region } => format!("stack {name} ({region}): delete"),
             Step::EnableRules {
-                region, accounts, ..
-            } if accounts.is_empty() => format!("rules ({region}): unchanged"),
+                regions, accounts, ..
+            } if accounts.is_empty() => format!("rules ({}): unchanged", regions.join(", ")),
             Step::EnableRules {
-                region, accounts, ..
-            } => format!(
-                "rules ({region}): create in {} account(s) with a Config recorder: {}",
-                accounts.len(),
-                accounts.join(", ")
-            ),
+                regions,
+                accounts,
+                retried,
+                ..
+            } => {
+                let mut text = format!(
+                    "rules ({}): create in {} account(s) with a Config recorder: {}",
+                    regions.join(", "),
+                    accounts.len(),
+                    accounts.join(", ")
+                );
+                if !retried.is_empty() {
+                    text.push_str(&format!("; retried: {}", retried.join("; ")));
+                }
+                text
+            }
             Step::Purge { bucket, .. } => {
                 format!("s3://{bucket}: delete every object version and the bucket")
             }
@@ -304,36 +318,61 @@ async fn plan_rules(
         &args.member_role,
     )
     .await;
-    let mut steps = Vec::new();
+    // Per region the accounts whose instance still lacks its rules; regions with the same
+    // accounts share one operation (a StackSet runs one operation at a time).
+    let mut pending: BTreeMap<Vec<String>, (Vec<String>, Vec<String>)> = BTreeMap::new();
     for (region, ready) in &readiness.ready {
-        let mut pending = Vec::new();
+        let mut accounts = Vec::new();
+        let mut retried = Vec::new();
         for account in ready {
-            let enabled = match stackset {
-                Some(cf) => rules_enabled(cf, args.call_as, account, region).await?,
-                None => false,
+            let state = match stackset {
+                Some(cf) => rules_state(cf, args.call_as, account, region).await?,
+                None => RulesState::Missing,
             };
-            if !enabled {
-                pending.push(account.clone());
+            match state {
+                RulesState::Done => continue,
+                RulesState::Missing => {}
+                RulesState::Unfinished(why) => retried.push(format!("{account} {region} ({why})")),
             }
+            accounts.push(account.clone());
         }
-        steps.push(Step::EnableRules {
-            region: region.clone(),
-            accounts: pending,
+        let group = pending.entry(accounts).or_default();
+        group.0.push(region.clone());
+        group.1.extend(retried);
+    }
+    let steps = pending
+        .into_iter()
+        .map(|(accounts, (regions, retried))| Step::EnableRules {
+            regions,
+            accounts,
             ous: options.ous.clone(),
             call_as: args.call_as,
-        });
-    }
+            retried,
+        })
+        .collect();
     Ok((readiness, steps))
 }
 
-/// Whether the stack instance of `account` in `region` carries `ConfigRecorderReady=true`
-/// (false when there is no such instance yet).
-async fn rules_enabled(
+/// Where a stack instance stands with its rules.
+enum RulesState {
+    /// `ConfigRecorderReady=true` applied: the last update of the instance succeeded.
+    Done,
+    /// No override yet (or no instance yet).
+    Missing,
+    /// The override is recorded but the update that carried it failed or never ran (why).
+    Unfinished(String),
+}
+
+/// Whether the stack instance of `account` in `region` has its rules: the override
+/// `ConfigRecorderReady=true` recorded *and* its detailed status SUCCEEDED. An operation
+/// records the override on every instance it targets, also on those it failed in or never
+/// reached (FAILED, CANCELLED): those are retried.
+async fn rules_state(
     cf: &aws_sdk_cloudformation::Client,
     call_as: CallAs,
     account: &str,
     region: &str,
-) -> Result<bool, String> {
+) -> Result<RulesState, String> {
     let answer = cf
         .describe_stack_instance()
         .stack_set_name(PACK_NAME)
@@ -344,26 +383,40 @@ async fn rules_enabled(
         ))
         .send()
         .await;
-    match answer {
-        Ok(out) => Ok(out
-            .stack_instance()
-            .map(|i| i.parameter_overrides())
-            .unwrap_or_default()
-            .iter()
-            .any(|p| {
-                p.parameter_key() == Some(member::RECORDER_READY)
-                    && p.parameter_value() == Some("true")
-            })),
+    let instance = match answer {
+        Ok(out) => match out.stack_instance().cloned() {
+            Some(instance) => instance,
+            None => return Ok(RulesState::Missing),
+        },
         Err(err)
             if err
                 .as_service_error()
                 .is_some_and(|e| e.is_stack_instance_not_found_exception()) =>
         {
-            Ok(false)
+            return Ok(RulesState::Missing)
         }
-        Err(err) => Err(format!(
-            "DescribeStackInstance {account} {region}: {}",
-            error_text(&err)
-        )),
+        Err(err) => {
+            return Err(format!(
+                "DescribeStackInstance {account} {region}: {}",
+                error_text(&err)
+            ))
+        }
+    };
+    let overridden = instance.parameter_overrides().iter().any(|p| {
+        p.parameter_key() == Some(member::RECORDER_READY) && p.parameter_value() == Some("true")
+    });
+    if !overridden {
+        return Ok(RulesState::Missing);
     }
+    let detailed = instance
+        .stack_instance_status()
+        .and_then(|s| s.detailed_status())
+        .map(|d| d.as_str().to_string());
+    Ok(match detailed.as_deref() {
+        Some("SUCCEEDED") | None => RulesState::Done,
+        Some(other) => RulesState::Unfinished(match instance.status_reason() {
+            Some(reason) if !reason.is_empty() => format!("{other}: {reason}"),
+            _ => other.to_string(),
+        }),
+    })
 }

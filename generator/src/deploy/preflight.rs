@@ -1,16 +1,22 @@
 //! What must hold before a deploy changes anything, each with how to fix it: an organization
-//! with all features, trusted access for StackSets (and Config, for conformance packs) when
-//! deploying as the management account, and the delegated-admin registration otherwise.
-//! (Member accounts' Config recorders are checked per account by `recorders`.)
+//! with all features, trusted access for StackSets when deploying as the management account,
+//! and otherwise the delegated-admin registration for StackSets and a member role a delegated
+//! administrator can assume. (Member accounts' Config recorders are checked per account by
+//! `recorders`.) Config's own organization access (`config-multiaccountsetup`) is not
+//! needed: the member stacks create account-level rules and conformance packs
+//! (PutConfigRule, PutConformancePack) with each account's own service-linked role, and
+//! nothing calls PutOrganizationConformancePack.
 
 use aws_config::SdkConfig;
 use guardrails_core::aws::error_text;
 
 use super::CallAs;
-use crate::synth::Mode;
 
 const STACKSETS: &str = "member.org.stacksets.cloudformation.amazonaws.com";
-const CONFIG_MULTI_ACCOUNT: &str = "config-multiaccountsetup.amazonaws.com";
+/// The role Organizations creates in the accounts it creates, trusting the management
+/// account only ("Accessing member accounts in your organization", AWS Organizations User
+/// Guide): a delegated administrator cannot assume it.
+pub const ORGANIZATION_ROLE: &str = "OrganizationAccountAccessRole";
 
 /// The organization a deploy targets.
 #[derive(Debug, Clone)]
@@ -30,7 +36,7 @@ pub async fn check(
     admin: &SdkConfig,
     caller: &str,
     call_as: CallAs,
-    mode: Mode,
+    member_role: &str,
 ) -> (Option<Organization>, Findings) {
     let mut findings = Findings::default();
     let organizations = aws_sdk_organizations::Client::new(admin);
@@ -59,10 +65,6 @@ pub async fn check(
                 .into(),
         );
     }
-    let mut principals = vec![STACKSETS];
-    if mode == Mode::ConformancePack {
-        principals.push(CONFIG_MULTI_ACCOUNT);
-    }
     let management = organization.master_account_id().unwrap_or_default();
     match call_as {
         CallAs::SelfAccount => {
@@ -73,13 +75,21 @@ pub async fn check(
                      --call-as DELEGATED_ADMIN"
                 ));
             } else {
-                trusted_access(&organizations, &principals, &mut findings).await;
+                trusted_access(&organizations, &[STACKSETS], &mut findings).await;
             }
         }
         CallAs::DelegatedAdmin => {
-            for principal in &principals {
-                delegated(&organizations, principal, caller, &mut findings).await;
+            if member_role == ORGANIZATION_ROLE {
+                findings.problems.push(format!(
+                    "from a delegated administrator, {ORGANIZATION_ROLE} cannot be assumed in \
+                     the member accounts (Organizations makes it trust the management account \
+                     only), so their Config recorders could not be read; give --member-role \
+                     NAME, a role in every target account that trusts account {caller} and \
+                     allows config:DescribeConfigurationRecorders and \
+                     config:DescribeConfigurationRecorderStatus"
+                ));
             }
+            delegated(&organizations, STACKSETS, caller, &mut findings).await;
         }
     }
     let id = organization.id().unwrap_or_default().to_string();

@@ -6,22 +6,35 @@
 //! recorder" from "not authorized yet") and not which resource types a recorder records,
 //! while DescribeConfigurationRecorders in the account answers both.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_config::SdkConfig;
-use aws_sdk_config::types::ConfigurationRecorder;
+use aws_sdk_config::types::{ConfigurationRecorder, RecordingStrategyType, ResourceType};
 use guardrails_core::aws::error_text;
+use guardrails_core::registry::ResourceType as RuleResourceType;
 
+use crate::catalog;
 use crate::targets::{assume, regional};
 
-/// The IAM types the policy rule evaluates; the IAM home region's recorder must record them
-/// for change-triggered evaluations.
-const IAM_TYPES: [&str; 4] = [
-    "AWS::IAM::Policy",
-    "AWS::IAM::Role",
-    "AWS::IAM::User",
-    "AWS::IAM::Group",
-];
+/// The resource types the pack's rules evaluate in a region: the regional ones everywhere,
+/// the global (IAM) ones in the IAM home region only. Each must be recorded there for the
+/// rules' change-triggered evaluations (the AWS managed rules have no other trigger).
+fn needed_types(iam_home: bool) -> BTreeSet<RuleResourceType> {
+    catalog::SPECS
+        .iter()
+        .flat_map(|spec| spec.resource_types.iter().copied())
+        .filter(|t| iam_home || !t.is_global())
+        .collect()
+}
+
+/// The rules that evaluate one of `types`, for a note.
+fn rules_on(types: &[RuleResourceType]) -> Vec<&'static str> {
+    catalog::SPECS
+        .iter()
+        .filter(|spec| spec.resource_types.iter().any(|t| types.contains(t)))
+        .map(|spec| spec.id)
+        .collect()
+}
 
 /// What the recorder check found.
 #[derive(Debug, Default)]
@@ -131,15 +144,15 @@ pub async fn check(
                     ));
                 }
                 Ok(out) => {
-                    if region == iam_region && !records_iam(out.configuration_recorders()) {
-                        readiness.notes.push(format!(
-                            "account {account} {region} (IAM home region): the recorder records \
-                             no IAM resource types, so neptune-fgac-policy-hygiene runs only on \
-                             its schedule; fix: record {} there (or allSupported with \
-                             includeGlobalResourceTypes)",
-                            IAM_TYPES.join(", ")
-                        ));
-                    }
+                    let recorders = out.configuration_recorders();
+                    let place = format!("account {account} {region}");
+                    unrecorded_types(
+                        &mut readiness.notes,
+                        &place,
+                        recorders,
+                        region == iam_region,
+                    );
+                    stopped_recorders(&mut readiness.notes, &place, &sdk, region, role).await;
                     readiness
                         .ready
                         .entry(region.clone())
@@ -158,27 +171,103 @@ pub async fn check(
     readiness
 }
 
-/// Whether a recorder records the IAM types (all supported types with the global ones, or
-/// each IAM type named).
-fn records_iam(recorders: &[ConfigurationRecorder]) -> bool {
-    recorders.iter().any(|recorder| {
-        let Some(group) = recorder.recording_group() else {
-            // No recording group: the default, all supported types but not the global IAM ones.
-            return false;
-        };
-        if group.all_supported() {
-            return group.include_global_resource_types();
+/// Name the types the rules need that no recorder records (the rules are still created:
+/// they work on their schedule, and on changes once the type is recorded).
+fn unrecorded_types(
+    notes: &mut Vec<String>,
+    place: &str,
+    recorders: &[ConfigurationRecorder],
+    iam_home: bool,
+) {
+    let missing: Vec<RuleResourceType> = needed_types(iam_home)
+        .into_iter()
+        .filter(|t| !recorders.iter().any(|r| records(r, t.as_str())))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = missing.iter().map(|t| t.as_str()).collect();
+    notes.push(format!(
+        "{place}{}: the recorder does not record {}, so {} get no change-triggered \
+         evaluation of them (the AWS managed rules among them, which have no schedule, none at \
+         all); fix: add {} to the recorder's recording group (or record all supported types{})",
+        if iam_home { " (IAM home region)" } else { "" },
+        names.join(", "),
+        rules_on(&missing).join(", "),
+        names.join(", "),
+        if iam_home {
+            " with includeGlobalResourceTypes"
+        } else {
+            ""
         }
-        IAM_TYPES
-            .iter()
-            .all(|wanted| group.resource_types().iter().any(|t| t.as_str() == *wanted))
-    })
+    ));
+}
+
+/// Name each recorder that exists but does not record (DescribeConfigurationRecorderStatus).
+async fn stopped_recorders(
+    notes: &mut Vec<String>,
+    place: &str,
+    sdk: &SdkConfig,
+    region: &str,
+    role: &str,
+) {
+    let answer = aws_sdk_config::Client::new(&regional(sdk, region))
+        .describe_configuration_recorder_status()
+        .send()
+        .await;
+    match answer {
+        Ok(out) => {
+            for status in out
+                .configuration_recorders_status()
+                .iter()
+                .filter(|s| !s.recording())
+            {
+                let name = status.name().unwrap_or("default");
+                notes.push(format!(
+                    "{place}: the recorder {name} is stopped (recording: false), so no rule \
+                     there is evaluated on a change and AWS Config records nothing new; fix: \
+                     `aws configservice start-configuration-recorder \
+                     --configuration-recorder-name {name}` in that account and region"
+                ));
+            }
+        }
+        Err(err) => notes.push(format!(
+            "{place}: whether its recorder is recording could not be read \
+             (DescribeConfigurationRecorderStatus: {}); fix: allow \
+             config:DescribeConfigurationRecorderStatus to {role}",
+            error_text(&err)
+        )),
+    }
+}
+
+/// Whether a recorder records `resource_type`, as the botocore model's RecordingGroup text
+/// defines it: with the EXCLUSION_BY_RESOURCE_TYPES strategy every type not excluded (the
+/// global IAM types included: `includeGlobalResourceTypes` "has no impact" on it); with
+/// `allSupported` every type, the global IAM ones only with `includeGlobalResourceTypes`;
+/// otherwise the types listed. No recording group is the default: all supported types
+/// without the global ones.
+fn records(recorder: &ConfigurationRecorder, resource_type: &str) -> bool {
+    let global = resource_type.starts_with("AWS::IAM::");
+    let Some(group) = recorder.recording_group() else {
+        return !global;
+    };
+    let listed = |types: &[ResourceType]| types.iter().any(|t| t.as_str() == resource_type);
+    let strategy = group.recording_strategy().and_then(|s| s.use_only());
+    if strategy == Some(&RecordingStrategyType::ExclusionByResourceTypes) {
+        return !group
+            .exclusion_by_resource_types()
+            .is_some_and(|e| listed(e.resource_types()));
+    }
+    if group.all_supported() {
+        return !global || group.include_global_resource_types();
+    }
+    listed(group.resource_types())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_config::types::{RecordingGroup, ResourceType};
+    use aws_sdk_config::types::{ExclusionByResourceTypes, RecordingGroup, RecordingStrategy};
 
     fn recorder(group: Option<RecordingGroup>) -> ConfigurationRecorder {
         ConfigurationRecorder::builder()
@@ -195,18 +284,67 @@ mod tests {
                 .include_global_resource_types(global)
                 .build()
         };
-        assert!(records_iam(&[recorder(Some(all(true)))]));
-        assert!(!records_iam(&[recorder(Some(all(false)))]));
-        assert!(!records_iam(&[recorder(None)]));
+        let role = "AWS::IAM::Role";
+        assert!(records(&recorder(Some(all(true))), role));
+        assert!(!records(&recorder(Some(all(false))), role));
+        assert!(records(&recorder(Some(all(false))), "AWS::RDS::DBCluster"));
+        assert!(!records(&recorder(None), role));
         let listed = |types: &[&str]| {
             RecordingGroup::builder()
                 .set_resource_types(Some(types.iter().map(|t| ResourceType::from(*t)).collect()))
                 .build()
         };
-        assert!(records_iam(&[recorder(Some(listed(&IAM_TYPES)))]));
-        assert!(!records_iam(&[recorder(Some(listed(&[
-            "AWS::IAM::Role",
-            "AWS::RDS::DBCluster"
-        ])))]));
+        assert!(records(&recorder(Some(listed(&[role]))), role));
+        assert!(!records(
+            &recorder(Some(listed(&["AWS::RDS::DBCluster"]))),
+            "AWS::DMS::Endpoint"
+        ));
+    }
+
+    #[test]
+    fn the_exclusion_strategy_records_everything_it_does_not_exclude() {
+        let excluding = |types: &[&str]| {
+            RecordingGroup::builder()
+                .all_supported(false)
+                .include_global_resource_types(false)
+                .exclusion_by_resource_types(
+                    ExclusionByResourceTypes::builder()
+                        .set_resource_types(Some(
+                            types.iter().map(|t| ResourceType::from(*t)).collect(),
+                        ))
+                        .build(),
+                )
+                .recording_strategy(
+                    RecordingStrategy::builder()
+                        .use_only(RecordingStrategyType::ExclusionByResourceTypes)
+                        .build(),
+                )
+                .build()
+        };
+        let excluded = recorder(Some(excluding(&["AWS::EC2::Volume", "AWS::DMS::Endpoint"])));
+        // The global IAM types are recorded whatever includeGlobalResourceTypes says.
+        assert!(records(&excluded, "AWS::IAM::Role"));
+        assert!(records(&excluded, "AWS::RDS::DBClusterSnapshot"));
+        assert!(!records(&excluded, "AWS::DMS::Endpoint"));
+        let mut notes = Vec::new();
+        unrecorded_types(&mut notes, "account 1 r", &[excluded], true);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains(
+                "does not record AWS::DMS::Endpoint, so neptune-dms-endpoint-iam-auth get"
+            ),
+            "{notes:?}"
+        );
+        let mut none = Vec::new();
+        unrecorded_types(
+            &mut none,
+            "account 1 r",
+            &[recorder(Some(excluding(&[])))],
+            true,
+        );
+        assert!(
+            none.is_empty(),
+            "no false 'records no IAM types' note: {none:?}"
+        );
     }
 }

@@ -47,7 +47,7 @@ pub fn rule_parameters(spec: &RuleSpec) -> Map<String, Value> {
             match p.kind {
                 ParamKind::Bool => parameter["AllowedValues"] = json!(["true", "false"]),
                 ParamKind::Int { min, max } => {
-                    parameter["AllowedPattern"] = json!("^[0-9]+$");
+                    parameter["AllowedPattern"] = json!(whole_numbers_pattern(min, max));
                     parameter["ConstraintDescription"] =
                         json!(format!("a whole number from {min} to {max}"));
                 }
@@ -56,6 +56,14 @@ pub fn rule_parameters(spec: &RuleSpec) -> Map<String, Value> {
             (rule_parameter_name(spec, p), parameter)
         })
         .collect()
+}
+
+/// A String parameter's pattern taking exactly the whole numbers `min..=max` (a Number
+/// parameter's MinValue/MaxValue would let 7.5 through, and CloudFormation checks no range on
+/// a String), so the stack refuses a value AWS Config would refuse later.
+pub(crate) fn whole_numbers_pattern(min: i64, max: i64) -> String {
+    let numbers: Vec<String> = (min..=max).map(|n| n.to_string()).collect();
+    format!("^({})$", numbers.join("|"))
 }
 
 /// The template parameter choosing a periodic rule's `MaximumExecutionFrequency`.

@@ -27,6 +27,11 @@ use runbooks::Runbook;
 
 /// Name of the StackSet and prefix of the organization conformance packs.
 pub const PACK_NAME: &str = "neptune-guardrails";
+/// The StackSet's operation preferences (its template's defaults), which `gen deploy`'s own
+/// StackSet operations use too: AWS's defaults are one account at a time, stopping at the
+/// first failure.
+pub const FAILURE_TOLERANCE_PERCENT: i32 = 10;
+pub const MAX_CONCURRENT_PERCENT: i32 = 25;
 
 /// The per-region artifact bucket of the admin account (Lambda code must be in the region of
 /// the function): `neptune-guardrails-ACCOUNT-REGION`.
@@ -347,8 +352,8 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     parameters.insert("TargetRegions".into(), json!({"Type": "CommaDelimitedList", "Default": options.regions.join(","), "Description": "Regions of each target account that get the rule pack; each needs an artifact bucket (admin-artifacts.yaml)."}));
     parameters.insert("CallAs".into(), json!({"Type": "String", "AllowedValues": ["SELF", "DELEGATED_ADMIN"], "Default": "SELF", "Description": "SELF from the management account, DELEGATED_ADMIN from a delegated administrator of StackSets."}));
     parameters.insert("MemberTemplateKey".into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": "S3 key of member.yaml in this region's artifact bucket (gen deploy sets it)."}));
-    parameters.insert("FailureTolerancePercentage".into(), json!({"Type": "Number", "Default": 10, "MinValue": 0, "MaxValue": 100, "Description": "Share of accounts per region that may fail before the operation stops."}));
-    parameters.insert("MaxConcurrentPercentage".into(), json!({"Type": "Number", "Default": 25, "MinValue": 1, "MaxValue": 100, "Description": "Share of accounts deployed at once per region."}));
+    parameters.insert("FailureTolerancePercentage".into(), json!({"Type": "Number", "Default": FAILURE_TOLERANCE_PERCENT, "MinValue": 0, "MaxValue": 100, "Description": "Share of accounts per region that may fail before the operation stops."}));
+    parameters.insert("MaxConcurrentPercentage".into(), json!({"Type": "Number", "Default": MAX_CONCURRENT_PERCENT, "MinValue": 1, "MaxValue": 100, "Description": "Share of accounts deployed at once per region."}));
     // Every member parameter is forwarded: the artifact account is this one, rules wait for
     // gen deploy's per-instance recorder check, the others become parameters of this template.
     let mut forwarded = Vec::new();

@@ -35,9 +35,12 @@ pub const SPEC: RuleSpec = RuleSpec {
     },
     remediation: Remediation {
         runbook: "AWS-EnableNeptuneDbBackupRetentionPeriod",
-        automatic: true,
-        rationale: "a longer retention only keeps backups longer (storage cost); no client of \
-                    the graph notices it",
+        automatic: false,
+        rationale: "a longer retention only keeps backups longer (storage cost), no client of \
+                    the graph notices it; manual by default all the same: the cluster is \
+                    usually owned by CloudFormation or Terraform, which would undo the change \
+                    at its next update (fix it in the template), and AWS Config cannot tell \
+                    owned clusters from others",
     },
     permissions: &["rds:DescribeDBClusters"],
     frameworks: &[Mapping {

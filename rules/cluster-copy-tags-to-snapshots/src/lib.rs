@@ -24,8 +24,12 @@ pub const SPEC: RuleSpec = RuleSpec {
     },
     remediation: Remediation {
         runbook: "NeptuneGuardrails-EnableCopyTagsToSnapshot",
-        automatic: true,
-        rationale: "it changes which tags future snapshots get and nothing a client of the graph sees",
+        automatic: false,
+        rationale: "it changes which tags future snapshots get and nothing a client of the \
+                    graph sees; manual by default all the same: the cluster is usually owned \
+                    by CloudFormation or Terraform, which would undo the change at its next \
+                    update (fix it in the template), and AWS Config cannot tell owned \
+                    clusters from others",
     },
     permissions: &["rds:DescribeDBClusters"],
     frameworks: &[Mapping {

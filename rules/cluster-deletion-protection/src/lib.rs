@@ -38,8 +38,12 @@ pub const SPEC: RuleSpec = RuleSpec {
     },
     remediation: Remediation {
         runbook: "AWS-EnableNeptuneClusterDeletionProtection",
-        automatic: true,
-        rationale: "deletion protection only refuses DeleteDBCluster; no client of the graph notices it",
+        automatic: false,
+        rationale: "deletion protection only refuses DeleteDBCluster, no client of the graph \
+                    notices it; manual by default all the same: the cluster is usually owned \
+                    by CloudFormation or Terraform, which would undo the change at its next \
+                    update (fix it in the template), and AWS Config cannot tell owned \
+                    clusters from others",
     },
     permissions: &["rds:DescribeDBClusters"],
     frameworks: &[Mapping {
