@@ -901,3 +901,163 @@ fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
     );
     assert_eq!(objects(&emulator, HOME).len(), rule_ids().len() + 1);
 }
+
+/// An organization of `world`'s member accounts in 3 regions (Milan offers no Neptune managed
+/// rule; one account's recorder is stopped in one region), one of whose accounts refuses
+/// every stack update: every other account gets its rules in every region in one pass (the
+/// StackSet operations run with concurrency and a failure tolerance, regions in parallel),
+/// the failure and the stopped recorder are named, and a re-run after the fault is removed
+/// finishes that account, then says `nothing to change`. Prints the AWS calls and wall time
+/// of the first deploy (docs/benchmarks.md).
+fn organization_rollout(world: &str, mode: &str) {
+    let emulator = Emulator::start();
+    let org = emulator.seed(HOME, world).0;
+    let text_of = |v: &Value| v.as_str().unwrap().to_string();
+    let ou = text_of(&org["ou"]);
+    let accounts: Vec<String> = org["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(text_of)
+        .collect();
+    let regions: Vec<String> = org["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(text_of)
+        .collect();
+    let (stopped_account, stopped_region) = (
+        text_of(&org["stopped"]["account"]),
+        text_of(&org["stopped"]["region"]),
+    );
+    let failing = accounts[2].clone();
+    let dir = fresh_dir(&format!("{world}-{mode}"));
+    binaries(&dir, "v1");
+    let deploy = || {
+        let dir = dir.to_str().unwrap();
+        let regions = regions.join(",");
+        let args = [
+            "deploy",
+            "--ous",
+            &ou,
+            "--binaries",
+            dir,
+            "--regions",
+            &regions,
+            "--mode",
+            mode,
+            "--yes",
+        ];
+        // The emulator makes the StackSet's instances inside CreateStack (AWS answers at once
+        // and makes them after), which outlasts an SDK attempt's 20 s at this scale.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+            .envs(emulator.env(HOME))
+            .env("NEPTUNE_GUARDRAILS_ATTEMPT_TIMEOUT_MS", "900000")
+            .args(args)
+            .output()
+            .expect("gen runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out, text)
+    };
+
+    emulator.fail_stack_updates_in(&[&failing]);
+    let (before, started) = (emulator.calls(), std::time::Instant::now());
+    let text = exits(2, deploy());
+    let (elapsed, calls) = (started.elapsed(), emulator.calls_since(&before));
+    println!(
+        "{world} {mode}: first deploy {:.1} s, {} AWS calls: {calls:?}",
+        elapsed.as_secs_f64(),
+        calls.values().sum::<u64>()
+    );
+    for region in &regions {
+        assert!(
+            text.contains(&format!(
+                "{failing} {region} FAILED: ValidationError: injected fault"
+            )),
+            "{region}: {text}"
+        );
+    }
+    assert!(
+        text.contains(&format!(
+            "attention: account {stopped_account} {stopped_region}: the recorder default is stopped"
+        )),
+        "{text}"
+    );
+    // Every other instance succeeded, the failing account's failed, none was left undone.
+    let instances = emulator.call(
+        HOME,
+        None,
+        "cloudformation",
+        "list_stack_instances",
+        json!({"StackSetName": "neptune-guardrails"}),
+    );
+    let summaries = instances["Summaries"].as_array().unwrap();
+    assert_eq!(summaries.len(), accounts.len() * regions.len());
+    for instance in summaries {
+        let detailed = instance["StackInstanceStatus"]["DetailedStatus"].as_str();
+        let expected = if instance["Account"] == failing.as_str() {
+            "FAILED"
+        } else {
+            "SUCCEEDED"
+        };
+        assert_eq!(detailed, Some(expected), "{instance}");
+    }
+    // Rules where they belong: every rule in the IAM home region, the regional ones in
+    // Oregon, our Lambda rules only in Milan; none in the failing account.
+    let (all, regional, lambdas) = (
+        sorted_ids(false),
+        sorted_ids(true),
+        sorted_rule_ids(true, true),
+    );
+    let expected = |region: &str| match region {
+        HOME => all.len(),
+        "eu-south-1" => lambdas.len(),
+        _ => regional.len(),
+    };
+    let last = accounts.last().unwrap();
+    for account in [&accounts[0], &stopped_account, last] {
+        for region in &regions {
+            assert_eq!(
+                rules(&emulator, account, region).len(),
+                expected(region),
+                "{account} {region}"
+            );
+        }
+    }
+    assert!(rules(&emulator, &failing, HOME).is_empty());
+
+    // The fault is removed: the re-run finishes the failing account only, then nothing.
+    emulator.fail_stack_updates_in(&[]);
+    let text = exits(0, deploy());
+    assert!(
+        text.contains(&format!(
+            "create in 1 account(s) with a Config recorder: {failing}"
+        )) && text.contains(&format!(
+            "{failing} {HOME} (FAILED: ValidationError: injected fault"
+        )),
+        "{text}"
+    );
+    for region in &regions {
+        assert_eq!(
+            rules(&emulator, &failing, region).len(),
+            expected(region),
+            "{region}"
+        );
+    }
+    let text = exits(0, deploy());
+    assert!(text.contains("gen deploy: nothing to change"), "{text}");
+}
+
+#[test]
+fn an_organization_rolls_out_past_a_failing_account_in_stackset_mode() {
+    organization_rollout("organization-100", "stackset");
+}
+
+#[test]
+fn an_organization_rolls_out_past_a_failing_account_in_conformance_pack_mode() {
+    organization_rollout("organization-100", "conformance-pack");
+}

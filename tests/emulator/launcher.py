@@ -178,6 +178,11 @@ half-way; ``actions=A,B`` aims the faults at chosen API actions (see ``_Faults``
 by kind, so tests seed a world first, then turn faults on and report faults injected against
 evaluations delivered.
 
+Not a patch but a test aid: ``GET /_guardrails/stack-update-faults?accounts=A,B`` makes every
+stack update in those accounts fail (``accounts=`` clears it), the way one member account of
+an organization fails (a service control policy, a conflicting resource): the emulated
+UpdateStackInstances then reports those instances ``FAILED`` with the injected reason.
+
 Not a patch but an observation aid: every API request is counted by service and action
 (from the SigV4 credential scope and the ``Action`` parameter or ``X-Amz-Target``);
 ``GET /_guardrails/calls`` returns ``{"service:Action": count}`` so tests can assert how
@@ -247,6 +252,7 @@ EVALUATIONS_PATH = "/_guardrails/evaluations"
 CALLS_PATH = "/_guardrails/calls"
 SERVICE_TIME_PATH = "/_guardrails/service-time"
 FAULTS_PATH = "/_guardrails/faults"
+STACK_UPDATE_FAULTS_PATH = "/_guardrails/stack-update-faults"
 EMULATED_STATE_TAG = "guardrails:emulated-state"
 
 _calls: Counter = Counter()
@@ -979,11 +985,16 @@ def _patch_organization_packs() -> None:
     ConfigBackend.describe_organization_conformance_pack_statuses = original_statuses
 
 
+_failing_accounts: set[str] = set()
+
+
 def _apply_parameters(stack: Stack, parameters: dict[str, str]) -> None:
     """Update a stack to new parameter values as CloudFormation does: resources whose
     condition turns true are created (in dependency order), those whose condition turns false
     are deleted. moto's own update only modifies resources that ``Ref`` a changed parameter.
     A failure deletes what this update created and restores the old values, then raises."""
+    if stack.account_id in _failing_accounts:
+        raise ValidationError(message=f"injected fault: stack updates fail in account {stack.account_id}")
     resources = stack.resource_map
     old = dict(resources.input_parameters)
 
@@ -1453,6 +1464,11 @@ def _with_guardrails_routes(app):
                 return [body]
             injected = dict(sorted(_faults.injected.items())) if _faults else {}
             body = json.dumps(injected).encode()
+        elif path == STACK_UPDATE_FAULTS_PATH:
+            listed = parse_qs(environ.get("QUERY_STRING", "")).get("accounts", [""])[0]
+            _failing_accounts.clear()
+            _failing_accounts.update(a for a in listed.split(",") if a)
+            body = json.dumps(sorted(_failing_accounts)).encode()
         elif path == config_results.INVOCATIONS_PATH:
             query = parse_qs(environ.get("QUERY_STRING", ""))
             config_results.register_invocation(query["token"][0], query["rule"][0])

@@ -591,7 +591,61 @@ def seed_member(endpoint_url: str, region: str) -> dict:
     }
 
 
+ORGANIZATION_REGIONS = ("eu-west-1", "us-west-2", "eu-south-1")
+
+
+def seed_organization(endpoint_url: str, region: str, size: int) -> dict:
+    """An organization (all features, StackSets trusted) whose OU ``graph-teams`` holds
+    ``size`` member accounts, each with a started AWS Config recorder (recording IAM too) and
+    delivery channel in every region of ``ORGANIZATION_REGIONS`` (Milan, the third, offers no
+    Neptune managed rule), but one: the recorder of the fifth account in the second region is
+    stopped. ``region`` is the admin region."""
+    common = dict(endpoint_url=endpoint_url, region_name=region)
+    admin = dict(aws_access_key_id="testing", aws_secret_access_key="testing")
+    org = boto3.client("organizations", **common, **admin)
+    org.create_organization(FeatureSet="ALL")
+    org.enable_aws_service_access(ServicePrincipal="member.org.stacksets.cloudformation.amazonaws.com")
+    root = org.list_roots()["Roots"][0]["Id"]
+    ou = org.create_organizational_unit(ParentId=root, Name="graph-teams")["OrganizationalUnit"]["Id"]
+    sts = boto3.client("sts", **common, **admin)
+    accounts = []
+    stopped = None
+    for i in range(size):
+        account = org.create_account(Email=f"team{i}@example.com", AccountName=f"team{i}")[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
+        accounts.append(account)
+        assumed = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/{MEMBER_ROLE}", RoleSessionName="seed"
+        )["Credentials"]
+        for n, where in enumerate(ORGANIZATION_REGIONS):
+            config = boto3.client(
+                "config",
+                endpoint_url=endpoint_url,
+                region_name=where,
+                aws_access_key_id=assumed["AccessKeyId"],
+                aws_secret_access_key=assumed["SecretAccessKey"],
+                aws_session_token=assumed["SessionToken"],
+            )
+            config.put_configuration_recorder(
+                ConfigurationRecorder={
+                    "name": "default",
+                    "roleARN": f"arn:aws:iam::{account}:role/config-recorder",
+                    "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+                }
+            )
+            config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": f"config-{account}"})
+            if (i, n) == (4, 1):
+                stopped = {"account": account, "region": where}
+                continue
+            config.start_configuration_recorder(ConfigurationRecorderName="default")
+    return {"ou": ou, "accounts": accounts, "regions": list(ORGANIZATION_REGIONS), "stopped": stopped}
+
+
 WORLDS = {
+    "organization-100": lambda url, region: seed_organization(url, region, 100),
+    "organization-8": lambda url, region: seed_organization(url, region, 8),
     "member": seed_member,
     "estate": seed_estate,
     "fleet": seed_fleet,

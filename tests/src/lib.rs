@@ -209,6 +209,15 @@ impl Emulator {
             .collect()
     }
 
+    /// From now on every stack update in `accounts` fails (none: stops it), as one member
+    /// account of an organization may refuse its StackSet update.
+    pub fn fail_stack_updates_in(&self, accounts: &[&str]) {
+        self.get(&format!(
+            "/_guardrails/stack-update-faults?accounts={}",
+            accounts.join(",")
+        ));
+    }
+
     /// From now on a share `rate` of API requests fails with throttling, 500 or 503 (AWS's
     /// error shapes), drawn from `seed`; `rate` 0 stops it. Returns nothing; read the injected
     /// faults with [`Emulator::faults`].

@@ -251,14 +251,18 @@ async fn purge(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), String> {
         .map_err(|e| format!("DeleteBucket {bucket} failed: {}", error_text(&e)))
 }
 
-/// The preferences of `gen deploy`'s StackSet operations: the StackSet's own concurrency and
-/// failure tolerance, regions in parallel, and a failure that lowers no concurrency. Without
-/// them AWS runs one account at a time per region and stops at the first failure
-/// (StackSetOperationPreferences: MaxConcurrentCount and FailureToleranceCount default to 1
-/// and 0), which at a few hundred accounts is hours, and halts at one bad account.
-fn operation_preferences() -> StackSetOperationPreferences {
+/// The preferences of `gen deploy`'s StackSet operations over `accounts` accounts: the
+/// StackSet's own concurrency and failure tolerance, but at least one failure tolerated (a
+/// percentage rounds down, so 10 % of fewer than ten accounts would stop a region at its
+/// first failure and cancel the rest), regions in parallel, and a failure that lowers no
+/// concurrency. Without them AWS runs one account at a time per region and stops at the
+/// first failure (StackSetOperationPreferences: MaxConcurrentCount and FailureToleranceCount
+/// default to 1 and 0), which at a few hundred accounts is hours, and halts at one bad
+/// account.
+fn operation_preferences(accounts: usize) -> StackSetOperationPreferences {
+    let tolerated = (accounts * FAILURE_TOLERANCE_PERCENT as usize / 100).max(1);
     StackSetOperationPreferences::builder()
-        .failure_tolerance_percentage(FAILURE_TOLERANCE_PERCENT)
+        .failure_tolerance_count(i32::try_from(tolerated).unwrap_or(i32::MAX))
         .max_concurrent_percentage(MAX_CONCURRENT_PERCENT)
         .concurrency_mode(ConcurrencyMode::SoftFailureTolerance)
         .region_concurrency_type(RegionConcurrencyType::Parallel)
@@ -291,7 +295,7 @@ async fn enable_rules(
                 .parameter_value("true")
                 .build(),
         )
-        .operation_preferences(operation_preferences())
+        .operation_preferences(operation_preferences(accounts.len()))
         .call_as(call_as.clone())
         .send()
         .await
