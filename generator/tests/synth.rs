@@ -446,6 +446,70 @@ fn leaving_the_posture_controls_to_security_hub_creates_no_managed_rule() {
         .contains_key("NeptuneGuardrails-MakeSnapshotPrivate"));
 }
 
+/// AWS Config's resource id for a cluster snapshot is documented nowhere as either its
+/// identifier or its ARN: each snapshot runbook's first step takes both and gives the
+/// identifier (run here with Python, as SSM's aws:executeScript runs it), and refuses an ARN
+/// of anything else.
+#[test]
+fn snapshot_runbooks_take_an_identifier_or_an_arn() {
+    let probe = r#"
+import json, sys
+namespace = {}
+exec(sys.stdin.read(), namespace)
+out = {}
+for case in ["graph-manual", "arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:graph-manual",
+             "arn:aws-cn:rds:cn-north-1:123456789012:cluster-snapshot:rds:graph-2026-12-01-03-10",
+             "arn:aws:rds:eu-west-1:123456789012:snapshot:instance-one"]:
+    try:
+        out[case] = namespace["handler"]({"Snapshot": case}, None)
+    except Exception as error:
+        out[case] = {"error": str(error)}
+print(json.dumps(out))
+"#;
+    for runbook in [
+        "NeptuneGuardrails-MakeSnapshotPrivate",
+        "NeptuneGuardrails-EncryptSnapshotCopy",
+    ] {
+        let text =
+            std::fs::read_to_string(golden().join(format!("runbooks/{runbook}.yaml"))).unwrap();
+        let document: Value = serde_yaml::from_str(&text).unwrap();
+        let first = &document["mainSteps"][0];
+        assert_eq!(first["name"], "ResolveSnapshot", "{runbook}");
+        let mut child = Command::new(python())
+            .args(["-c", probe])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python runs");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(first["inputs"]["Script"].as_str().unwrap().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let results: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let identifier = |case: &str| results[case]["Identifier"].clone();
+        assert_eq!(identifier("graph-manual"), "graph-manual");
+        assert_eq!(
+            identifier("arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:graph-manual"),
+            "graph-manual"
+        );
+        assert_eq!(
+            identifier("arn:aws-cn:rds:cn-north-1:123456789012:cluster-snapshot:rds:graph-2026-12-01-03-10"),
+            "rds:graph-2026-12-01-03-10"
+        );
+        assert!(
+            results["arn:aws:rds:eu-west-1:123456789012:snapshot:instance-one"]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("is not the ARN of a DB cluster snapshot"))
+        );
+        // Every later step names the snapshot by the resolved identifier.
+        assert!(!text.contains("DBClusterSnapshotIdentifier: '{{DbClusterSnapshotIdentifier}}'"));
+    }
+}
+
 #[test]
 fn managed_rule_declarations_match_aws_managed_rule_list() {
     let out = Command::new(python())

@@ -8,7 +8,7 @@ use serde_json::json;
 /// The runbook, for the catalog.
 pub fn runbook() -> Runbook {
     let temporary = json!({"DBClusterIdentifier": "{{TemporaryDbClusterIdentifier}}"});
-    let copy = "{{DbClusterSnapshotIdentifier}}-encrypted";
+    let copy = format!("{RESOLVED_SNAPSHOT}-encrypted");
     Runbook {
         rule: &crate::SPEC,
         owner: Owner::Ours,
@@ -29,21 +29,22 @@ pub fn runbook() -> Runbook {
             ),
         ],
         document: document(
-            "Makes an encrypted copy (DbClusterSnapshotIdentifier-encrypted) of an unencrypted \
+            "Makes an encrypted copy (IDENTIFIER-encrypted) of an unencrypted \
              Neptune cluster snapshot: restores it into TemporaryDbClusterIdentifier encrypted \
              with KmsKeyId, snapshots that cluster, deletes it and checks the copy is \
              encrypted. The unencrypted original stays until its owner deletes it.",
             json!({
-                "DbClusterSnapshotIdentifier": {"type": "String", "description": "(Required) The unencrypted snapshot's identifier, the id AWS Config reports.", "allowedPattern": "^[a-zA-Z][a-zA-Z0-9-]{0,254}$"},
+                SNAPSHOT_PARAMETER: snapshot_parameter("The unencrypted snapshot"),
                 "TemporaryDbClusterIdentifier": {"type": "String", "description": "(Required) Name of the temporary cluster (deleted at the end).", "allowedPattern": "^[a-zA-Z][a-zA-Z0-9-]{0,54}$"},
                 "KmsKeyId": {"type": "String", "description": "(Required) ARN of the KMS key to encrypt the copy with.", "allowedPattern": "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$"}
             }),
             vec![
+                resolve_snapshot(),
                 verify(
                     "RequireNeptuneEngine",
                     "rds",
                     "DescribeDBClusterSnapshots",
-                    json!({"DBClusterSnapshotIdentifier": "{{DbClusterSnapshotIdentifier}}"}),
+                    json!({"DBClusterSnapshotIdentifier": RESOLVED_SNAPSHOT}),
                     "$.DBClusterSnapshots[0].Engine",
                     &["neptune"],
                     None,
@@ -54,7 +55,7 @@ pub fn runbook() -> Runbook {
                     "RestoreDBClusterFromSnapshot",
                     json!({
                         "DBClusterIdentifier": "{{TemporaryDbClusterIdentifier}}",
-                        "SnapshotIdentifier": "{{DbClusterSnapshotIdentifier}}",
+                        "SnapshotIdentifier": RESOLVED_SNAPSHOT,
                         "Engine": "neptune",
                         "KmsKeyId": "{{KmsKeyId}}"
                     }),

@@ -7,7 +7,7 @@ use serde_json::json;
 
 /// The runbook, for the catalog.
 pub fn runbook() -> Runbook {
-    let snapshot = json!({"DBClusterSnapshotIdentifier": "{{DbClusterSnapshotIdentifier}}"});
+    let snapshot = json!({"DBClusterSnapshotIdentifier": RESOLVED_SNAPSHOT});
     let mut values = snapshot.clone();
     values["AttributeName"] = json!("restore");
     values["ValuesToRemove"] = json!(["all"]);
@@ -15,21 +15,16 @@ pub fn runbook() -> Runbook {
         rule: &crate::SPEC,
         owner: Owner::Ours,
         bound_parameters: &[],
-        resource_parameter: Some("DbClusterSnapshotIdentifier"),
+        resource_parameter: Some(SNAPSHOT_PARAMETER),
         side_actions: &[],
         unneeded_dependents: &[],
         document: document(
             "Makes a public Neptune cluster snapshot private: removes `all` from its restore \
              attribute (accounts it is shared with by id keep access) and fails unless `all` is \
              gone when read back.",
-            json!({
-                "DbClusterSnapshotIdentifier": {
-                    "type": "String",
-                    "description": "(Required) The manual cluster snapshot's identifier, the id AWS Config reports.",
-                    "allowedPattern": "^[a-zA-Z][a-zA-Z0-9-]{0,254}$"
-                }
-            }),
+            json!({SNAPSHOT_PARAMETER: snapshot_parameter("The manual cluster snapshot")}),
             vec![
+                resolve_snapshot(),
                 verify(
                     "RequireNeptuneEngine",
                     "rds",

@@ -7,6 +7,40 @@ use serde_json::{json, Value};
 
 use crate::registry::RuleSpec;
 
+/// The runbook parameter naming a DB cluster snapshot: AWS Config's resource id for
+/// `AWS::RDS::DBClusterSnapshot`, which AWS documents nowhere as either the identifier or the
+/// ARN, so the runbook takes both ([`resolve_snapshot`] turns it into the identifier).
+pub const SNAPSHOT_PARAMETER: &str = "DbClusterSnapshotIdentifier";
+
+/// The snapshot's identifier in later steps, once [`resolve_snapshot`] ran.
+pub const RESOLVED_SNAPSHOT: &str = "{{ResolveSnapshot.Identifier}}";
+
+/// The declaration of [`SNAPSHOT_PARAMETER`], `what` saying which snapshot it is.
+pub fn snapshot_parameter(what: &str) -> Value {
+    json!({
+        "type": "String",
+        "description": format!("(Required) {what}: its identifier or its ARN, whichever AWS Config reports."),
+        "allowedPattern": "^(arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:cluster-snapshot:[a-zA-Z][a-zA-Z0-9:-]{0,254}|[a-zA-Z][a-zA-Z0-9-]{0,254})$"
+    })
+}
+
+/// The first step of a snapshot runbook: the snapshot's identifier from an identifier or an
+/// ARN, without an AWS call.
+pub fn resolve_snapshot() -> Value {
+    json!({
+        "name": "ResolveSnapshot",
+        "action": "aws:executeScript",
+        "onFailure": "Abort",
+        "inputs": {
+            "Runtime": "python3.11",
+            "Handler": "handler",
+            "Script": include_str!("resolve_snapshot.py"),
+            "InputPayload": {"Snapshot": format!("{{{{{SNAPSHOT_PARAMETER}}}}}")},
+        },
+        "outputs": [{"Name": "Identifier", "Selector": "$.Payload.Identifier", "Type": "String"}],
+    })
+}
+
 /// A runbook parameter set from a rule parameter, raised to `at_least` where the runbook
 /// takes a narrower range than the rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
