@@ -284,6 +284,16 @@ fn deploy_template(template: &Path, region: &str, parameters: &[&str], recorder:
     serde_json::from_slice(&out.stdout).expect("JSON report")
 }
 
+/// How many AWS managed rules a deployment report shows.
+fn owned_by_aws_rules(report: &Value) -> usize {
+    report["rules"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|rule| rule["owner"] == "AWS")
+        .count()
+}
+
 fn keys(value: &Value) -> Vec<String> {
     value.as_object().unwrap().keys().cloned().collect()
 }
@@ -663,6 +673,17 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
         packed["rules"], home["rules"],
         "the packs make the same rules as stackset delivery"
     );
+    // The AWS managed rules too come from the pack (one compliance score for the whole
+    // posture): the stack itself holds no Config rule.
+    let own_rules: Vec<&String> = packed["resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["type"] == "AWS::Config::ConfigRule")
+        .map(|(name, _)| name)
+        .collect();
+    assert!(own_rules.is_empty(), "{own_rules:?}");
+    assert!(owned_by_aws_rules(&packed) > 0);
     assert_eq!(packed["left_after_delete"], nothing);
 }
 

@@ -82,7 +82,15 @@ one patched in-process and listed here (and in README.md, "Test world"):
     ``CREATE_FAILED`` when any account failed.
 15. moto's CloudFormation has no ``AWS::Config::ConformancePack``. Here its rules are put
     from ``TemplateBody`` with PutConfigRule in the stack's account and region (so the same
-    refusals apply and a failed pack fails the stack), and deleted with the stack.
+    refusals apply and a failed pack fails the stack), and deleted with the stack. The pack's
+    template is read as CloudFormation reads a stack's: its ``Conditions`` are evaluated
+    (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, ``Condition``, with
+    ``AWS::Region`` and the pack's input parameters), a rule whose ``Condition`` is false is
+    not put, and ``Fn::If`` and ``AWS::NoValue`` are resolved (AWS Config Developer Guide,
+    conformance pack templates are CloudFormation templates; AWS's sample packs use
+    ``Conditions`` with ``Fn::If`` and ``AWS::NoValue`` to leave blank parameters out). A
+    ``TemplateBody`` over 51 200 characters is refused (botocore model, ``TemplateBody``
+    ``max``), as PutConformancePack refuses it.
 16. moto's ``UpdateStackInstances`` stores the parameter overrides but leaves the member
     stacks as they are, and reads only ``Accounts``. AWS updates each stack instance with
     the overrides ("Updates the parameter values for stack instances for the specified
@@ -882,37 +890,82 @@ def _patch_rules_need_a_recorder() -> None:
     ConfigBackend.put_config_rule = put_config_rule
 
 
-def _resolve(value, parameters: dict[str, str], account_id: str, region: str):
-    """A conformance pack template value with ``Ref`` and ``Fn::Sub`` (long form) resolved."""
+_NO_VALUE = object()
+
+
+def _resolve(value, parameters: dict[str, str], account_id: str, region: str, conditions=None):
+    """A conformance pack template value with ``Ref``, ``Fn::Sub`` (long form) and ``Fn::If``
+    resolved, and ``AWS::NoValue`` left out, as CloudFormation resolves them in a stack."""
     pseudo = {"AWS::AccountId": account_id, "AWS::Region": region, "AWS::Partition": "aws"}
     known = {**pseudo, **parameters}
-    if isinstance(value, dict):
-        if set(value) == {"Ref"}:
-            return known[value["Ref"]]
-        if set(value) == {"Fn::Sub"}:
-            return re.sub(r"\$\{([^}]+)\}", lambda m: known[m.group(1)], value["Fn::Sub"])
-        return {k: _resolve(v, parameters, account_id, region) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, parameters, account_id, region) for v in value]
-    return value
+
+    def resolve(v):
+        if isinstance(v, dict):
+            if set(v) == {"Ref"}:
+                return _NO_VALUE if v["Ref"] == "AWS::NoValue" else known[v["Ref"]]
+            if set(v) == {"Fn::Sub"}:
+                return re.sub(r"\$\{([^}]+)\}", lambda m: known[m.group(1)], v["Fn::Sub"])
+            if set(v) == {"Fn::If"}:
+                name, then, otherwise = v["Fn::If"]
+                return resolve(then if (conditions or {})[name] else otherwise)
+            out = {k: resolve(x) for k, x in v.items()}
+            return {k: x for k, x in out.items() if x is not _NO_VALUE}
+        if isinstance(v, list):
+            return [x for x in (resolve(x) for x in v) if x is not _NO_VALUE]
+        return v
+
+    return resolve(value)
+
+
+def _conditions(template: dict, parameters: dict[str, str], account_id: str, region: str) -> dict:
+    """The template's ``Conditions``, each evaluated (``Fn::Equals``, ``Fn::Not``, ``Fn::And``,
+    ``Fn::Or``, ``Condition``), as a pack's template may use them like a stack's."""
+    declared = template.get("Conditions", {})
+    values: dict[str, bool] = {}
+
+    def holds(expression) -> bool:
+        (function, argument), = expression.items()
+        if function == "Condition":
+            return named(argument)
+        if function == "Fn::Equals":
+            left, right = (str(_resolve(a, parameters, account_id, region)) for a in argument)
+            return left == right
+        if function == "Fn::Not":
+            return not holds(argument[0])
+        if function == "Fn::And":
+            return all(holds(a) for a in argument)
+        if function == "Fn::Or":
+            return any(holds(a) for a in argument)
+        raise ValueError(f"unsupported condition function {function}")
+
+    def named(name: str) -> bool:
+        if name not in values:
+            values[name] = holds(declared[name])
+        return values[name]
+
+    return {name: named(name) for name in declared}
 
 
 def _put_pack_rules(body: str, inputs: list, account_id: str, region: str) -> list[str]:
-    """Put every ``AWS::Config::ConfigRule`` of a conformance pack template in one account and
-    region through PutConfigRule (with its refusals); the names put. A failure removes the
-    rules this call already put (the pack's stack rolls back) and raises."""
+    """Put every ``AWS::Config::ConfigRule`` of a conformance pack template whose condition
+    holds in one account and region through PutConfigRule (with its refusals); the names put.
+    A failure removes the rules this call already put (the pack's stack rolls back) and
+    raises."""
     template = yaml.safe_load(body)
     parameters = {
         name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
     }
     parameters.update({p["ParameterName"]: p["ParameterValue"] for p in inputs or []})
+    conditions = _conditions(template, parameters, account_id, region)
     backend = config_backends[account_id][region]
     put: list[str] = []
     try:
         for logical_id, resource in template.get("Resources", {}).items():
             if resource.get("Type") != "AWS::Config::ConfigRule":
                 continue
-            rule = _resolve(dict(resource["Properties"]), parameters, account_id, region)
+            if "Condition" in resource and not conditions[resource["Condition"]]:
+                continue
+            rule = _resolve(dict(resource["Properties"]), parameters, account_id, region, conditions)
             rule.setdefault("ConfigRuleName", logical_id)
             if isinstance(rule.get("InputParameters"), dict):
                 rule["InputParameters"] = json.dumps(rule["InputParameters"], sort_keys=True)
@@ -1175,6 +1228,13 @@ class _ConformancePackFromTemplate(_Named, CloudFormationModel):
 
     @classmethod
     def _put(cls, properties, account_id, region_name):
+        body = properties["TemplateBody"]
+        if len(body) > 51200:
+            # botocore ``config`` model, shape ``TemplateBody``: "max": 51200.
+            raise ValidationError(
+                message=f"1 validation error detected: Value at 'templateBody' failed to satisfy "
+                f"constraint: Member must have length less than or equal to 51200 ({len(body)})"
+            )
         rules = _put_pack_rules(
             properties["TemplateBody"],
             properties.get("ConformancePackInputParameters", []),

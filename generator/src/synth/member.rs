@@ -29,7 +29,7 @@ pub const IAM_HOME_REGION: &str = "IamHomeRegion";
 pub const RECORDER_READY: &str = "ConfigRecorderReady";
 
 /// "true" leaves the posture controls Security Hub runs to it (`--leave-to-security-hub`).
-const LEAVE_TO_SECURITY_HUB: &str = "LeaveToSecurityHub";
+pub(super) const LEAVE_TO_SECURITY_HUB: &str = "LeaveToSecurityHub";
 const IN_IAM_HOME_REGION: &str = "InIamHomeRegion";
 const RULES_IN_STACK: &str = "RulesInStack";
 const RULES_IN_STACK_IN_IAM_HOME_REGION: &str = "RulesInStackInIamHomeRegion";
@@ -92,15 +92,9 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
             "Description": "The one region per account where Config records IAM resources: the IAM policy rule and its runbook live there only."
         }),
     );
-    parameters.insert(
-        LEAVE_TO_SECURITY_HUB.into(),
-        json!({
-            "Type": "String",
-            "AllowedValues": ["true", "false"],
-            "Default": options.leave_to_security_hub.to_string(),
-            "Description": "true where Security Hub's AWS Foundational Security Best Practices standard is on: its controls (Neptune.1-9) already run the AWS managed rules of the pack, so they are not created twice (their runbooks stay, for use by hand)."
-        }),
-    );
+    parameters.extend([leave_to_security_hub_parameter(
+        options.leave_to_security_hub,
+    )]);
     parameters.insert(
         "Architecture".into(),
         json!({"Type": "String", "AllowedValues": ["arm64", "x86_64"], "Default": options.architecture, "Description": "CPU architecture of the rule Lambdas' bootstrap binaries."}),
@@ -200,30 +194,14 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
                 identifier,
                 unavailable_in,
             } => {
-                // In both modes: the stack knows the region and can leave a blank parameter
-                // out, which a pack's embedded template could not.
-                let offered = format!("{id}Offered");
-                conditions.insert(offered.clone(), outside(unavailable_in));
+                // Stackset mode: the stack creates it; conformance-pack mode: the pack does,
+                // under the same conditions (`managed_rule_conditions`).
+                conditions.extend(managed_rule_conditions(spec, unavailable_in));
                 let rule_placed = format!("{id}RuleInStack");
                 conditions.insert(
                     rule_placed.clone(),
-                    if spec.security_hub_runs_it() {
-                        json!({"Fn::And": [
-                            {"Fn::Equals": [r#ref(RECORDER_READY), "true"]},
-                            {"Condition": offered},
-                            {"Fn::Equals": [r#ref(LEAVE_TO_SECURITY_HUB), "false"]},
-                        ]})
-                    } else {
-                        json!({"Fn::And": [{"Fn::Equals": [r#ref(RECORDER_READY), "true"]}, {"Condition": offered}]})
-                    },
+                    json!({"Fn::And": [{"Condition": RULES_IN_STACK}, {"Condition": wanted(spec)}]}),
                 );
-                for parameter in optional_parameters(spec) {
-                    let name = super::cfn::rule_parameter_name(spec, parameter);
-                    conditions.insert(
-                        parameter_given_condition(spec, parameter),
-                        json!({"Fn::Not": [{"Fn::Equals": [r#ref(&name), ""]}]}),
-                    );
-                }
                 add(
                     format!("{id}ConfigRule"),
                     managed_config_rule(spec, identifier),
@@ -298,6 +276,56 @@ fn outside(regions: &[&str]) -> Value {
     }
 }
 
+/// The condition that an AWS managed rule is wanted in this region: AWS offers it here, and,
+/// for one Security Hub runs, it is not left to Security Hub.
+pub(super) fn wanted(spec: &RuleSpec) -> String {
+    format!("{}Wanted", pascal(spec.id))
+}
+
+/// The conditions an AWS managed rule is created under, in the member stack and in a
+/// conformance pack alike: [`wanted`] (`{Id}Offered`: the region is none its page excludes,
+/// which PutConfigRule would refuse, rolling everything beside it back), and per optional
+/// parameter whether it was given (a blank value is left out: AWS Config refuses blanks).
+pub(super) fn managed_rule_conditions(
+    spec: &RuleSpec,
+    unavailable_in: &[&str],
+) -> Vec<(String, Value)> {
+    let offered = format!("{}Offered", pascal(spec.id));
+    let mut wanted_when = vec![json!({"Condition": offered})];
+    if spec.security_hub_runs_it() {
+        wanted_when.push(json!({"Fn::Equals": [r#ref(LEAVE_TO_SECURITY_HUB), "false"]}));
+    }
+    let wanted_condition = match wanted_when.as_slice() {
+        [only] => only.clone(),
+        _ => json!({"Fn::And": wanted_when}),
+    };
+    let mut conditions = vec![
+        (offered, outside(unavailable_in)),
+        (wanted(spec), wanted_condition),
+    ];
+    for parameter in optional_parameters(spec) {
+        let name = super::cfn::rule_parameter_name(spec, parameter);
+        conditions.push((
+            parameter_given_condition(spec, parameter),
+            json!({"Fn::Not": [{"Fn::Equals": [r#ref(&name), ""]}]}),
+        ));
+    }
+    conditions
+}
+
+/// The member template's parameter leaving Security Hub's controls to it, for a pack too.
+pub(super) fn leave_to_security_hub_parameter(default: bool) -> (String, Value) {
+    (
+        LEAVE_TO_SECURITY_HUB.to_string(),
+        json!({
+            "Type": "String",
+            "AllowedValues": ["true", "false"],
+            "Default": default.to_string(),
+            "Description": "true where Security Hub's AWS Foundational Security Best Practices standard is on: its controls (Neptune.1-9) already run the AWS managed rules of the pack, so they are not created twice (their runbooks stay, for use by hand)."
+        }),
+    )
+}
+
 /// The name of the condition that a bound rule parameter is below the runbook's floor.
 fn below_floor(runbook: &Runbook, bound: &Bound) -> String {
     format!(
@@ -309,7 +337,7 @@ fn below_floor(runbook: &Runbook, bound: &Bound) -> String {
 
 /// One condition per bound parameter with a floor: the rule parameter's value is one of the
 /// whole numbers from its declared minimum up to the floor (at most ten of them).
-fn floor_conditions(runbook: &Runbook) -> Vec<(String, Value)> {
+pub(super) fn floor_conditions(runbook: &Runbook) -> Vec<(String, Value)> {
     runbook
         .bound_parameters
         .iter()
@@ -339,16 +367,23 @@ fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
     let members: Vec<&Runbook> = super::pack_runbooks(runbooks, pack.global).collect();
     let mut depends = Vec::new();
     let mut inputs = Vec::new();
+    let mut managed = false;
     for runbook in &members {
         let id = pascal(runbook.rule.id);
-        depends.extend([
-            format!("{id}InvokePermission"),
-            format!("{id}Runbook"),
-            format!("{id}RemediationRole"),
-        ]);
+        if runbook.rule.is_lambda() {
+            depends.push(format!("{id}InvokePermission"));
+        }
+        managed |= !runbook.rule.is_lambda();
+        if runbook.owner == Owner::Ours {
+            depends.push(format!("{id}Runbook"));
+        }
+        depends.push(format!("{id}RemediationRole"));
         for name in config_rule_parameter_names(runbook.rule) {
             inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(&name)}));
         }
+    }
+    if managed {
+        inputs.push(json!({"ParameterName": LEAVE_TO_SECURITY_HUB, "ParameterValue": r#ref(LEAVE_TO_SECURITY_HUB)}));
     }
     let mut properties = json!({
         "ConformancePackName": format!("{PACK_NAME}{}", pack.name_suffix),

@@ -15,7 +15,7 @@ pub mod runbooks;
 
 use crate::catalog;
 use crate::exit::{Exit, GenError};
-use guardrails_core::registry::RuleSpec;
+use guardrails_core::registry::{Delivery, RuleSpec};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -407,19 +407,20 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     Value::Object(template)
 }
 
-/// The rules a pack holds: our regional Lambda rules, or the global (IAM) ones for the IAM home
-/// region. AWS managed rules are never in a pack: the member stack creates them in both modes
-/// (see `member::template`).
+/// The rules a pack holds: the regional ones (our Lambda rules and the AWS managed rules, so
+/// the pack's compliance score covers the whole posture), or the global (IAM) ones for the
+/// IAM home region.
 pub(crate) fn pack_runbooks(runbooks: &[Runbook], global: bool) -> impl Iterator<Item = &Runbook> {
     runbooks
         .iter()
-        .filter(move |r| r.rule.is_lambda() && r.rule.is_global() == global)
+        .filter(move |r| r.rule.is_global() == global)
 }
 
 /// A conformance pack template: Config rules and remediation configurations only, pointing at
 /// the Lambdas and runbooks the member stack created in the same account and region.
 fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
     let mut parameters = Map::new();
+    let mut conditions = Map::new();
     let mut resources = Map::new();
     for runbook in pack_runbooks(runbooks, global) {
         let spec = runbook.rule;
@@ -430,17 +431,35 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
             spec.periodic_frequency()
                 .and_then(|f| cfn::frequency_parameter(spec, f)),
         );
-        resources.insert(
-            format!("{id}ConfigRule"),
-            config_rule(
-                spec,
-                sub(&format!(
-                    "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}",
-                    spec.id
-                )),
+        // Our rules name the Lambda of the same account and region; an AWS managed rule goes
+        // where AWS offers it, as in the member stack (Conditions, Fn::If and AWS::NoValue
+        // work in a pack's template as in a stack's).
+        let (rule, placed) = match spec.delivery {
+            Delivery::Lambda => (
+                config_rule(
+                    spec,
+                    sub(&format!(
+                        "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}",
+                        spec.id
+                    )),
+                ),
+                None,
             ),
-        );
+            Delivery::Managed {
+                identifier,
+                unavailable_in,
+            } => {
+                conditions.extend(member::managed_rule_conditions(spec, unavailable_in));
+                let (name, parameter) = member::leave_to_security_hub_parameter(false);
+                parameters.insert(name, parameter);
+                let mut rule = cfn::managed_config_rule(spec, identifier);
+                rule["Condition"] = json!(member::wanted(spec));
+                (rule, Some(member::wanted(spec)))
+            }
+        };
+        resources.insert(format!("{id}ConfigRule"), rule);
         if runbook.resource_parameter.is_some() {
+            conditions.extend(member::floor_conditions(runbook));
             let mut remediation = member::remediation_configuration(
                 runbook,
                 json!(spec.id),
@@ -452,6 +471,9 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
                 json!(spec.remediation.automatic),
             );
             remediation["DependsOn"] = json!(format!("{id}ConfigRule"));
+            if let Some(condition) = placed {
+                remediation["Condition"] = json!(condition);
+            }
             resources.insert(format!("{id}Remediation"), remediation);
         }
     }
@@ -461,9 +483,12 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
         "every target region"
     };
     let mut template = header(
-        &format!("Neptune Guardrails conformance pack for {scope}: Config rules and remediation configurations over the member stack's Lambdas and runbooks."),
+        &format!("Neptune Guardrails conformance pack for {scope}: Config rules (ours over the member stack's Lambdas, and the AWS managed posture rules where AWS offers them) and remediation configurations over the member stack's runbooks."),
         parameters,
     );
+    if !conditions.is_empty() {
+        template.insert("Conditions".into(), Value::Object(conditions));
+    }
     template.insert("Resources".into(), Value::Object(resources));
     Value::Object(template)
 }
