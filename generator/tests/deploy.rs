@@ -219,8 +219,8 @@ fn objects(emulator: &Emulator, region: &str) -> Vec<String> {
     keys
 }
 
-/// Names of the Config rules in `account` and `region`.
-fn rules(emulator: &Emulator, account: &str, region: &str) -> Vec<String> {
+/// Names of the Config rules in `account` and `region`, as AWS Config gives them.
+fn config_rule_names(emulator: &Emulator, account: &str, region: &str) -> Vec<String> {
     let found = emulator.call(
         region,
         Some(account),
@@ -236,6 +236,20 @@ fn rules(emulator: &Emulator, account: &str, region: &str) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The rule ids of the Config rules in `account` and `region`: a conformance pack's rules are
+/// named `ID-conformance-pack-PACKID` by AWS (emulator gap 15), the others `ID`.
+fn rules(emulator: &Emulator, account: &str, region: &str) -> Vec<String> {
+    let mut ids: Vec<String> = config_rule_names(emulator, account, region)
+        .into_iter()
+        .map(|name| match name.find("-conformance-pack-") {
+            Some(at) => name[..at].to_string(),
+            None => name,
+        })
+        .collect();
+    ids.sort();
+    ids
 }
 
 /// Names of the Lambda functions in `account` and `region`.
@@ -678,6 +692,19 @@ fn rules_follow_lambdas_and_recorders(mode: &str) {
     };
     assert_eq!(everywhere(&org), expect(0, 0), "{text}");
     assert_eq!(rules(&emulator, &org.member, HOME), all);
+    // A pack's rules carry the suffix AWS gives them; the stack's own keep their ids.
+    let suffixed = config_rule_names(&emulator, &org.member, HOME)
+        .iter()
+        .filter(|name| name.contains("-conformance-pack-"))
+        .count();
+    assert_eq!(
+        suffixed,
+        if mode == "conformance-pack" {
+            all.len()
+        } else {
+            0
+        }
+    );
     // The recorder-less account keeps its Lambdas and runbooks.
     assert_eq!(functions(&emulator, &org.unrecorded, HOME), all_lambdas);
     assert_eq!(

@@ -62,7 +62,8 @@ def inventory(args) -> dict:
             "content": yaml.safe_load(full["Content"]),
         }
     rules = {
-        rule["ConfigRuleName"]: {
+        # A conformance pack's rule is named ID-conformance-pack-PACKID (bridge 15): by its id here.
+        rule["ConfigRuleName"].split("-conformance-pack-")[0]: {
             "owner": rule["Source"]["Owner"],
             "function": rule["Source"].get("SourceIdentifier"),
             "messages": sorted(d["MessageType"] for d in rule["Source"].get("SourceDetails", [])),
@@ -71,6 +72,7 @@ def inventory(args) -> dict:
             ),
             "resource_types": rule.get("Scope", {}).get("ComplianceResourceTypes", []),
             "parameters": json.loads(rule.get("InputParameters") or "{}"),
+            "created_by": rule.get("CreatedBy"),
         }
         for rule in config.describe_config_rules()["ConfigRules"]
     }

@@ -90,7 +90,13 @@ one patched in-process and listed here (and in README.md, "Test world"):
     conformance pack templates are CloudFormation templates; AWS's sample packs use
     ``Conditions`` with ``Fn::If`` and ``AWS::NoValue`` to leave blank parameters out). A
     ``TemplateBody`` over 51 200 characters is refused (botocore model, ``TemplateBody``
-    ``max``), as PutConformancePack refuses it.
+    ``max``), as PutConformancePack refuses it. A pack's rules (here and in bridge 14) are
+    service-linked rules: AWS creates them through the ``AWSServiceRoleForConfigConforms``
+    role, whose policy (``ConfigConformsServiceRolePolicy``) reaches only
+    ``config-rule/aws-service-rule/config-conforms.amazonaws.com*``, names each
+    ``NAME-conformance-pack-ID`` and sets its ``CreatedBy`` (ConfigRule shape: "populated only
+    if the service-linked rule is created by a service"); here too, so a tool that looks a
+    pack's rule up by its template name fails.
 16. moto's ``UpdateStackInstances`` stores the parameter overrides but leaves the member
     stacks as they are, and reads only ``Accounts``. AWS updates each stack instance with
     the overrides ("Updates the parameter values for stack instances for the specified
@@ -958,6 +964,7 @@ def _put_pack_rules(body: str, inputs: list, account_id: str, region: str) -> li
     parameters.update({p["ParameterName"]: p["ParameterValue"] for p in inputs or []})
     conditions = _conditions(template, parameters, account_id, region)
     backend = config_backends[account_id][region]
+    suffix = "".join(random.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=8))
     put: list[str] = []
     try:
         for logical_id, resource in template.get("Resources", {}).items():
@@ -967,9 +974,13 @@ def _put_pack_rules(body: str, inputs: list, account_id: str, region: str) -> li
                 continue
             rule = _resolve(dict(resource["Properties"]), parameters, account_id, region, conditions)
             rule.setdefault("ConfigRuleName", logical_id)
+            # A pack's rules are service-linked rules of config-conforms.amazonaws.com, named
+            # NAME-conformance-pack-ID (one ID per pack and account), not NAME.
+            rule["ConfigRuleName"] = f"{rule['ConfigRuleName']}-conformance-pack-{suffix}"
             if isinstance(rule.get("InputParameters"), dict):
                 rule["InputParameters"] = json.dumps(rule["InputParameters"], sort_keys=True)
             backend.put_config_rule(rule)
+            backend.config_rules[rule["ConfigRuleName"]].created_by = "config-conforms.amazonaws.com"
             put.append(rule["ConfigRuleName"])
     except Exception:
         for name in put:
