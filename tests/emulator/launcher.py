@@ -40,8 +40,15 @@ one patched in-process and listed here (and in README.md, "Test world"):
    CreateStackInstances for each ``StackInstancesGroup`` (moto makes the member stacks in the
    OUs' accounts), updated with UpdateStackSet plus instances for new OUs × regions, and
    deleted with DeleteStackInstances and DeleteStackSet. moto's StackSet ignores
-   ``AutoDeployment``, ``CallAs``, ``ManagedExecution`` and ``OperationPreferences``, and an
+   ``AutoDeployment``, ``CallAs``, ``ManagedExecution`` and ``OperationPreferences``, and its
    update changes the StackSet's template and parameters but not the member stacks' resources.
+   Here new instances get the StackSet's current template (moto makes them from its first
+   one); existing member stacks are still not updated to a new template (moto's own stack
+   update fails on this template's conditional resources), a gap the tests name where it
+   matters. moto's CreateStackInstances also ignores ``AccountFilterType`` (it adds ``Accounts`` to the
+   OUs' accounts whatever the filter); here the instances are the groups' targets as the
+   botocore model's DeploymentTargets text defines them (INTERSECTION, DIFFERENCE, UNION), and
+   an update that narrows them deletes the instances no longer named.
 9. moto's CloudFormation has no ``AWS::Config::OrganizationConformancePack``. Here it is put
    with moto's own PutOrganizationConformancePack and deleted with the stack.
 10. ``DescribeStacks`` echoes a ``CommaDelimitedList`` parameter as a Python list repr
@@ -121,7 +128,9 @@ one patched in-process and listed here (and in README.md, "Test world"):
     region was stopped, else ``SUCCEEDED``. Every targeted instance records the overrides,
     reached or not (the strictest reading: only the detailed status says an update
     happened), and ``ListStackSetOperationResults`` reports each account and region with its
-    own status and reason (moto repeats the operation's).
+    own status and reason (moto repeats the operation's). DescribeStackInstance of an
+    account and region without an instance answers ``StackInstanceNotFoundException`` (the
+    model's error for it) where moto fails with a 500.
 17. moto's CloudFormation treats an ``IMPORT`` change set like a create: it makes the
     resources, so importing an existing bucket fails with ``BucketAlreadyExists`` (which is
     right for a create: "CloudFormation creating a bucket that already exists" fails on AWS
@@ -757,14 +766,43 @@ class _StackSetFromTemplate(_Named, CloudFormationModel):
         )
 
     @staticmethod
-    def _add_instances(backend, name, properties) -> None:
+    def _targets(backend, name, properties) -> set[tuple[str, str]]:
+        """(account, region) of every instance the groups' DeploymentTargets name: the OUs'
+        accounts (and their child OUs'), narrowed or widened by ``Accounts`` as
+        ``AccountFilterType`` says (DeploymentTargets in the botocore cloudformation model:
+        INTERSECTION, DIFFERENCE, UNION; NONE or absent: the OUs' accounts)."""
+        organization = backend.describe_stack_set(name).instances.org_backend
+        targets = set()
         for group in properties.get("StackInstancesGroup", []):
+            deployment = group["DeploymentTargets"]
+            ous = [o for o in deployment.get("OrganizationalUnitIds") or [] if o]
+            ous += [ou.id for ou in organization.ou if ou.parent_id in ous]
+            in_ous = {a.id for a in organization.accounts if a.parent_id in ous}
+            listed = {a for a in deployment.get("Accounts") or [] if isinstance(a, str) and a}
+            accounts = {
+                "INTERSECTION": in_ous & listed,
+                "DIFFERENCE": in_ous - listed,
+                "UNION": in_ous | listed,
+            }.get(deployment.get("AccountFilterType"), in_ous)
+            targets |= {(account, region) for account in accounts for region in group["Regions"]}
+        return targets
+
+    @classmethod
+    def _add_instances(cls, backend, name, properties) -> None:
+        """Make the instances the groups name and drop those they no longer name, as
+        CloudFormation does when a StackSet resource's StackInstancesGroup changes."""
+        wanted = cls._targets(backend, name, properties)
+        stackset = backend.describe_stack_set(name)
+        have = {(i.account_id, i.region_name) for i in stackset.instances.stack_instances}
+        for account, region in sorted(have - wanted):
+            backend.delete_stack_instances(name, [account], [region])
+        for account, region in sorted(wanted - have):
             backend.create_stack_instances(
                 name,
-                accounts=group["DeploymentTargets"].get("Accounts", []),
-                regions=group["Regions"],
+                accounts=[account],
+                regions=[region],
                 parameters=[],
-                deployment_targets=group["DeploymentTargets"],
+                deployment_targets={"OrganizationalUnitIds": []},
             )
 
     @classmethod
@@ -796,9 +834,10 @@ class _StackSetFromTemplate(_Named, CloudFormationModel):
         properties = cloudformation_json["Properties"]
         name = original_resource.name
         backend = cloudformation_backends[account_id][region_name]
+        template = cls._template(properties, account_id)
         backend.update_stack_set(
             stackset_name=name,
-            template=cls._template(properties, account_id),
+            template=template,
             description=properties.get("Description"),
             parameters=properties.get("Parameters", []),
             tags={t["Key"]: t["Value"] for t in properties.get("Tags", [])},
@@ -808,6 +847,8 @@ class _StackSetFromTemplate(_Named, CloudFormationModel):
             regions=[],
             operation_id=str(uuid.uuid4()),
         )
+        # New instances get the new template (moto keeps making them from the first one).
+        backend.describe_stack_set(name).instances.template = template
         cls._add_instances(backend, name, properties)
         return original_resource
 
@@ -1214,6 +1255,16 @@ def _patch_stack_instance_overrides() -> None:
             summaries.append(summary)
         return ActionResult({"Summaries": summaries})
 
+    def describe_stack_instance(self, stack_set_name, account_id, region):
+        # moto fails with a 500 (None has no to_dict) where AWS answers
+        # StackInstanceNotFoundException (botocore model: DescribeStackInstance's errors).
+        stack_set = self.describe_stack_set(stack_set_name)
+        instance = stack_set.instances.get_instance(account_id, region)
+        if instance is None:
+            raise StackInstanceNotFound()
+        return instance.to_dict()
+
+    CloudFormationBackend.describe_stack_instance = describe_stack_instance
     CloudFormationResponse.update_stack_instances = update_stack_instances
     CloudFormationResponse.list_stack_set_operation_results = list_stack_set_operation_results
     StackInstance.to_dict = to_dict

@@ -21,7 +21,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 
 use crate::exit::{Exit, GenError};
-use crate::synth::{SynthOptions, PACK_NAME};
+use crate::synth::{SynthOptions, EXCLUDED_ACCOUNTS, PACK_NAME, SELECTED_RULES};
 use crate::targets::{self, regional};
 use crate::AwsTarget;
 pub use package::lambda_zip;
@@ -87,6 +87,22 @@ pub struct DeployArgs {
     /// name one that trusts it).
     #[arg(long, default_value = preflight::ORGANIZATION_ROLE)]
     member_role: String,
+    /// Accounts of the target OUs that get neither Lambdas nor rules (`none` for none);
+    /// without the flag, a re-run keeps the last deploy's choice.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    exclude_accounts: Option<Vec<String>>,
+}
+
+impl DeployArgs {
+    /// The accounts `--exclude-accounts` names (none for `none`).
+    fn excluded(&self) -> Vec<String> {
+        self.exclude_accounts
+            .iter()
+            .flatten()
+            .filter(|a| a.as_str() != "none" && !a.is_empty())
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -122,7 +138,7 @@ impl Common {
     }
 }
 
-pub async fn deploy(args: DeployArgs) -> Result<Exit, GenError> {
+pub async fn deploy(mut args: DeployArgs) -> Result<Exit, GenError> {
     let options = &args.options;
     if options.ous.is_empty() {
         return Err(GenError::Input(
@@ -138,6 +154,15 @@ pub async fn deploy(args: DeployArgs) -> Result<Exit, GenError> {
             "`{bad}` is not an OU id (ou-…) or root id (r-…)"
         )));
     }
+    if let Some(bad) = args
+        .excluded()
+        .iter()
+        .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(GenError::Input(format!(
+            "--exclude-accounts: `{bad}` is not a 12-digit account id"
+        )));
+    }
     options.check().map_err(GenError::Input)?;
     // Artifacts first (local, no AWS call): the rule zips, content-addressed.
     let binaries = match &args.binaries {
@@ -148,12 +173,23 @@ pub async fn deploy(args: DeployArgs) -> Result<Exit, GenError> {
             dir
         }
     };
-    let rule_artifacts = crate::catalog::LAMBDA_SPECS
-        .iter()
-        .map(|spec| package::rule_artifact(&binaries, spec).map(|a| (*spec, a)))
+    // The rules the flags select (every rule without --rules), before the last deploy's
+    // choice is read: a narrower one only leaves zips unused.
+    let rule_artifacts = options
+        .selected()
+        .into_iter()
+        .filter(|spec| spec.is_lambda())
+        .map(|spec| package::rule_artifact(&binaries, spec).map(|a| (spec, a)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(GenError::Precondition)?;
     let (base, admin_region, caller) = args.common.connect().await?;
+    keep_last_selection(&mut args, &base, &admin_region).await?;
+    let options = &args.options;
+    options.check().map_err(GenError::Input)?;
+    let rule_artifacts: Vec<_> = rule_artifacts
+        .into_iter()
+        .filter(|(spec, _)| options.selects(spec))
+        .collect();
     let (organization, findings) =
         preflight::check(&base, &caller, args.call_as, &args.member_role).await;
     for warning in &findings.warnings {
@@ -190,6 +226,20 @@ pub async fn deploy(args: DeployArgs) -> Result<Exit, GenError> {
             ""
         }
     );
+    let excluded = args.excluded();
+    println!(
+        "gen deploy: rules {}; excluded accounts {}",
+        if options.rules.is_empty() {
+            "all".to_string()
+        } else {
+            options.rules.join(",")
+        },
+        if excluded.is_empty() {
+            "none".to_string()
+        } else {
+            excluded.join(",")
+        }
+    );
     for step in &steps {
         println!("  {}", step.describe());
     }
@@ -204,6 +254,39 @@ pub async fn deploy(args: DeployArgs) -> Result<Exit, GenError> {
             .map_err(GenError::Aws)?;
     }
     Ok(exit)
+}
+
+/// Without `--rules` or `--exclude-accounts`, the choice the last deploy kept in the StackSet
+/// stack's parameters; `all` and `none` reset them.
+async fn keep_last_selection(
+    args: &mut DeployArgs,
+    base: &SdkConfig,
+    admin_region: &str,
+) -> Result<(), GenError> {
+    let cf = aws_sdk_cloudformation::Client::new(&regional(base, admin_region));
+    let kept = stack::parameters_of(&cf, STACKSET_STACK)
+        .await
+        .map_err(GenError::Aws)?;
+    let listed = |name: &str| -> Vec<String> {
+        kept.get(name)
+            .map(|v| {
+                v.split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if args.options.rules.is_empty() {
+        args.options.rules = listed(SELECTED_RULES);
+    }
+    if args.options.rules.iter().any(|r| r == "all") {
+        args.options.rules.clear();
+    }
+    if args.exclude_accounts.is_none() {
+        args.exclude_accounts = Some(listed(EXCLUDED_ACCOUNTS));
+    }
+    Ok(())
 }
 
 pub async fn destroy(args: DestroyArgs) -> Result<Exit, GenError> {

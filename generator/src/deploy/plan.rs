@@ -15,7 +15,9 @@ use super::stack::{self, Change, StackSpec};
 use super::{
     recorders, CallAs, DeployArgs, DestroyArgs, ARTIFACTS_STACK, PACKS_STACK, STACKSET_STACK,
 };
-use crate::synth::{self, artifact_bucket_name, member, PACK_NAME};
+use crate::synth::{
+    self, artifact_bucket_name, member, EXCLUDED_ACCOUNTS, PACK_NAME, SELECTED_RULES,
+};
 use crate::targets::regional;
 
 /// Where a deploy goes: the admin account's SDK configuration and region, its id, and the
@@ -75,6 +77,8 @@ pub(super) async fn deploy(
         ("TargetRegions".into(), options.regions.join(",")),
         ("CallAs".into(), args.call_as.as_str().into()),
         ("MemberTemplateKey".into(), member_template.key.clone()),
+        (SELECTED_RULES.into(), options.rules.join(",")),
+        (EXCLUDED_ACCOUNTS.into(), args.excluded().join(",")),
     ];
     for (spec, artifact) in rule_artifacts {
         stackset_parameters.push((member::code_key_parameter(spec), artifact.key.clone()));
@@ -307,10 +311,16 @@ async fn plan_rules(
 ) -> Result<(recorders::Readiness, Vec<Step>), String> {
     let options = &args.options;
     let organizations = aws_sdk_organizations::Client::new(base);
-    let accounts =
-        recorders::target_accounts(&organizations, &options.ous, &organization.management).await?;
+    let excluded = args.excluded();
+    let accounts: Vec<String> =
+        recorders::target_accounts(&organizations, &options.ous, &organization.management)
+            .await?
+            .into_iter()
+            .filter(|a| !excluded.contains(a))
+            .collect();
     let readiness = recorders::check(
         base,
+        &options.selected(),
         &accounts,
         &options.regions,
         options.iam_region(),

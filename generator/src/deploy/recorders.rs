@@ -11,16 +11,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_config::SdkConfig;
 use aws_sdk_config::types::{ConfigurationRecorder, RecordingStrategyType, ResourceType};
 use guardrails_core::aws::error_text;
-use guardrails_core::registry::ResourceType as RuleResourceType;
+use guardrails_core::registry::{ResourceType as RuleResourceType, RuleSpec};
 
-use crate::catalog;
 use crate::targets::{assume, regional};
 
 /// The resource types the pack's rules evaluate in a region: the regional ones everywhere,
 /// the global (IAM) ones in the IAM home region only. Each must be recorded there for the
 /// rules' change-triggered evaluations (the AWS managed rules have no other trigger).
-fn needed_types(iam_home: bool) -> BTreeSet<RuleResourceType> {
-    catalog::SPECS
+fn needed_types(rules: &[&RuleSpec], iam_home: bool) -> BTreeSet<RuleResourceType> {
+    rules
         .iter()
         .flat_map(|spec| spec.resource_types.iter().copied())
         .filter(|t| iam_home || !t.is_global())
@@ -28,8 +27,8 @@ fn needed_types(iam_home: bool) -> BTreeSet<RuleResourceType> {
 }
 
 /// The rules that evaluate one of `types`, for a note.
-fn rules_on(types: &[RuleResourceType]) -> Vec<&'static str> {
-    catalog::SPECS
+fn rules_on(rules: &[&'static RuleSpec], types: &[RuleResourceType]) -> Vec<&'static str> {
+    rules
         .iter()
         .filter(|spec| spec.resource_types.iter().any(|t| types.contains(t)))
         .map(|spec| spec.id)
@@ -101,6 +100,7 @@ pub async fn target_accounts(
 /// credentials, the others through `role`.
 pub async fn check(
     base: &SdkConfig,
+    rules: &[&'static RuleSpec],
     accounts: &[String],
     regions: &[String],
     iam_region: &str,
@@ -149,7 +149,7 @@ pub async fn check(
                     unrecorded_types(
                         &mut readiness.notes,
                         &place,
-                        recorders,
+                        (rules, recorders),
                         region == iam_region,
                     );
                     stopped_recorders(&mut readiness.notes, &place, &sdk, region, role).await;
@@ -176,10 +176,10 @@ pub async fn check(
 fn unrecorded_types(
     notes: &mut Vec<String>,
     place: &str,
-    recorders: &[ConfigurationRecorder],
+    (rules, recorders): (&[&'static RuleSpec], &[ConfigurationRecorder]),
     iam_home: bool,
 ) {
-    let missing: Vec<RuleResourceType> = needed_types(iam_home)
+    let missing: Vec<RuleResourceType> = needed_types(rules, iam_home)
         .into_iter()
         .filter(|t| !recorders.iter().any(|r| records(r, t.as_str())))
         .collect();
@@ -193,7 +193,7 @@ fn unrecorded_types(
          all); fix: add {} to the recorder's recording group (or record all supported types{})",
         if iam_home { " (IAM home region)" } else { "" },
         names.join(", "),
-        rules_on(&missing).join(", "),
+        rules_on(rules, &missing).join(", "),
         names.join(", "),
         if iam_home {
             " with includeGlobalResourceTypes"
@@ -267,6 +267,7 @@ fn records(recorder: &ConfigurationRecorder, resource_type: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog;
     use aws_sdk_config::types::{ExclusionByResourceTypes, RecordingGroup, RecordingStrategy};
 
     fn recorder(group: Option<RecordingGroup>) -> ConfigurationRecorder {
@@ -327,7 +328,8 @@ mod tests {
         assert!(records(&excluded, "AWS::RDS::DBClusterSnapshot"));
         assert!(!records(&excluded, "AWS::DMS::Endpoint"));
         let mut notes = Vec::new();
-        unrecorded_types(&mut notes, "account 1 r", &[excluded], true);
+        let every_rule: Vec<&'static RuleSpec> = catalog::SPECS.to_vec();
+        unrecorded_types(&mut notes, "account 1 r", (&every_rule, &[excluded]), true);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
             notes[0].contains(
@@ -339,7 +341,7 @@ mod tests {
         unrecorded_types(
             &mut none,
             "account 1 r",
-            &[recorder(Some(excluding(&[])))],
+            (&every_rule, &[recorder(Some(excluding(&[])))]),
             true,
         );
         assert!(

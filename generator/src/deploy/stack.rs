@@ -90,6 +90,28 @@ fn resource_count(body: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// The stack's parameter values (none when there is no such stack).
+pub async fn parameters_of(
+    client: &Client,
+    name: &str,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    Ok(describe(client, name)
+        .await?
+        .map(|stack| {
+            stack
+                .parameters()
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.parameter_key()?.to_string(),
+                        p.parameter_value()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// The stack's status, or None when there is no such stack.
 pub async fn status(client: &Client, name: &str) -> Result<Option<StackStatus>, String> {
     Ok(describe(client, name)

@@ -19,7 +19,6 @@ use super::cfn::{
 };
 use super::runbooks::Runbook;
 use super::{artifact_bucket, conformance_pack, to_yaml, Mode, SynthOptions, PACKS, PACK_NAME};
-use crate::catalog;
 
 pub const ARTIFACT_ACCOUNT: &str = "ArtifactAccountId";
 pub const RULES_DELIVERY: &str = "RulesDelivery";
@@ -103,7 +102,7 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
         "LogRetentionInDays".into(),
         json!({"Type": "Number", "Default": 365, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], "Description": "Retention of the rule Lambdas' log groups."}),
     );
-    for spec in catalog::SPECS.iter() {
+    for spec in options.selected() {
         if !spec.is_lambda() {
             parameters.extend(rule_parameters(spec));
             continue;
@@ -242,7 +241,10 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
             resources.insert(format!("{id}Remediation"), remediation);
         }
     }
-    for pack in &PACKS {
+    for pack in PACKS
+        .iter()
+        .filter(|p| super::pack_runbooks(runbooks, p.global).next().is_some())
+    {
         resources.insert(pack.logical_id.into(), account_pack(pack, runbooks));
     }
     json!({

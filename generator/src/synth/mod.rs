@@ -27,6 +27,12 @@ use runbooks::Runbook;
 
 /// Name of the StackSet and prefix of the organization conformance packs.
 pub const PACK_NAME: &str = "neptune-guardrails";
+/// The StackSet stack's parameters that keep `gen deploy`'s `--rules` and
+/// `--exclude-accounts` across runs.
+pub const SELECTED_RULES: &str = "SelectedRules";
+pub const EXCLUDED_ACCOUNTS: &str = "ExcludedAccountIds";
+const EXCLUDES_ACCOUNTS: &str = "ExcludesAccounts";
+const SELECTS_RULES: &str = "SelectsRules";
 /// The StackSet's operation preferences (its template's defaults), which `gen deploy`'s own
 /// StackSet operations use too: AWS's defaults are one account at a time, stopping at the
 /// first failure.
@@ -123,6 +129,10 @@ pub struct SynthOptions {
     /// or TwentyFour_Hours (each rule's declared default).
     #[arg(long = "frequency", value_name = "[RULE=]FREQ", value_parser = parse_frequency)]
     pub frequencies: Vec<Frequency>,
+    /// Only these rules (ids, see `gen rules --ids`; `all`, the default, for every rule):
+    /// the templates hold no other rule, Lambda or runbook.
+    #[arg(long = "rules", value_name = "ID,...", value_delimiter = ',')]
+    pub rules: Vec<String>,
     /// Leave the posture controls that Security Hub's AWS Foundational Security Best
     /// Practices standard already runs (Neptune.1–9) to Security Hub: the AWS managed rules
     /// of the pack are not created (default of the member template's LeaveToSecurityHub).
@@ -196,6 +206,20 @@ impl SynthOptions {
             .unwrap_or("us-east-1")
     }
 
+    /// Whether `--rules` takes this rule (every rule without it, or with `all`).
+    pub(crate) fn selects(&self, spec: &RuleSpec) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|r| r == "all" || r == spec.id)
+    }
+
+    /// The rules `--rules` takes, in catalog order.
+    pub(crate) fn selected(&self) -> Vec<&'static RuleSpec> {
+        catalog::SPECS
+            .iter()
+            .copied()
+            .filter(|s| self.selects(s))
+            .collect()
+    }
+
     pub(crate) fn frequency_for(&self, spec: &RuleSpec) -> Option<&'static str> {
         chosen_frequency(&self.frequencies, spec)
     }
@@ -204,6 +228,18 @@ impl SynthOptions {
     /// IAM rule would be deployed nowhere. A `--frequency RULE=…` must name a periodic rule.
     pub(crate) fn check(&self) -> Result<(), String> {
         check_frequencies(&self.frequencies)?;
+        if let Some(unknown) = self
+            .rules
+            .iter()
+            .find(|r| *r != "all" && !catalog::SPECS.iter().any(|s| s.id == r.as_str()))
+        {
+            return Err(format!(
+                "--rules {unknown}: no rule has that id (see gen rules --ids)"
+            ));
+        }
+        if self.selected().is_empty() {
+            return Err("--rules selects no rule".into());
+        }
         let home = self.iam_region();
         if self.regions.iter().any(|r| r == home) {
             return Ok(());
@@ -223,7 +259,10 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
         iam_region: Some(options.iam_region().to_string()),
         ..options.clone()
     };
-    let runbooks = runbooks::all();
+    let runbooks: Vec<Runbook> = runbooks::all()
+        .into_iter()
+        .filter(|r| options.selects(r.rule))
+        .collect();
     let member_parameters = member::parameters(&options, &runbooks);
     let mut files = BTreeMap::new();
     let mut add = |path: &str, text: String| {
@@ -238,7 +277,10 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
         "admin-stackset.yaml",
         to_yaml(&stackset_template(&options, &member_parameters)),
     );
-    for pack in &PACKS {
+    for pack in PACKS
+        .iter()
+        .filter(|p| pack_runbooks(&runbooks, p.global).next().is_some())
+    {
         add(
             pack.file,
             to_yaml(&conformance_pack(&runbooks, pack.global)),
@@ -352,6 +394,8 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     parameters.insert("TargetRegions".into(), json!({"Type": "CommaDelimitedList", "Default": options.regions.join(","), "Description": "Regions of each target account that get the rule pack; each needs an artifact bucket (admin-artifacts.yaml)."}));
     parameters.insert("CallAs".into(), json!({"Type": "String", "AllowedValues": ["SELF", "DELEGATED_ADMIN"], "Default": "SELF", "Description": "SELF from the management account, DELEGATED_ADMIN from a delegated administrator of StackSets."}));
     parameters.insert("MemberTemplateKey".into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": "S3 key of member.yaml in this region's artifact bucket (gen deploy sets it)."}));
+    parameters.insert(SELECTED_RULES.into(), json!({"Type": "String", "Default": "", "Description": "The rule ids member.yaml holds, comma-separated, empty for every rule (gen deploy --rules; kept here so a later deploy keeps the choice)."}));
+    parameters.insert(EXCLUDED_ACCOUNTS.into(), json!({"Type": "String", "Default": "", "AllowedPattern": "^([0-9]{12}(,[0-9]{12})*)?$", "Description": "Accounts of the target OUs that get no stack instance, comma-separated (gen deploy --exclude-accounts)."}));
     parameters.insert("FailureTolerancePercentage".into(), json!({"Type": "Number", "Default": FAILURE_TOLERANCE_PERCENT, "MinValue": 0, "MaxValue": 100, "Description": "Share of accounts per region that may fail before the operation stops."}));
     parameters.insert("MaxConcurrentPercentage".into(), json!({"Type": "Number", "Default": MAX_CONCURRENT_PERCENT, "MinValue": 1, "MaxValue": 100, "Description": "Share of accounts deployed at once per region."}));
     // Every member parameter is forwarded: the artifact account is this one, rules wait for
@@ -373,6 +417,13 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
         parameters,
     );
     template.insert(
+        "Conditions".into(),
+        json!({
+            EXCLUDES_ACCOUNTS: {"Fn::Not": [{"Fn::Equals": [r#ref(EXCLUDED_ACCOUNTS), ""]}]},
+            SELECTS_RULES: {"Fn::Not": [{"Fn::Equals": [r#ref(SELECTED_RULES), ""]}]},
+        }),
+    );
+    template.insert(
         "Resources".into(),
         json!({
             "MemberStackSet": {
@@ -392,7 +443,11 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
                     },
                     "Parameters": forwarded,
                     "StackInstancesGroup": [{
-                        "DeploymentTargets": {"OrganizationalUnitIds": r#ref("TargetOrganizationalUnitIds")},
+                        "DeploymentTargets": {
+                            "OrganizationalUnitIds": r#ref("TargetOrganizationalUnitIds"),
+                            "Accounts": {"Fn::If": [EXCLUDES_ACCOUNTS, {"Fn::Split": [",", r#ref(EXCLUDED_ACCOUNTS)]}, r#ref("AWS::NoValue")]},
+                            "AccountFilterType": {"Fn::If": [EXCLUDES_ACCOUNTS, "DIFFERENCE", r#ref("AWS::NoValue")]},
+                        },
                         "Regions": r#ref("TargetRegions"),
                     }],
                     "TemplateURL": sub(&format!("https://{}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/${{MemberTemplateKey}}", artifact_bucket("AWS::AccountId"))),
@@ -402,7 +457,10 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     );
     template.insert(
         "Outputs".into(),
-        json!({"StackSetId": {"Value": r#ref("MemberStackSet")}}),
+        json!({
+            "StackSetId": {"Value": r#ref("MemberStackSet")},
+            "Rules": {"Description": "The rules member.yaml holds.", "Value": {"Fn::If": [SELECTS_RULES, r#ref(SELECTED_RULES), "all"]}},
+        }),
     );
     Value::Object(template)
 }
