@@ -929,6 +929,59 @@ fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
     assert_eq!(objects(&emulator, HOME).len(), rule_ids().len() + 1);
 }
 
+/// An organization `seed.py` made (`organization-N`): its OU, member accounts, regions, and
+/// the account and region whose recorder is stopped.
+struct SeededOrg {
+    ou: String,
+    accounts: Vec<String>,
+    regions: Vec<String>,
+    stopped: (String, String),
+}
+
+impl SeededOrg {
+    fn seed(emulator: &Emulator, world: &str) -> SeededOrg {
+        let org = emulator.seed(HOME, world).0;
+        let text = |v: &Value| v.as_str().unwrap().to_string();
+        let list = |v: &Value| v.as_array().unwrap().iter().map(text).collect();
+        SeededOrg {
+            ou: text(&org["ou"]),
+            accounts: list(&org["accounts"]),
+            regions: list(&org["regions"]),
+            stopped: (
+                text(&org["stopped"]["account"]),
+                text(&org["stopped"]["region"]),
+            ),
+        }
+    }
+
+    /// `gen deploy --ous OU --binaries DIR --yes` and `args`. The emulator makes a StackSet's
+    /// instances inside CreateStack (AWS answers at once and makes them after), which outlasts
+    /// an SDK attempt's 20 s for a hundred accounts: the attempt timeout is raised.
+    fn deploy(&self, emulator: &Emulator, dir: &Path, args: &[&str]) -> (Output, String) {
+        let mut all = vec![
+            "deploy",
+            "--ous",
+            &self.ou,
+            "--binaries",
+            dir.to_str().unwrap(),
+            "--yes",
+        ];
+        all.extend(args);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+            .envs(emulator.env(HOME))
+            .env("NEPTUNE_GUARDRAILS_ATTEMPT_TIMEOUT_MS", "900000")
+            .args(&all)
+            .output()
+            .expect("gen runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out, text)
+    }
+}
+
 /// An organization of `world`'s member accounts in 3 regions (Milan offers no Neptune managed
 /// rule; one account's recorder is stopped in one region), one of whose accounts refuses
 /// every stack update: every other account gets its rules in every region in one pass (the
@@ -938,57 +991,19 @@ fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
 /// of the first deploy (docs/benchmarks.md).
 fn organization_rollout(world: &str, mode: &str) {
     let emulator = Emulator::start();
-    let org = emulator.seed(HOME, world).0;
-    let text_of = |v: &Value| v.as_str().unwrap().to_string();
-    let ou = text_of(&org["ou"]);
-    let accounts: Vec<String> = org["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(text_of)
-        .collect();
-    let regions: Vec<String> = org["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(text_of)
-        .collect();
-    let (stopped_account, stopped_region) = (
-        text_of(&org["stopped"]["account"]),
-        text_of(&org["stopped"]["region"]),
-    );
+    let org = SeededOrg::seed(&emulator, world);
+    let (accounts, regions) = (&org.accounts, &org.regions);
+    let (stopped_account, stopped_region) = &org.stopped;
     let failing = accounts[2].clone();
     let dir = fresh_dir(&format!("{world}-{mode}"));
     binaries(&dir, "v1");
+    let regions_flag = regions.join(",");
     let deploy = || {
-        let dir = dir.to_str().unwrap();
-        let regions = regions.join(",");
-        let args = [
-            "deploy",
-            "--ous",
-            &ou,
-            "--binaries",
-            dir,
-            "--regions",
-            &regions,
-            "--mode",
-            mode,
-            "--yes",
-        ];
-        // The emulator makes the StackSet's instances inside CreateStack (AWS answers at once
-        // and makes them after), which outlasts an SDK attempt's 20 s at this scale.
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
-            .envs(emulator.env(HOME))
-            .env("NEPTUNE_GUARDRAILS_ATTEMPT_TIMEOUT_MS", "900000")
-            .args(args)
-            .output()
-            .expect("gen runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out, text)
+        org.deploy(
+            &emulator,
+            &dir,
+            &["--regions", &regions_flag, "--mode", mode],
+        )
     };
 
     emulator.fail_stack_updates_in(&[&failing]);
@@ -1000,7 +1015,7 @@ fn organization_rollout(world: &str, mode: &str) {
         elapsed.as_secs_f64(),
         calls.values().sum::<u64>()
     );
-    for region in &regions {
+    for region in regions {
         assert!(
             text.contains(&format!(
                 "{failing} {region} FAILED: ValidationError: injected fault"
@@ -1046,8 +1061,8 @@ fn organization_rollout(world: &str, mode: &str) {
         _ => regional.len(),
     };
     let last = accounts.last().unwrap();
-    for account in [&accounts[0], &stopped_account, last] {
-        for region in &regions {
+    for account in [&accounts[0], stopped_account, last] {
+        for region in regions {
             assert_eq!(
                 rules(&emulator, account, region).len(),
                 expected(region),
@@ -1068,7 +1083,7 @@ fn organization_rollout(world: &str, mode: &str) {
         )),
         "{text}"
     );
-    for region in &regions {
+    for region in regions {
         assert_eq!(
             rules(&emulator, &failing, region).len(),
             expected(region),
@@ -1096,32 +1111,14 @@ fn an_organization_rolls_out_past_a_failing_account_in_conformance_pack_mode() {
 #[test]
 fn a_deploy_chooses_its_rules_and_accounts_and_keeps_the_choice() {
     let emulator = Emulator::start();
-    let org = emulator.seed(HOME, "organization-8").0;
-    let text_of = |v: &Value| v.as_str().unwrap().to_string();
-    let ou = text_of(&org["ou"]);
-    let accounts: Vec<String> = org["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(text_of)
-        .collect();
-    let (excluded, kept) = (&accounts[1], &accounts[3]);
+    let org = SeededOrg::seed(&emulator, "organization-8");
+    let (excluded, kept) = (&org.accounts[1], &org.accounts[3]);
     let dir = fresh_dir("choose");
     binaries(&dir, "v1");
     let deploy = |extra: &[&str]| {
-        let dir = dir.to_str().unwrap();
-        let mut args = vec![
-            "deploy",
-            "--ous",
-            &ou,
-            "--binaries",
-            dir,
-            "--regions",
-            HOME,
-            "--yes",
-        ];
+        let mut args = vec!["--regions", HOME];
         args.extend(extra);
-        gen(&emulator, &args)
+        org.deploy(&emulator, &dir, &args)
     };
     let chosen = [
         "neptune-cluster-encrypted",

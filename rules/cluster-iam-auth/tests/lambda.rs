@@ -186,25 +186,21 @@ fn a_cluster_the_rule_cannot_read_keeps_its_recorded_violation() {
     let world = emulator.seed(REGION, "estate");
     let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
     let id = |name: &str| world.cluster_id(name);
-    let deny_describes =
-        || emulator.inject_faults_where(1.0, 7, "actions=DescribeDBClusters&kinds=access-denied");
+    // A change event for graph-open whose describe (the item lacks the IAM field) is denied.
+    let unreadable_change = |token: &str| {
+        emulator.inject_faults_where(1.0, 7, "actions=DescribeDBClusters&kinds=access-denied");
+        let event = event_needing_a_describe(&world, "graph-open", token);
+        let run = run_lambda(binary.as_ref(), emulator, REGION, vec![(token, event)]);
+        emulator.inject_faults(0.0, 0);
+        run
+    };
     let body = |run: &LambdaRun, token: &str| match outcome(&run.outcomes, token) {
         Outcome::Response { body, .. } => body.clone(),
         other => panic!("{token}: {other:?}"),
     };
 
     // Nothing recorded yet: an unreadable cluster is reported "not evaluated".
-    deny_describes();
-    let early = run_lambda(
-        binary.as_ref(),
-        emulator,
-        REGION,
-        vec![(
-            "t-early",
-            event_needing_a_describe(&world, "graph-open", "t-early"),
-        )],
-    );
-    emulator.inject_faults(0.0, 0);
+    let early = unreadable_change("t-early");
     assert_eq!(body(&early, "t-early")["sent"], 1);
     let sent = emulator.verdicts("t-early");
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -222,17 +218,7 @@ fn a_cluster_the_rule_cannot_read_keeps_its_recorded_violation() {
     assert!(recorded.contains(&(id("graph-open"), "NON_COMPLIANT".into())));
 
     // The next change cannot read it: the violation stands in Config, nothing is sent.
-    deny_describes();
-    let unread = run_lambda(
-        binary.as_ref(),
-        emulator,
-        REGION,
-        vec![(
-            "t-unread",
-            event_needing_a_describe(&world, "graph-open", "t-unread"),
-        )],
-    );
-    emulator.inject_faults(0.0, 0);
+    let unread = unreadable_change("t-unread");
     let answer = body(&unread, "t-unread");
     assert_eq!(
         (answer["sent"].as_u64(), answer["kept"].as_u64()),
