@@ -1155,30 +1155,35 @@ fn a_deploy_chooses_its_rules_and_accounts_and_keeps_the_choice() {
         "{text}"
     );
 
-    // Reset: every account, every rule. The StackSet's template holds every rule again and
-    // the account no longer excluded gets an instance of it. (The emulator does not update
-    // existing member stacks to a new StackSet template, bridge 8; on AWS the update
-    // reaches them too.)
+    // Reset: every account, every rule: the account no longer excluded gets an instance with
+    // every rule, and the StackSet's update reaches the accounts it had (bridge 8).
     let text = exits(0, deploy(&["--exclude-accounts", "none", "--rules", "all"]));
     assert!(
         text.contains("gen deploy: rules all; excluded accounts none"),
         "{text}"
     );
-    assert_eq!(rules(&emulator, excluded, HOME), sorted_ids(false));
-    let stackset = emulator.call(
-        HOME,
-        None,
-        "cloudformation",
-        "describe_stack_set",
-        json!({"StackSetName": "neptune-guardrails"}),
+    for account in [excluded, kept] {
+        assert_eq!(rules(&emulator, account, HOME), sorted_ids(false));
+        assert_eq!(
+            functions(&emulator, account, HOME),
+            sorted_rule_ids(false, true)
+        );
+    }
+
+    // Narrowing again takes the others away everywhere.
+    let text = exits(0, deploy(&["--rules", "neptune-cluster-iam-auth"]));
+    assert!(
+        text.contains("gen deploy: rules neptune-cluster-iam-auth;"),
+        "{text}"
     );
-    let template = stackset["StackSet"]["TemplateBody"]
-        .as_str()
-        .unwrap_or_default();
-    for rule in sorted_ids(false) {
-        assert!(
-            template.contains(&format!("ConfigRuleName: {rule}")),
-            "{rule}"
+    for account in [excluded, kept] {
+        assert_eq!(
+            rules(&emulator, account, HOME),
+            ["neptune-cluster-iam-auth"]
+        );
+        assert_eq!(
+            functions(&emulator, account, HOME),
+            ["neptune-cluster-iam-auth"]
         );
     }
 

@@ -42,10 +42,13 @@ one patched in-process and listed here (and in README.md, "Test world"):
    deleted with DeleteStackInstances and DeleteStackSet. moto's StackSet ignores
    ``AutoDeployment``, ``CallAs``, ``ManagedExecution`` and ``OperationPreferences``, and its
    update changes the StackSet's template and parameters but not the member stacks' resources.
-   Here new instances get the StackSet's current template (moto makes them from its first
-   one); existing member stacks are still not updated to a new template (moto's own stack
-   update fails on this template's conditional resources), a gap the tests name where it
-   matters. moto's CreateStackInstances also ignores ``AccountFilterType`` (it adds ``Accounts`` to the
+   Here an update of the template reaches the member stacks as on AWS ("UpdateStackSet:
+   Updates the stack set and associated stack instances"): new instances get the new
+   template (moto makes them from the first one), existing ones are updated to it with their
+   own overrides, resources the new template drops or changes deleted (changed ones made
+   again) and what its conditions want created (moto's own stack update fails on this
+   template's conditional resources); a failure marks the instance FAILED. moto's
+   CreateStackInstances also ignores ``AccountFilterType`` (it adds ``Accounts`` to the
    OUs' accounts whatever the filter); here the instances are the groups' targets as the
    botocore model's DeploymentTargets text defines them (INTERSECTION, DIFFERENCE, UNION), and
    an update that narrows them deletes the instances no longer named.
@@ -847,9 +850,23 @@ class _StackSetFromTemplate(_Named, CloudFormationModel):
             regions=[],
             operation_id=str(uuid.uuid4()),
         )
-        # New instances get the new template (moto keeps making them from the first one).
-        backend.describe_stack_set(name).instances.template = template
+        # New instances get the new template (moto keeps making them from the first one), and
+        # the existing ones are updated to it with their own overrides (AWS: "Updates the stack
+        # set and associated stack instances").
+        stackset = backend.describe_stack_set(name)
+        changed = stackset.instances.template != template
+        stackset.instances.template = template
         cls._add_instances(backend, name, properties)
+        values = {p["ParameterKey"]: p["ParameterValue"] for p in properties.get("Parameters", [])}
+        for instance in stackset.instances.stack_instances:
+            if not changed or instance.stack.template == template:
+                continue
+            overrides = {p["ParameterKey"]: p["ParameterValue"] for p in instance.parameters or []}
+            try:
+                _update_template(instance.stack, template, {**values, **overrides})
+                instance.template = template
+            except Exception as error:
+                instance.guardrails_status = ("FAILED", str(error))
         return original_resource
 
     @classmethod
@@ -1155,6 +1172,26 @@ def _tolerance_and_concurrency(preferences: dict, accounts: int) -> tuple[int, i
     if preferences.get("ConcurrencyMode", "STRICT_FAILURE_TOLERANCE") == "STRICT_FAILURE_TOLERANCE":
         concurrency = min(concurrency, tolerance + 1)
     return tolerance, max(1, concurrency)
+
+
+def _update_template(stack: Stack, template: str, parameters: dict[str, str]) -> None:
+    """Update a stack to a new template and parameter values as CloudFormation does: a
+    resource the new template drops, or defines differently, is deleted (a changed one is made
+    again: the emulator replaces what AWS might update in place), then `_apply_parameters`
+    creates what the new template wants and deletes what its conditions no longer want.
+    moto's own stack update fails on conditional resources of the member template."""
+    resources = stack.resource_map
+    new = Stack.parse_template(template)
+    old_json = resources._resource_json_map
+    order = resources._ResourceMap__get_resources_in_dependency_order()
+    for name in reversed(order):
+        if name in resources._parsed_resources and new["Resources"].get(name) != old_json.get(name):
+            resources._delete_resource(resources._parsed_resources.pop(name), old_json[name])
+    stack.template = template
+    stack._parse_template()
+    resources._template = stack.template_dict
+    resources._resource_json_map = stack.template_dict["Resources"]
+    _apply_parameters(stack, parameters)
 
 
 def _patch_stack_instance_overrides() -> None:
