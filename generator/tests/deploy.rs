@@ -1193,3 +1193,41 @@ fn a_deploy_chooses_its_rules_and_accounts_and_keeps_the_choice() {
         "{text}"
     );
 }
+
+/// An AWS managed rule AWS refuses in one region (its region list was wrong) fails only the
+/// managed rules' own update there: every account keeps its Lambdas, runbooks and rules of
+/// ours in that region, the other regions get everything, the failure is named with its fix,
+/// and once AWS takes the rule the next deploy adds the managed rules, then changes nothing.
+#[test]
+fn a_refused_managed_rule_never_rolls_back_our_rules() {
+    let emulator = Emulator::start();
+    let org = SeededOrg::seed(&emulator, "organization-8");
+    let dir = fresh_dir("refused-managed");
+    binaries(&dir, "v1");
+    let regions = format!("{HOME},{OTHER}");
+    let deploy = || org.deploy(&emulator, &dir, &["--regions", &regions]);
+    emulator.withdraw_managed_rule(Some(("NEPTUNE_CLUSTER_ENCRYPTED", OTHER)));
+    let text = exits(2, deploy());
+    assert!(
+        text.contains("the AWS managed rules only")
+            && text.contains("NEPTUNE_CLUSTER_ENCRYPTED")
+            && text.contains("--leave-to-security-hub"),
+        "{text}"
+    );
+    let account = &org.accounts[0];
+    assert_eq!(rules(&emulator, account, HOME), sorted_ids(false));
+    assert_eq!(
+        rules(&emulator, account, OTHER),
+        sorted_rule_ids(true, true)
+    );
+    assert_eq!(
+        functions(&emulator, account, OTHER),
+        sorted_rule_ids(true, true)
+    );
+
+    emulator.withdraw_managed_rule(None);
+    exits(0, deploy());
+    assert_eq!(rules(&emulator, account, OTHER), sorted_ids(true));
+    let text = exits(0, deploy());
+    assert!(text.contains("gen deploy: nothing to change"), "{text}");
+}

@@ -248,6 +248,11 @@ fn runbook_api_steps_exist_in_the_botocore_models() {
     assert!(report["steps"].as_u64().unwrap() >= 15, "{report}");
 }
 
+/// What `gen deploy` overrides where an account and region has a recorder: its own rules,
+/// then (in their own update) the AWS managed rules.
+const READY: &str = "ConfigRecorderReady=true";
+const MANAGED_READY: &str = "ManagedRulesReady=true";
+
 /// Deploys cfn/member.yaml as a plain stack (what the StackSet does in one account and
 /// region), reports what it made, deletes it; `recorder` gives the account an AWS Config
 /// recorder first.
@@ -331,7 +336,7 @@ fn managed_rules_are_deployed_only_where_aws_offers_them_and_never_blank() {
     };
     for (region, expected) in [("eu-south-1", 0), ("ap-southeast-5", 2), ("us-east-1", 8)] {
         let home = format!("IamHomeRegion={region}");
-        let report = deploy_member(region, &["ConfigRecorderReady=true", &home], true);
+        let report = deploy_member(region, &[READY, MANAGED_READY, &home], true);
         assert_eq!(
             report["status"]["neptune-guardrails-member"], "CREATE_COMPLETE",
             "{region}: {report:#}"
@@ -345,12 +350,13 @@ fn managed_rules_are_deployed_only_where_aws_offers_them_and_never_blank() {
     let keyed = deploy_member(
         "us-east-1",
         &[
-            "ConfigRecorderReady=true",
+            READY,
+            MANAGED_READY,
             &format!("NeptuneClusterEncryptedKmsKeyArns={key}"),
         ],
         true,
     );
-    let blank = deploy_member("us-east-1", &["ConfigRecorderReady=true"], true);
+    let blank = deploy_member("us-east-1", &[READY, MANAGED_READY], true);
     let encrypted =
         |report: &Value| report["rules"]["neptune-cluster-encrypted"]["parameters"].clone();
     assert_eq!(encrypted(&keyed), serde_json::json!({"KmsKeyArns": key}));
@@ -374,7 +380,7 @@ fn managed_rules_are_deployed_only_where_aws_offers_them_and_never_blank() {
     let refused = deploy_template(
         &everywhere,
         "eu-south-1",
-        &["ConfigRecorderReady=true", "IamHomeRegion=eu-south-1"],
+        &[READY, MANAGED_READY, "IamHomeRegion=eu-south-1"],
         true,
     );
     assert_eq!(
@@ -403,7 +409,8 @@ fn rule_parameters_outside_their_bounds_are_refused_by_the_stack() {
         let report = deploy_member(
             "us-east-1",
             &[
-                "ConfigRecorderReady=true",
+                READY,
+                MANAGED_READY,
                 &format!("NeptuneClusterBackupRetentionMinimumBackupRetentionPeriod={refused}"),
             ],
             true,
@@ -418,7 +425,8 @@ fn rule_parameters_outside_their_bounds_are_refused_by_the_stack() {
         let report = deploy_member(
             "us-east-1",
             &[
-                "ConfigRecorderReady=true",
+                READY,
+                MANAGED_READY,
                 &format!("NeptuneClusterBackupRetentionMinimumBackupRetentionPeriod={taken}"),
             ],
             true,
@@ -438,7 +446,7 @@ fn leaving_the_posture_controls_to_security_hub_creates_no_managed_rule() {
     let lambdas = lambda_ids(env!("CARGO_BIN_EXE_gen").as_ref());
     let report = deploy_member(
         "us-east-1",
-        &["ConfigRecorderReady=true", "LeaveToSecurityHub=true"],
+        &[READY, MANAGED_READY, "LeaveToSecurityHub=true"],
         true,
     );
     assert_eq!(
@@ -539,7 +547,8 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
     // In the IAM home region (us-east-1 by default), with a recorder, every rule; the STS
     // rule's scheduled runs hourly, the others' at their declared frequency.
     let ready = [
-        "ConfigRecorderReady=true",
+        READY,
+        MANAGED_READY,
         "NeptuneStsVpcEndpointFrequency=One_Hour",
     ];
     let home = deploy_member("us-east-1", &ready, true);
@@ -656,7 +665,8 @@ fn member_template_deploys_rules_runbooks_and_least_privilege_roles() {
         "us-east-1",
         &[
             "RulesDelivery=conformance-pack",
-            "ConfigRecorderReady=true",
+            READY,
+            MANAGED_READY,
             "NeptuneStsVpcEndpointFrequency=One_Hour",
         ],
         true,
@@ -717,7 +727,7 @@ fn member_template_keeps_lambdas_and_runbooks_where_config_has_no_recorder() {
         assert_eq!(keys(&bare["functions"]).len(), lambda_ids(gen).len());
         assert_eq!(keys(&bare["documents"]).len(), own_runbooks(gen).len());
         // What the condition prevents: rules without a recorder fail and roll the stack back.
-        let forced = deploy_member("us-east-1", &[&delivery, "ConfigRecorderReady=true"], false);
+        let forced = deploy_member("us-east-1", &[&delivery, READY, MANAGED_READY], false);
         assert_eq!(
             forced["status"]["neptune-guardrails-member"], "ROLLBACK_COMPLETE",
             "{forced:#}"

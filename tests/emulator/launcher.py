@@ -204,6 +204,10 @@ half-way; ``actions=A,B`` aims the faults at chosen API actions (see ``_Faults``
 by kind, so tests seed a world first, then turn faults on and report faults injected against
 evaluations delivered.
 
+Not a patch but a test aid: ``GET /_guardrails/withdraw-managed-rule?identifier=X&region=R``
+makes bridge 21 refuse managed rule X in region R too (no ``identifier``: clears it), as AWS
+refuses a rule whose region list one of AWS's copies of its page got wrong.
+
 Not a patch but a test aid: ``GET /_guardrails/stack-update-faults?accounts=A,B`` makes every
 stack update in those accounts fail (``accounts=`` clears it), the way one member account of
 an organization fails (a service control policy, a conflicting resource): the emulated
@@ -279,6 +283,7 @@ CALLS_PATH = "/_guardrails/calls"
 SERVICE_TIME_PATH = "/_guardrails/service-time"
 FAULTS_PATH = "/_guardrails/faults"
 STACK_UPDATE_FAULTS_PATH = "/_guardrails/stack-update-faults"
+WITHDRAW_MANAGED_RULE_PATH = "/_guardrails/withdraw-managed-rule"
 EMULATED_STATE_TAG = "guardrails:emulated-state"
 
 _calls: Counter = Counter()
@@ -513,6 +518,11 @@ def _patch_default_network() -> None:
     RDSBackend.describe_db_subnet_groups = describe_db_subnet_groups
 
 
+# (identifier, region) pairs a test says AWS no longer offers (the pages AWS keeps of a managed
+# rule disagree on its regions): ``GET /_guardrails/withdraw-managed-rule?identifier=X&region=R``.
+_withdrawn_managed_rules: set[tuple[str, str]] = set()
+
+
 def _patch_managed_rule_refusals() -> None:
     """Gap 21: managed rules only where AWS offers them, and never with a blank parameter."""
     from moto.config.exceptions import InvalidParameterValueException
@@ -523,7 +533,8 @@ def _patch_managed_rule_refusals() -> None:
         source = config_rule.get("Source") or {}
         if source.get("Owner") == "AWS":
             identifier = source.get("SourceIdentifier", "")
-            if not managed_rule_offered(identifier, self.region_name):
+            withdrawn = (identifier, self.region_name) in _withdrawn_managed_rules
+            if withdrawn or not managed_rule_offered(identifier, self.region_name):
                 raise InvalidParameterValueException(
                     f"The sourceIdentifier {identifier} is invalid.  Please refer to the "
                     "documentation for a list of valid sourceIdentifiers that can be used when "
@@ -1139,7 +1150,10 @@ def _apply_parameters(stack: Stack, parameters: dict[str, str]) -> None:
                 created.append(name)
     except Exception:
         for name in reversed(created):
-            resources._delete_resource(resources._parsed_resources.pop(name), resources._resource_json_map[name])
+            # A resource moto does not model (a remediation configuration) was never stored.
+            made = resources._parsed_resources.pop(name, None)
+            if made is not None:
+                resources._delete_resource(made, resources._resource_json_map[name])
         load(old)
         raise
     for name in reversed(order):
@@ -1623,6 +1637,14 @@ def _with_guardrails_routes(app):
                 return [body]
             injected = dict(sorted(_faults.injected.items())) if _faults else {}
             body = json.dumps(injected).encode()
+        elif path == WITHDRAW_MANAGED_RULE_PATH:
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            identifier, region = query.get("identifier", [""])[0], query.get("region", [""])[0]
+            if identifier:
+                _withdrawn_managed_rules.add((identifier, region))
+            else:
+                _withdrawn_managed_rules.clear()
+            body = json.dumps(sorted(_withdrawn_managed_rules)).encode()
         elif path == STACK_UPDATE_FAULTS_PATH:
             listed = parse_qs(environ.get("QUERY_STRING", "")).get("accounts", [""])[0]
             _failing_accounts.clear()

@@ -209,6 +209,15 @@ impl Emulator {
             .collect()
     }
 
+    /// From now on PutConfigRule refuses the AWS managed rule `identifier` in `region`, as
+    /// where AWS does not offer it (`None`: every rule AWS offers is taken again).
+    pub fn withdraw_managed_rule(&self, withdrawn: Option<(&str, &str)>) {
+        let query = withdrawn.map_or(String::new(), |(identifier, region)| {
+            format!("identifier={identifier}&region={region}")
+        });
+        self.get(&format!("/_guardrails/withdraw-managed-rule?{query}"));
+    }
+
     /// From now on every stack update in `accounts` fails (none: stops it), as one member
     /// account of an organization may refuse its StackSet update.
     pub fn fail_stack_updates_in(&self, accounts: &[&str]) {

@@ -133,11 +133,12 @@ pub(super) async fn execute(
                 accounts,
                 ous,
                 call_as,
+                managed,
                 ..
             } => {
                 // The StackSet lives in the admin region, the one `base` calls.
                 let cf = aws_sdk_cloudformation::Client::new(base);
-                enable_rules(&cf, (regions, accounts, ous, *call_as), timeout).await
+                enable_rules(&cf, (regions, accounts, ous, *call_as, *managed), timeout).await
             }
         };
         match result {
@@ -270,13 +271,59 @@ fn operation_preferences(accounts: usize) -> StackSetOperationPreferences {
 }
 
 /// Override `ConfigRecorderReady=true` on the stack instances of `accounts` in `regions`
-/// (service-managed: the target OUs filtered to those accounts), wait for the operation, and
-/// name every account and region it did not succeed in (retried on the next deploy).
+/// (service-managed: the target OUs filtered to those accounts), and then, where `managed`
+/// (stackset delivery) and that succeeded, `ManagedRulesReady=true` in an operation of its
+/// own: an AWS managed rule AWS refuses in a region rolls back only that second update, never
+/// the Lambdas, runbooks or rules of ours. Names every account and region an operation did
+/// not succeed in (retried on the next deploy).
 async fn enable_rules(
     cf: &aws_sdk_cloudformation::Client,
-    (regions, accounts, ous, call_as): (&[String], &[String], &[String], CallAs),
+    (regions, accounts, ous, call_as, managed): (&[String], &[String], &[String], CallAs, bool),
     timeout: Duration,
 ) -> Result<(), String> {
+    let ours = [member::RECORDER_READY];
+    let mut unfinished =
+        override_instances(cf, (regions, accounts, ous, call_as), &ours, timeout).await?;
+    if managed {
+        let done: Vec<String> = accounts
+            .iter()
+            .filter(|a| !unfinished.iter().any(|u| u.starts_with(&format!("{a} "))))
+            .cloned()
+            .collect();
+        if !done.is_empty() {
+            let both = [member::RECORDER_READY, member::MANAGED_RULES_READY];
+            let refused =
+                override_instances(cf, (regions, &done, ous, call_as), &both, timeout).await?;
+            unfinished.extend(refused.into_iter().map(|line| {
+                format!(
+                    "{line} (the AWS managed rules only: this account's Lambdas, runbooks and \
+                     rules of ours there stand; AWS may not offer one of them in that region: \
+                     check its region list (docs/rollout.md) or deploy with \
+                     --leave-to-security-hub)"
+                )
+            }));
+        }
+    }
+    if unfinished.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "creating the rules ({}) did not succeed in {} account × region update(s), which the \
+         next gen deploy retries: {}",
+        regions.join(", "),
+        unfinished.len(),
+        unfinished.join("; ")
+    ))
+}
+
+/// One UpdateStackInstances setting each of `overrides` to `true`, waited for; the
+/// `ACCOUNT REGION STATUS: reason` of every instance it did not succeed in.
+async fn override_instances(
+    cf: &aws_sdk_cloudformation::Client,
+    (regions, accounts, ous, call_as): (&[String], &[String], &[String], CallAs),
+    overrides: &[&str],
+    timeout: Duration,
+) -> Result<Vec<String>, String> {
     let call_as = aws_sdk_cloudformation::types::CallAs::from(call_as.as_str());
     let targets = DeploymentTargets::builder()
         .set_organizational_unit_ids(Some(ous.to_vec()))
@@ -289,12 +336,17 @@ async fn enable_rules(
         .stack_set_name(PACK_NAME)
         .deployment_targets(targets)
         .set_regions(Some(regions.to_vec()))
-        .parameter_overrides(
-            Parameter::builder()
-                .parameter_key(member::RECORDER_READY)
-                .parameter_value("true")
-                .build(),
-        )
+        .set_parameter_overrides(Some(
+            overrides
+                .iter()
+                .map(|key| {
+                    Parameter::builder()
+                        .parameter_key(*key)
+                        .parameter_value("true")
+                        .build()
+                })
+                .collect(),
+        ))
         .operation_preferences(operation_preferences(accounts.len()))
         .call_as(call_as.clone())
         .send()
@@ -326,17 +378,7 @@ async fn enable_rules(
             _ => tokio::time::sleep(Duration::from_secs(5)).await,
         }
     }
-    let unfinished = unfinished_instances(cf, &id, &call_as).await?;
-    if unfinished.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "creating the rules ({where_}) did not succeed in {} of {} account(s) × region(s), \
-         which the next gen deploy retries: {}",
-        unfinished.len(),
-        accounts.len() * regions.len(),
-        unfinished.join("; ")
-    ))
+    unfinished_instances(cf, &id, &call_as).await
 }
 
 /// `ACCOUNT REGION STATUS: reason` of every instance an operation did not succeed in.

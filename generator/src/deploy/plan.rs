@@ -179,6 +179,8 @@ pub(super) enum Step {
         ous: Vec<String>,
         call_as: CallAs,
         retried: Vec<String>,
+        /// Then the AWS managed rules, in an update of their own (stackset delivery).
+        managed: bool,
     },
 }
 
@@ -328,6 +330,9 @@ async fn plan_rules(
         &args.member_role,
     )
     .await;
+    // In stackset delivery the AWS managed rules come in an update of their own.
+    let managed =
+        options.mode == synth::Mode::Stackset && options.selected().iter().any(|s| !s.is_lambda());
     // Per region the accounts whose instance still lacks its rules; regions with the same
     // accounts share one operation (a StackSet runs one operation at a time).
     let mut pending: BTreeMap<Vec<String>, (Vec<String>, Vec<String>)> = BTreeMap::new();
@@ -336,7 +341,7 @@ async fn plan_rules(
         let mut retried = Vec::new();
         for account in ready {
             let state = match stackset {
-                Some(cf) => rules_state(cf, args.call_as, account, region).await?,
+                Some(cf) => rules_state(cf, (args.call_as, managed), account, region).await?,
                 None => RulesState::Missing,
             };
             match state {
@@ -358,6 +363,7 @@ async fn plan_rules(
             ous: options.ous.clone(),
             call_as: args.call_as,
             retried,
+            managed,
         })
         .collect();
     Ok((readiness, steps))
@@ -374,12 +380,13 @@ enum RulesState {
 }
 
 /// Whether the stack instance of `account` in `region` has its rules: the override
-/// `ConfigRecorderReady=true` recorded *and* its detailed status SUCCEEDED. An operation
+/// `ConfigRecorderReady=true` (and, with `managed`, `ManagedRulesReady=true`) recorded *and*
+/// its detailed status SUCCEEDED. An operation
 /// records the override on every instance it targets, also on those it failed in or never
 /// reached (FAILED, CANCELLED): those are retried.
 async fn rules_state(
     cf: &aws_sdk_cloudformation::Client,
-    call_as: CallAs,
+    (call_as, managed): (CallAs, bool),
     account: &str,
     region: &str,
 ) -> Result<RulesState, String> {
@@ -412,10 +419,13 @@ async fn rules_state(
             ))
         }
     };
-    let overridden = instance.parameter_overrides().iter().any(|p| {
-        p.parameter_key() == Some(member::RECORDER_READY) && p.parameter_value() == Some("true")
-    });
-    if !overridden {
+    let set = |key: &str| {
+        instance
+            .parameter_overrides()
+            .iter()
+            .any(|p| p.parameter_key() == Some(key) && p.parameter_value() == Some("true"))
+    };
+    if !set(member::RECORDER_READY) {
         return Ok(RulesState::Missing);
     }
     let detailed = instance
@@ -423,6 +433,9 @@ async fn rules_state(
         .and_then(|s| s.detailed_status())
         .map(|d| d.as_str().to_string());
     Ok(match detailed.as_deref() {
+        Some("SUCCEEDED") | None if managed && !set(member::MANAGED_RULES_READY) => {
+            RulesState::Missing
+        }
         Some("SUCCEEDED") | None => RulesState::Done,
         Some(other) => RulesState::Unfinished(match instance.status_reason() {
             Some(reason) if !reason.is_empty() => format!("{other}: {reason}"),

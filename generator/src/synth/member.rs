@@ -26,6 +26,10 @@ pub const IAM_HOME_REGION: &str = "IamHomeRegion";
 /// Set to `true` by `gen deploy`, per stack instance, where the account and region has an
 /// AWS Config recorder; the StackSet itself passes `false`.
 pub const RECORDER_READY: &str = "ConfigRecorderReady";
+/// Set to `true` by `gen deploy` in an update after [`RECORDER_READY`]'s (stackset delivery):
+/// the AWS managed rules alone, so a refused one rolls back nothing of ours.
+pub const MANAGED_RULES_READY: &str = "ManagedRulesReady";
+const MANAGED_RULES_IN_STACK: &str = "ManagedRulesInStack";
 
 /// "true" leaves the posture controls Security Hub runs to it (`--leave-to-security-hub`).
 pub(super) const LEAVE_TO_SECURITY_HUB: &str = "LeaveToSecurityHub";
@@ -81,6 +85,15 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
             "AllowedValues": ["true", "false"],
             "Default": "false",
             "Description": "true where this account and region has an AWS Config recorder (gen deploy checks and overrides it per stack instance): only then are the Config rules or conformance packs created, since without a recorder they fail and would roll back the Lambdas and runbooks too."
+        }),
+    );
+    parameters.insert(
+        MANAGED_RULES_READY.into(),
+        json!({
+            "Type": "String",
+            "AllowedValues": ["true", "false"],
+            "Default": "false",
+            "Description": "true once gen deploy has created this stack's own rules (stackset delivery): the AWS managed rules come in a later update of their own, so one that AWS refuses here rolls back only that update, never the Lambdas, runbooks or rules of ours."
         }),
     );
     parameters.insert(
@@ -145,6 +158,10 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
     };
     conditions.insert(RULES_IN_STACK.into(), delivered(Mode::Stackset));
     conditions.insert(
+        MANAGED_RULES_IN_STACK.into(),
+        json!({"Fn::And": [{"Condition": RULES_IN_STACK}, {"Fn::Equals": [r#ref(MANAGED_RULES_READY), "true"]}]}),
+    );
+    conditions.insert(
         RULES_IN_STACK_IN_IAM_HOME_REGION.into(),
         json!({"Fn::And": [{"Condition": RULES_IN_STACK}, {"Condition": IN_IAM_HOME_REGION}]}),
     );
@@ -199,7 +216,7 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
                 let rule_placed = format!("{id}RuleInStack");
                 conditions.insert(
                     rule_placed.clone(),
-                    json!({"Fn::And": [{"Condition": RULES_IN_STACK}, {"Condition": wanted(spec)}]}),
+                    json!({"Fn::And": [{"Condition": MANAGED_RULES_IN_STACK}, {"Condition": wanted(spec)}]}),
                 );
                 add(
                     format!("{id}ConfigRule"),

@@ -404,7 +404,7 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     for (name, parameter) in member_parameters {
         let value = if name == member::ARTIFACT_ACCOUNT {
             r#ref("AWS::AccountId")
-        } else if name == member::RECORDER_READY {
+        } else if name == member::RECORDER_READY || name == member::MANAGED_RULES_READY {
             json!("false")
         } else {
             parameters.insert(name.clone(), parameter.clone());
