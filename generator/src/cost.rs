@@ -389,18 +389,14 @@ mod tests {
         ] {
             assert!(doc.contains(&line), "docs/cost.md lacks `{line}`");
         }
-        let without = estimates_leaving_managed_rules(&rows);
-        assert_eq!(without, 4, "the Lambda rules stay: {without}");
-    }
-
-    /// How many rules remain with `--leave-to-security-hub`.
-    fn estimates_leaving_managed_rules(rows: &[serde_json::Value]) -> usize {
-        estimates(
+        // With --leave-to-security-hub only the Lambda rules of the scan remain.
+        let left = super::estimates(
             &args(&["--leave-to-security-hub"]),
             &json!(rows).to_string(),
         )
         .unwrap()
-        .len()
+        .len();
+        assert_eq!(left, 4, "the Lambda rules stay: {left}");
     }
 
     #[test]

@@ -282,19 +282,19 @@ async fn enable_rules(
     timeout: Duration,
 ) -> Result<(), String> {
     let ours = [member::RECORDER_READY];
-    let mut unfinished =
-        override_instances(cf, (regions, accounts, ous, call_as), &ours, timeout).await?;
+    let failed = override_instances(cf, (regions, accounts, ous, call_as), &ours, timeout).await?;
+    let mut unfinished: Vec<String> = failed.iter().map(|(_, line)| line.clone()).collect();
     if managed {
         let done: Vec<String> = accounts
             .iter()
-            .filter(|a| !unfinished.iter().any(|u| u.starts_with(&format!("{a} "))))
+            .filter(|a| !failed.iter().any(|(account, _)| account == *a))
             .cloned()
             .collect();
         if !done.is_empty() {
             let both = [member::RECORDER_READY, member::MANAGED_RULES_READY];
             let refused =
                 override_instances(cf, (regions, &done, ous, call_as), &both, timeout).await?;
-            unfinished.extend(refused.into_iter().map(|line| {
+            unfinished.extend(refused.into_iter().map(|(_, line)| {
                 format!(
                     "{line} (the AWS managed rules only: this account's Lambdas, runbooks and \
                      rules of ours there stand; AWS may not offer one of them in that region: \
@@ -316,14 +316,14 @@ async fn enable_rules(
     ))
 }
 
-/// One UpdateStackInstances setting each of `overrides` to `true`, waited for; the
-/// `ACCOUNT REGION STATUS: reason` of every instance it did not succeed in.
+/// One UpdateStackInstances setting each of `overrides` to `true`, waited for; the account
+/// and `ACCOUNT REGION STATUS: reason` of every instance it did not succeed in.
 async fn override_instances(
     cf: &aws_sdk_cloudformation::Client,
     (regions, accounts, ous, call_as): (&[String], &[String], &[String], CallAs),
     overrides: &[&str],
     timeout: Duration,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<(String, String)>, String> {
     let call_as = aws_sdk_cloudformation::types::CallAs::from(call_as.as_str());
     let targets = DeploymentTargets::builder()
         .set_organizational_unit_ids(Some(ous.to_vec()))
@@ -381,12 +381,13 @@ async fn override_instances(
     unfinished_instances(cf, &id, &call_as).await
 }
 
-/// `ACCOUNT REGION STATUS: reason` of every instance an operation did not succeed in.
+/// The account and `ACCOUNT REGION STATUS: reason` of every instance an operation did not
+/// succeed in.
 async fn unfinished_instances(
     cf: &aws_sdk_cloudformation::Client,
     operation: &str,
     call_as: &aws_sdk_cloudformation::types::CallAs,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<(String, String)>, String> {
     let mut pages = cf
         .list_stack_set_operation_results()
         .stack_set_name(PACK_NAME)
@@ -407,11 +408,14 @@ async fn unfinished_instances(
             if status == "SUCCEEDED" {
                 continue;
             }
-            unfinished.push(format!(
-                "{} {} {status}: {}",
-                result.account().unwrap_or("?"),
-                result.region().unwrap_or("?"),
-                result.status_reason().unwrap_or("no reason given")
+            let account = result.account().unwrap_or("?");
+            unfinished.push((
+                account.to_string(),
+                format!(
+                    "{account} {} {status}: {}",
+                    result.region().unwrap_or("?"),
+                    result.status_reason().unwrap_or("no reason given")
+                ),
             ));
         }
     }

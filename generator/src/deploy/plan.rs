@@ -314,6 +314,7 @@ async fn plan_rules(
     let options = &args.options;
     let organizations = aws_sdk_organizations::Client::new(base);
     let excluded = args.excluded();
+    let selected = options.selected();
     let accounts: Vec<String> =
         recorders::target_accounts(&organizations, &options.ous, &organization.management)
             .await?
@@ -322,7 +323,7 @@ async fn plan_rules(
             .collect();
     let readiness = recorders::check(
         base,
-        &options.selected(),
+        &selected,
         &accounts,
         &options.regions,
         options.iam_region(),
@@ -331,8 +332,7 @@ async fn plan_rules(
     )
     .await;
     // In stackset delivery the AWS managed rules come in an update of their own.
-    let managed =
-        options.mode == synth::Mode::Stackset && options.selected().iter().any(|s| !s.is_lambda());
+    let managed = options.mode == synth::Mode::Stackset && selected.iter().any(|s| !s.is_lambda());
     // Per region the accounts whose instance still lacks its rules; regions with the same
     // accounts share one operation (a StackSet runs one operation at a time).
     let mut pending: BTreeMap<Vec<String>, (Vec<String>, Vec<String>)> = BTreeMap::new();
@@ -381,9 +381,9 @@ enum RulesState {
 
 /// Whether the stack instance of `account` in `region` has its rules: the override
 /// `ConfigRecorderReady=true` (and, with `managed`, `ManagedRulesReady=true`) recorded *and*
-/// its detailed status SUCCEEDED. An operation
-/// records the override on every instance it targets, also on those it failed in or never
-/// reached (FAILED, CANCELLED): those are retried.
+/// its detailed status SUCCEEDED. An operation records the override on every instance it
+/// targets, also on those it failed in or never reached (FAILED, CANCELLED): those are
+/// retried.
 async fn rules_state(
     cf: &aws_sdk_cloudformation::Client,
     (call_as, managed): (CallAs, bool),

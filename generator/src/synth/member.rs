@@ -18,7 +18,7 @@ use super::cfn::{
     rule_parameters, service_trust, sub,
 };
 use super::runbooks::Runbook;
-use super::{artifact_bucket, conformance_pack, to_yaml, Mode, SynthOptions, PACKS, PACK_NAME};
+use super::{artifact_bucket, conformance_pack, to_yaml, Mode, SynthOptions, PACK_NAME};
 
 pub const ARTIFACT_ACCOUNT: &str = "ArtifactAccountId";
 pub const RULES_DELIVERY: &str = "RulesDelivery";
@@ -104,9 +104,8 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
             "Description": "The one region per account where Config records IAM resources: the IAM policy rule and its runbook live there only."
         }),
     );
-    parameters.extend([leave_to_security_hub_parameter(
-        options.leave_to_security_hub,
-    )]);
+    let (name, parameter) = leave_to_security_hub_parameter(options.leave_to_security_hub);
+    parameters.insert(name, parameter);
     parameters.insert(
         "Architecture".into(),
         json!({"Type": "String", "AllowedValues": ["arm64", "x86_64"], "Default": options.architecture, "Description": "CPU architecture of the rule Lambdas' bootstrap binaries."}),
@@ -258,10 +257,7 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
             resources.insert(format!("{id}Remediation"), remediation);
         }
     }
-    for pack in PACKS
-        .iter()
-        .filter(|p| super::pack_runbooks(runbooks, p.global).next().is_some())
-    {
+    for pack in super::used_packs(runbooks) {
         resources.insert(pack.logical_id.into(), account_pack(pack, runbooks));
     }
     json!({
@@ -386,13 +382,11 @@ fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
     let members: Vec<&Runbook> = super::pack_runbooks(runbooks, pack.global).collect();
     let mut depends = Vec::new();
     let mut inputs = Vec::new();
-    let mut managed = false;
     for runbook in &members {
         let id = pascal(runbook.rule.id);
         if runbook.rule.is_lambda() {
             depends.push(format!("{id}InvokePermission"));
         }
-        managed |= !runbook.rule.is_lambda();
         if runbook.owner == Owner::Ours {
             depends.push(format!("{id}Runbook"));
         }
@@ -401,7 +395,7 @@ fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
             inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(&name)}));
         }
     }
-    if managed {
+    if members.iter().any(|r| !r.rule.is_lambda()) {
         inputs.push(json!({"ParameterName": LEAVE_TO_SECURITY_HUB, "ParameterValue": r#ref(LEAVE_TO_SECURITY_HUB)}));
     }
     let mut properties = json!({

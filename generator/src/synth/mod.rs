@@ -277,10 +277,7 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
         "admin-stackset.yaml",
         to_yaml(&stackset_template(&options, &member_parameters)),
     );
-    for pack in PACKS
-        .iter()
-        .filter(|p| pack_runbooks(&runbooks, p.global).next().is_some())
-    {
+    for pack in used_packs(&runbooks) {
         add(
             pack.file,
             to_yaml(&conformance_pack(&runbooks, pack.global)),
@@ -463,6 +460,13 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
         }),
     );
     Value::Object(template)
+}
+
+/// The packs that hold at least one of `runbooks`' rules (an empty pack is no template).
+pub(crate) fn used_packs(runbooks: &[Runbook]) -> impl Iterator<Item = &'static Pack> + '_ {
+    PACKS
+        .iter()
+        .filter(move |p| pack_runbooks(runbooks, p.global).next().is_some())
 }
 
 /// The rules a pack holds: the regional ones (our Lambda rules and the AWS managed rules, so
