@@ -983,12 +983,14 @@ impl SeededOrg {
 }
 
 /// An organization of `world`'s member accounts in 3 regions (Milan offers no Neptune managed
-/// rule; one account's recorder is stopped in one region), one of whose accounts refuses
-/// every stack update: every other account gets its rules in every region in one pass (the
-/// StackSet operations run with concurrency and a failure tolerance, regions in parallel),
-/// the failure and the stopped recorder are named, and a re-run after the fault is removed
-/// finishes that account, then says `nothing to change`. Prints the AWS calls and wall time
-/// of the first deploy (docs/benchmarks.md).
+/// rule; one account's recorder is stopped in one region; in the second region AWS refuses
+/// one managed rule its list says it offers), one of whose accounts refuses every stack
+/// update: every other account gets its rules in every region in one pass (the StackSet
+/// operations run with concurrency and a failure tolerance, regions in parallel), keeping
+/// its Lambdas and our rules where the managed rule is refused; the failures and the stopped
+/// recorder are named, and a re-run after the faults are removed finishes the rest, then
+/// says `nothing to change`. Prints the AWS calls and wall time of the first deploy
+/// (docs/benchmarks.md).
 fn organization_rollout(world: &str, mode: &str) {
     let emulator = Emulator::start();
     let org = SeededOrg::seed(&emulator, world);
@@ -1006,7 +1008,9 @@ fn organization_rollout(world: &str, mode: &str) {
         )
     };
 
+    let refusing = &regions[1];
     emulator.fail_stack_updates_in(&[&failing]);
+    emulator.withdraw_managed_rule(Some(("NEPTUNE_CLUSTER_ENCRYPTED", refusing)));
     let (before, started) = (emulator.calls(), std::time::Instant::now());
     let text = exits(2, deploy());
     let (elapsed, calls) = (started.elapsed(), emulator.calls_since(&before));
@@ -1026,7 +1030,9 @@ fn organization_rollout(world: &str, mode: &str) {
     assert!(
         text.contains(&format!(
             "attention: account {stopped_account} {stopped_region}: the recorder default is stopped"
-        )),
+        )) && text.contains(&format!("{refusing} FAILED in "))
+            && text.contains("NEPTUNE_CLUSTER_ENCRYPTED")
+            && text.contains("the AWS managed rules only"),
         "{text}"
     );
     // Every other instance succeeded, the failing account's failed, none was left undone.
@@ -1039,17 +1045,22 @@ fn organization_rollout(world: &str, mode: &str) {
     );
     let summaries = instances["Summaries"].as_array().unwrap();
     assert_eq!(summaries.len(), accounts.len() * regions.len());
+    // The managed rules' update failed in the refusing region (or was cancelled once the
+    // failure tolerance was spent), nowhere else.
     for instance in summaries {
         let detailed = instance["StackInstanceStatus"]["DetailedStatus"].as_str();
-        let expected = if instance["Account"] == failing.as_str() {
-            "FAILED"
+        let expected: &[&str] = if instance["Account"] == failing.as_str() {
+            &["FAILED"]
+        } else if instance["Region"] == refusing.as_str() {
+            &["FAILED", "CANCELLED"]
         } else {
-            "SUCCEEDED"
+            &["SUCCEEDED"]
         };
-        assert_eq!(detailed, Some(expected), "{instance}");
+        assert!(expected.contains(&detailed.unwrap()), "{instance}");
     }
     // Rules where they belong: every rule in the IAM home region, the regional ones in
-    // Oregon, our Lambda rules only in Milan; none in the failing account.
+    // Oregon (ours only while the managed rule is refused), our Lambda rules only in Milan;
+    // none in the failing account.
     let (all, regional, lambdas) = (
         sorted_ids(false),
         sorted_ids(true),
@@ -1060,8 +1071,42 @@ fn organization_rollout(world: &str, mode: &str) {
         "eu-south-1" => lambdas.len(),
         _ => regional.len(),
     };
+    let ours_in_region = sorted_rule_ids(true, true).len();
     let last = accounts.last().unwrap();
     for account in [&accounts[0], stopped_account, last] {
+        for region in regions {
+            let count = if region == refusing {
+                ours_in_region
+            } else {
+                expected(region)
+            };
+            assert_eq!(
+                rules(&emulator, account, region).len(),
+                count,
+                "{account} {region}"
+            );
+        }
+        assert_eq!(
+            functions(&emulator, account, refusing).len(),
+            ours_in_region
+        );
+    }
+    assert!(rules(&emulator, &failing, HOME).is_empty());
+
+    // The faults are removed: the re-run finishes the failing account and the managed rules
+    // where they were refused, then nothing.
+    emulator.fail_stack_updates_in(&[]);
+    emulator.withdraw_managed_rule(None);
+    let text = exits(0, deploy());
+    assert!(
+        text.contains(&format!(
+            "create in 1 account(s) with a Config recorder: {failing}"
+        )) && text.contains(&format!(
+            "{failing} {HOME} FAILED: ValidationError: injected fault"
+        )),
+        "{text}"
+    );
+    for account in [&failing, &accounts[0], last] {
         for region in regions {
             assert_eq!(
                 rules(&emulator, account, region).len(),
@@ -1069,26 +1114,6 @@ fn organization_rollout(world: &str, mode: &str) {
                 "{account} {region}"
             );
         }
-    }
-    assert!(rules(&emulator, &failing, HOME).is_empty());
-
-    // The fault is removed: the re-run finishes the failing account only, then nothing.
-    emulator.fail_stack_updates_in(&[]);
-    let text = exits(0, deploy());
-    assert!(
-        text.contains(&format!(
-            "create in 1 account(s) with a Config recorder: {failing}"
-        )) && text.contains(&format!(
-            "{failing} {HOME} (FAILED: ValidationError: injected fault"
-        )),
-        "{text}"
-    );
-    for region in regions {
-        assert_eq!(
-            rules(&emulator, &failing, region).len(),
-            expected(region),
-            "{region}"
-        );
     }
     let text = exits(0, deploy());
     assert!(text.contains("gen deploy: nothing to change"), "{text}");
@@ -1198,14 +1223,15 @@ fn a_deploy_chooses_its_rules_and_accounts_and_keeps_the_choice() {
 /// managed rules' own update there: every account keeps its Lambdas, runbooks and rules of
 /// ours in that region, the other regions get everything, the failure is named with its fix,
 /// and once AWS takes the rule the next deploy adds the managed rules, then changes nothing.
-#[test]
-fn a_refused_managed_rule_never_rolls_back_our_rules() {
+/// In conformance-pack mode the managed rules are added to the pack by that update: the
+/// pack keeps our rules.
+fn managed_rule_refused(mode: &str) {
     let emulator = Emulator::start();
     let org = SeededOrg::seed(&emulator, "organization-8");
-    let dir = fresh_dir("refused-managed");
+    let dir = fresh_dir(&format!("refused-managed-{mode}"));
     binaries(&dir, "v1");
     let regions = format!("{HOME},{OTHER}");
-    let deploy = || org.deploy(&emulator, &dir, &["--regions", &regions]);
+    let deploy = || org.deploy(&emulator, &dir, &["--regions", &regions, "--mode", mode]);
     emulator.withdraw_managed_rule(Some(("NEPTUNE_CLUSTER_ENCRYPTED", OTHER)));
     let text = exits(2, deploy());
     assert!(
@@ -1225,9 +1251,26 @@ fn a_refused_managed_rule_never_rolls_back_our_rules() {
         sorted_rule_ids(true, true)
     );
 
+    let ours = config_rule_names(&emulator, account, OTHER);
     emulator.withdraw_managed_rule(None);
     exits(0, deploy());
     assert_eq!(rules(&emulator, account, OTHER), sorted_ids(true));
+    // Our rules stay the rules they were (a pack keeps its id, so their names and results).
+    let now = config_rule_names(&emulator, account, OTHER);
+    assert!(
+        ours.iter().all(|name| now.contains(name)),
+        "{ours:?} {now:?}"
+    );
     let text = exits(0, deploy());
     assert!(text.contains("gen deploy: nothing to change"), "{text}");
+}
+
+#[test]
+fn a_refused_managed_rule_never_rolls_back_our_rules() {
+    managed_rule_refused("stackset");
+}
+
+#[test]
+fn a_refused_managed_rule_never_rolls_back_our_rules_in_a_conformance_pack() {
+    managed_rule_refused("conformance-pack");
 }

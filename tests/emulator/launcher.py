@@ -106,7 +106,12 @@ one patched in-process and listed here (and in README.md, "Test world"):
     ``config-rule/aws-service-rule/config-conforms.amazonaws.com*``, names each
     ``NAME-conformance-pack-ID`` and sets its ``CreatedBy`` (ConfigRule shape: "populated only
     if the service-linked rule is created by a service"); here too, so a tool that looks a
-    pack's rule up by its template name fails.
+    pack's rule up by its template name fails. The pack's id is kept while the pack exists:
+    a stack update that changes the pack's properties (its input parameters) updates the
+    pack in place (CloudFormation updates a resource whose properties change; moto's update
+    would leave it), its rules follow the new conditions under the same names, and a failure
+    (a managed rule refused) puts the previous rules back (the pack's and the stack's update
+    roll back) before the stack update fails.
 16. moto's ``UpdateStackInstances`` stores the parameter overrides but leaves the member
     stacks as they are, and reads only ``Accounts``. AWS updates each stack instance with
     the overrides ("Updates the parameter values for stack instances for the specified
@@ -256,7 +261,7 @@ from moto.cloudformation.models import (
     StackInstance,
     cloudformation_backends,
 )
-from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.parsing import ResourceMap, clean_json, parse_and_update_resource
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.exceptions import JsonRESTError
 from moto.organizations.models import organizations_backends
@@ -1021,11 +1026,23 @@ def _conditions(template: dict, parameters: dict[str, str], account_id: str, reg
     return {name: named(name) for name in declared}
 
 
-def _put_pack_rules(body: str, inputs: list, account_id: str, region: str) -> list[str]:
+def _pack_id(account_id: str, region: str, pack: str) -> str:
+    """The id AWS gives a conformance pack in an account and region, kept while it exists
+    (its rules' names end in it)."""
+    return _pack_ids.setdefault(
+        (account_id, region, pack),
+        "".join(random.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=8)),
+    )
+
+
+_pack_ids: dict[tuple[str, str, str], str] = {}
+
+
+def _put_pack_rules(body: str, inputs: list, account_id: str, region: str, suffix: str) -> list[str]:
     """Put every ``AWS::Config::ConfigRule`` of a conformance pack template whose condition
-    holds in one account and region through PutConfigRule (with its refusals); the names put.
-    A failure removes the rules this call already put (the pack's stack rolls back) and
-    raises."""
+    holds in one account and region through PutConfigRule (with its refusals), named for the
+    pack's id ``suffix``; the names put. A failure removes the rules this call already put
+    (the pack's stack rolls back) and raises."""
     template = yaml.safe_load(body)
     parameters = {
         name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
@@ -1033,7 +1050,6 @@ def _put_pack_rules(body: str, inputs: list, account_id: str, region: str) -> li
     parameters.update({p["ParameterName"]: p["ParameterValue"] for p in inputs or []})
     conditions = _conditions(template, parameters, account_id, region)
     backend = config_backends[account_id][region]
-    suffix = "".join(random.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=8))
     put: list[str] = []
     try:
         for logical_id, resource in template.get("Resources", {}).items():
@@ -1078,7 +1094,10 @@ def _patch_organization_packs() -> None:
             if account.id in (excluded_accounts or []):
                 continue
             try:
-                rules = _put_pack_rules(template_body, input_parameters, account.id, self.region_name)
+                pack_id = _pack_id(account.id, self.region_name, f"OrgConformsPack-{name}")
+                rules = _put_pack_rules(
+                    template_body, input_parameters, account.id, self.region_name, pack_id
+                )
                 statuses[account.id] = {"Status": "CREATE_COMPLETE", "Rules": rules}
             except Exception as error:  # the account's own refusal, reported per account
                 statuses[account.id] = {"Status": "CREATE_FAILED", "ErrorMessage": str(error), "Rules": []}
@@ -1141,13 +1160,25 @@ def _apply_parameters(stack: Stack, parameters: dict[str, str]) -> None:
         return not condition or resources.lazy_condition_map[condition]
 
     order = resources._ResourceMap__get_resources_in_dependency_order()
+    # Conformance packs are updated in place when their properties (inputs) change; moto's
+    # update would not reach them.
+    packs = [
+        name for name in order
+        if resources._resource_json_map[name].get("Type") == "AWS::Config::ConformancePack"
+        and name in resources._parsed_resources
+    ]
+    properties = lambda name: clean_json(resources._resource_json_map[name].get("Properties"), resources)
+    before = {name: properties(name) for name in packs}
     load(parameters)
-    created = []
+    created, updated = [], []
     try:
         for name in order:
             if wanted(name) and name not in resources._parsed_resources:
                 resources[name]
                 created.append(name)
+            elif name in before and wanted(name) and properties(name) != before[name]:
+                updated.append(name)
+                _update_resource(resources, name, stack)
     except Exception:
         for name in reversed(created):
             # A resource moto does not model (a remediation configuration) was never stored.
@@ -1155,6 +1186,8 @@ def _apply_parameters(stack: Stack, parameters: dict[str, str]) -> None:
             if made is not None:
                 resources._delete_resource(made, resources._resource_json_map[name])
         load(old)
+        for name in reversed(updated):
+            _update_resource(resources, name, stack)
         raise
     for name in reversed(order):
         if not wanted(name) and name in resources._parsed_resources:
@@ -1162,6 +1195,13 @@ def _apply_parameters(stack: Stack, parameters: dict[str, str]) -> None:
     stack.parameters = parameters
     stack._add_stack_event("UPDATE_COMPLETE")
     stack.status = "UPDATE_COMPLETE"
+
+
+def _update_resource(resources: ResourceMap, name: str, stack: Stack) -> None:
+    """Update one resource to its properties under the stack's current parameter values."""
+    resources._parsed_resources[name] = parse_and_update_resource(
+        name, resources._resource_json_map[name], resources, stack.account_id, stack.region_name
+    )
 
 
 def _region_order(preferences: dict, regions: list[str]) -> list[str]:
@@ -1348,11 +1388,13 @@ class _ConformancePackFromTemplate(_Named, CloudFormationModel):
                 message=f"1 validation error detected: Value at 'templateBody' failed to satisfy "
                 f"constraint: Member must have length less than or equal to 51200 ({len(body)})"
             )
+        name = properties["ConformancePackName"]
         rules = _put_pack_rules(
             properties["TemplateBody"],
             properties.get("ConformancePackInputParameters", []),
             account_id,
             region_name,
+            _pack_id(account_id, region_name, name),
         )
         _account_packs[(account_id, region_name, properties["ConformancePackName"])] = rules
         return cls(properties["ConformancePackName"], rules)
@@ -1367,15 +1409,21 @@ class _ConformancePackFromTemplate(_Named, CloudFormationModel):
     def update_from_cloudformation_json(
         cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
     ):
-        cls.delete_from_cloudformation_json(original_resource.name, {}, account_id, region_name)
+        """The pack keeps its id; its rules are those of the new template and inputs."""
+        cls._remove_rules(original_resource.name, account_id, region_name)
         return cls._put(cloudformation_json["Properties"], account_id, region_name)
 
     @classmethod
     def delete_from_cloudformation_json(
         cls, resource_name, cloudformation_json, account_id, region_name
     ):
+        cls._remove_rules(resource_name, account_id, region_name)
+        _pack_ids.pop((account_id, region_name, resource_name), None)
+
+    @staticmethod
+    def _remove_rules(name, account_id, region_name):
         backend = config_backends[account_id][region_name]
-        for rule in _account_packs.pop((account_id, region_name, resource_name), []):
+        for rule in _account_packs.pop((account_id, region_name, name), []):
             backend.delete_config_rule(rule)
 
 

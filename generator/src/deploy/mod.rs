@@ -9,6 +9,7 @@
 //! shows the plan.
 
 mod execute;
+mod instances;
 mod package;
 mod plan;
 mod preflight;
@@ -249,7 +250,7 @@ pub async fn deploy(mut args: DeployArgs) -> Result<Exit, GenError> {
     let exit = execute::execute("deploy", &base, &args.common, steps).await?;
     if !args.common.dry_run {
         let cf = aws_sdk_cloudformation::Client::new(&regional(&base, &admin_region));
-        execute::report_instances(&cf, args.call_as)
+        instances::report_instances(&cf, args.call_as)
             .await
             .map_err(GenError::Aws)?;
     }

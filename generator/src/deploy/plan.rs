@@ -9,15 +9,14 @@ use guardrails_core::aws::error_text;
 use guardrails_core::RuleSpec;
 
 use super::execute::s3_client;
+use super::instances::{self, InstanceIssue, RulesState};
 use super::package::{self, Artifact};
 use super::preflight::Organization;
 use super::stack::{self, Change, StackSpec};
 use super::{
     recorders, CallAs, DeployArgs, DestroyArgs, ARTIFACTS_STACK, PACKS_STACK, STACKSET_STACK,
 };
-use crate::synth::{
-    self, artifact_bucket_name, member, EXCLUDED_ACCOUNTS, PACK_NAME, SELECTED_RULES,
-};
+use crate::synth::{self, artifact_bucket_name, member, EXCLUDED_ACCOUNTS, SELECTED_RULES};
 use crate::targets::regional;
 
 /// Where a deploy goes: the admin account's SDK configuration and region, its id, and the
@@ -178,8 +177,8 @@ pub(super) enum Step {
         accounts: Vec<String>,
         ous: Vec<String>,
         call_as: CallAs,
-        retried: Vec<String>,
-        /// Then the AWS managed rules, in an update of their own (stackset delivery).
+        retried: Vec<InstanceIssue>,
+        /// Then the AWS managed rules, in an update of their own.
         managed: bool,
     },
 }
@@ -235,7 +234,8 @@ impl Step {
                     accounts.join(", ")
                 );
                 if !retried.is_empty() {
-                    text.push_str(&format!("; retried: {}", retried.join("; ")));
+                    let lines = instances::grouped(retried);
+                    text.push_str(&format!("; retried: {}", lines.join("; ")));
                 }
                 text
             }
@@ -331,23 +331,25 @@ async fn plan_rules(
         &args.member_role,
     )
     .await;
-    // In stackset delivery the AWS managed rules come in an update of their own.
-    let managed = options.mode == synth::Mode::Stackset && selected.iter().any(|s| !s.is_lambda());
+    // The AWS managed rules come in an update of their own (into the stack or its pack).
+    let managed = selected.iter().any(|s| !s.is_lambda());
     // Per region the accounts whose instance still lacks its rules; regions with the same
     // accounts share one operation (a StackSet runs one operation at a time).
-    let mut pending: BTreeMap<Vec<String>, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    let mut pending: BTreeMap<Vec<String>, (Vec<String>, Vec<InstanceIssue>)> = BTreeMap::new();
     for (region, ready) in &readiness.ready {
         let mut accounts = Vec::new();
         let mut retried = Vec::new();
         for account in ready {
             let state = match stackset {
-                Some(cf) => rules_state(cf, (args.call_as, managed), account, region).await?,
+                Some(cf) => {
+                    instances::rules_state(cf, (args.call_as, managed), account, region).await?
+                }
                 None => RulesState::Missing,
             };
             match state {
                 RulesState::Done => continue,
                 RulesState::Missing => {}
-                RulesState::Unfinished(why) => retried.push(format!("{account} {region} ({why})")),
+                RulesState::Unfinished(issue) => retried.push(issue),
             }
             accounts.push(account.clone());
         }
@@ -367,79 +369,4 @@ async fn plan_rules(
         })
         .collect();
     Ok((readiness, steps))
-}
-
-/// Where a stack instance stands with its rules.
-enum RulesState {
-    /// `ConfigRecorderReady=true` applied: the last update of the instance succeeded.
-    Done,
-    /// No override yet (or no instance yet).
-    Missing,
-    /// The override is recorded but the update that carried it failed or never ran (why).
-    Unfinished(String),
-}
-
-/// Whether the stack instance of `account` in `region` has its rules: the override
-/// `ConfigRecorderReady=true` (and, with `managed`, `ManagedRulesReady=true`) recorded *and*
-/// its detailed status SUCCEEDED. An operation records the override on every instance it
-/// targets, also on those it failed in or never reached (FAILED, CANCELLED): those are
-/// retried.
-async fn rules_state(
-    cf: &aws_sdk_cloudformation::Client,
-    (call_as, managed): (CallAs, bool),
-    account: &str,
-    region: &str,
-) -> Result<RulesState, String> {
-    let answer = cf
-        .describe_stack_instance()
-        .stack_set_name(PACK_NAME)
-        .stack_instance_account(account)
-        .stack_instance_region(region)
-        .call_as(aws_sdk_cloudformation::types::CallAs::from(
-            call_as.as_str(),
-        ))
-        .send()
-        .await;
-    let instance = match answer {
-        Ok(out) => match out.stack_instance().cloned() {
-            Some(instance) => instance,
-            None => return Ok(RulesState::Missing),
-        },
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_stack_instance_not_found_exception()) =>
-        {
-            return Ok(RulesState::Missing)
-        }
-        Err(err) => {
-            return Err(format!(
-                "DescribeStackInstance {account} {region}: {}",
-                error_text(&err)
-            ))
-        }
-    };
-    let set = |key: &str| {
-        instance
-            .parameter_overrides()
-            .iter()
-            .any(|p| p.parameter_key() == Some(key) && p.parameter_value() == Some("true"))
-    };
-    if !set(member::RECORDER_READY) {
-        return Ok(RulesState::Missing);
-    }
-    let detailed = instance
-        .stack_instance_status()
-        .and_then(|s| s.detailed_status())
-        .map(|d| d.as_str().to_string());
-    Ok(match detailed.as_deref() {
-        Some("SUCCEEDED") | None if managed && !set(member::MANAGED_RULES_READY) => {
-            RulesState::Missing
-        }
-        Some("SUCCEEDED") | None => RulesState::Done,
-        Some(other) => RulesState::Unfinished(match instance.status_reason() {
-            Some(reason) if !reason.is_empty() => format!("{other}: {reason}"),
-            _ => other.to_string(),
-        }),
-    })
 }

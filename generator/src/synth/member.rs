@@ -26,8 +26,9 @@ pub const IAM_HOME_REGION: &str = "IamHomeRegion";
 /// Set to `true` by `gen deploy`, per stack instance, where the account and region has an
 /// AWS Config recorder; the StackSet itself passes `false`.
 pub const RECORDER_READY: &str = "ConfigRecorderReady";
-/// Set to `true` by `gen deploy` in an update after [`RECORDER_READY`]'s (stackset delivery):
-/// the AWS managed rules alone, so a refused one rolls back nothing of ours.
+/// Set to `true` by `gen deploy` in an update after [`RECORDER_READY`]'s: the AWS managed
+/// rules alone (in the stack, or added to its conformance pack), so a refused one rolls back
+/// only that update, nothing of ours.
 pub const MANAGED_RULES_READY: &str = "ManagedRulesReady";
 const MANAGED_RULES_IN_STACK: &str = "ManagedRulesInStack";
 
@@ -93,7 +94,7 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
             "Type": "String",
             "AllowedValues": ["true", "false"],
             "Default": "false",
-            "Description": "true once gen deploy has created this stack's own rules (stackset delivery): the AWS managed rules come in a later update of their own, so one that AWS refuses here rolls back only that update, never the Lambdas, runbooks or rules of ours."
+            "Description": "true once gen deploy has created this stack's own rules: the AWS managed rules come in a later update of their own (in the stack, or added to its conformance pack), so one that AWS refuses here rolls back only that update, never the Lambdas, runbooks or rules of ours."
         }),
     );
     parameters.insert(
@@ -396,7 +397,9 @@ fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
         }
     }
     if members.iter().any(|r| !r.rule.is_lambda()) {
-        inputs.push(json!({"ParameterName": LEAVE_TO_SECURITY_HUB, "ParameterValue": r#ref(LEAVE_TO_SECURITY_HUB)}));
+        for name in [LEAVE_TO_SECURITY_HUB, MANAGED_RULES_READY] {
+            inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(name)}));
+        }
     }
     let mut properties = json!({
         "ConformancePackName": format!("{PACK_NAME}{}", pack.name_suffix),

@@ -514,9 +514,18 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
                 conditions.extend(member::managed_rule_conditions(spec, unavailable_in));
                 let (name, parameter) = member::leave_to_security_hub_parameter(false);
                 parameters.insert(name, parameter);
+                parameters.insert(member::MANAGED_RULES_READY.into(), managed_rules_ready());
+                let in_pack = format!("{id}InPack");
+                conditions.insert(
+                    in_pack.clone(),
+                    json!({"Fn::And": [
+                        {"Condition": member::wanted(spec)},
+                        {"Fn::Equals": [r#ref(member::MANAGED_RULES_READY), "true"]},
+                    ]}),
+                );
                 let mut rule = cfn::managed_config_rule(spec, identifier);
-                rule["Condition"] = json!(member::wanted(spec));
-                (rule, Some(member::wanted(spec)))
+                rule["Condition"] = json!(in_pack);
+                (rule, Some(in_pack))
             }
         };
         resources.insert(format!("{id}ConfigRule"), rule);
@@ -553,6 +562,17 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
     }
     template.insert("Resources".into(), Value::Object(resources));
     Value::Object(template)
+}
+
+/// A pack's `ManagedRulesReady`: the member stack passes its own (false until `gen deploy`
+/// adds the AWS managed rules in an update of their own); a pack used alone holds them all.
+fn managed_rules_ready() -> Value {
+    json!({
+        "Type": "String",
+        "AllowedValues": ["true", "false"],
+        "Default": "true",
+        "Description": "false leaves the AWS managed rules out: the member stack adds them in an update of their own, so one AWS refuses in a region rolls back only that update of the pack.",
+    })
 }
 
 /// `cfn/README.md`: what each file is and where it goes.
