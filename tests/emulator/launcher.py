@@ -88,8 +88,13 @@ one patched in-process and listed here (and in README.md, "Test world"):
     Lambda that does not exist there fails (PutConfigRule: ``InsufficientPermissionsException``,
     "the AWS Lambda function cannot be invoked"), as does an account without a recorder.
     ``GetOrganizationConformancePackDetailedStatus`` reports each account
-    (``CREATE_COMPLETE`` or ``CREATE_FAILED`` with the error) and the pack's status is
-    ``CREATE_FAILED`` when any account failed.
+    (``CREATE_SUCCESSFUL`` or ``CREATE_FAILED`` with the error, ``UPDATE_…`` after a second
+    put: botocore ``OrganizationResourceDetailedStatus`` and its text "When management account
+    calls PutOrganizationConformancePack action for the second time, conformance pack status is
+    updated in the member account") and the pack's status is ``…_FAILED`` when any account
+    failed. A second put replaces each account's rules, and an account it newly excludes loses
+    them. With both ``TemplateS3Uri`` and ``TemplateBody`` the URI is read ("If you provide
+    both Config uses the TemplateS3Uri parameter and ignores the TemplateBody parameter").
 15. moto's CloudFormation has no ``AWS::Config::ConformancePack``. Here its rules are put
     from ``TemplateBody`` with PutConfigRule in the stack's account and region (so the same
     refusals apply and a failed pack fails the stack), and deleted with the stack. The pack's
@@ -1082,28 +1087,36 @@ def _patch_organization_packs() -> None:
 
     def put(self, name, template_s3_uri, template_body, delivery_s3_bucket,
             delivery_s3_key_prefix, input_parameters, excluded_accounts):
+        previous = getattr(self.organization_conformance_packs.get(name), "guardrails_accounts", {})
         result = original_put(self, name, template_s3_uri, template_body, delivery_s3_bucket,
                               delivery_s3_key_prefix, input_parameters, excluded_accounts)
         pack = self.organization_conformance_packs[name]
-        if not template_body:
+        if template_s3_uri:  # AWS: "If you provide both Config uses the TemplateS3Uri"
             bucket, key = re.match(r"s3://([^/]+)/(.+)", template_s3_uri).groups()
             template_body = s3_backends[self.account_id]["aws"].get_object(bucket, key).value.decode()
         organization = organizations_backends[self.account_id]["aws"]
+        verb = "UPDATE" if previous else "CREATE"
         statuses = {}
         for account in organization.accounts:
+            # An update replaces the account's rules; an account now excluded loses them.
+            for rule in previous.get(account.id, {}).get("Rules", []):
+                config_backends[account.id][self.region_name].delete_config_rule(rule)
             if account.id in (excluded_accounts or []):
+                _pack_ids.pop((account.id, self.region_name, f"OrgConformsPack-{name}"), None)
                 continue
             try:
                 pack_id = _pack_id(account.id, self.region_name, f"OrgConformsPack-{name}")
                 rules = _put_pack_rules(
                     template_body, input_parameters, account.id, self.region_name, pack_id
                 )
-                statuses[account.id] = {"Status": "CREATE_COMPLETE", "Rules": rules}
+                statuses[account.id] = {"Status": f"{verb}_SUCCESSFUL", "Rules": rules}
             except Exception as error:  # the account's own refusal, reported per account
-                statuses[account.id] = {"Status": "CREATE_FAILED", "ErrorMessage": str(error), "Rules": []}
+                statuses[account.id] = {
+                    "Status": f"{verb}_FAILED", "ErrorMessage": str(error), "Rules": []
+                }
         pack.guardrails_accounts = statuses
-        failed = any(s["Status"] == "CREATE_FAILED" for s in statuses.values())
-        pack._status = "CREATE_FAILED" if failed else "CREATE_SUCCESSFUL"
+        failed = any(s["Status"].endswith("_FAILED") for s in statuses.values())
+        pack._status = f"{verb}_FAILED" if failed else f"{verb}_SUCCESSFUL"
         return result
 
     def detailed_status(self, name):
@@ -1119,7 +1132,7 @@ def _patch_organization_packs() -> None:
                 "LastUpdateTime": time.time(),
             }
             if "ErrorMessage" in status:
-                row["ErrorCode"], row["ErrorMessage"] = "CREATE_FAILED", status["ErrorMessage"]
+                row["ErrorCode"], row["ErrorMessage"] = status["Status"], status["ErrorMessage"]
             rows.append(row)
         return {"OrganizationConformancePackDetailedStatuses": rows}
 

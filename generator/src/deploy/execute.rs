@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::package::Artifact;
 use super::plan::Step;
-use super::{instances, stack, Common};
+use super::{instances, organization_packs, stack, Common};
 use crate::exit::{Exit, GenError};
 use crate::targets::regional;
 
@@ -135,12 +135,20 @@ pub(super) async fn execute(
                 let targets = (regions.as_slice(), accounts.as_slice(), ous.as_slice());
                 instances::enable_rules(&cf, targets, (*call_as, *managed), timeout).await
             }
+            Step::OrganizationPack(pack, call_as) => {
+                organization_packs::put(base, *call_as, pack, timeout).await
+            }
+            Step::DeleteOrganizationPack { region, name } => {
+                organization_packs::delete(base, region, name).await
+            }
         };
         match result {
             Ok(()) => println!("gen {cmd}: done: {}", step.describe()),
             // The rules of other accounts and regions do not wait on these: every operation
             // runs, and what did not succeed is named at the end.
-            Err(message) if matches!(step, Step::EnableRules { .. }) => {
+            Err(message)
+                if matches!(step, Step::EnableRules { .. } | Step::OrganizationPack(..)) =>
+            {
                 println!("gen {cmd}: not done: {}", step.describe());
                 unfinished.push(message);
             }

@@ -10,6 +10,7 @@
 
 mod execute;
 mod instances;
+mod organization_packs;
 mod package;
 mod plan;
 mod preflight;
@@ -191,8 +192,15 @@ pub async fn deploy(mut args: DeployArgs) -> Result<Exit, GenError> {
         .into_iter()
         .filter(|(spec, _)| options.selects(spec))
         .collect();
-    let (organization, findings) =
-        preflight::check(&base, &caller, args.call_as, &args.member_role).await;
+    let organization_packs = options.mode == crate::synth::Mode::OrganizationConformancePack;
+    let (organization, findings) = preflight::check(
+        &base,
+        &caller,
+        args.call_as,
+        &args.member_role,
+        organization_packs,
+    )
+    .await;
     for warning in &findings.warnings {
         eprintln!("gen deploy: warning: {warning}");
     }

@@ -10,6 +10,7 @@ use guardrails_core::RuleSpec;
 
 use super::execute::s3_client;
 use super::instances::{self, InstanceIssue, RulesState};
+use super::organization_packs::{self, OrganizationPack};
 use super::package::{self, Artifact};
 use super::preflight::Organization;
 use super::stack::{self, Change, StackSpec};
@@ -41,6 +42,17 @@ pub(super) async fn deploy(
     let member_template = package::template_artifact("member", &text("member.yaml"));
     let mut artifacts: Vec<Artifact> = rule_artifacts.iter().map(|(_, a)| a.clone()).collect();
     artifacts.push(member_template.clone());
+    let organization_mode = options.mode == synth::Mode::OrganizationConformancePack;
+    let pack_templates: Vec<(&'static synth::Pack, Artifact)> = synth::PACKS
+        .iter()
+        .filter(|pack| organization_mode && files.contains_key(&PathBuf::from(pack.file)))
+        .map(|pack| {
+            let stem = pack.file.trim_end_matches(".yaml");
+            (pack, package::template_artifact(stem, &text(pack.file)))
+        })
+        .collect();
+    artifacts.extend(pack_templates.iter().map(|(_, a)| a.clone()));
+    let mut buckets = BTreeMap::new();
 
     let timeout = args.common.timeout();
     let mut steps = Vec::new();
@@ -54,6 +66,7 @@ pub(super) async fn deploy(
             parameters: vec![("OrganizationId".into(), target.organization.id.clone())],
         };
         let bucket = artifact_bucket_name(target.caller, &region);
+        buckets.insert(region.clone(), bucket.clone());
         let change = match stack::plan(&cf, &spec, timeout).await? {
             Change::Create(count) if owns_bucket(&s3_client(&sdk), &bucket).await? => {
                 Change::ImportBucket("ArtifactBucket".into(), bucket.clone(), count)
@@ -92,7 +105,7 @@ pub(super) async fn deploy(
     let change = stack::plan(&admin_cf, &spec, timeout).await?;
     let stackset_exists = !matches!(change, Change::Create(_) | Change::Replace(_));
     steps.push(Step::Stack(spec, change));
-    let (readiness, enable) = plan_rules(
+    let (readiness, enable, targets) = plan_rules(
         base,
         args,
         target.organization,
@@ -101,6 +114,25 @@ pub(super) async fn deploy(
     )
     .await?;
     steps.extend(enable);
+    if organization_mode {
+        let organizations = aws_sdk_organizations::Client::new(base);
+        let everyone = organization_accounts(&organizations).await?;
+        let packs = organization_packs::plan(
+            base,
+            options,
+            &pack_templates,
+            &buckets,
+            &everyone,
+            &targets,
+            &readiness.ready,
+        )
+        .await?;
+        steps.extend(
+            packs
+                .into_iter()
+                .map(|pack| Step::OrganizationPack(pack, args.call_as)),
+        );
+    }
     // Organization conformance packs of earlier versions went to every account of the
     // organization, Lambdas or not: the member stacks' own packs replace them.
     for region in &options.regions {
@@ -134,6 +166,18 @@ pub(super) async fn destroy(
         found.push((ARTIFACTS_STACK.into(), region));
     }
     let mut steps = Vec::new();
+    // Organization conformance packs first: their rules name the StackSet's Lambdas.
+    for region in &args.regions {
+        for pack in synth::PACKS {
+            let name = format!("{}{}", synth::PACK_NAME, pack.name_suffix);
+            if organization_packs::exists(base, region, &name).await? {
+                steps.push(Step::DeleteOrganizationPack {
+                    region: region.clone(),
+                    name,
+                });
+            }
+        }
+    }
     for (name, region) in found {
         let cf = aws_sdk_cloudformation::Client::new(&regional(base, &region));
         if stack::status(&cf, &name).await?.is_some() {
@@ -181,6 +225,13 @@ pub(super) enum Step {
         /// Then the AWS managed rules, in an update of their own.
         managed: bool,
     },
+    /// Put an organization conformance pack (organization-conformance-pack mode).
+    OrganizationPack(OrganizationPack, CallAs),
+    /// Delete an organization conformance pack.
+    DeleteOrganizationPack {
+        region: String,
+        name: String,
+    },
 }
 
 impl Step {
@@ -189,7 +240,10 @@ impl Step {
             Step::Stack(_, change) => *change != Change::Unchanged,
             Step::Upload { artifacts, .. } => !artifacts.is_empty(),
             Step::EnableRules { accounts, .. } => !accounts.is_empty(),
-            Step::Delete { .. } | Step::Purge { .. } => true,
+            Step::Delete { .. }
+            | Step::Purge { .. }
+            | Step::OrganizationPack(..)
+            | Step::DeleteOrganizationPack { .. } => true,
         }
     }
 
@@ -241,6 +295,10 @@ impl Step {
             }
             Step::Purge { bucket, .. } => {
                 format!("s3://{bucket}: delete every object version and the bucket")
+            }
+            Step::OrganizationPack(pack, _) => pack.describe(),
+            Step::DeleteOrganizationPack { region, name } => {
+                format!("organization conformance pack {name} ({region}): delete")
             }
         }
     }
@@ -310,7 +368,7 @@ async fn plan_rules(
     organization: &Organization,
     caller: &str,
     stackset: Option<&aws_sdk_cloudformation::Client>,
-) -> Result<(recorders::Readiness, Vec<Step>), String> {
+) -> Result<(recorders::Readiness, Vec<Step>, Vec<String>), String> {
     let options = &args.options;
     let organizations = aws_sdk_organizations::Client::new(base);
     let excluded = args.excluded();
@@ -331,8 +389,10 @@ async fn plan_rules(
         &args.member_role,
     )
     .await;
-    // The AWS managed rules come in an update of their own (into the stack or its pack).
-    let managed = selected.iter().any(|s| !s.is_lambda());
+    // The AWS managed rules come in an update of their own (into the stack or its pack;
+    // an organization pack holds them from the start).
+    let managed = options.mode != synth::Mode::OrganizationConformancePack
+        && selected.iter().any(|s| !s.is_lambda());
     // Per region the accounts whose instance still lacks its rules; regions with the same
     // accounts share one operation (a StackSet runs one operation at a time).
     let mut pending: BTreeMap<Vec<String>, (Vec<String>, Vec<InstanceIssue>)> = BTreeMap::new();
@@ -368,5 +428,23 @@ async fn plan_rules(
             managed,
         })
         .collect();
-    Ok((readiness, steps))
+    Ok((readiness, steps, accounts))
+}
+
+/// Every account of the organization (an organization conformance pack reaches each one not
+/// excluded).
+async fn organization_accounts(
+    organizations: &aws_sdk_organizations::Client,
+) -> Result<Vec<String>, String> {
+    let mut pages = organizations.list_accounts().into_paginator().send();
+    let mut accounts = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| format!("Organizations ListAccounts: {}", error_text(&e)))?;
+        accounts.extend(
+            page.accounts()
+                .iter()
+                .filter_map(|a| a.id().map(str::to_string)),
+        );
+    }
+    Ok(accounts)
 }

@@ -2,10 +2,13 @@
 //! with all features, trusted access for StackSets when deploying as the management account,
 //! and otherwise the delegated-admin registration for StackSets and a member role a delegated
 //! administrator can assume. (Member accounts' Config recorders are checked per account by
-//! `recorders`.) Config's own organization access (`config-multiaccountsetup`) is not
-//! needed: the member stacks create account-level rules and conformance packs
-//! (PutConfigRule, PutConformancePack) with each account's own service-linked role, and
-//! nothing calls PutOrganizationConformancePack.
+//! `recorders`.) Config's own organization access (`config-multiaccountsetup`) is needed only
+//! in organization-conformance-pack mode, and there only the delegated-admin registration:
+//! PutOrganizationConformancePack enables the trusted access itself when the management
+//! account calls it (botocore `config` model: "This API enables organization service access
+//! for config-multiaccountsetup.amazonaws.com through the EnableAWSServiceAccess action").
+//! The other modes create account-level rules and conformance packs (PutConfigRule,
+//! PutConformancePack) with each account's own service-linked role.
 
 use aws_config::SdkConfig;
 use guardrails_core::aws::error_text;
@@ -13,6 +16,7 @@ use guardrails_core::aws::error_text;
 use super::CallAs;
 
 const STACKSETS: &str = "member.org.stacksets.cloudformation.amazonaws.com";
+const CONFIG_MULTIACCOUNT: &str = "config-multiaccountsetup.amazonaws.com";
 /// The role Organizations creates in the accounts it creates, trusting the management
 /// account only ("Accessing member accounts in your organization", AWS Organizations User
 /// Guide): a delegated administrator cannot assume it.
@@ -37,6 +41,7 @@ pub async fn check(
     caller: &str,
     call_as: CallAs,
     member_role: &str,
+    organization_packs: bool,
 ) -> (Option<Organization>, Findings) {
     let mut findings = Findings::default();
     let organizations = aws_sdk_organizations::Client::new(admin);
@@ -90,6 +95,9 @@ pub async fn check(
                 ));
             }
             delegated(&organizations, STACKSETS, caller, &mut findings).await;
+            if organization_packs {
+                delegated(&organizations, CONFIG_MULTIACCOUNT, caller, &mut findings).await;
+            }
         }
     }
     let id = organization.id().unwrap_or_default().to_string();

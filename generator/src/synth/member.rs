@@ -74,9 +74,9 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
         RULES_DELIVERY.into(),
         json!({
             "Type": "String",
-            "AllowedValues": [Mode::Stackset.as_str(), Mode::ConformancePack.as_str()],
+            "AllowedValues": [Mode::Stackset.as_str(), Mode::ConformancePack.as_str(), Mode::OrganizationConformancePack.as_str()],
             "Default": options.mode.as_str(),
-            "Description": "stackset: this stack creates the Config rules and remediation configurations; conformance-pack: this stack creates account conformance packs that make them."
+            "Description": "stackset: this stack creates the Config rules and remediation configurations; conformance-pack: this stack creates account conformance packs that make them; organization-conformance-pack: gen deploy's organization conformance packs make them, over this stack's Lambdas and runbooks."
         }),
     );
     parameters.insert(

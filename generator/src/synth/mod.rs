@@ -33,6 +33,8 @@ pub const SELECTED_RULES: &str = "SelectedRules";
 pub const EXCLUDED_ACCOUNTS: &str = "ExcludedAccountIds";
 const EXCLUDES_ACCOUNTS: &str = "ExcludesAccounts";
 const SELECTS_RULES: &str = "SelectsRules";
+/// The conformance pack templates' parameter naming the template's own S3 key.
+pub const PACK_TEMPLATE_KEY: &str = "TemplateKey";
 /// The StackSet's operation preferences (its template's defaults), which `gen deploy`'s own
 /// StackSet operations use too: AWS's defaults are one account at a time, stopping at the
 /// first failure.
@@ -84,6 +86,10 @@ pub enum Mode {
     /// An account-level conformance pack in the member stack creates the rules over the
     /// Lambdas and runbooks beside it.
     ConformancePack,
+    /// The member stack holds the Lambdas and runbooks only; `gen deploy` puts an
+    /// organization conformance pack per region from the admin account, excluding every
+    /// account without them or without a recorder.
+    OrganizationConformancePack,
 }
 
 impl Mode {
@@ -91,6 +97,7 @@ impl Mode {
         match self {
             Mode::Stackset => "stackset",
             Mode::ConformancePack => "conformance-pack",
+            Mode::OrganizationConformancePack => "organization-conformance-pack",
         }
     }
 }
@@ -553,6 +560,14 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
     } else {
         "every target region"
     };
+    parameters.insert(
+        PACK_TEMPLATE_KEY.into(),
+        json!({
+            "Type": "String",
+            "Default": "",
+            "Description": "Set by gen deploy to this template's content-addressed S3 key in an organization conformance pack, so that a later deploy sees whether the template changed (AWS Config does not return a pack's template); no rule reads it.",
+        }),
+    );
     let mut template = header(
         &format!("Neptune Guardrails conformance pack for {scope}: Config rules (ours over the member stack's Lambdas, and the AWS managed posture rules where AWS offers them) and remediation configurations over the member stack's runbooks."),
         parameters,
@@ -562,6 +577,39 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
     }
     template.insert("Resources".into(), Value::Object(resources));
     Value::Object(template)
+}
+
+/// The input parameters of `pack` outside a member stack (an organization conformance pack):
+/// each rule parameter at its member-template default (the flags' values), and the AWS
+/// managed rules in at once.
+pub(crate) fn pack_inputs(options: &SynthOptions, pack: &Pack) -> BTreeMap<String, String> {
+    let options = SynthOptions {
+        iam_region: Some(options.iam_region().to_string()),
+        ..options.clone()
+    };
+    let runbooks: Vec<Runbook> = runbooks::all()
+        .into_iter()
+        .filter(|r| options.selects(r.rule))
+        .collect();
+    let defaults = member::parameters(&options, &runbooks);
+    let default = |name: &str| match &defaults[name]["Default"] {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let mut inputs = BTreeMap::new();
+    for runbook in pack_runbooks(&runbooks, pack.global) {
+        for name in cfn::config_rule_parameter_names(runbook.rule) {
+            inputs.insert(name.clone(), default(&name));
+        }
+        if !runbook.rule.is_lambda() {
+            inputs.insert(
+                member::LEAVE_TO_SECURITY_HUB.into(),
+                default(member::LEAVE_TO_SECURITY_HUB),
+            );
+            inputs.insert(member::MANAGED_RULES_READY.into(), "true".into());
+        }
+    }
+    inputs
 }
 
 /// A pack's `ManagedRulesReady`: the member stack passes its own (false until `gen deploy`
@@ -584,7 +632,7 @@ fn index(options: &SynthOptions, runbooks: &[Runbook]) -> String {
          | `admin-artifacts.yaml` | admin account, every target region | artifact bucket (versioned, SSE-S3, public access blocked, TLS only, read by `aws:PrincipalOrgID`) |\n\
          | `admin-stackset.yaml` | admin account, one region | service-managed StackSet of `member.yaml` with auto-deployment to the target OUs and regions |\n\
          | `member.yaml` | every member account and target region (by the StackSet) | rule Lambdas and their read-only roles, remediation runbooks and roles; where `gen deploy` found an AWS Config recorder (`ConfigRecorderReady`), the Config rules and remediation configurations (stackset mode) or the account conformance packs (conformance-pack mode) |\n\
-         | `conformance-pack.yaml` | inside `member.yaml` (conformance-pack mode) | Config rules and remediation configurations of the regional rules |\n\
+         | `conformance-pack.yaml` | inside `member.yaml` (conformance-pack mode), or the organization conformance pack `gen deploy` puts in every target region (organization-conformance-pack mode) | Config rules and remediation configurations of the regional rules |\n\
          | `conformance-pack-iam.yaml` | same, IAM home region only | the IAM policy rule |\n",
         options.mode.as_str(),
         options.regions.join(","),
