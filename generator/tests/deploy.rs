@@ -1135,7 +1135,7 @@ fn organization_rollout(world: &str, mode: &str) {
         assert!(
             text.contains(&format!("{region} FAILED in "))
                 && text.contains("NEPTUNE_CLUSTER_ENCRYPTED")
-                && text.contains("the AWS managed rules only"),
+                && text.contains("the AWS managed rules and remediation configurations only"),
             "{text}"
         );
     } else {
@@ -1343,19 +1343,40 @@ fn a_deploy_chooses_its_rules_and_accounts_and_keeps_the_choice() {
 /// ours in that region, the other regions get everything, the failure is named with its fix,
 /// and once AWS takes the rule the next deploy adds the managed rules, then changes nothing.
 /// In conformance-pack mode the managed rules are added to the pack by that update: the
-/// pack keeps our rules.
-fn managed_rule_refused(mode: &str) {
+/// pack keeps our rules. A region without remediation (`remediation_refused`) is the same
+/// fault for the remediation configurations, which ride that update too.
+fn managed_rule_refused(mode: &str, remediation_refused: bool) {
     let emulator = Emulator::start();
     let org = SeededOrg::seed(&emulator, "organization-8");
-    let dir = fresh_dir(&format!("refused-managed-{mode}"));
+    let dir = fresh_dir(&format!("refused-{mode}-{remediation_refused}"));
     binaries(&dir, "v1");
     let regions = format!("{HOME},{OTHER}");
     let deploy = || org.deploy(&emulator, &dir, &["--regions", &regions, "--mode", mode]);
-    emulator.withdraw_managed_rule(Some(("NEPTUNE_CLUSTER_ENCRYPTED", OTHER)));
+    let remediated = |account: &str, region: &str| {
+        let names = config_rule_names(&emulator, account, region);
+        let found = emulator.call(
+            region,
+            Some(account),
+            "config",
+            "describe_remediation_configurations",
+            json!({"ConfigRuleNames": names}),
+        );
+        found["RemediationConfigurations"].as_array().unwrap().len()
+    };
+    if remediation_refused {
+        emulator.withdraw_remediation(Some(OTHER));
+    } else {
+        emulator.withdraw_managed_rule(Some(("NEPTUNE_CLUSTER_ENCRYPTED", OTHER)));
+    }
     let text = exits(2, deploy());
+    let refusal = if remediation_refused {
+        "Remediation actions are not supported"
+    } else {
+        "NEPTUNE_CLUSTER_ENCRYPTED"
+    };
     assert!(
-        text.contains("the AWS managed rules only")
-            && text.contains("NEPTUNE_CLUSTER_ENCRYPTED")
+        text.contains("the AWS managed rules and remediation configurations only")
+            && text.contains(refusal)
             && text.contains("--leave-to-security-hub"),
         "{text}"
     );
@@ -1370,10 +1391,15 @@ fn managed_rule_refused(mode: &str) {
         sorted_rule_ids(true, true)
     );
 
+    assert_eq!(remediated(account, OTHER), 0);
+    let everywhere = remediated(account, HOME);
+    assert!(everywhere > 0, "remediations in the IAM home region");
     let ours = config_rule_names(&emulator, account, OTHER);
     emulator.withdraw_managed_rule(None);
+    emulator.withdraw_remediation(None);
     exits(0, deploy());
     assert_eq!(rules(&emulator, account, OTHER), sorted_ids(true));
+    assert!(remediated(account, OTHER) > 0);
     // Our rules stay the rules they were (a pack keeps its id, so their names and results).
     let now = config_rule_names(&emulator, account, OTHER);
     assert!(
@@ -1386,10 +1412,20 @@ fn managed_rule_refused(mode: &str) {
 
 #[test]
 fn a_refused_managed_rule_never_rolls_back_our_rules() {
-    managed_rule_refused("stackset");
+    managed_rule_refused("stackset", false);
 }
 
 #[test]
 fn a_refused_managed_rule_never_rolls_back_our_rules_in_a_conformance_pack() {
-    managed_rule_refused("conformance-pack");
+    managed_rule_refused("conformance-pack", false);
+}
+
+#[test]
+fn a_region_without_remediation_never_rolls_back_our_rules() {
+    managed_rule_refused("stackset", true);
+}
+
+#[test]
+fn a_region_without_remediation_never_rolls_back_our_rules_in_a_conformance_pack() {
+    managed_rule_refused("conformance-pack", true);
 }

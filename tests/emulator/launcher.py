@@ -28,7 +28,7 @@ one patched in-process and listed here (and in README.md, "Test world"):
    warning). Here a template's ConfigRule is created through moto's own ``PutConfigRule``
    (which checks that the rule's Lambda exists) and deleted with the stack, so a deployed
    member template shows its rules in ``DescribeConfigRules``. ``AWS::Config::
-   RemediationConfiguration`` stays unsupported: moto has no remediation API to bridge to.
+   RemediationConfiguration`` is bridge 24 (``remediations.py``).
 7. moto's CloudFormation skips ``AWS::S3::BucketPolicy`` (the stack says CREATE_COMPLETE, the
    bucket has no policy). Here it is put with moto's own ``PutBucketPolicy`` and removed with
    the stack. moto also enforces bucket policies *without their conditions*, so the
@@ -286,6 +286,7 @@ from moto.rds.models import DBCluster, RDSBackend
 from moto.rds.responses import RDSResponse
 from werkzeug.serving import make_server
 import config_results
+import remediations
 import security_hub_findings
 
 EVALUATIONS_PATH = "/_guardrails/evaluations"
@@ -1070,8 +1071,22 @@ def _put_pack_rules(body: str, inputs: list, account_id: str, region: str, suffi
             if isinstance(rule.get("InputParameters"), dict):
                 rule["InputParameters"] = json.dumps(rule["InputParameters"], sort_keys=True)
             backend.put_config_rule(rule)
-            backend.config_rules[rule["ConfigRuleName"]].created_by = "config-conforms.amazonaws.com"
+            backend.config_rules[rule["ConfigRuleName"]].created_by = remediations.PACK_SERVICE
             put.append(rule["ConfigRuleName"])
+        # The pack's remediations, each on its rule (the template names the rule as given).
+        for logical_id, resource in template.get("Resources", {}).items():
+            if resource.get("Type") != "AWS::Config::RemediationConfiguration":
+                continue
+            if "Condition" in resource and not conditions[resource["Condition"]]:
+                continue
+            configuration = _resolve(
+                dict(resource["Properties"]), parameters, account_id, region, conditions
+            )
+            given = configuration["ConfigRuleName"]
+            configuration["ConfigRuleName"] = next(
+                (n for n in put if n.startswith(f"{given}-conformance-pack-")), given
+            )
+            remediations.put(account_id, region, configuration, by_pack=True)
     except Exception:
         for name in put:
             backend.delete_config_rule(name)
@@ -1706,6 +1721,9 @@ def _with_guardrails_routes(app):
             else:
                 _withdrawn_managed_rules.clear()
             body = json.dumps(sorted(_withdrawn_managed_rules)).encode()
+        elif path == remediations.WITHDRAW_PATH:
+            region = parse_qs(environ.get("QUERY_STRING", "")).get("region", [""])[0]
+            body = json.dumps(remediations.withdraw(region)).encode()
         elif path == STACK_UPDATE_FAULTS_PATH:
             listed = parse_qs(environ.get("QUERY_STRING", "")).get("accounts", [""])[0]
             _failing_accounts.clear()
@@ -1770,6 +1788,7 @@ def main() -> None:
     _patch_stack_instance_overrides()
     _patch_import_change_sets()
     config_results.patch()
+    remediations.patch()
     security_hub_findings.patch()
     if args.ec2_page_size > 0:
         _patch_vpc_endpoint_pages(args.ec2_page_size)

@@ -218,6 +218,15 @@ impl Emulator {
         self.get(&format!("/_guardrails/withdraw-managed-rule?{query}"));
     }
 
+    /// From now on PutRemediationConfigurations is refused in `region`, as where AWS Config
+    /// does not offer remediation (`None`: offered everywhere again).
+    pub fn withdraw_remediation(&self, region: Option<&str>) {
+        let region = region.unwrap_or_default();
+        self.get(&format!(
+            "/_guardrails/withdraw-remediation?region={region}"
+        ));
+    }
+
     /// From now on every stack update in `accounts` fails (none: stops it), as one member
     /// account of an organization may refuse its StackSet update.
     pub fn fail_stack_updates_in(&self, accounts: &[&str]) {

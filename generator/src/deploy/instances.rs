@@ -97,9 +97,10 @@ pub(super) async fn enable_rules(
             if !refused.is_empty() {
                 count += refused.len();
                 lines.push(
-                    "the AWS managed rules only (these accounts' Lambdas, runbooks and rules of \
-                     ours there stand; AWS may not offer one of them in that region: check its \
-                     region list (docs/rollout.md) or deploy with --leave-to-security-hub):"
+                    "the AWS managed rules and remediation configurations only (these \
+                     accounts' Lambdas, runbooks and rules of ours there stand; AWS may not \
+                     offer one of them in that region: check its region list \
+                     (docs/rollout.md) or deploy with --leave-to-security-hub):"
                         .into(),
                 );
                 lines.extend(grouped(&refused).into_iter().map(|l| format!("  {l}")));

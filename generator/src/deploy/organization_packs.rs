@@ -14,7 +14,7 @@ use guardrails_core::aws::error_text;
 use super::instances::{grouped, InstanceIssue};
 use super::package::Artifact;
 use super::CallAs;
-use crate::synth::{self, PACK_NAME, PACK_TEMPLATE_KEY};
+use crate::synth::{self, PACK_NAME};
 
 /// One organization conformance pack as a deploy wants it.
 #[derive(Clone)]
@@ -74,8 +74,9 @@ impl OrganizationPack {
 
 /// The packs a deploy puts: per target region the regional pack, and in the IAM home region
 /// the IAM one, each with its inputs and the accounts it reaches (`ready`: per region the
-/// target accounts with a recorder; `targets`: every target account). `None` for a pack
-/// that is already as wanted.
+/// target accounts with a recorder; `targets`: every target account), leaving out a pack
+/// already as wanted. AWS Config does not return a pack's template: `template_changed` (a
+/// new member template, which embeds the pack templates) puts them all again.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn plan(
     base: &aws_config::SdkConfig,
@@ -85,6 +86,7 @@ pub(super) async fn plan(
     organization_accounts: &[String],
     targets: &[String],
     ready: &BTreeMap<String, Vec<String>>,
+    template_changed: bool,
 ) -> Result<Vec<OrganizationPack>, String> {
     let mut packs = Vec::new();
     for region in &options.regions {
@@ -94,8 +96,7 @@ pub(super) async fn plan(
                 continue;
             }
             let name = format!("{PACK_NAME}{}", pack.name_suffix);
-            let mut inputs = synth::pack_inputs(options, pack);
-            inputs.insert(PACK_TEMPLATE_KEY.into(), template.key.clone());
+            let inputs = synth::pack_inputs(options, pack);
             let accounts = organization_accounts
                 .iter()
                 .map(|account| {
@@ -118,9 +119,10 @@ pub(super) async fn plan(
                 accounts,
                 deployed: deployed.as_ref().map(|(excluded, _)| excluded.clone()),
             };
-            let unchanged = deployed.is_some_and(|(excluded, inputs)| {
-                excluded == wanted.excluded() && inputs == wanted.inputs
-            });
+            let unchanged = !template_changed
+                && deployed.is_some_and(|(excluded, inputs)| {
+                    excluded == wanted.excluded() && inputs == wanted.inputs
+                });
             if !unchanged {
                 packs.push(wanted);
             }

@@ -104,6 +104,7 @@ pub(super) async fn deploy(
     };
     let change = stack::plan(&admin_cf, &spec, timeout).await?;
     let stackset_exists = !matches!(change, Change::Create(_) | Change::Replace(_));
+    let member_template_changed = change != Change::Unchanged;
     steps.push(Step::Stack(spec, change));
     let (readiness, enable, targets) = plan_rules(
         base,
@@ -125,6 +126,7 @@ pub(super) async fn deploy(
             &everyone,
             &targets,
             &readiness.ready,
+            member_template_changed,
         )
         .await?;
         steps.extend(
@@ -389,10 +391,14 @@ async fn plan_rules(
         &args.member_role,
     )
     .await;
-    // The AWS managed rules come in an update of their own (into the stack or its pack;
-    // an organization pack holds them from the start).
+    // The AWS managed rules and remediation configurations come in an update of their own
+    // (into the stack or its pack; an organization pack holds them from the start).
+    let runbooks: Vec<_> = synth::runbooks::all()
+        .into_iter()
+        .filter(|r| options.selects(r.rule))
+        .collect();
     let managed = options.mode != synth::Mode::OrganizationConformancePack
-        && selected.iter().any(|s| !s.is_lambda());
+        && synth::holds_second_update(&runbooks.iter().collect::<Vec<_>>());
     // Per region the accounts whose instance still lacks its rules; regions with the same
     // accounts share one operation (a StackSet runs one operation at a time).
     let mut pending: BTreeMap<Vec<String>, (Vec<String>, Vec<InstanceIssue>)> = BTreeMap::new();

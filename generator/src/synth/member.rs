@@ -26,10 +26,13 @@ pub const IAM_HOME_REGION: &str = "IamHomeRegion";
 /// Set to `true` by `gen deploy`, per stack instance, where the account and region has an
 /// AWS Config recorder; the StackSet itself passes `false`.
 pub const RECORDER_READY: &str = "ConfigRecorderReady";
-/// Set to `true` by `gen deploy` in an update after [`RECORDER_READY`]'s: the AWS managed
-/// rules alone (in the stack, or added to its conformance pack), so a refused one rolls back
-/// only that update, nothing of ours.
+/// Set to `true` by `gen deploy` in an update after [`RECORDER_READY`]'s: what AWS may refuse
+/// in a region (the AWS managed rules; remediation configurations, which AWS Config offers in
+/// the regions its Region Support page lists), in the stack or added to its conformance
+/// pack, so a refusal rolls back only that update, nothing of ours.
 pub const MANAGED_RULES_READY: &str = "ManagedRulesReady";
+/// The condition that [`MANAGED_RULES_READY`] is `true`.
+pub(super) const SECOND_UPDATE: &str = "SecondUpdateApplied";
 const MANAGED_RULES_IN_STACK: &str = "ManagedRulesInStack";
 
 /// "true" leaves the posture controls Security Hub runs to it (`--leave-to-security-hub`).
@@ -94,7 +97,7 @@ pub fn parameters(options: &SynthOptions, runbooks: &[Runbook]) -> Map<String, V
             "Type": "String",
             "AllowedValues": ["true", "false"],
             "Default": "false",
-            "Description": "true once gen deploy has created this stack's own rules: the AWS managed rules come in a later update of their own (in the stack, or added to its conformance pack), so one that AWS refuses here rolls back only that update, never the Lambdas, runbooks or rules of ours."
+            "Description": "true once gen deploy has created this stack's own rules: the AWS managed rules and the remediation configurations come in a later update of their own (in the stack, or added to its conformance pack), so what AWS refuses here rolls back only that update, never the Lambdas, runbooks or rules of ours."
         }),
     );
     parameters.insert(
@@ -158,8 +161,12 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
     };
     conditions.insert(RULES_IN_STACK.into(), delivered(Mode::Stackset));
     conditions.insert(
+        SECOND_UPDATE.into(),
+        json!({"Fn::Equals": [r#ref(MANAGED_RULES_READY), "true"]}),
+    );
+    conditions.insert(
         MANAGED_RULES_IN_STACK.into(),
-        json!({"Fn::And": [{"Condition": RULES_IN_STACK}, {"Fn::Equals": [r#ref(MANAGED_RULES_READY), "true"]}]}),
+        json!({"Fn::And": [{"Condition": RULES_IN_STACK}, {"Condition": SECOND_UPDATE}]}),
     );
     conditions.insert(
         RULES_IN_STACK_IN_IAM_HOME_REGION.into(),
@@ -254,7 +261,13 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
             for (name, condition) in floor_conditions(runbook) {
                 conditions.insert(name, condition);
             }
-            remediation["Condition"] = json!(rule_placed);
+            // With the AWS managed rules, in the update AWS may refuse by region.
+            let placed_later = format!("{id}RemediationInStack");
+            conditions.insert(
+                placed_later.clone(),
+                json!({"Fn::And": [{"Condition": rule_placed}, {"Condition": SECOND_UPDATE}]}),
+            );
+            remediation["Condition"] = json!(placed_later);
             resources.insert(format!("{id}Remediation"), remediation);
         }
     }
@@ -397,9 +410,10 @@ fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
         }
     }
     if members.iter().any(|r| !r.rule.is_lambda()) {
-        for name in [LEAVE_TO_SECURITY_HUB, MANAGED_RULES_READY] {
-            inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(name)}));
-        }
+        inputs.push(json!({"ParameterName": LEAVE_TO_SECURITY_HUB, "ParameterValue": r#ref(LEAVE_TO_SECURITY_HUB)}));
+    }
+    if super::holds_second_update(&members) {
+        inputs.push(json!({"ParameterName": MANAGED_RULES_READY, "ParameterValue": r#ref(MANAGED_RULES_READY)}));
     }
     let mut properties = json!({
         "ConformancePackName": format!("{PACK_NAME}{}", pack.name_suffix),

@@ -33,8 +33,6 @@ pub const SELECTED_RULES: &str = "SelectedRules";
 pub const EXCLUDED_ACCOUNTS: &str = "ExcludedAccountIds";
 const EXCLUDES_ACCOUNTS: &str = "ExcludesAccounts";
 const SELECTS_RULES: &str = "SelectsRules";
-/// The conformance pack templates' parameter naming the template's own S3 key.
-pub const PACK_TEMPLATE_KEY: &str = "TemplateKey";
 /// The StackSet's operation preferences (its template's defaults), which `gen deploy`'s own
 /// StackSet operations use too: AWS's defaults are one account at a time, stopping at the
 /// first failure.
@@ -521,13 +519,12 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
                 conditions.extend(member::managed_rule_conditions(spec, unavailable_in));
                 let (name, parameter) = member::leave_to_security_hub_parameter(false);
                 parameters.insert(name, parameter);
-                parameters.insert(member::MANAGED_RULES_READY.into(), managed_rules_ready());
                 let in_pack = format!("{id}InPack");
                 conditions.insert(
                     in_pack.clone(),
                     json!({"Fn::And": [
                         {"Condition": member::wanted(spec)},
-                        {"Fn::Equals": [r#ref(member::MANAGED_RULES_READY), "true"]},
+                        {"Condition": member::SECOND_UPDATE},
                     ]}),
                 );
                 let mut rule = cfn::managed_config_rule(spec, identifier);
@@ -549,9 +546,9 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
                 json!(spec.remediation.automatic),
             );
             remediation["DependsOn"] = json!(format!("{id}ConfigRule"));
-            if let Some(condition) = placed {
-                remediation["Condition"] = json!(condition);
-            }
+            // A managed rule's comes with it; ours in the second update too.
+            remediation["Condition"] =
+                json!(placed.unwrap_or_else(|| member::SECOND_UPDATE.to_string()));
             resources.insert(format!("{id}Remediation"), remediation);
         }
     }
@@ -560,14 +557,13 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
     } else {
         "every target region"
     };
-    parameters.insert(
-        PACK_TEMPLATE_KEY.into(),
-        json!({
-            "Type": "String",
-            "Default": "",
-            "Description": "Set by gen deploy to this template's content-addressed S3 key in an organization conformance pack, so that a later deploy sees whether the template changed (AWS Config does not return a pack's template); no rule reads it.",
-        }),
-    );
+    if holds_second_update(&pack_runbooks(runbooks, global).collect::<Vec<_>>()) {
+        parameters.insert(member::MANAGED_RULES_READY.into(), managed_rules_ready());
+        conditions.insert(
+            member::SECOND_UPDATE.into(),
+            json!({"Fn::Equals": [r#ref(member::MANAGED_RULES_READY), "true"]}),
+        );
+    }
     let mut template = header(
         &format!("Neptune Guardrails conformance pack for {scope}: Config rules (ours over the member stack's Lambdas, and the AWS managed posture rules where AWS offers them) and remediation configurations over the member stack's runbooks."),
         parameters,
@@ -606,21 +602,32 @@ pub(crate) fn pack_inputs(options: &SynthOptions, pack: &Pack) -> BTreeMap<Strin
                 member::LEAVE_TO_SECURITY_HUB.into(),
                 default(member::LEAVE_TO_SECURITY_HUB),
             );
-            inputs.insert(member::MANAGED_RULES_READY.into(), "true".into());
         }
+    }
+    if holds_second_update(&pack_runbooks(&runbooks, pack.global).collect::<Vec<_>>()) {
+        inputs.insert(member::MANAGED_RULES_READY.into(), "true".into());
     }
     inputs
 }
 
 /// A pack's `ManagedRulesReady`: the member stack passes its own (false until `gen deploy`
-/// adds the AWS managed rules in an update of their own); a pack used alone holds them all.
+/// adds the AWS managed rules and remediation configurations in an update of their own); a
+/// pack used alone holds them all.
 fn managed_rules_ready() -> Value {
     json!({
         "Type": "String",
         "AllowedValues": ["true", "false"],
         "Default": "true",
-        "Description": "false leaves the AWS managed rules out: the member stack adds them in an update of their own, so one AWS refuses in a region rolls back only that update of the pack.",
+        "Description": "false leaves the AWS managed rules and the remediation configurations out: the member stack adds them in an update of their own, so what AWS refuses in a region rolls back only that update of the pack.",
     })
+}
+
+/// Whether these rules have anything for the second update: an AWS managed rule, or a
+/// remediation configuration.
+pub(crate) fn holds_second_update(runbooks: &[&Runbook]) -> bool {
+    runbooks
+        .iter()
+        .any(|r| !r.rule.is_lambda() || r.resource_parameter.is_some())
 }
 
 /// `cfn/README.md`: what each file is and where it goes.
