@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::report;
 use crate::row::Row;
-use crate::targets::partition;
+use crate::session::partition;
 
 const SCHEMA_VERSION: &str = "2018-10-08";
 const FINDING_TYPE: &str =

@@ -62,6 +62,22 @@ pub fn write_stdout(text: &str) -> Result<(), GenError> {
         })
 }
 
+/// Print one line of a command's progress on stdout (`say!`). A reader that went away
+/// (`gen deploy … | head -1`) ends the output, never the command: a deploy stopped half way
+/// because nobody read its log would leave the organization half changed.
+pub fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+/// `println!` through [`say`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::exit::say(format_args!($($arg)*))
+    };
+}
+
 /// Print a command's error as `gen COMMAND: message` and give its status.
 pub fn finish(command: &str, result: Result<Exit, GenError>) -> ExitCode {
     match result {

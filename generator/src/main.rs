@@ -1,5 +1,6 @@
-//! `gen`: evaluate the Neptune Guardrails rules against an account, and (later) roll them out
-//! across an AWS Organization.
+//! `gen`: evaluate the Neptune Guardrails rules against accounts (`scan`, `lint-policy`),
+//! roll the rule pack out across an AWS Organization (`synth`, `package`, `deploy`,
+//! `destroy`), and describe it (`rules`, `cost`).
 
 mod asff;
 mod catalog;
@@ -14,8 +15,8 @@ mod report;
 mod row;
 mod scan;
 mod security_hub;
+mod session;
 mod synth;
-mod targets;
 
 use std::process::ExitCode;
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::asff::finding_id;
 use crate::report;
 use crate::row::Row;
-use crate::targets::partition;
+use crate::session::partition;
 
 /// The OCSF version the events follow.
 pub const OCSF_VERSION: &str = "1.5.0";

@@ -45,7 +45,7 @@ pub fn remediation_advice(spec: &RuleSpec) -> String {
 /// and quotas", AWS General Reference), `console.amazonaws.cn` (Amazon Web Services in China)
 /// and `console.amazonaws-us-gov.com` (AWS GovCloud (US) User Guide), the region in the query.
 pub fn runbook_url(spec: &RuleSpec, region: &str) -> String {
-    let console = match crate::targets::partition(region) {
+    let console = match crate::session::partition(region) {
         "aws-cn" => "console.amazonaws.cn".to_string(),
         "aws-us-gov" => "console.amazonaws-us-gov.com".to_string(),
         _ => format!("{region}.console.aws.amazon.com"),

@@ -1,6 +1,5 @@
 //! `gen scan`: the rules' scheduled evaluation run locally over one or many accounts and
-//! regions, reported as a table, JSON, CSV, SARIF or ASFF, optionally imported into Security
-//! Hub. Exit status 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when something
+//! regions, reported in one of the [`Format`]s, optionally imported into Security Hub. Exit status 0 when nothing is NON_COMPLIANT, 1 when something is, 2 when something
 //! could not be evaluated or imported.
 
 use std::io::IsTerminal;
@@ -14,7 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::exit::{write_stdout, Exit, GenError};
 use crate::row::Row;
-use crate::targets::{self, Target, TargetArgs};
+use crate::session::{self, Target, TargetArgs};
 use crate::{asff, catalog, html, ocsf, report, security_hub, AwsTarget};
 
 #[derive(clap::Args, Debug)]
@@ -68,7 +67,7 @@ enum Format {
 pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
     let specs = select(&args.rules).map_err(GenError::Input)?;
     let base = guardrails_core::aws::load(args.aws.region, args.aws.endpoint_url).await;
-    let (targets, unreachable) = targets::resolve(&base, &args.targets)
+    let (targets, unreachable) = session::resolve(&base, &args.targets)
         .await
         .map_err(GenError::Aws)?;
     let mut failed = !unreachable.is_empty();

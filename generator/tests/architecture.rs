@@ -1,6 +1,7 @@
 //! The repository's shape: rule crates share AWS access through `guardrails-aws` and never
 //! depend on each other; nothing points outside the repository for the contract; the README
-//! stays a front page.
+//! stays a front page; the docs that list every rule list each one, and adding a rule touches
+//! what CONTRIBUTING.md says.
 
 use std::process::Command;
 
@@ -88,6 +89,8 @@ fn the_readme_is_a_front_page() {
         "docs/scanning.md",
         "tests/README.md",
         "CONTRIBUTING.md",
+        "CHANGELOG.md",
+        "docs/architecture.md",
     ] {
         assert!(readme.contains(link), "README.md does not link {link}");
         assert!(workspace_root().join(link).exists(), "{link} is missing");
@@ -115,5 +118,106 @@ fn every_rule_has_a_python_baseline() {
     assert_eq!(
         baselines, ids,
         "tests/bench/baseline_rules.py: one baseline per rule"
+    );
+}
+
+/// The contract's rule-id table (one table: a blank line would end it) and the rule reference
+/// name every rule `gen rules --ids` knows, and no other.
+#[test]
+fn the_contract_and_the_reference_name_every_rule() {
+    let mut ids = guardrails_testkit::rule_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    ids.sort();
+    let contract = std::fs::read_to_string(workspace_root().join("docs/contract.md")).unwrap();
+    let section = contract
+        .split("## Rule ids")
+        .nth(1)
+        .expect("a Rule ids section");
+    let table = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'));
+    let mut listed: Vec<String> = table
+        .filter_map(|row| {
+            row.split('|')
+                .nth(1)?
+                .trim()
+                .strip_prefix('`')?
+                .strip_suffix('`')
+        })
+        .map(str::to_string)
+        .collect();
+    listed.sort();
+    assert_eq!(listed, ids, "docs/contract.md's rule-id table");
+    let reference = std::fs::read_to_string(workspace_root().join("docs/rules.md")).unwrap();
+    for id in &ids {
+        assert!(
+            reference.contains(&format!("`{id}`")),
+            "docs/rules.md lacks {id}"
+        );
+    }
+}
+
+/// The tracked files that name every rule id are the ones CONTRIBUTING.md's "Besides its
+/// folder" sentence lists: a file that lists every rule by hand is one a new rule must touch.
+#[test]
+fn adding_a_rule_touches_what_contributing_lists() {
+    let ids = guardrails_testkit::rule_ids(env!("CARGO_BIN_EXE_gen").as_ref());
+    let out = Command::new("git")
+        .args(["ls-files", "-co", "--exclude-standard"])
+        .current_dir(workspace_root())
+        .output()
+        .expect("git runs");
+    let mut naming_all: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|file| {
+            std::fs::read_to_string(workspace_root().join(file))
+                .is_ok_and(|text| ids.iter().all(|id| text.contains(id.as_str())))
+        })
+        .map(str::to_string)
+        .collect();
+    naming_all.sort();
+    let contributing = std::fs::read_to_string(workspace_root().join("CONTRIBUTING.md")).unwrap();
+    let sentence = contributing
+        .split("Besides its folder")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("the sentence in CONTRIBUTING.md");
+    let mut listed: Vec<String> = sentence
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|name| workspace_root().join(name).is_file())
+        .map(str::to_string)
+        .collect();
+    listed.sort();
+    listed.dedup();
+    // A Lambda rule's bench baseline names only the Lambda rules; `scripts/regen` is the
+    // command the sentence names.
+    listed.retain(|file| file != "tests/bench/baseline_rules.py" && file != "scripts/regen");
+    assert_eq!(
+        naming_all, listed,
+        "files naming every rule vs CONTRIBUTING.md's list of what a new rule touches"
+    );
+}
+
+/// CHANGELOG.md is the contract's "Changes" section as `scripts/regen` copies it.
+#[test]
+fn the_changelog_is_the_contracts_changes() {
+    let contract = std::fs::read_to_string(workspace_root().join("docs/contract.md")).unwrap();
+    let changes = contract
+        .split("\n## Changes\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Changes section")
+        .trim();
+    let changelog = std::fs::read_to_string(workspace_root().join("CHANGELOG.md")).unwrap();
+    let body = changelog
+        .split_once("\n\n- ")
+        .map(|(_, rest)| format!("- {rest}"))
+        .expect("the changes after the header");
+    assert_eq!(
+        body.trim(),
+        changes,
+        "CHANGELOG.md is stale; run scripts/regen"
     );
 }

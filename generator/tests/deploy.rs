@@ -300,6 +300,28 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
         deploy_to(&emulator, &org, &dir, &args)
     };
 
+    // A reader that is gone (`gen deploy --dry-run … | head -1`) ends the output, not the run.
+    let mut args = vec![
+        "deploy",
+        "--ous",
+        &org.ou,
+        "--binaries",
+        dir.to_str().unwrap(),
+    ];
+    args.extend(["--regions", "eu-west-1,us-west-2", "--dry-run"]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        .envs(emulator.env(HOME))
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("gen runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("gen ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
     // A dry run on a fresh organization plans everything and makes nothing.
     let text = exits(0, deploy(&["--dry-run"]));
     assert!(

@@ -12,20 +12,7 @@ use super::package::Artifact;
 use super::plan::Step;
 use super::{instances, organization_packs, stack, Common};
 use crate::exit::{Exit, GenError};
-use crate::targets::regional;
-
-/// S3 as AWS wants it; with an endpoint URL (an emulator such as moto), path-style addresses
-/// and request checksums only where S3 requires them (moto refuses the SDK's default
-/// streaming checksum trailer on uploads).
-pub(super) fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    let mut config = aws_sdk_s3::config::Builder::from(sdk);
-    if sdk.endpoint_url().is_some() {
-        config = config.force_path_style(true).request_checksum_calculation(
-            aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
-        );
-    }
-    aws_sdk_s3::Client::from_conf(config.build())
-}
+use crate::session::{regional, s3_client};
 
 fn progress(steps: u64, template: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
@@ -79,12 +66,12 @@ pub(super) async fn execute(
 ) -> Result<Exit, GenError> {
     let changes = steps.iter().filter(|s| s.changes()).count();
     if changes == 0 {
-        println!("gen {cmd}: nothing to change");
+        crate::say!("gen {cmd}: nothing to change");
         return Ok(Exit::Clean);
     }
     if common.dry_run {
         discard_all(base, &steps).await;
-        println!("gen {cmd}: dry run: {changes} step(s) would change; nothing was changed");
+        crate::say!("gen {cmd}: dry run: {changes} step(s) would change; nothing was changed");
         return Ok(Exit::Clean);
     }
     if !confirm(cmd, common.yes) {
@@ -143,13 +130,13 @@ pub(super) async fn execute(
             }
         };
         match result {
-            Ok(()) => println!("gen {cmd}: done: {}", step.describe()),
+            Ok(()) => crate::say!("gen {cmd}: done: {}", step.describe()),
             // The rules of other accounts and regions do not wait on these: every operation
             // runs, and what did not succeed is named at the end.
             Err(message)
                 if matches!(step, Step::EnableRules { .. } | Step::OrganizationPack(..)) =>
             {
-                println!("gen {cmd}: not done: {}", step.describe());
+                crate::say!("gen {cmd}: not done: {}", step.describe());
                 unfinished.push(message);
             }
             Err(message) => {
@@ -165,7 +152,7 @@ pub(super) async fn execute(
             unfinished.join("\n")
         )));
     }
-    println!("gen {cmd}: {changes} step(s) applied");
+    crate::say!("gen {cmd}: {changes} step(s) applied");
     Ok(Exit::Clean)
 }
 

@@ -346,12 +346,12 @@ pub(super) async fn report_instances(
             });
         }
     }
-    println!(
+    crate::say!(
         "gen deploy: StackSet {PACK_NAME}: {total} stack instance(s), {} not CURRENT",
         issues.len()
     );
     for line in grouped(&issues) {
-        println!("  {line}");
+        crate::say!("  {line}");
     }
     if failed {
         return Err(

@@ -23,10 +23,9 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 
 use crate::exit::{Exit, GenError};
+use crate::session::{self, regional};
 use crate::synth::{SynthOptions, EXCLUDED_ACCOUNTS, PACK_NAME, SELECTED_RULES};
-use crate::targets::{self, regional};
 use crate::AwsTarget;
-pub use package::lambda_zip;
 
 const ARTIFACTS_STACK: &str = "neptune-guardrails-artifacts";
 const STACKSET_STACK: &str = "neptune-guardrails-stackset";
@@ -133,7 +132,7 @@ impl Common {
         let region = base.region().map(|r| r.to_string()).ok_or_else(|| {
             GenError::Input("no admin region: give --region or set AWS_REGION".into())
         })?;
-        let caller = targets::caller_account(&base)
+        let caller = session::caller_account(&base)
             .await
             .map_err(GenError::Aws)?;
         Ok((base, region, caller))
@@ -223,7 +222,7 @@ pub async fn deploy(mut args: DeployArgs) -> Result<Exit, GenError> {
         .await
         .map_err(GenError::Aws)?;
 
-    println!(
+    crate::say!(
         "gen deploy: organization {}, OUs {}, regions {}, mode {}, admin region {admin_region}{}",
         organization.id,
         options.ous.join(","),
@@ -236,7 +235,7 @@ pub async fn deploy(mut args: DeployArgs) -> Result<Exit, GenError> {
         }
     );
     let excluded = args.excluded();
-    println!(
+    crate::say!(
         "gen deploy: rules {}; excluded accounts {}",
         if options.rules.is_empty() {
             "all".to_string()
@@ -250,10 +249,10 @@ pub async fn deploy(mut args: DeployArgs) -> Result<Exit, GenError> {
         }
     );
     for step in &steps {
-        println!("  {}", step.describe());
+        crate::say!("  {}", step.describe());
     }
     for note in &readiness.notes {
-        println!("gen deploy: attention: {note}");
+        crate::say!("gen deploy: attention: {note}");
     }
     let exit = execute::execute("deploy", &base, &args.common, steps).await?;
     if !args.common.dry_run {
@@ -303,7 +302,7 @@ pub async fn destroy(args: DestroyArgs) -> Result<Exit, GenError> {
     let steps = plan::destroy(&base, &admin_region, &caller, &args)
         .await
         .map_err(GenError::Aws)?;
-    println!(
+    crate::say!(
         "gen destroy: {PACK_NAME} in regions {}, admin region {admin_region}{}",
         args.regions.join(","),
         if args.common.dry_run {
@@ -313,7 +312,7 @@ pub async fn destroy(args: DestroyArgs) -> Result<Exit, GenError> {
         }
     );
     for step in &steps {
-        println!("  {}", step.describe());
+        crate::say!("  {}", step.describe());
     }
     execute::execute("destroy", &base, &args.common, steps).await
 }

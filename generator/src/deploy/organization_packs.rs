@@ -90,7 +90,7 @@ pub(super) async fn plan(
 ) -> Result<Vec<OrganizationPack>, String> {
     let mut packs = Vec::new();
     for region in &options.regions {
-        let config = aws_sdk_config::Client::new(&crate::targets::regional(base, region));
+        let config = aws_sdk_config::Client::new(&crate::session::regional(base, region));
         for (pack, template) in templates {
             if pack.global && region != options.iam_region() {
                 continue;
@@ -197,8 +197,8 @@ pub(super) async fn put(
             excluded.len()
         ));
     }
-    println!("gen deploy: {}", pack.describe());
-    let config = aws_sdk_config::Client::new(&crate::targets::regional(base, &pack.region));
+    crate::say!("gen deploy: {}", pack.describe());
+    let config = aws_sdk_config::Client::new(&crate::session::regional(base, &pack.region));
     let inputs = pack.inputs.iter().map(|(name, value)| {
         ConformancePackInputParameter::builder()
             .parameter_name(name)
@@ -346,7 +346,7 @@ pub(super) async fn delete(
     region: &str,
     name: &str,
 ) -> Result<(), String> {
-    let config = aws_sdk_config::Client::new(&crate::targets::regional(base, region));
+    let config = aws_sdk_config::Client::new(&crate::session::regional(base, region));
     config
         .delete_organization_conformance_pack()
         .organization_conformance_pack_name(name)
@@ -367,6 +367,6 @@ pub(super) async fn exists(
     region: &str,
     name: &str,
 ) -> Result<bool, String> {
-    let config = aws_sdk_config::Client::new(&crate::targets::regional(base, region));
+    let config = aws_sdk_config::Client::new(&crate::session::regional(base, region));
     Ok(deployed(&config, name).await?.is_some())
 }

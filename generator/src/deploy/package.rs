@@ -3,10 +3,11 @@
 //! holds its content hash, so an unchanged artifact keeps its key and a changed one gets a
 //! new key (and only what uses it changes).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use guardrails_core::registry::RuleSpec;
+
+use crate::packaging::lambda_zip;
 use sha2::{Digest, Sha256};
 
 /// One object for the artifact bucket of every target region.
@@ -30,23 +31,6 @@ fn digest(bytes: &[u8]) -> String {
 /// (and `cargo lambda build`) writes under `target/lambda`.
 pub fn bootstrap_path(binaries: &Path, spec: &RuleSpec) -> PathBuf {
     binaries.join(spec.id).join("bootstrap")
-}
-
-/// A reproducible zip of one executable named `bootstrap`: fixed timestamp and permissions,
-/// so the same binary always gives the same bytes and key.
-pub fn lambda_zip(binary: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    let mut zip = zip::ZipWriter::new(&mut out);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(9))
-        .last_modified_time(zip::DateTime::default())
-        .unix_permissions(0o755);
-    zip.start_file("bootstrap", options)
-        .and_then(|()| zip.write_all(binary).map_err(Into::into))
-        .and_then(|()| zip.finish().map(|_| ()))
-        .map_err(|e| format!("cannot zip bootstrap: {e}"))?;
-    Ok(out.into_inner())
 }
 
 /// The Lambda zip of `spec` from its built binary, keyed `lambda/RULE-ID/HASH.zip`.

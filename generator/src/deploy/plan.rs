@@ -8,7 +8,6 @@ use aws_config::SdkConfig;
 use guardrails_core::aws::error_text;
 use guardrails_core::RuleSpec;
 
-use super::execute::s3_client;
 use super::instances::{self, InstanceIssue, RulesState};
 use super::organization_packs::{self, OrganizationPack};
 use super::package::{self, Artifact};
@@ -17,8 +16,8 @@ use super::stack::{self, Change, StackSpec};
 use super::{
     recorders, CallAs, DeployArgs, DestroyArgs, ARTIFACTS_STACK, PACKS_STACK, STACKSET_STACK,
 };
+use crate::session::{regional, s3_client};
 use crate::synth::{self, artifact_bucket_name, member, EXCLUDED_ACCOUNTS, SELECTED_RULES};
-use crate::targets::regional;
 
 /// Where a deploy goes: the admin account's SDK configuration and region, its id, and the
 /// organization.

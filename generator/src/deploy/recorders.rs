@@ -13,7 +13,7 @@ use aws_sdk_config::types::{ConfigurationRecorder, RecordingStrategyType, Resour
 use guardrails_core::aws::error_text;
 use guardrails_core::registry::{ResourceType as RuleResourceType, RuleSpec};
 
-use crate::targets::{assume, regional};
+use crate::session::{assume, regional};
 
 /// The resource types the pack's rules evaluate in a region: the regional ones everywhere,
 /// the global (IAM) ones in the IAM home region only. Each must be recorded there for the

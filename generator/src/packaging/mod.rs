@@ -5,12 +5,29 @@
 
 pub mod elf;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::catalog;
-use crate::deploy::lambda_zip;
 use crate::exit::{Exit, GenError};
+
+/// A reproducible zip of one executable named `bootstrap`: fixed timestamp and permissions,
+/// so the same binary always gives the same bytes and key.
+pub fn lambda_zip(binary: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o755);
+    zip.start_file("bootstrap", options)
+        .and_then(|()| zip.write_all(binary).map_err(Into::into))
+        .and_then(|()| zip.finish().map(|_| ()))
+        .map_err(|e| format!("cannot zip bootstrap: {e}"))?;
+    Ok(out.into_inner())
+}
 
 /// The newest glibc the Lambda `provided.al2023` runtime has.
 pub const GLIBC_FLOOR: (u32, u32) = (2, 34);

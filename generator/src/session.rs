@@ -1,6 +1,8 @@
-//! Which accounts and regions `gen scan` covers: the caller's account and region by default,
-//! more regions with `--regions`, other accounts through a role with `--assume-role` and
-//! `--accounts` or `--org` (every active account of the organization).
+//! Where AWS calls go, for every command: the caller's account, regional configurations,
+//! partitions, assuming a role in another account, S3 clients, and which accounts and
+//! regions `gen scan` covers (the caller's account and region by default, more regions with
+//! `--regions`, other accounts through a role with `--assume-role` and `--accounts` or
+//! `--org`, every active account of the organization).
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{Region, SdkConfig};
@@ -222,6 +224,19 @@ async fn organization_accounts(base: &SdkConfig) -> Result<Vec<String>, String> 
         }
     }
     Ok(accounts)
+}
+
+/// S3 as AWS wants it; with an endpoint URL (an emulator such as moto), path-style addresses
+/// and request checksums only where S3 requires them (moto refuses the SDK's default
+/// streaming checksum trailer on uploads).
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let mut config = aws_sdk_s3::config::Builder::from(sdk);
+    if sdk.endpoint_url().is_some() {
+        config = config.force_path_style(true).request_checksum_calculation(
+            aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+        );
+    }
+    aws_sdk_s3::Client::from_conf(config.build())
 }
 
 #[cfg(test)]
