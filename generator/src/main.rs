@@ -2,14 +2,11 @@
 //! roll the rule pack out across an AWS Organization (`synth`, `package`, `deploy`,
 //! `destroy`), and describe it (`rules`, `cost`).
 
-mod asff;
 mod catalog;
 mod cost;
 mod deploy;
 mod exit;
-mod html;
 mod lint;
-mod ocsf;
 mod packaging;
 mod report;
 mod row;

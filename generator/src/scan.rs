@@ -12,9 +12,10 @@ use guardrails_core::Compliance;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::exit::{write_stdout, Exit, GenError};
+use crate::report::{self, asff, Format};
 use crate::row::Row;
 use crate::session::{self, Target, TargetArgs};
-use crate::{asff, catalog, html, ocsf, report, security_hub, AwsTarget};
+use crate::{catalog, security_hub, AwsTarget};
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
@@ -43,25 +44,6 @@ pub struct ScanArgs {
     /// call at a time, so this bounds the calls in flight.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     max_concurrency: u16,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
-    Table,
-    /// The array (docs/contract.md) of {rule, resource_type, resource_id, resource_name,
-    /// resource_arn, compliance, annotation, account, region, evaluated}.
-    Json,
-    /// The same columns, RFC 4180.
-    Csv,
-    /// SARIF 2.1.0: one result per NON_COMPLIANT resource.
-    Sarif,
-    /// AWS Security Finding Format array, for Security Hub BatchImportFindings.
-    Asff,
-    /// OCSF 1.5.0 Compliance Finding events (class 2003), one per evaluated resource, as a
-    /// JSON array, for OCSF consumers (not Security Lake's custom-source Parquet layout).
-    Ocsf,
-    /// One self-contained HTML page: summary, charts, a filterable findings table.
-    Html,
 }
 
 pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
@@ -95,26 +77,7 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
     let now = scanned_at
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .expect("the current time is within RFC 3339's range");
-    let text = match args.format {
-        Format::Json => report::pretty_json(&rows),
-        Format::Csv => report::csv(&rows),
-        Format::Sarif => report::pretty_json(&report::sarif(&specs, &rows)),
-        Format::Asff => report::pretty_json(
-            &asff::findings(&specs, &rows, &now)
-                .iter()
-                .map(asff::Finding::to_json)
-                .collect::<Vec<_>>(),
-        ),
-        Format::Ocsf => report::pretty_json(&ocsf::events(
-            &specs,
-            &rows,
-            scanned_at
-                .to_millis()
-                .expect("the current time fits in milliseconds"),
-        )),
-        Format::Html => html::report(&specs, &rows, &now),
-        Format::Table => table(&rows, targets.len() > 1, std::io::stdout().is_terminal()),
-    };
+    let text = report::render(args.format, &specs, &rows, scanned_at, targets.len() > 1);
     let by_requirement = args.framework.map(|framework| {
         report::framework_summary(
             &report::framework_counts(&specs, &rows, framework),
@@ -307,76 +270,6 @@ fn select(ids: &[String]) -> Result<Vec<&'static RuleSpec>, String> {
         .collect()
 }
 
-/// Aligned columns for people; verdicts coloured when writing to a terminal. A scan of more
-/// than one account or region leads with ACCOUNT and REGION columns.
-fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
-    let mut headers = vec![
-        "RULE",
-        "RESOURCE TYPE",
-        "RESOURCE ID",
-        "NAME",
-        "COMPLIANCE",
-        "ANNOTATION",
-    ];
-    if many_targets {
-        headers.splice(0..0, ["ACCOUNT", "REGION"]);
-    }
-    let verdict_column = headers.len() - 2;
-    let cells: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| {
-            let mut cells = vec![
-                r.rule,
-                r.resource_type,
-                r.resource_id.as_str(),
-                r.resource_name.as_str(),
-                r.compliance.as_str(),
-                r.annotation.as_str(),
-            ];
-            if many_targets {
-                cells.splice(0..0, [r.account.as_str(), r.region.as_str()]);
-            }
-            cells
-        })
-        .collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let line = |out: &mut String, row: &[&str], compliance: Option<Compliance>| {
-        for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i].saturating_sub(cell.chars().count());
-            let text = match (compliance, colour) {
-                (Some(c), true) if i == verdict_column => format!("{}{cell}\x1b[0m", ansi(c)),
-                _ => cell.to_string(),
-            };
-            if i == row.len() - 1 {
-                out.push_str(&text);
-            } else {
-                out.push_str(&format!("{text}{}  ", " ".repeat(pad)));
-            }
-        }
-        out.push('\n');
-    };
-    line(&mut out, &headers, None);
-    for (row, r) in cells.iter().zip(rows) {
-        line(&mut out, row, Some(r.compliance));
-    }
-    out.push_str(&format!("\n{}\n", report::summary(rows)));
-    out
-}
-
-fn ansi(c: Compliance) -> &'static str {
-    match c {
-        Compliance::Compliant => "\x1b[32m",
-        Compliance::NonCompliant => "\x1b[31;1m",
-        Compliance::NotApplicable => "\x1b[2m",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,30 +296,6 @@ mod tests {
                 "region": "eu-west-1",
                 "evaluated": true
             })
-        );
-    }
-
-    #[test]
-    fn table_columns_align_and_colour_only_on_terminals() {
-        let rows = [
-            row("cluster-1", Compliance::Compliant),
-            row("cluster-22", Compliance::NonCompliant),
-        ];
-        let plain = table(&rows, false, false);
-        let lines: Vec<_> = plain.lines().collect();
-        let column = |l: &str| l.find("COMPLIANT").or_else(|| l.find("NON_COMPLIANT"));
-        assert_eq!(lines[0].find("COMPLIANCE"), column(lines[1]));
-        assert_eq!(lines[1].find("COMPLIANT"), lines[2].find("NON_COMPLIANT"));
-        assert!(!plain.contains('\x1b'));
-        assert!(plain.ends_with(&format!("\n{}\n", report::summary(&rows))));
-        assert!(plain.contains("2 evaluations: 1 COMPLIANT, 1 NON_COMPLIANT, 0 NOT_APPLICABLE;"));
-        assert!(table(&rows, false, true).contains("\x1b[31;1mNON_COMPLIANT\x1b[0m"));
-        let wide = table(&rows, true, true);
-        assert!(wide.starts_with("ACCOUNT       REGION     RULE "), "{wide}");
-        assert!(wide.contains("123456789012  eu-west-1  neptune-cluster-iam-auth"));
-        assert!(
-            wide.contains("\x1b[31;1mNON_COMPLIANT\x1b[0m"),
-            "the verdict column moves along"
         );
     }
 

@@ -15,7 +15,7 @@ use guardrails_core::aws::error_text;
 use guardrails_core::registry::RuleSpec;
 use guardrails_core::Compliance;
 
-use crate::asff::{self, Status};
+use crate::report::asff::{self, Status};
 use crate::row::Row;
 
 /// BatchImportFindings takes at most 100 findings a call.

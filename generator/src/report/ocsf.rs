@@ -8,8 +8,8 @@ use guardrails_core::registry::{RuleSpec, Severity};
 use guardrails_core::Compliance;
 use serde_json::{json, Value};
 
-use crate::asff::finding_id;
 use crate::report;
+use crate::report::asff::finding_id;
 use crate::row::Row;
 use crate::session::partition;
 

@@ -1,5 +1,11 @@
-//! `gen scan` report formats besides the table, the contract's JSON (docs/contract.md) and ASFF (`asff.rs`):
-//! CSV and SARIF 2.1.0, and the one-line summary.
+//! The report formats of `gen scan` ([`Format`], [`render`]): the table (`table.rs`), the
+//! contract's JSON (docs/contract.md), CSV and SARIF 2.1.0 here, ASFF (`asff.rs`), OCSF
+//! (`ocsf.rs`) and HTML (`html.rs`); and the one-line and per-requirement summaries.
+
+pub mod asff;
+mod html;
+mod ocsf;
+mod table;
 
 use std::collections::BTreeMap;
 
@@ -10,6 +16,62 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::row::Row;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    /// The array (docs/contract.md) of {rule, resource_type, resource_id, resource_name,
+    /// resource_arn, compliance, annotation, account, region, evaluated}.
+    Json,
+    /// The same columns, RFC 4180.
+    Csv,
+    /// SARIF 2.1.0: one result per NON_COMPLIANT resource.
+    Sarif,
+    /// AWS Security Finding Format array, for Security Hub BatchImportFindings.
+    Asff,
+    /// OCSF 1.5.0 Compliance Finding events (class 2003), one per evaluated resource, as a
+    /// JSON array, for OCSF consumers (not Security Lake's custom-source Parquet layout).
+    Ocsf,
+    /// One self-contained HTML page: summary, charts, a filterable findings table.
+    Html,
+}
+
+/// `rows` of a scan at `scanned_at` of `specs` in `format`; the table leads with ACCOUNT and
+/// REGION over `many_targets`, and is coloured on a terminal.
+pub fn render(
+    format: Format,
+    specs: &[&RuleSpec],
+    rows: &[Row],
+    scanned_at: aws_smithy_types::DateTime,
+    many_targets: bool,
+) -> String {
+    let now = scanned_at
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .expect("the current time is within RFC 3339's range");
+    match format {
+        Format::Json => pretty_json(&rows),
+        Format::Csv => csv(rows),
+        Format::Sarif => pretty_json(&sarif(specs, rows)),
+        Format::Asff => pretty_json(
+            &asff::findings(specs, rows, &now)
+                .iter()
+                .map(asff::Finding::to_json)
+                .collect::<Vec<_>>(),
+        ),
+        Format::Ocsf => pretty_json(&ocsf::events(
+            specs,
+            rows,
+            scanned_at
+                .to_millis()
+                .expect("the current time fits in milliseconds"),
+        )),
+        Format::Html => html::report(specs, rows, &now),
+        Format::Table => {
+            use std::io::IsTerminal;
+            table::table(rows, many_targets, std::io::stdout().is_terminal())
+        }
+    }
+}
 
 /// Pretty JSON with a final newline, how every JSON-shaped format is printed.
 pub fn pretty_json(value: &impl Serialize) -> String {
