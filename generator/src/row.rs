@@ -1,5 +1,6 @@
 //! One evaluated resource of a scan: what every report format (`report`, `asff`) renders.
 
+use guardrails_core::registry::ResourceType;
 use guardrails_core::Compliance;
 use serde::Serialize;
 
@@ -7,7 +8,7 @@ use serde::Serialize;
 #[derive(Debug, Serialize, PartialEq, Eq, Clone)]
 pub struct Row {
     pub rule: &'static str,
-    pub resource_type: &'static str,
+    pub resource_type: ResourceType,
     pub resource_id: String,
     /// What people call it: cluster or endpoint identifier, IAM policy/role/user/group name.
     pub resource_name: String,
@@ -27,7 +28,7 @@ pub struct Row {
 pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation: &str) -> Row {
     Row {
         rule,
-        resource_type: "AWS::RDS::DBCluster",
+        resource_type: ResourceType::RdsDbCluster,
         resource_id: id.into(),
         resource_name: format!("name-of-{id}"),
         resource_arn: Some(format!(

@@ -148,7 +148,7 @@ async fn evaluate(
         match outcome {
             Ok(assessed) => rows.extend(assessed.into_iter().map(|a| Row {
                 rule: spec.id,
-                resource_type: a.resource_type.as_str(),
+                resource_type: a.resource_type,
                 resource_id: a.resource_id,
                 resource_name: a.name,
                 resource_arn: a.arn,

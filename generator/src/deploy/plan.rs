@@ -392,10 +392,7 @@ async fn plan_rules(
     .await;
     // The AWS managed rules and remediation configurations come in an update of their own
     // (into the stack or its pack; an organization pack holds them from the start).
-    let runbooks: Vec<_> = synth::runbooks::all()
-        .into_iter()
-        .filter(|r| options.selects(r.rule))
-        .collect();
+    let (_, runbooks) = synth::resolved(options);
     let managed = options.mode != synth::Mode::OrganizationConformancePack
         && synth::holds_second_update(&runbooks.iter().collect::<Vec<_>>());
     // Per region the accounts whose instance still lacks its rules; regions with the same

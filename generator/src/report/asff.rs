@@ -28,21 +28,18 @@ enum Resource {
     IamUser,
     IamGroup,
     DmsEndpoint,
-    /// A resource type without an ASFF details type: the Config type and id as `Other`.
-    Other,
 }
 
 impl Resource {
-    fn of(resource_type: &str) -> Resource {
-        match ResourceType::parse(resource_type) {
-            Some(ResourceType::RdsDbCluster) => Resource::RdsDbCluster,
-            Some(ResourceType::RdsDbClusterSnapshot) => Resource::RdsDbClusterSnapshot,
-            Some(ResourceType::IamPolicy) => Resource::IamPolicy,
-            Some(ResourceType::IamRole) => Resource::IamRole,
-            Some(ResourceType::IamUser) => Resource::IamUser,
-            Some(ResourceType::IamGroup) => Resource::IamGroup,
-            Some(ResourceType::DmsEndpoint) => Resource::DmsEndpoint,
-            None => Resource::Other,
+    fn of(resource_type: ResourceType) -> Resource {
+        match resource_type {
+            ResourceType::RdsDbCluster => Resource::RdsDbCluster,
+            ResourceType::RdsDbClusterSnapshot => Resource::RdsDbClusterSnapshot,
+            ResourceType::IamPolicy => Resource::IamPolicy,
+            ResourceType::IamRole => Resource::IamRole,
+            ResourceType::IamUser => Resource::IamUser,
+            ResourceType::IamGroup => Resource::IamGroup,
+            ResourceType::DmsEndpoint => Resource::DmsEndpoint,
         }
     }
 
@@ -55,7 +52,6 @@ impl Resource {
             Resource::IamUser => "AwsIamUser",
             Resource::IamGroup => "AwsIamGroup",
             Resource::DmsEndpoint => "AwsDmsEndpoint",
-            Resource::Other => "Other",
         }
     }
 }
@@ -82,7 +78,6 @@ pub struct Finding {
     /// `Resources[].Id`: the ARN, so our findings correlate with Security Hub's own controls'
     /// (Neptune.7, DMS.10) on the same resource; the Config id when no ARN is known.
     resource_key: String,
-    config_resource_type: &'static str,
     /// The rule's framework requirements (`Compliance.RelatedRequirements`).
     related_requirements: Vec<String>,
     pub status: Status,
@@ -189,7 +184,6 @@ pub fn finding(specs: &[&RuleSpec], row: &Row, now: &str, status: Status) -> Opt
             .resource_arn
             .clone()
             .unwrap_or_else(|| row.resource_id.clone()),
-        config_resource_type: row.resource_type,
         related_requirements: frameworks::labels(spec.frameworks),
         status,
     })
@@ -237,10 +231,6 @@ impl Finding {
             Resource::DmsEndpoint => {
                 json!({"AwsDmsEndpoint": {"EndpointArn": id, "EndpointIdentifier": name}})
             }
-            Resource::Other => json!({"Other": {
-                "ConfigResourceType": self.config_resource_type,
-                "ConfigResourceId": id,
-            }}),
         };
         let mut finding = json!({
             "SchemaVersion": SCHEMA_VERSION,
@@ -323,9 +313,6 @@ impl Finding {
                     .endpoint_identifier(name)
                     .build(),
             ),
-            Resource::Other => hub::ResourceDetails::builder()
-                .other("ConfigResourceType", self.config_resource_type)
-                .other("ConfigResourceId", id.clone()),
         };
         let mut finding = hub::AwsSecurityFinding::builder()
             .schema_version(SCHEMA_VERSION)
@@ -403,7 +390,7 @@ mod tests {
         let fgac = &neptune_fgac_policy_hygiene::SPEC;
         let dms = &neptune_dms_endpoint_iam_auth::SPEC;
         let mut policy = row(fgac.id, "ANPAEXAMPLE", Compliance::NonCompliant, "FGAC001");
-        policy.resource_type = "AWS::IAM::Policy";
+        policy.resource_type = ResourceType::IamPolicy;
         policy.resource_name = "graph-readers".into();
         policy.resource_arn = Some("arn:aws:iam::123456789012:policy/graph-readers".into());
         let mut endpoint = row(
@@ -412,7 +399,7 @@ mod tests {
             Compliance::NonCompliant,
             "IAM auth off",
         );
-        endpoint.resource_type = "AWS::DMS::Endpoint";
+        endpoint.resource_type = ResourceType::DmsEndpoint;
         endpoint.resource_name = "E".into();
         endpoint.resource_arn = Some(endpoint.resource_id.clone());
         vec![

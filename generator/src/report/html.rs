@@ -154,7 +154,7 @@ fn finding_row(spec: Option<&&RuleSpec>, row: &Row) -> String {
         escape(row.rule),
         escape(&row.resource_name),
         escape(row.resource_arn.as_deref().unwrap_or(&row.resource_id)),
-        escape(row.resource_type),
+        escape(row.resource_type.as_str()),
         escape(&row.account),
         escape(&row.region),
         escape(&row.annotation),

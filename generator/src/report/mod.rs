@@ -134,7 +134,7 @@ pub fn csv(rows: &[Row]) -> String {
     for row in rows {
         let fields = [
             row.rule,
-            row.resource_type,
+            row.resource_type.as_str(),
             &row.resource_id,
             row.compliance.as_str(),
             &row.annotation,

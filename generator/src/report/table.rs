@@ -24,7 +24,7 @@ pub fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
         .map(|r| {
             let mut cells = vec![
                 r.rule,
-                r.resource_type,
+                r.resource_type.as_str(),
                 r.resource_id.as_str(),
                 r.resource_name.as_str(),
                 r.compliance.as_str(),

@@ -258,16 +258,23 @@ impl SynthOptions {
     }
 }
 
-/// Every output file, by path relative to the output directory.
-pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
+/// The options with the IAM home region made explicit, and the runbooks of the rules they
+/// select (every rule's: a rule without its own runbook has an AWS-owned one).
+pub(crate) fn resolved(options: &SynthOptions) -> (SynthOptions, Vec<Runbook>) {
     let options = SynthOptions {
         iam_region: Some(options.iam_region().to_string()),
         ..options.clone()
     };
-    let runbooks: Vec<Runbook> = runbooks::all()
+    let runbooks = runbooks::all()
         .into_iter()
         .filter(|r| options.selects(r.rule))
         .collect();
+    (options, runbooks)
+}
+
+/// Every output file, by path relative to the output directory.
+pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
+    let (options, runbooks) = resolved(options);
     let member_parameters = member::parameters(&options, &runbooks);
     let mut files = BTreeMap::new();
     let mut add = |path: &str, text: String| {
@@ -579,14 +586,7 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
 /// each rule parameter at its member-template default (the flags' values), and the AWS
 /// managed rules in at once.
 pub(crate) fn pack_inputs(options: &SynthOptions, pack: &Pack) -> BTreeMap<String, String> {
-    let options = SynthOptions {
-        iam_region: Some(options.iam_region().to_string()),
-        ..options.clone()
-    };
-    let runbooks: Vec<Runbook> = runbooks::all()
-        .into_iter()
-        .filter(|r| options.selects(r.rule))
-        .collect();
+    let (options, runbooks) = resolved(options);
     let defaults = member::parameters(&options, &runbooks);
     let default = |name: &str| match &defaults[name]["Default"] {
         Value::String(text) => text.clone(),

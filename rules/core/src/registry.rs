@@ -56,6 +56,13 @@ impl ResourceType {
     }
 }
 
+/// Serialised as the type name AWS Config uses (the `resource_type` of `gen scan`'s rows).
+impl serde::Serialize for ResourceType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for ResourceType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
