@@ -113,8 +113,9 @@ one patched in-process and listed here (and in README.md, "Test world"):
     if the service-linked rule is created by a service"); here too, so a tool that looks a
     pack's rule up by its template name fails. The pack's id is kept while the pack exists:
     a stack update that changes the pack's properties (its input parameters) updates the
-    pack in place (CloudFormation updates a resource whose properties change; moto's update
-    would leave it), its rules follow the new conditions under the same names, and a failure
+    pack in place (the resource schema, as cfn-lint packages it, lists only
+    ``ConformancePackName`` in ``createOnlyProperties``, so other changes are updates, not
+    replacements; moto's update would leave the pack as it was), its rules follow the new conditions under the same names, and a failure
     (a managed rule refused) puts the previous rules back (the pack's and the stack's update
     roll back) before the stack update fails.
 16. moto's ``UpdateStackInstances`` stores the parameter overrides but leaves the member
