@@ -18,41 +18,16 @@ const SCHEMA_VERSION: &str = "2018-10-08";
 const FINDING_TYPE: &str =
     "Software and Configuration Checks/AWS Security Best Practices/Neptune Guardrails";
 
-/// The ASFF resource of an evaluated resource: its type and the one detail that names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Resource {
-    RdsDbCluster,
-    RdsDbClusterSnapshot,
-    IamPolicy,
-    IamRole,
-    IamUser,
-    IamGroup,
-    DmsEndpoint,
-}
-
-impl Resource {
-    fn of(resource_type: ResourceType) -> Resource {
-        match resource_type {
-            ResourceType::RdsDbCluster => Resource::RdsDbCluster,
-            ResourceType::RdsDbClusterSnapshot => Resource::RdsDbClusterSnapshot,
-            ResourceType::IamPolicy => Resource::IamPolicy,
-            ResourceType::IamRole => Resource::IamRole,
-            ResourceType::IamUser => Resource::IamUser,
-            ResourceType::IamGroup => Resource::IamGroup,
-            ResourceType::DmsEndpoint => Resource::DmsEndpoint,
-        }
-    }
-
-    fn type_name(&self) -> &'static str {
-        match self {
-            Resource::RdsDbCluster => "AwsRdsDbCluster",
-            Resource::RdsDbClusterSnapshot => "AwsRdsDbClusterSnapshot",
-            Resource::IamPolicy => "AwsIamPolicy",
-            Resource::IamRole => "AwsIamRole",
-            Resource::IamUser => "AwsIamUser",
-            Resource::IamGroup => "AwsIamGroup",
-            Resource::DmsEndpoint => "AwsDmsEndpoint",
-        }
+/// The ASFF resource type of an AWS Config resource type (each has a details type).
+fn asff_type(resource_type: ResourceType) -> &'static str {
+    match resource_type {
+        ResourceType::RdsDbCluster => "AwsRdsDbCluster",
+        ResourceType::RdsDbClusterSnapshot => "AwsRdsDbClusterSnapshot",
+        ResourceType::IamPolicy => "AwsIamPolicy",
+        ResourceType::IamRole => "AwsIamRole",
+        ResourceType::IamUser => "AwsIamUser",
+        ResourceType::IamGroup => "AwsIamGroup",
+        ResourceType::DmsEndpoint => "AwsDmsEndpoint",
     }
 }
 
@@ -72,7 +47,7 @@ pub struct Finding {
     remediation_text: String,
     remediation_url: String,
     product_fields: BTreeMap<&'static str, String>,
-    resource: Resource,
+    resource: ResourceType,
     resource_id: String,
     resource_name: String,
     /// `Resources[].Id`: the ARN, so our findings correlate with Security Hub's own controls'
@@ -177,7 +152,7 @@ pub fn finding(specs: &[&RuleSpec], row: &Row, now: &str, status: Status) -> Opt
             ),
             ("neptune-guardrails/ResourceName", row.resource_name.clone()),
         ]),
-        resource: Resource::of(row.resource_type),
+        resource: row.resource_type,
         resource_id: row.resource_id.clone(),
         resource_name: row.resource_name.clone(),
         resource_key: row
@@ -216,19 +191,21 @@ impl Finding {
     pub fn to_json(&self) -> Value {
         let (id, name) = (&self.resource_id, &self.resource_name);
         let details = match self.resource {
-            Resource::RdsDbCluster => {
+            ResourceType::RdsDbCluster => {
                 json!({"AwsRdsDbCluster": {"DbClusterResourceId": id, "DbClusterIdentifier": name}})
             }
             // AWS Config's id of a cluster snapshot is its identifier.
-            Resource::RdsDbClusterSnapshot => {
+            ResourceType::RdsDbClusterSnapshot => {
                 json!({"AwsRdsDbClusterSnapshot": {"DbClusterSnapshotIdentifier": name}})
             }
-            Resource::IamPolicy => json!({"AwsIamPolicy": {"PolicyId": id, "PolicyName": name}}),
-            Resource::IamRole => json!({"AwsIamRole": {"RoleId": id, "RoleName": name}}),
-            Resource::IamUser => json!({"AwsIamUser": {"UserId": id, "UserName": name}}),
-            Resource::IamGroup => json!({"AwsIamGroup": {"GroupId": id, "GroupName": name}}),
+            ResourceType::IamPolicy => {
+                json!({"AwsIamPolicy": {"PolicyId": id, "PolicyName": name}})
+            }
+            ResourceType::IamRole => json!({"AwsIamRole": {"RoleId": id, "RoleName": name}}),
+            ResourceType::IamUser => json!({"AwsIamUser": {"UserId": id, "UserName": name}}),
+            ResourceType::IamGroup => json!({"AwsIamGroup": {"GroupId": id, "GroupName": name}}),
             // AWS Config's id of a DMS endpoint is its ARN.
-            Resource::DmsEndpoint => {
+            ResourceType::DmsEndpoint => {
                 json!({"AwsDmsEndpoint": {"EndpointArn": id, "EndpointIdentifier": name}})
             }
         };
@@ -247,7 +224,7 @@ impl Finding {
             "Remediation": {"Recommendation": {"Text": self.remediation_text, "Url": self.remediation_url}},
             "ProductFields": self.product_fields,
             "Resources": [{
-                "Type": self.resource.type_name(),
+                "Type": asff_type(self.resource),
                 "Id": self.resource_key,
                 "Partition": self.partition,
                 "Region": self.region,
@@ -271,43 +248,43 @@ impl Finding {
     pub fn to_sdk(&self) -> hub::AwsSecurityFinding {
         let (id, name) = (self.resource_id.clone(), self.resource_name.clone());
         let details = match self.resource {
-            Resource::RdsDbCluster => hub::ResourceDetails::builder().aws_rds_db_cluster(
+            ResourceType::RdsDbCluster => hub::ResourceDetails::builder().aws_rds_db_cluster(
                 hub::AwsRdsDbClusterDetails::builder()
                     .db_cluster_resource_id(id.clone())
                     .db_cluster_identifier(name)
                     .build(),
             ),
-            Resource::RdsDbClusterSnapshot => hub::ResourceDetails::builder()
+            ResourceType::RdsDbClusterSnapshot => hub::ResourceDetails::builder()
                 .aws_rds_db_cluster_snapshot(
                     hub::AwsRdsDbClusterSnapshotDetails::builder()
                         .db_cluster_snapshot_identifier(name)
                         .build(),
                 ),
-            Resource::IamPolicy => hub::ResourceDetails::builder().aws_iam_policy(
+            ResourceType::IamPolicy => hub::ResourceDetails::builder().aws_iam_policy(
                 hub::AwsIamPolicyDetails::builder()
                     .policy_id(id.clone())
                     .policy_name(name)
                     .build(),
             ),
-            Resource::IamRole => hub::ResourceDetails::builder().aws_iam_role(
+            ResourceType::IamRole => hub::ResourceDetails::builder().aws_iam_role(
                 hub::AwsIamRoleDetails::builder()
                     .role_id(id.clone())
                     .role_name(name)
                     .build(),
             ),
-            Resource::IamUser => hub::ResourceDetails::builder().aws_iam_user(
+            ResourceType::IamUser => hub::ResourceDetails::builder().aws_iam_user(
                 hub::AwsIamUserDetails::builder()
                     .user_id(id.clone())
                     .user_name(name)
                     .build(),
             ),
-            Resource::IamGroup => hub::ResourceDetails::builder().aws_iam_group(
+            ResourceType::IamGroup => hub::ResourceDetails::builder().aws_iam_group(
                 hub::AwsIamGroupDetails::builder()
                     .group_id(id.clone())
                     .group_name(name)
                     .build(),
             ),
-            Resource::DmsEndpoint => hub::ResourceDetails::builder().aws_dms_endpoint(
+            ResourceType::DmsEndpoint => hub::ResourceDetails::builder().aws_dms_endpoint(
                 hub::AwsDmsEndpointDetails::builder()
                     .endpoint_arn(id.clone())
                     .endpoint_identifier(name)
@@ -342,7 +319,7 @@ impl Finding {
             )
             .resources(
                 hub::Resource::builder()
-                    .r#type(self.resource.type_name())
+                    .r#type(asff_type(self.resource))
                     .id(&self.resource_key)
                     .partition(hub::Partition::from(self.partition))
                     .region(&self.region)
