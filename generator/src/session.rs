@@ -167,15 +167,9 @@ pub fn regional(sdk: &SdkConfig, region: &str) -> SdkConfig {
         .build()
 }
 
-/// The partition of a region, for role ARNs.
+/// The partition of a region, for ARNs.
 pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
+    guardrails_core::regions::partition_of(region).name
 }
 
 /// Credentials of `role` in `account`, fetched once now so a role that cannot be assumed is

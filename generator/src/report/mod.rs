@@ -107,11 +107,12 @@ pub fn remediation_advice(spec: &RuleSpec) -> String {
 /// and quotas", AWS General Reference), `console.amazonaws.cn` (Amazon Web Services in China)
 /// and `console.amazonaws-us-gov.com` (AWS GovCloud (US) User Guide), the region in the query.
 pub fn runbook_url(spec: &RuleSpec, region: &str) -> String {
-    let console = match crate::session::partition(region) {
-        "aws-cn" => "console.amazonaws.cn".to_string(),
-        "aws-us-gov" => "console.amazonaws-us-gov.com".to_string(),
-        _ => format!("{region}.console.aws.amazon.com"),
-    };
+    let console = guardrails_core::regions::partition_of(region)
+        .console
+        .map_or_else(
+            || format!("{region}.console.aws.amazon.com"),
+            str::to_string,
+        );
     format!(
         "https://{console}/systems-manager/documents/{}/description?region={region}",
         spec.remediation.runbook

@@ -1,14 +1,15 @@
 //! The Neptune posture listings: one paged read of the region's DB clusters, DB instances and
 //! DB cluster snapshots (with the restore attribute of each manual snapshot), shared by every
 //! cluster and snapshot control of a `gen scan` through its [`ScanScope`], and the
-//! one-verdict-per-resource helpers those controls are written with.
+//! one-verdict-per-resource listings those controls are written with.
 
 use std::sync::Arc;
 
 use aws_sdk_neptune::types::{DbCluster, DbClusterSnapshot, DbInstance};
 use guardrails_core::entry::ScanScope;
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::{Assessed, Compliance, ResourceType, RuleError};
+use guardrails_core::verdicts::not_neptune;
+use guardrails_core::{Assessed, ResourceType, RuleError};
 
 use crate::neptune::{is_neptune_engine, NeptuneClusters};
 
@@ -169,90 +170,11 @@ pub fn assess_snapshots(
         .collect()
 }
 
-fn not_neptune(engine: Option<&str>) -> Verdict {
-    Verdict::new(
-        Compliance::NotApplicable,
-        match engine {
-            Some(engine) => format!("engine {engine} is not Neptune"),
-            None => "engine could not be determined".to_string(),
-        },
-    )
-}
-
-/// The regions where AWS offers none of most Neptune managed rules (their pages in the AWS
-/// Config Developer Guide; `managed_rule_declarations_match_aws_managed_rule_list` checks
-/// each rule's list against AWS's).
-pub const MOST_NEPTUNE_RULES_UNAVAILABLE: &[&str] = &[
-    "ap-east-2",
-    "ap-south-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-west-1",
-    "cn-north-1",
-    "eu-central-2",
-    "eu-south-1",
-    "eu-south-2",
-    "mx-central-1",
-    "us-gov-east-1",
-    "us-gov-west-1",
-];
-
-/// The verdict on a cluster setting that must be on: COMPLIANT when true; NON_COMPLIANT when
-/// false, naming the runbook, or absent (treated as off).
-pub fn required_setting(
-    cluster: &DbCluster,
-    setting: &str,
-    value: Option<bool>,
-    runbook: &str,
-) -> Verdict {
-    let name = cluster.db_cluster_identifier().unwrap_or_default();
-    match value {
-        Some(true) => verdict(true, format!("{setting} is true on cluster {name}")),
-        Some(false) => verdict(
-            false,
-            format!("{setting} is false on cluster {name} (runbook {runbook})"),
-        ),
-        None => verdict(
-            false,
-            format!("{setting} is absent on cluster {name} (treated as off)"),
-        ),
-    }
-}
-
-/// COMPLIANT or NON_COMPLIANT with the sentence that says why.
-pub fn verdict(compliant: bool, why: String) -> Verdict {
-    let compliance = if compliant {
-        Compliance::Compliant
-    } else {
-        Compliance::NonCompliant
-    };
-    Verdict::new(compliance, why)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_required_setting_is_on_off_or_absent() {
-        let cluster = DbCluster::builder().db_cluster_identifier("graph").build();
-        let judge = |value| required_setting(&cluster, "DeletionProtection", value, "R");
-        let on = judge(Some(true));
-        assert_eq!(on.compliance, Compliance::Compliant);
-        assert_eq!(on.annotation, "DeletionProtection is true on cluster graph");
-        let off = judge(Some(false));
-        assert_eq!(off.compliance, Compliance::NonCompliant);
-        assert_eq!(
-            off.annotation,
-            "DeletionProtection is false on cluster graph (runbook R)"
-        );
-        let absent = judge(None);
-        assert_eq!(absent.compliance, Compliance::NonCompliant);
-        assert!(absent.annotation.ends_with("(treated as off)"));
-    }
+    use guardrails_core::verdicts::verdict;
+    use guardrails_core::Compliance;
 
     #[test]
     fn other_engines_are_not_applicable_and_neptune_is_judged() {

@@ -4,12 +4,13 @@
 //! page does.
 
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::posture::{scan_clusters, verdict, MOST_NEPTUNE_RULES_UNAVAILABLE};
+use guardrails_aws::posture::scan_clusters;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::runbook::{aws_neptune_cluster_runbook, Runbook};
+use guardrails_core::verdicts::verdict;
 
 pub const SPEC: RuleSpec = RuleSpec {
     id: "neptune-cluster-audit-logs",
@@ -18,10 +19,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     triggers: &[Trigger::ConfigurationChange],
     parameters: &[],
     severity: Severity::Medium,
-    delivery: Delivery::Managed {
-        identifier: "NEPTUNE_CLUSTER_CLOUDWATCH_LOG_EXPORT_ENABLED",
-        unavailable_in: MOST_NEPTUNE_RULES_UNAVAILABLE,
-    },
+    delivery: Delivery::managed("NEPTUNE_CLUSTER_CLOUDWATCH_LOG_EXPORT_ENABLED"),
     remediation: Remediation {
         runbook: "AWS-EnableNeptuneDbAuditLogsToCloudWatch",
         automatic: false,
@@ -43,11 +41,9 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook,
-    scan: |scope, _| Box::pin(scan_clusters(scope, evaluate)),
-};
+pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook, |scope, _| {
+    Box::pin(scan_clusters(scope, evaluate))
+});
 
 fn runbook() -> Runbook {
     aws_neptune_cluster_runbook(

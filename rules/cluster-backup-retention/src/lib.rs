@@ -4,7 +4,7 @@
 //! each cluster the way its page does.
 
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::posture::{scan_clusters, verdict, MOST_NEPTUNE_RULES_UNAVAILABLE};
+use guardrails_aws::posture::scan_clusters;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -12,6 +12,7 @@ use guardrails_core::registry::{
     Delivery, ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
 };
 use guardrails_core::runbook::{aws_neptune_cluster_runbook, Bound, Runbook};
+use guardrails_core::verdicts::verdict;
 use guardrails_core::Params;
 
 const MINIMUM: &str = "minimumBackupRetentionPeriod";
@@ -29,10 +30,7 @@ pub const SPEC: RuleSpec = RuleSpec {
                       parameter of the same name and default); the runbook sets it, at least 7",
     }],
     severity: Severity::Medium,
-    delivery: Delivery::Managed {
-        identifier: "NEPTUNE_CLUSTER_BACKUP_RETENTION_CHECK",
-        unavailable_in: MOST_NEPTUNE_RULES_UNAVAILABLE,
-    },
+    delivery: Delivery::managed("NEPTUNE_CLUSTER_BACKUP_RETENTION_CHECK"),
     remediation: Remediation {
         runbook: "AWS-EnableNeptuneDbBackupRetentionPeriod",
         automatic: false,
@@ -56,11 +54,9 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook,
-    scan: |scope, params| Box::pin(scan_clusters(scope, |c| evaluate(c, params))),
-};
+pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook, |scope, params| {
+    Box::pin(scan_clusters(scope, |c| evaluate(c, params)))
+});
 
 /// The AWS runbook sets `BackupRetentionPeriod` to the rule's minimum (the runbook takes 7 to
 /// 35, so the templates pass at least 7).

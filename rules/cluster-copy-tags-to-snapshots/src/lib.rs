@@ -5,11 +5,12 @@
 mod runbook;
 
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::posture::{required_setting, scan_clusters, MOST_NEPTUNE_RULES_UNAVAILABLE};
+use guardrails_aws::posture::scan_clusters;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::verdicts::required_setting;
 
 pub const SPEC: RuleSpec = RuleSpec {
     id: "neptune-cluster-copy-tags-to-snapshots",
@@ -18,10 +19,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     triggers: &[Trigger::ConfigurationChange],
     parameters: &[],
     severity: Severity::Low,
-    delivery: Delivery::Managed {
-        identifier: "NEPTUNE_CLUSTER_COPY_TAGS_TO_SNAPSHOT_ENABLED",
-        unavailable_in: MOST_NEPTUNE_RULES_UNAVAILABLE,
-    },
+    delivery: Delivery::managed("NEPTUNE_CLUSTER_COPY_TAGS_TO_SNAPSHOT_ENABLED"),
     remediation: Remediation {
         runbook: "NeptuneGuardrails-EnableCopyTagsToSnapshot",
         automatic: false,
@@ -42,16 +40,14 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook: runbook::runbook,
-    scan: |scope, _| Box::pin(scan_clusters(scope, evaluate)),
-};
+pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook::runbook, |scope, _| {
+    Box::pin(scan_clusters(scope, evaluate))
+});
 
 /// The verdict for one Neptune cluster.
 pub fn evaluate(cluster: &DbCluster) -> Verdict {
     required_setting(
-        cluster,
+        cluster.db_cluster_identifier().unwrap_or_default(),
         "CopyTagsToSnapshot",
         cluster.copy_tags_to_snapshot(),
         SPEC.remediation.runbook,

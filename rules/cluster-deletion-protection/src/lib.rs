@@ -3,12 +3,13 @@
 //! Deployed as the managed rule; `gen scan` judges each cluster the way its page does.
 
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::posture::{required_setting, scan_clusters};
+use guardrails_aws::posture::scan_clusters;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::runbook::{aws_neptune_cluster_runbook, Runbook};
+use guardrails_core::verdicts::required_setting;
 
 pub const SPEC: RuleSpec = RuleSpec {
     id: "neptune-cluster-deletion-protection",
@@ -17,25 +18,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     triggers: &[Trigger::ConfigurationChange],
     parameters: &[],
     severity: Severity::Low,
-    delivery: Delivery::Managed {
-        identifier: "NEPTUNE_CLUSTER_DELETION_PROTECTION_ENABLED",
-        unavailable_in: &[
-            "ap-east-2",
-            "ap-south-2",
-            "ap-southeast-3",
-            "ap-southeast-4",
-            "ap-southeast-6",
-            "ap-southeast-7",
-            "ca-west-1",
-            "cn-north-1",
-            "eu-central-2",
-            "eu-south-1",
-            "eu-south-2",
-            "mx-central-1",
-            "us-gov-east-1",
-            "us-gov-west-1",
-        ],
-    },
+    delivery: Delivery::managed("NEPTUNE_CLUSTER_DELETION_PROTECTION_ENABLED"),
     remediation: Remediation {
         runbook: "AWS-EnableNeptuneClusterDeletionProtection",
         automatic: false,
@@ -56,11 +39,9 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook,
-    scan: |scope, _| Box::pin(scan_clusters(scope, evaluate)),
-};
+pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook, |scope, _| {
+    Box::pin(scan_clusters(scope, evaluate))
+});
 
 /// The AWS-owned runbook, for the catalog.
 fn runbook() -> Runbook {
@@ -74,7 +55,7 @@ fn runbook() -> Runbook {
 /// The verdict for one Neptune cluster.
 pub fn evaluate(cluster: &DbCluster) -> Verdict {
     required_setting(
-        cluster,
+        cluster.db_cluster_identifier().unwrap_or_default(),
         "DeletionProtection",
         cluster.deletion_protection(),
         SPEC.remediation.runbook,

@@ -6,13 +6,14 @@
 mod runbook;
 
 use guardrails_aws::neptune::types::DbCluster;
-use guardrails_aws::posture::{scan_clusters, verdict, MOST_NEPTUNE_RULES_UNAVAILABLE};
+use guardrails_aws::posture::scan_clusters;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{
     Delivery, ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
 };
+use guardrails_core::verdicts::verdict;
 use guardrails_core::Params;
 
 pub const SPEC: RuleSpec = RuleSpec {
@@ -28,10 +29,7 @@ pub const SPEC: RuleSpec = RuleSpec {
                       of them (the managed rule's parameter of the same name)",
     }],
     severity: Severity::Medium,
-    delivery: Delivery::Managed {
-        identifier: "NEPTUNE_CLUSTER_ENCRYPTED",
-        unavailable_in: MOST_NEPTUNE_RULES_UNAVAILABLE,
-    },
+    delivery: Delivery::managed("NEPTUNE_CLUSTER_ENCRYPTED"),
     remediation: Remediation {
         runbook: "NeptuneGuardrails-RestoreEncryptedCluster",
         automatic: false,
@@ -61,11 +59,9 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook: runbook::runbook,
-    scan: |scope, params| Box::pin(scan_clusters(scope, |c| evaluate(c, params))),
-};
+pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook::runbook, |scope, params| {
+    Box::pin(scan_clusters(scope, |c| evaluate(c, params)))
+});
 
 /// The verdict for one Neptune cluster.
 pub fn evaluate(cluster: &DbCluster, params: &Params) -> Verdict {

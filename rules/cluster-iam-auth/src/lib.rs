@@ -9,7 +9,7 @@ use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
-use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
+use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule};
 
 pub use guardrails_aws::neptune::{ClusterFacts, NeptuneClusters};
 use guardrails_aws::posture::Clusters;
@@ -58,11 +58,11 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook: runbook::runbook,
+pub const RULE: RuleEntry = RuleEntry::lambda(
+    &SPEC,
+    runbook::runbook,
     // The cluster listing every cluster control of the scan shares.
-    scan: |scope, _| {
+    |scope, _| {
         Box::pin(async move {
             let clusters = Clusters::of(scope).await?;
             Ok(clusters
@@ -73,7 +73,7 @@ pub const RULE: RuleEntry = RuleEntry {
                 .collect())
         })
     },
-};
+);
 
 /// The verdict for one cluster.
 pub fn evaluate(cluster: &ClusterFacts) -> Verdict {
@@ -130,8 +130,8 @@ impl ClusterIamAuth {
 }
 
 impl Rule for ClusterIamAuth {
-    fn spec(&self) -> &'static RuleSpec {
-        &SPEC
+    fn entry(&self) -> &'static RuleEntry {
+        &RULE
     }
 
     async fn evaluate_item(&self, item: &ConfigurationItem, _: &Params) -> Verdict {
@@ -153,10 +153,6 @@ impl Rule for ClusterIamAuth {
             }
         }
         evaluate(&facts)
-    }
-
-    async fn evaluate_all(&self, _: &Params) -> Result<Vec<Assessed>, RuleError> {
-        Ok(self.clusters.list_all().await?.iter().map(assess).collect())
     }
 }
 

@@ -2,11 +2,4 @@
 // The Lambda runtime's service stack nests futures deeper than the default limit.
 #![recursion_limit = "256"]
 
-use neptune_cluster_iam_auth::ClusterIamAuth;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    guardrails_core::lambda::init_tracing();
-    let sdk = guardrails_core::aws::load(None, None).await;
-    guardrails_core::lambda::run(ClusterIamAuth::new(&sdk), &sdk).await
-}
+guardrails_core::lambda_main!(neptune_cluster_iam_auth::ClusterIamAuth::new);

@@ -10,13 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use guardrails_aws::ec2::Ec2Network;
 use guardrails_aws::neptune::types::{DbCluster, DbInstance};
 use guardrails_aws::neptune::{is_neptune_engine, NeptuneClusters, SubnetGroup};
-use guardrails_aws::posture::{verdict, Clusters, Instances};
+use guardrails_aws::posture::{Clusters, Instances};
 use guardrails_aws::routes::Routes;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping};
 use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
+use guardrails_core::verdicts::verdict;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
 
 pub const SPEC: RuleSpec = RuleSpec {
@@ -65,18 +66,14 @@ pub const SPEC: RuleSpec = RuleSpec {
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan. `gen scan` shares
 /// the region's cluster and instance listings with the other cluster controls.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook: runbook::runbook,
-    scan: |scope, _| {
-        Box::pin(async move {
-            let clusters = Clusters::of(scope).await?;
-            let instances = Instances::of(scope).await?;
-            let rule = NetworkExposure::new(&scope.sdk);
-            Ok(rule.assess(&clusters.0, &instances.0).await)
-        })
-    },
-};
+pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, _| {
+    Box::pin(async move {
+        let clusters = Clusters::of(scope).await?;
+        let instances = Instances::of(scope).await?;
+        let rule = NetworkExposure::new(&scope.sdk);
+        Ok(rule.assess(&clusters.0, &instances.0).await)
+    })
+});
 
 /// What the exposure of one cluster is judged on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,8 +232,8 @@ impl NetworkExposure {
 }
 
 impl Rule for NetworkExposure {
-    fn spec(&self) -> &'static RuleSpec {
-        &SPEC
+    fn entry(&self) -> &'static RuleEntry {
+        &RULE
     }
 
     /// The cluster from its item (or a describe call when the item lacks its engine or subnet
@@ -292,14 +289,6 @@ impl Rule for NetworkExposure {
         let own: Vec<&DbInstance> = instances.iter().collect();
         exposure(&identifier, &own, group.as_deref(), &groups, &routes)
             .map_or_else(|verdict| verdict, |e| evaluate(&e))
-    }
-
-    /// Every cluster: one paged listing each of clusters, instances and subnet groups, and one
-    /// paged route table listing per 200 VPCs.
-    async fn evaluate_all(&self, _: &Params) -> Result<Vec<Assessed>, RuleError> {
-        let clusters = self.neptune.db_clusters().await?;
-        let instances = self.neptune.db_instances().await?;
-        Ok(self.assess(&clusters, &instances).await)
     }
 }
 

@@ -4,11 +4,12 @@
 
 mod runbook;
 
-use guardrails_aws::posture::{scan_snapshots, verdict, Snapshot};
+use guardrails_aws::posture::{scan_snapshots, Snapshot};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::verdicts::verdict;
 
 pub const SPEC: RuleSpec = RuleSpec {
     id: "neptune-cluster-snapshot-encrypted",
@@ -17,26 +18,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     triggers: &[Trigger::ConfigurationChange],
     parameters: &[],
     severity: Severity::Medium,
-    delivery: Delivery::Managed {
-        identifier: "NEPTUNE_CLUSTER_SNAPSHOT_ENCRYPTED",
-        unavailable_in: &[
-            "ap-east-2",
-            "ap-south-2",
-            "ap-southeast-3",
-            "ap-southeast-4",
-            "ap-southeast-6",
-            "ap-southeast-7",
-            "ca-west-1",
-            "cn-north-1",
-            "eu-central-2",
-            "eu-south-1",
-            "eu-south-2",
-            "il-central-1",
-            "mx-central-1",
-            "us-gov-east-1",
-            "us-gov-west-1",
-        ],
-    },
+    delivery: Delivery::managed("NEPTUNE_CLUSTER_SNAPSHOT_ENCRYPTED"),
     remediation: Remediation {
         runbook: "NeptuneGuardrails-EncryptSnapshotCopy",
         automatic: false,
@@ -61,11 +43,9 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook: runbook::runbook,
-    scan: |scope, _| Box::pin(scan_snapshots(scope, evaluate)),
-};
+pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook::runbook, |scope, _| {
+    Box::pin(scan_snapshots(scope, evaluate))
+});
 
 /// The verdict for one Neptune cluster snapshot.
 pub fn evaluate(snapshot: &Snapshot) -> Verdict {

@@ -5,11 +5,12 @@
 
 mod runbook;
 
-use guardrails_aws::posture::{scan_snapshots, verdict, Restore, Snapshot};
+use guardrails_aws::posture::{scan_snapshots, Restore, Snapshot};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
+use guardrails_core::verdicts::verdict;
 use guardrails_core::Compliance;
 
 pub const SPEC: RuleSpec = RuleSpec {
@@ -19,28 +20,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     triggers: &[Trigger::ConfigurationChange],
     parameters: &[],
     severity: Severity::Critical,
-    delivery: Delivery::Managed {
-        identifier: "NEPTUNE_CLUSTER_SNAPSHOT_PUBLIC_PROHIBITED",
-        unavailable_in: &[
-            "ap-east-2",
-            "ap-south-2",
-            "ap-southeast-3",
-            "ap-southeast-4",
-            "ap-southeast-5",
-            "ap-southeast-6",
-            "ap-southeast-7",
-            "ca-west-1",
-            "cn-north-1",
-            "cn-northwest-1",
-            "eu-central-2",
-            "eu-south-1",
-            "eu-south-2",
-            "il-central-1",
-            "mx-central-1",
-            "us-gov-east-1",
-            "us-gov-west-1",
-        ],
-    },
+    delivery: Delivery::managed("NEPTUNE_CLUSTER_SNAPSHOT_PUBLIC_PROHIBITED"),
     remediation: Remediation {
         runbook: "NeptuneGuardrails-MakeSnapshotPrivate",
         automatic: true,
@@ -64,11 +44,9 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook: runbook::runbook,
-    scan: |scope, _| Box::pin(scan_snapshots(scope, evaluate)),
-};
+pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook::runbook, |scope, _| {
+    Box::pin(scan_snapshots(scope, evaluate))
+});
 
 /// The verdict for one Neptune cluster snapshot.
 pub fn evaluate(snapshot: &Snapshot) -> Verdict {

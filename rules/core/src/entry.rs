@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 
 use crate::error::RuleError;
 use crate::params::Params;
-use crate::registry::RuleSpec;
+use crate::registry::{Delivery, RuleSpec};
 use crate::rule::Assessed;
 use crate::runbook::Runbook;
 
@@ -21,12 +21,51 @@ use crate::runbook::Runbook;
 pub type ScanFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Vec<Assessed>, RuleError>> + Send + 'a>>;
 
+/// Built with [`RuleEntry::lambda`] or [`RuleEntry::managed`], which check the delivery.
 pub struct RuleEntry {
     pub spec: &'static RuleSpec,
     pub runbook: fn() -> Runbook,
     /// Evaluate every resource in scope with these parameters: what the rule's Lambda does on
     /// a scheduled notification, and what `gen scan` runs.
     pub scan: for<'a> fn(&'a ScanScope, &'a Params) -> ScanFuture<'a>,
+}
+
+impl RuleEntry {
+    /// The entry of a rule delivered as a Lambda of ours: the scan is also what its Lambda
+    /// runs on a scheduled notification. A declaration saying otherwise does not compile.
+    pub const fn lambda(
+        spec: &'static RuleSpec,
+        runbook: fn() -> Runbook,
+        scan: for<'a> fn(&'a ScanScope, &'a Params) -> ScanFuture<'a>,
+    ) -> Self {
+        assert!(
+            matches!(spec.delivery, Delivery::Lambda),
+            "RuleEntry::lambda for a rule not delivered as a Lambda"
+        );
+        RuleEntry {
+            spec,
+            runbook,
+            scan,
+        }
+    }
+
+    /// The entry of an AWS managed rule: the scan follows the managed rule's documented
+    /// semantics. A declaration saying otherwise does not compile.
+    pub const fn managed(
+        spec: &'static RuleSpec,
+        runbook: fn() -> Runbook,
+        scan: for<'a> fn(&'a ScanScope, &'a Params) -> ScanFuture<'a>,
+    ) -> Self {
+        assert!(
+            matches!(spec.delivery, Delivery::Managed { .. }),
+            "RuleEntry::managed for a rule delivered as a Lambda"
+        );
+        RuleEntry {
+            spec,
+            runbook,
+            scan,
+        }
+    }
 }
 
 type Listing = Arc<OnceCell<Arc<dyn Any + Send + Sync>>>;

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::changes::{self, Changes};
 use crate::config_service::{ConfigService, TEST_MODE_TOKEN};
+use crate::entry::ScanScope;
 use crate::error::RuleError;
 use crate::evaluation::{Compliance, Evaluation};
 use crate::event::{Invocation, Message};
@@ -56,12 +57,40 @@ fn log_settings(
     (filter, json)
 }
 
+/// A rule binary's `main`: `guardrails_core::lambda_main!(ClusterIamAuth::new);` serves the
+/// rule built by that constructor (from the function's SDK configuration).
+#[macro_export]
+macro_rules! lambda_main {
+    ($new:expr) => {
+        fn main() -> Result<(), $crate::lambda::Error> {
+            $crate::lambda::start($new)
+        }
+    };
+}
+
+pub use lambda_runtime::Error;
+
+/// Log setup, the SDK configuration and a single-threaded runtime (a rule waits on AWS, it
+/// does not compute), then [`run`].
+pub fn start<R: Rule>(new: impl FnOnce(&SdkConfig) -> R) -> Result<(), Error> {
+    init_tracing();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            let sdk = crate::aws::load(None, None).await;
+            run(new(&sdk), &sdk).await
+        })
+}
+
 /// Serve Config rule events from the Lambda Runtime API until the process is stopped.
-pub async fn run<R: Rule>(rule: R, sdk: &SdkConfig) -> Result<(), lambda_runtime::Error> {
+pub async fn run<R: Rule>(rule: R, sdk: &SdkConfig) -> Result<(), Error> {
     let config = ConfigService::new(sdk);
     let (rule, config) = (&rule, &config);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(rule, config, event.payload).await
+        // Listings are kept for the invocation only: the next one reads the account afresh.
+        let scope = ScanScope::new(sdk.clone());
+        handle(rule, config, &scope, event.payload).await
     }))
     .await
 }
@@ -72,12 +101,13 @@ pub async fn run<R: Rule>(rule: R, sdk: &SdkConfig) -> Result<(), lambda_runtime
 pub async fn handle<R: Rule>(
     rule: &R,
     config: &ConfigService,
+    scope: &ScanScope,
     payload: Value,
 ) -> Result<Value, RuleError> {
     let id = rule.spec().id;
     let result: Result<Value, RuleError> = async {
         let invocation = Invocation::parse(payload)?;
-        let evaluations = evaluate_invocation(rule, config, &invocation).await?;
+        let evaluations = evaluate_invocation(rule, config, scope, &invocation).await?;
         for e in &evaluations {
             tracing::info!(
                 rule = id,

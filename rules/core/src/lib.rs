@@ -16,9 +16,11 @@ pub mod frameworks;
 pub mod item;
 pub mod lambda;
 pub mod params;
+pub mod regions;
 pub mod registry;
 pub mod rule;
 pub mod runbook;
+pub mod verdicts;
 
 pub use config_service::ConfigService;
 pub use error::RuleError;

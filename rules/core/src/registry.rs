@@ -142,6 +142,14 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    /// The AWS managed rule `identifier`, with the regions [`crate::regions`] lists for it.
+    pub const fn managed(identifier: &'static str) -> Self {
+        Delivery::Managed {
+            identifier,
+            unavailable_in: crate::regions::unavailable_in(identifier),
+        }
+    }
+
     /// Whether the rule is deployed in `region` (always, for our Lambdas).
     pub fn available_in(&self, region: &str) -> bool {
         match self {

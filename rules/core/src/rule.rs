@@ -6,6 +6,7 @@ use std::future::Future;
 
 use aws_smithy_types::DateTime;
 
+use crate::entry::{RuleEntry, ScanScope};
 use crate::error::RuleError;
 use crate::evaluation::{Compliance, Evaluation, Verdict};
 use crate::event::{Invocation, Message};
@@ -26,10 +27,17 @@ pub struct Assessed {
     pub verdict: Verdict,
 }
 
-/// A rule implementation. Both methods yield exactly one verdict per resource; AWS errors
-/// about a single resource become a NOT_APPLICABLE verdict with the reason, never a lost one.
+/// A rule implementation: how one configuration item is judged. A scheduled run is the
+/// rule's scan ([`RuleEntry::scan`]), the same code `gen scan` runs, so there is one path for
+/// everything in scope. Both yield exactly one verdict per resource; AWS errors about a single
+/// resource become a NOT_APPLICABLE verdict with the reason, never a lost one.
 pub trait Rule: Sync {
-    fn spec(&self) -> &'static RuleSpec;
+    /// The rule's entry in the catalog: its declaration and its scan.
+    fn entry(&self) -> &'static RuleEntry;
+
+    fn spec(&self) -> &'static RuleSpec {
+        self.entry().spec
+    }
 
     /// Evaluate one (not deleted, in-scope) configuration item. Fields absent from the
     /// item's configuration (an oversized item, a recording quirk) are read with a
@@ -39,12 +47,6 @@ pub trait Rule: Sync {
         item: &ConfigurationItem,
         params: &Params,
     ) -> impl Future<Output = Verdict> + Send;
-
-    /// List and evaluate every resource in scope, paginating with maximum page sizes.
-    fn evaluate_all(
-        &self,
-        params: &Params,
-    ) -> impl Future<Output = Result<Vec<Assessed>, RuleError>> + Send;
 }
 
 /// The outcome of a describe call that fills in what a configuration item lacked: the
@@ -71,10 +73,12 @@ pub trait ItemSource: Sync {
     ) -> impl Future<Output = Result<ConfigurationItem, RuleError>> + Send;
 }
 
-/// Turn one invocation into its evaluations: one per resource, deduplicated.
+/// Turn one invocation into its evaluations: one per resource, deduplicated. A scheduled run
+/// scans `scope`, which must be fresh for the invocation (its listings are kept).
 pub async fn evaluate_invocation<R: Rule, S: ItemSource>(
     rule: &R,
     source: &S,
+    scope: &ScanScope,
     invocation: &Invocation,
 ) -> Result<Vec<Evaluation>, RuleError> {
     let params = Params::parse(rule.spec(), invocation.rule_parameters.as_deref())?;
@@ -102,7 +106,7 @@ pub async fn evaluate_invocation<R: Rule, S: ItemSource>(
         }
         Message::Scheduled { notification_time } => {
             let at = notification_time.unwrap_or_else(now);
-            rule.evaluate_all(&params)
+            (rule.entry().scan)(scope, &params)
                 .await?
                 .into_iter()
                 .map(|a| Evaluation::new(a.resource_type.as_str(), a.resource_id, a.verdict, at))
@@ -186,21 +190,24 @@ mod tests {
         reference: "",
     };
 
-    /// Compliant when the configuration says `ok: true`; scans report a duplicate.
-    struct Fake;
+    /// A scan that reports a duplicate.
+    fn no_runbook() -> crate::runbook::Runbook {
+        crate::runbook::Runbook {
+            rule: &SPEC,
+            owner: crate::runbook::Owner::Aws {
+                actions: &[],
+                source: "",
+            },
+            document: serde_json::Value::Null,
+            bound_parameters: &[],
+            resource_parameter: None,
+            side_actions: &[],
+            unneeded_dependents: &[],
+        }
+    }
 
-    impl Rule for Fake {
-        fn spec(&self) -> &'static RuleSpec {
-            &SPEC
-        }
-        async fn evaluate_item(&self, item: &ConfigurationItem, _: &Params) -> Verdict {
-            match item.flag(&["ok"]) {
-                Some(true) => Verdict::new(Compliance::Compliant, "ok"),
-                Some(false) => Verdict::new(Compliance::NonCompliant, "not ok"),
-                None => Verdict::new(Compliance::NotApplicable, "described"),
-            }
-        }
-        async fn evaluate_all(&self, _: &Params) -> Result<Vec<Assessed>, RuleError> {
+    const ENTRY: RuleEntry = RuleEntry::lambda(&SPEC, no_runbook, |_, _| {
+        Box::pin(async {
             let one = |id: &str| Assessed {
                 resource_type: ResourceType::RdsDbCluster,
                 resource_id: id.into(),
@@ -209,7 +216,27 @@ mod tests {
                 verdict: Verdict::new(Compliance::Compliant, "ok"),
             };
             Ok(vec![one("a"), one("b"), one("a")])
+        })
+    });
+
+    /// Compliant when the configuration says `ok: true`.
+    struct Fake;
+
+    impl Rule for Fake {
+        fn entry(&self) -> &'static RuleEntry {
+            &ENTRY
         }
+        async fn evaluate_item(&self, item: &ConfigurationItem, _: &Params) -> Verdict {
+            match item.flag(&["ok"]) {
+                Some(true) => Verdict::new(Compliance::Compliant, "ok"),
+                Some(false) => Verdict::new(Compliance::NonCompliant, "not ok"),
+                None => Verdict::new(Compliance::NotApplicable, "described"),
+            }
+        }
+    }
+
+    fn scope() -> ScanScope {
+        ScanScope::new(aws_config::SdkConfig::builder().build())
     }
 
     struct History(Option<serde_json::Value>);
@@ -257,7 +284,7 @@ mod tests {
     }
 
     async fn verdicts(inv: &Invocation, history: History) -> Vec<(String, Compliance, String)> {
-        evaluate_invocation(&Fake, &history, inv)
+        evaluate_invocation(&Fake, &history, &scope(), inv)
             .await
             .unwrap()
             .into_iter()
@@ -324,7 +351,7 @@ mod tests {
             "resultToken": "t"
         }))
         .unwrap();
-        let evals = evaluate_invocation(&Fake, &History(None), &inv)
+        let evals = evaluate_invocation(&Fake, &History(None), &scope(), &inv)
             .await
             .unwrap();
         let ids: Vec<_> = evals.iter().map(|e| e.resource_id.as_str()).collect();

@@ -78,17 +78,13 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook: runbook::runbook,
-    scan: |scope, params| {
-        Box::pin(async move {
-            DmsEndpointIamAuth::new(&scope.sdk)
-                .evaluate_all(params)
-                .await
-        })
-    },
-};
+pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, params| {
+    Box::pin(async move {
+        DmsEndpointIamAuth::new(&scope.sdk)
+            .evaluate_all(params)
+            .await
+    })
+});
 
 /// The outcome of resolving the endpoint's target cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,27 +241,10 @@ impl DmsEndpointIamAuth {
             })
             .collect()
     }
-}
 
-impl Rule for DmsEndpointIamAuth {
-    fn spec(&self) -> &'static RuleSpec {
-        &SPEC
-    }
-
-    async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
-        let mut endpoint = EndpointFacts::from_item(item);
-        if endpoint.engine.is_none() {
-            let what = format!("DMS endpoint {}", endpoint.arn);
-            match described(&what, self.endpoints.describe(&endpoint.arn).await) {
-                Ok(described) => endpoint = described,
-                Err(verdict) => return verdict,
-            }
-        }
-        let target = self.targets(std::slice::from_ref(&endpoint), params).await;
-        evaluate(&endpoint, &target[0])
-    }
-
-    async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
+    /// Every resource in scope, judged: the rule's scan, which `gen scan` and the Lambda's
+    /// scheduled run both are.
+    pub async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
         let endpoints = self.endpoints.list_all().await?;
         let targets = self.targets(&endpoints, params).await;
         Ok(endpoints
@@ -279,6 +258,25 @@ impl Rule for DmsEndpointIamAuth {
                 verdict: evaluate(endpoint, target),
             })
             .collect())
+    }
+}
+
+impl Rule for DmsEndpointIamAuth {
+    fn entry(&self) -> &'static RuleEntry {
+        &RULE
+    }
+
+    async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
+        let mut endpoint = EndpointFacts::from_item(item);
+        if endpoint.engine.is_none() {
+            let what = format!("DMS endpoint {}", endpoint.arn);
+            match described(&what, self.endpoints.describe(&endpoint.arn).await) {
+                Ok(described) => endpoint = described,
+                Err(verdict) => return verdict,
+            }
+        }
+        let target = self.targets(std::slice::from_ref(&endpoint), params).await;
+        evaluate(&endpoint, &target[0])
     }
 }
 

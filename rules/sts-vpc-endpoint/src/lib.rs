@@ -103,13 +103,9 @@ pub const SPEC: RuleSpec = RuleSpec {
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
-pub const RULE: RuleEntry = RuleEntry {
-    spec: &SPEC,
-    runbook: runbook::runbook,
-    scan: |scope, params| {
-        Box::pin(async move { StsVpcEndpoint::new(&scope.sdk).evaluate_all(params).await })
-    },
-};
+pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, params| {
+    Box::pin(async move { StsVpcEndpoint::new(&scope.sdk).evaluate_all(params).await })
+});
 
 /// What the rule needs to know of a cluster.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -356,51 +352,10 @@ impl StsVpcEndpoint {
         }
         Ok(verdicts)
     }
-}
 
-impl Rule for StsVpcEndpoint {
-    fn spec(&self) -> &'static RuleSpec {
-        &SPEC
-    }
-
-    async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
-        let settings = Settings::from_params(params);
-        let mut cluster = ClusterNetwork::from_item(item);
-        if cluster.incomplete() {
-            let key = item
-                .arn
-                .clone()
-                .unwrap_or_else(|| cluster.identifier.clone());
-            let fetched = self.neptune.db_cluster(&key).await;
-            let fetched = fetched.map(|c| c.as_ref().map(ClusterNetwork::from_sdk));
-            match described(&format!("cluster {key}"), fetched) {
-                Ok(described) => {
-                    cluster = ClusterNetwork {
-                        resource_id: cluster.resource_id,
-                        ..described
-                    }
-                }
-                Err(verdict) => return verdict,
-            }
-        }
-        if let Err(verdict) = scope(&cluster, settings) {
-            return verdict;
-        }
-        let subnet_groups = match &cluster.subnet_group {
-            Some(name) => self.neptune.subnet_group_vpcs(Some(name)).await,
-            None => Ok(BTreeMap::new()),
-        };
-        let vpc = match self.located(&cluster, subnet_groups.as_ref()).await {
-            Ok(vpc) => vpc,
-            Err(verdict) => return verdict,
-        };
-        match self.assess(&[(&cluster, vpc)], settings).await {
-            Ok(mut verdicts) => verdicts.remove(0),
-            Err(err) => network_unreadable(&err),
-        }
-    }
-
-    async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
+    /// Every resource in scope, judged: the rule's scan, which `gen scan` and the Lambda's
+    /// scheduled run both are.
+    pub async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
         let settings = Settings::from_params(params);
         let clusters: Vec<ClusterNetwork> = self
             .neptune
@@ -448,6 +403,49 @@ impl Rule for StsVpcEndpoint {
                 verdict: verdict.expect("every cluster got a verdict"),
             })
             .collect())
+    }
+}
+
+impl Rule for StsVpcEndpoint {
+    fn entry(&self) -> &'static RuleEntry {
+        &RULE
+    }
+
+    async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
+        let settings = Settings::from_params(params);
+        let mut cluster = ClusterNetwork::from_item(item);
+        if cluster.incomplete() {
+            let key = item
+                .arn
+                .clone()
+                .unwrap_or_else(|| cluster.identifier.clone());
+            let fetched = self.neptune.db_cluster(&key).await;
+            let fetched = fetched.map(|c| c.as_ref().map(ClusterNetwork::from_sdk));
+            match described(&format!("cluster {key}"), fetched) {
+                Ok(described) => {
+                    cluster = ClusterNetwork {
+                        resource_id: cluster.resource_id,
+                        ..described
+                    }
+                }
+                Err(verdict) => return verdict,
+            }
+        }
+        if let Err(verdict) = scope(&cluster, settings) {
+            return verdict;
+        }
+        let subnet_groups = match &cluster.subnet_group {
+            Some(name) => self.neptune.subnet_group_vpcs(Some(name)).await,
+            None => Ok(BTreeMap::new()),
+        };
+        let vpc = match self.located(&cluster, subnet_groups.as_ref()).await {
+            Ok(vpc) => vpc,
+            Err(verdict) => return verdict,
+        };
+        match self.assess(&[(&cluster, vpc)], settings).await {
+            Ok(mut verdicts) => verdicts.remove(0),
+            Err(err) => network_unreadable(&err),
+        }
     }
 }
 
