@@ -4,9 +4,8 @@
 
 use std::sync::LazyLock;
 
-use guardrails_core::entry::{RuleEntry, ScanScope};
+use guardrails_core::entry::RuleEntry;
 use guardrails_core::registry::RuleSpec;
-use guardrails_core::{Assessed, Params, RuleError};
 
 include!(concat!(env!("OUT_DIR"), "/rules.rs"));
 
@@ -14,23 +13,12 @@ include!(concat!(env!("OUT_DIR"), "/rules.rs"));
 pub static SPECS: LazyLock<Vec<&'static RuleSpec>> =
     LazyLock::new(|| RULES.iter().map(|rule| rule.spec).collect());
 
-pub fn find(id: &str) -> Option<&'static RuleSpec> {
-    SPECS.iter().copied().find(|s| s.id == id)
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static RuleEntry> {
+    RULES.iter().copied().find(|rule| rule.spec.id == id)
 }
 
 /// The rules delivered as Lambdas of ours (the rest are AWS managed rules): the binaries
 /// to build, package and deploy.
 pub static LAMBDA_SPECS: LazyLock<Vec<&'static RuleSpec>> =
     LazyLock::new(|| SPECS.iter().copied().filter(|s| s.is_lambda()).collect());
-
-/// Evaluate everything in scope of one rule with its default parameters: the same code the
-/// rule's Lambda runs on a scheduled notification, or the managed rule's semantics. Rules of
-/// one scope share its listings.
-pub async fn evaluate_all(spec: &RuleSpec, scope: &ScanScope) -> Result<Vec<Assessed>, RuleError> {
-    let rule = RULES
-        .iter()
-        .find(|rule| rule.spec.id == spec.id)
-        .expect("every spec comes from RULES");
-    let params = Params::defaults(spec);
-    (rule.scan)(scope, &params).await
-}

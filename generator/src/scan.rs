@@ -5,10 +5,10 @@
 use std::io::IsTerminal;
 
 use futures_util::StreamExt;
-use guardrails_core::entry::ScanScope;
+use guardrails_core::entry::{RuleEntry, ScanScope};
 use guardrails_core::frameworks::Framework;
 use guardrails_core::registry::RuleSpec;
-use guardrails_core::Compliance;
+use guardrails_core::{Compliance, Params};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::exit::{write_stdout, Exit, GenError};
@@ -47,7 +47,8 @@ pub struct ScanArgs {
 }
 
 pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
-    let specs = select(&args.rules).map_err(GenError::Input)?;
+    let rules = select(&args.rules).map_err(GenError::Input)?;
+    let specs: Vec<&'static RuleSpec> = rules.iter().map(|rule| rule.spec).collect();
     let base = guardrails_core::aws::load(args.aws.region, args.aws.endpoint_url).await;
     let (targets, unreachable) = session::resolve(&base, &args.targets)
         .await
@@ -60,7 +61,7 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
         );
     }
     let (rows, errors, covered) =
-        evaluate(&specs, &targets, usize::from(args.max_concurrency)).await;
+        evaluate(&rules, &targets, usize::from(args.max_concurrency)).await;
     for error in &errors {
         eprintln!("gen scan: {error}");
     }
@@ -108,7 +109,7 @@ type Covered = Vec<(String, String, &'static str)>;
 /// rule order whatever order they finish in; rules on global resources (IAM) run once per
 /// account. Returns the rows, one message per evaluation that failed, and what was covered.
 async fn evaluate(
-    specs: &[&'static RuleSpec],
+    rules: &[&'static RuleEntry],
     targets: &[Target],
     concurrency: usize,
 ) -> (Vec<Row>, Vec<String>, Covered) {
@@ -117,18 +118,19 @@ async fn evaluate(
         .iter()
         .map(|target| ScanScope::new(target.sdk.clone()))
         .collect();
-    let tasks: Vec<(&Target, &ScanScope, &'static RuleSpec)> = targets
+    let tasks: Vec<(&Target, &ScanScope, &'static RuleEntry)> = targets
         .iter()
         .zip(&scopes)
-        .flat_map(|(target, scope)| specs.iter().map(move |&spec| (target, scope, spec)))
-        .filter(|(target, _, spec)| target.home || !spec.is_global())
+        .flat_map(|(target, scope)| rules.iter().map(move |&rule| (target, scope, rule)))
+        .filter(|(target, _, rule)| target.home || !rule.spec.is_global())
         .collect();
     let progress = progress_bar(tasks.len() as u64);
     let outcomes: Vec<_> = futures_util::stream::iter(tasks)
-        .map(|(target, scope, spec)| {
+        .map(|(target, scope, rule)| {
             let progress = &progress;
             async move {
-                let outcome = catalog::evaluate_all(spec, scope).await;
+                let spec = rule.spec;
+                let outcome = (rule.scan)(scope, &Params::defaults(spec)).await;
                 progress.set_message(format!("{} {} {}", target.account, target.region, spec.id));
                 progress.inc(1);
                 (target, spec, outcome)
@@ -256,13 +258,16 @@ fn parse_framework(name: &str) -> Result<Framework, String> {
     })
 }
 
-fn select(ids: &[String]) -> Result<Vec<&'static RuleSpec>, String> {
+/// The rules to run, in catalog order when none are named; the rules run with their default
+/// parameters, as deployed.
+fn select(ids: &[String]) -> Result<Vec<&'static RuleEntry>, String> {
     if ids.is_empty() {
-        return Ok(catalog::SPECS.to_vec());
+        return Ok(catalog::RULES.to_vec());
     }
     ids.iter()
         .map(|id| {
-            catalog::find(id.trim()).ok_or_else(|| {
+            let id = id.trim();
+            catalog::rule(id).ok_or_else(|| {
                 let known: Vec<_> = catalog::SPECS.iter().map(|s| s.id).collect();
                 format!("unknown rule `{id}` (known: {})", known.join(", "))
             })
@@ -303,10 +308,14 @@ mod tests {
     fn rule_selection_rejects_unknown_ids() {
         assert_eq!(select(&[]).unwrap().len(), catalog::SPECS.len());
         assert_eq!(
-            select(&["neptune-cluster-iam-auth".into()]).unwrap()[0].id,
+            select(&["neptune-cluster-iam-auth".into()]).unwrap()[0]
+                .spec
+                .id,
             "neptune-cluster-iam-auth"
         );
-        let err = select(&["nope".into()]).unwrap_err();
+        let Err(err) = select(&["nope".into()]) else {
+            panic!("an unknown id is refused")
+        };
         assert!(err.starts_with("unknown rule `nope` (known: neptune-dms-endpoint-iam-auth, neptune-cluster-iam-auth, neptune-fgac-policy-hygiene, neptune-sts-vpc-endpoint, neptune-cluster-encrypted,"), "{err}");
     }
 }

@@ -9,7 +9,7 @@
 //! which would roll back the whole member stack, Lambdas and runbooks included.
 
 use guardrails_core::registry::{Delivery, ParamKind, RuleSpec};
-use guardrails_core::runbook::{Bound, Owner};
+use guardrails_core::runbook::{Bound, Document, Owner};
 use serde_json::{json, Map, Value};
 
 use super::cfn::{
@@ -501,7 +501,7 @@ fn runbook_document(runbook: &Runbook) -> Value {
             "DocumentType": "Automation",
             "DocumentFormat": "YAML",
             "UpdateMethod": "NewVersion",
-            "Content": runbook.document,
+            "Content": runbook.document.as_ref().map(Document::to_json),
         },
     })
 }

@@ -22,7 +22,6 @@ use std::path::PathBuf;
 use serde_json::{json, Map, Value};
 
 use cfn::{checkov_skips, config_rule, pascal, r#ref, sub, to_yaml};
-use guardrails_core::runbook::Owner;
 use runbooks::Runbook;
 
 /// Name of the StackSet and prefix of the organization conformance packs.
@@ -295,11 +294,13 @@ pub fn synthesize(options: &SynthOptions) -> BTreeMap<PathBuf, String> {
             to_yaml(&conformance_pack(&runbooks, pack.global)),
         );
     }
-    for runbook in runbooks.iter().filter(|r| r.owner == Owner::Ours) {
-        add(
-            &format!("runbooks/{}.yaml", runbook.name()),
-            to_yaml(&runbook.document),
-        );
+    for runbook in runbooks.iter() {
+        if let Some(document) = &runbook.document {
+            add(
+                &format!("runbooks/{}.yaml", runbook.name()),
+                to_yaml(&document.to_json()),
+            );
+        }
     }
     add("README.md", index(&options, &runbooks));
     files

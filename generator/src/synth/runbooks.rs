@@ -23,16 +23,19 @@ mod tests {
             assert_eq!(runbook.name(), spec.remediation.runbook);
             if let guardrails_core::runbook::Owner::Aws { .. } = runbook.owner {
                 assert!(runbook.name().starts_with("AWS-"), "{}", runbook.name());
-                assert!(runbook.document.is_null());
+                assert!(runbook.document.is_none());
                 continue;
             }
             assert!(runbook.name().starts_with("NeptuneGuardrails-"));
-            assert_eq!(runbook.document["schemaVersion"], "0.3");
-            assert!(
-                runbook.document["parameters"][guardrails_core::runbook::ASSUME_ROLE].is_object()
-            );
+            let document = runbook
+                .document
+                .as_ref()
+                .expect("ours has a document")
+                .to_json();
+            assert_eq!(document["schemaVersion"], "0.3");
+            assert!(document["parameters"][guardrails_core::runbook::ASSUME_ROLE].is_object());
             if let Some(parameter) = runbook.resource_parameter {
-                assert!(runbook.document["parameters"][parameter].is_object());
+                assert!(document["parameters"][parameter].is_object());
             }
         }
     }

@@ -12,7 +12,7 @@ pub fn runbook() -> Runbook {
 
 fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
     let by_identifier = json!({"DBClusterIdentifier": "{{FindCluster.DbClusterIdentifier}}"});
-    let mut enable = call(
+    let enable = call(
         "EnableIamAuth",
         "neptune",
         "ModifyDBCluster",
@@ -22,9 +22,9 @@ fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
             "ApplyImmediately": "{{ApplyImmediately}}"
         }),
         &[("Status", "$.DBCluster.Status", "String")],
-    );
-    enable["nextStep"] = json!("ChooseVerification");
-    let mut wait = verify(
+    )
+    .then("ChooseVerification");
+    let wait = verify(
         "WaitForIamAuth",
         "rds",
         "DescribeDBClusters",
@@ -32,9 +32,9 @@ fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
         "$.DBClusters[0].IAMDatabaseAuthenticationEnabled",
         &["True"],
         Some(1800),
-    );
-    wait["nextStep"] = json!("ReadBack");
-    let mut read_back = call(
+    )
+    .then("ReadBack");
+    let read_back = call(
         "ReadBack",
         "rds",
         "DescribeDBClusters",
@@ -47,8 +47,8 @@ fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
             ),
             ("Status", "$.DBClusters[0].Status", "String"),
         ],
-    );
-    read_back["isEnd"] = json!(true);
+    )
+    .end();
     Runbook {
         rule,
         owner: Owner::Ours,
@@ -81,14 +81,11 @@ fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
                     None,
                 ),
                 enable,
-                json!({
-                    "name": "ChooseVerification",
-                    "action": "aws:branch",
-                    "inputs": {
-                        "Choices": [{"NextStep": "WaitForIamAuth", "Variable": "{{ApplyImmediately}}", "BooleanEquals": true}],
-                        "Default": "ReadBack"
-                    }
-                }),
+                branch(
+                    "ChooseVerification",
+                    json!([{"NextStep": "WaitForIamAuth", "Variable": "{{ApplyImmediately}}", "BooleanEquals": true}]),
+                    "ReadBack",
+                ),
                 wait,
                 read_back,
             ],

@@ -52,19 +52,14 @@ pub fn runbook() -> Runbook {
                         "StringList",
                     )],
                 ),
-                json!({
-                    "name": "RequirePrivate",
-                    "action": "aws:executeScript",
-                    "onFailure": "Abort",
-                    "isEnd": true,
-                    "inputs": {
-                        "Runtime": "python3.11",
-                        "Handler": "require_private",
-                        "InputPayload": {"Restore": "{{ReadBack.Restore}}"},
-                        "Script": "def require_private(events, context):\n    if 'all' in (events.get('Restore') or []):\n        raise Exception('the snapshot is still public')\n    return {'Private': True}\n"
-                    },
-                    "outputs": [{"Name": "Private", "Selector": "$.Payload.Private", "Type": "Boolean"}]
-                }),
+                script(
+                    "RequirePrivate",
+                    "require_private",
+                    "def require_private(events, context):\n    if 'all' in (events.get('Restore') or []):\n        raise Exception('the snapshot is still public')\n    return {'Private': True}\n",
+                    json!({"Restore": "{{ReadBack.Restore}}"}),
+                    &[("Private", "$.Payload.Private", "Boolean")],
+                )
+                .end(),
             ],
             &["ReadBack.Restore", "RequirePrivate.Private"],
         ),

@@ -198,7 +198,7 @@ mod tests {
                 actions: &[],
                 source: "",
             },
-            document: serde_json::Value::Null,
+            document: None,
             bound_parameters: &[],
             resource_parameter: None,
             side_actions: &[],

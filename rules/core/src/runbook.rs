@@ -7,6 +7,9 @@ use serde_json::{json, Value};
 
 use crate::registry::RuleSpec;
 
+mod steps;
+pub use steps::{approve, branch, call, script, verify, Action, Api, Output, Step};
+
 /// The runbook parameter naming a DB cluster snapshot: AWS Config's resource id for
 /// `AWS::RDS::DBClusterSnapshot`, which AWS documents nowhere as either the identifier or the
 /// ARN, so the runbook takes both ([`resolve_snapshot`] turns it into the identifier).
@@ -26,19 +29,14 @@ pub fn snapshot_parameter(what: &str) -> Value {
 
 /// The first step of a snapshot runbook: the snapshot's identifier from an identifier or an
 /// ARN, without an AWS call.
-pub fn resolve_snapshot() -> Value {
-    json!({
-        "name": "ResolveSnapshot",
-        "action": "aws:executeScript",
-        "onFailure": "Abort",
-        "inputs": {
-            "Runtime": "python3.11",
-            "Handler": "handler",
-            "Script": include_str!("resolve_snapshot.py"),
-            "InputPayload": {"Snapshot": format!("{{{{{SNAPSHOT_PARAMETER}}}}}")},
-        },
-        "outputs": [{"Name": "Identifier", "Selector": "$.Payload.Identifier", "Type": "String"}],
-    })
+pub fn resolve_snapshot() -> Step {
+    script(
+        "ResolveSnapshot",
+        "handler",
+        include_str!("resolve_snapshot.py"),
+        json!({"Snapshot": format!("{{{{{SNAPSHOT_PARAMETER}}}}}")}),
+        &[("Identifier", "$.Payload.Identifier", "String")],
+    )
 }
 
 /// A runbook parameter set from a rule parameter, raised to `at_least` where the runbook
@@ -69,8 +67,8 @@ pub enum Owner {
 pub struct Runbook {
     pub rule: &'static RuleSpec,
     pub owner: Owner,
-    /// The SSM Automation document (ours), or null (AWS-owned).
-    pub document: Value,
+    /// The SSM Automation document (ours); `None` for an AWS-owned one.
+    pub document: Option<Document>,
     /// Runbook parameters that take the value of one of the rule's parameters: the
     /// remediation fixes what the rule checks.
     pub bound_parameters: &'static [Bound],
@@ -93,17 +91,11 @@ impl Runbook {
 
     /// `(service, API)` of every step that calls an AWS API, in step order.
     pub fn api_calls(&self) -> Vec<(String, String)> {
-        self.document["mainSteps"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|step| {
-                let inputs = &step["inputs"];
-                Some((
-                    inputs["Service"].as_str()?.to_string(),
-                    inputs["Api"].as_str()?.to_string(),
-                ))
-            })
+        self.document
+            .iter()
+            .flat_map(|document| &document.steps)
+            .filter_map(Step::api)
+            .map(|api| (api.service.clone(), api.operation.clone()))
             .collect()
     }
 
@@ -177,7 +169,7 @@ pub fn aws_neptune_cluster_runbook(
             actions: AWS_NEPTUNE_CLUSTER_RUNBOOK_ACTIONS,
             source,
         },
-        document: Value::Null,
+        document: None,
         bound_parameters,
         resource_parameter: Some("DbClusterResourceId"),
         side_actions: &[],
@@ -195,75 +187,51 @@ fn iam_prefix(service: &str) -> &str {
 
 pub const ASSUME_ROLE: &str = "AutomationAssumeRole";
 
+/// An SSM Automation document of ours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub description: String,
+    /// The runbook's parameters as SSM declares them, [`ASSUME_ROLE`] included.
+    pub parameters: Value,
+    pub steps: Vec<Step>,
+    /// The step outputs the automation reports (`Step.Output`).
+    pub outputs: Vec<String>,
+}
+
+impl Document {
+    /// The document as SSM reads it (schemaVersion 0.3).
+    pub fn to_json(&self) -> Value {
+        let steps: Vec<Value> = self.steps.iter().map(Step::to_json).collect();
+        json!({
+            "schemaVersion": "0.3",
+            "description": self.description,
+            "assumeRole": format!("{{{{{ASSUME_ROLE}}}}}"),
+            "parameters": self.parameters,
+            "mainSteps": steps,
+            "outputs": self.outputs,
+        })
+    }
+}
+
+/// A document of ours: its parameters gain [`ASSUME_ROLE`], the role it runs as.
 pub fn document(
     description: &str,
     parameters: Value,
-    steps: Vec<Value>,
+    steps: Vec<Step>,
     outputs: &[&str],
-) -> Value {
+) -> Option<Document> {
     let mut parameters = parameters;
     parameters[ASSUME_ROLE] = json!({
         "type": "AWS::IAM::Role::Arn",
         "description": "(Required) The role the automation runs as: the remediation role the \
                         Neptune Guardrails member stack creates for this runbook."
     });
-    json!({
-        "schemaVersion": "0.3",
-        "description": description,
-        "assumeRole": format!("{{{{{ASSUME_ROLE}}}}}"),
-        "parameters": parameters,
-        "mainSteps": steps,
-        "outputs": outputs,
+    Some(Document {
+        description: description.to_string(),
+        parameters,
+        steps,
+        outputs: outputs.iter().map(|o| o.to_string()).collect(),
     })
-}
-
-/// An `aws:executeAwsApi` step; `outputs` are `(name, JSONPath selector, type)`.
-pub fn call(
-    name: &str,
-    service: &str,
-    api: &str,
-    inputs: Value,
-    outputs: &[(&str, &str, &str)],
-) -> Value {
-    let mut inputs = inputs;
-    inputs["Service"] = json!(service);
-    inputs["Api"] = json!(api);
-    let outputs: Vec<Value> = outputs
-        .iter()
-        .map(|(name, selector, kind)| json!({"Name": name, "Selector": selector, "Type": kind}))
-        .collect();
-    let mut step = json!({"name": name, "action": "aws:executeAwsApi", "onFailure": "Abort", "inputs": inputs});
-    if !outputs.is_empty() {
-        step["outputs"] = json!(outputs);
-    }
-    step
-}
-
-/// A step that reads a resource back and fails unless a property has the desired value;
-/// `wait_seconds` makes it wait (`aws:waitForAwsResourceProperty`) instead of asserting once.
-pub fn verify(
-    name: &str,
-    service: &str,
-    api: &str,
-    inputs: Value,
-    selector: &str,
-    desired: &[&str],
-    wait_seconds: Option<u32>,
-) -> Value {
-    let mut inputs = inputs;
-    inputs["Service"] = json!(service);
-    inputs["Api"] = json!(api);
-    inputs["PropertySelector"] = json!(selector);
-    inputs["DesiredValues"] = json!(desired);
-    let mut step = json!({"name": name, "onFailure": "Abort", "inputs": inputs});
-    match wait_seconds {
-        Some(seconds) => {
-            step["action"] = json!("aws:waitForAwsResourceProperty");
-            step["timeoutSeconds"] = json!(seconds);
-        }
-        None => step["action"] = json!("aws:assertAwsResourceProperty"),
-    }
-    step
 }
 
 pub fn cluster_resource_id_parameter() -> Value {
@@ -276,7 +244,7 @@ pub fn cluster_resource_id_parameter() -> Value {
 }
 
 /// Finds a cluster by the resource id AWS Config reports; only the RDS API filters on it.
-pub fn find_cluster(extra_outputs: &[(&str, &str, &str)]) -> Value {
+pub fn find_cluster(extra_outputs: &[(&str, &str, &str)]) -> Step {
     let mut outputs = vec![(
         "DbClusterIdentifier",
         "$.DBClusters[0].DBClusterIdentifier",

@@ -15,22 +15,17 @@ pub fn runbook() -> Runbook {
 const READ_DMS_ENDPOINT: &str = include_str!("read_endpoint.py");
 
 fn dms_endpoint_iam_auth(rule: &'static RuleSpec) -> Runbook {
-    let read = json!({
-        "name": "ReadEndpoint",
-        "action": "aws:executeScript",
-        "onFailure": "Abort",
-        "inputs": {
-            "Runtime": "python3.11",
-            "Handler": "handler",
-            "Script": READ_DMS_ENDPOINT,
-            "InputPayload": {"Endpoint": "{{Endpoint}}"},
-        },
-        "outputs": [
-            {"Name": "EndpointArn", "Selector": "$.Payload.EndpointArn", "Type": "String"},
-            {"Name": "S3BucketName", "Selector": "$.Payload.S3BucketName", "Type": "String"},
-            {"Name": "S3BucketFolder", "Selector": "$.Payload.S3BucketFolder", "Type": "String"},
+    let read = script(
+        "ReadEndpoint",
+        "handler",
+        READ_DMS_ENDPOINT,
+        json!({"Endpoint": "{{Endpoint}}"}),
+        &[
+            ("EndpointArn", "$.Payload.EndpointArn", "String"),
+            ("S3BucketName", "$.Payload.S3BucketName", "String"),
+            ("S3BucketFolder", "$.Payload.S3BucketFolder", "String"),
         ],
-    });
+    );
     let by_arn =
         json!({"Filters": [{"Name": "endpoint-arn", "Values": ["{{ReadEndpoint.EndpointArn}}"]}]});
     Runbook {

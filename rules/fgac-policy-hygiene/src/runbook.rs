@@ -50,17 +50,15 @@ fn fgac_policy_review(rule: &'static RuleSpec) -> Runbook {
                     by_arn.clone(),
                     &[("DefaultVersionId", "$.Policy.DefaultVersionId", "String")],
                 ),
-                json!({
-                    "name": "Approve",
-                    "action": "aws:approve",
-                    "timeoutSeconds": 86400,
-                    "onFailure": "Abort",
-                    "inputs": {
+                approve(
+                    "Approve",
+                    json!({
                         "Approvers": "{{Approvers}}",
                         "MinRequiredApprovals": 1,
                         "Message": "Neptune Guardrails: replace default version {{ReadPolicy.DefaultVersionId}} of {{PolicyArn}} with the reviewed document given to this automation."
-                    }
-                }),
+                    }),
+                    86400,
+                ),
                 call(
                     "ReplacePolicy",
                     "iam",
