@@ -196,7 +196,7 @@ fn render() -> String {
          rule's Lambda answers a bad event or bad parameters with a Lambda error response \
          (`errorType` and `errorMessage` below); Config records the failure and retries, and \
          no evaluation is reported from a guess. The property tests \
-         (`rules/core/tests/no_panic.rs`, `rules/policy/tests/no_panic.rs`) run the same \
+         (`crates/core/tests/no_panic.rs`, `crates/policy/tests/no_panic.rs`) run the same \
          parsers on arbitrary bytes and JSON shapes.\n\n\
          ## Config events (`Invocation::parse`)\n\n| input | errorType: errorMessage |\n|---|---|\n",
     );
