@@ -202,11 +202,11 @@ fn hours(frequency: &str) -> f64 {
 /// The estimates of every rule in every account and region of the scan.
 pub fn estimates(args: &CostArgs, scan: &str) -> Result<Vec<Estimate>, GenError> {
     check_frequencies(&args.frequencies).map_err(GenError::Input)?;
-    let rows: Vec<ScannedResource> = serde_json::from_str(scan).map_err(|e| {
-        GenError::Input(format!(
-            "the scan is not `gen scan --format json` output: {e}"
-        ))
-    })?;
+    let rows: Vec<ScannedResource> =
+        serde_json::from_str(scan).map_err(|source| GenError::NotJson {
+            what: "the scan is not `gen scan --format json` output".into(),
+            source,
+        })?;
     let mut resources: BTreeMap<(String, String, String), Counted> = BTreeMap::new();
     for row in rows {
         let counted = resources
@@ -238,8 +238,10 @@ pub fn run(args: CostArgs) -> Result<Exit, GenError> {
     } else {
         std::fs::read_to_string(&args.scan).map(|text| scan = text)
     };
-    read.map_err(|e| {
-        GenError::Input(format!("cannot read the scan {}: {e}", args.scan.display()))
+    read.map_err(|source| GenError::Read {
+        what: "the scan",
+        path: args.scan.clone(),
+        source,
     })?;
     let estimates = estimates(&args, &scan)?;
     let text = match args.format.as_str() {

@@ -26,7 +26,10 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Why a command stopped (status 2).
+/// Why a command stopped (status 2). Where the cause is an error value (I/O, JSON) the variant
+/// keeps it as its `source`; AWS and build failures are sentences that already name the
+/// operation, the account and region, and the SDK error's whole chain
+/// (`guardrails_core::aws::error_text`).
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
     /// Flags or input files the command cannot use.
@@ -48,6 +51,19 @@ pub enum GenError {
     Write {
         path: PathBuf,
         source: std::io::Error,
+    },
+    /// An input file (or `-`, standard input) that cannot be read.
+    #[error("cannot read {what} {}: {source}", path.display())]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// An input that is not the JSON it must be; `what` says what it must be.
+    #[error("{what}: {source}")]
+    NotJson {
+        what: String,
+        source: serde_json::Error,
     },
 }
 
@@ -102,5 +118,28 @@ mod tests {
             finish("x", Err(GenError::Input("bad".into()))),
             ExitCode::from(2)
         );
+    }
+
+    #[test]
+    fn an_error_value_stays_the_source() {
+        use std::error::Error;
+        let read = GenError::Read {
+            what: "the scan",
+            path: "scan.json".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(
+            read.to_string(),
+            "cannot read the scan scan.json: entity not found"
+        );
+        assert!(read.source().is_some_and(|s| s.is::<std::io::Error>()));
+        let json = serde_json::from_str::<u8>("x").unwrap_err();
+        let not_json = GenError::NotJson {
+            what: "the scan is not JSON".into(),
+            source: json,
+        };
+        assert!(not_json
+            .source()
+            .is_some_and(|s| s.is::<serde_json::Error>()));
     }
 }
