@@ -86,7 +86,7 @@ pub struct DmsEndpoints {
 
 impl DmsEndpoints {
     /// DescribeEndpoints accepts at most 100 records a page.
-    pub const PAGE_SIZE: i32 = 100;
+    pub(crate) const PAGE_SIZE: i32 = 100;
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         DmsEndpoints {

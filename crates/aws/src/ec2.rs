@@ -24,7 +24,7 @@ pub struct EndpointFacts {
 
 impl EndpointFacts {
     /// From an `<item>` of DescribeVpcEndpoints' `vpcEndpointSet`.
-    pub fn from_xml(endpoint: &Element) -> Self {
+    pub(crate) fn from_xml(endpoint: &Element) -> Self {
         let text = |name| endpoint.text_of(name).unwrap_or_default().to_string();
         EndpointFacts {
             id: text("vpcEndpointId"),
@@ -109,9 +109,9 @@ pub struct Ec2Network {
 
 impl Ec2Network {
     /// DescribeVpcEndpoints accepts up to 1000 results a page.
-    pub const PAGE_SIZE: i32 = 1000;
+    pub(crate) const PAGE_SIZE: i32 = 1000;
     /// Ids per DescribeSecurityGroups / DescribeVpcs call.
-    pub const IDS_PER_CALL: usize = 200;
+    pub(crate) const IDS_PER_CALL: usize = 200;
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         Ec2Network {

@@ -34,7 +34,7 @@ pub struct IamAccount {
 
 impl IamAccount {
     /// GetAccountAuthorizationDetails returns at most 1000 items a page.
-    pub const PAGE_SIZE: i32 = 1000;
+    pub(crate) const PAGE_SIZE: i32 = 1000;
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         IamAccount {

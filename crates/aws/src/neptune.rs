@@ -96,7 +96,7 @@ pub struct NeptuneClusters {
 
 impl NeptuneClusters {
     /// Neptune's DescribeDBClusters accepts at most 100 records a page.
-    pub const PAGE_SIZE: i32 = 100;
+    pub(crate) const PAGE_SIZE: i32 = 100;
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         NeptuneClusters {
@@ -134,7 +134,9 @@ impl NeptuneClusters {
     }
 
     /// Every DB instance of the region, paged.
-    pub async fn db_instances(&self) -> Result<Vec<aws_sdk_neptune::types::DbInstance>, RuleError> {
+    pub(crate) async fn db_instances(
+        &self,
+    ) -> Result<Vec<aws_sdk_neptune::types::DbInstance>, RuleError> {
         all_items!(
             self.client
                 .describe_db_instances()
@@ -145,7 +147,7 @@ impl NeptuneClusters {
 
     /// Every DB cluster snapshot the account owns in the region (automated and manual; not
     /// those shared with it), paged.
-    pub async fn db_cluster_snapshots(
+    pub(crate) async fn db_cluster_snapshots(
         &self,
     ) -> Result<Vec<aws_sdk_neptune::types::DbClusterSnapshot>, RuleError> {
         all_items!(
@@ -157,7 +159,7 @@ impl NeptuneClusters {
     }
 
     /// Who may restore a manual snapshot: the values of its `restore` attribute.
-    pub async fn restore_accounts(&self, snapshot: &str) -> Result<Vec<String>, RuleError> {
+    pub(crate) async fn restore_accounts(&self, snapshot: &str) -> Result<Vec<String>, RuleError> {
         let out = self
             .client
             .describe_db_cluster_snapshot_attributes()

@@ -63,13 +63,6 @@ impl Instances {
             })
             .await
     }
-
-    /// The instances of one cluster.
-    pub fn of_cluster<'a>(&'a self, cluster: &'a str) -> impl Iterator<Item = &'a DbInstance> {
-        self.0
-            .iter()
-            .filter(move |i| i.db_cluster_identifier() == Some(cluster))
-    }
 }
 
 impl Snapshots {
@@ -118,7 +111,7 @@ pub async fn scan_snapshots(
 }
 
 /// One verdict per cluster: other engines NOT_APPLICABLE, Neptune clusters judged.
-pub fn assess_clusters(
+pub(crate) fn assess_clusters(
     clusters: &[DbCluster],
     judge: impl Fn(&DbCluster) -> Verdict,
 ) -> Vec<Assessed> {
@@ -145,7 +138,7 @@ pub fn assess_clusters(
 
 /// One verdict per snapshot: snapshots of other engines NOT_APPLICABLE, Neptune ones judged.
 /// AWS Config records a cluster snapshot under its identifier.
-pub fn assess_snapshots(
+pub(crate) fn assess_snapshots(
     snapshots: &[Snapshot],
     judge: impl Fn(&Snapshot) -> Verdict,
 ) -> Vec<Assessed> {

@@ -52,7 +52,7 @@ const EC2_API_VERSION: &str = "2016-11-15";
 
 /// An EC2 error response (`<Response><Errors><Error><Code>…`), or a body that could not be read.
 #[derive(Debug)]
-pub struct QueryError(ErrorMetadata);
+pub(crate) struct QueryError(ErrorMetadata);
 
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -72,11 +72,11 @@ impl ProvideErrorMetadata for QueryError {
     }
 }
 
-pub type QueryResult = Result<Element, SdkError<QueryError, HttpResponse>>;
+pub(crate) type QueryResult = Result<Element, SdkError<QueryError, HttpResponse>>;
 
 /// Calls EC2 actions with the settings of one `SdkConfig`.
 #[derive(Clone)]
-pub struct Ec2Query {
+pub(crate) struct Ec2Query {
     sdk: SdkConfig,
     endpoint: Result<String, String>,
     signing: FrozenLayer,

@@ -23,7 +23,7 @@ pub struct RouteTable {
 
 impl RouteTable {
     /// From an `<item>` of DescribeRouteTables' `routeTableSet`.
-    pub fn from_xml(table: &Element) -> Self {
+    pub(crate) fn from_xml(table: &Element) -> Self {
         let associations: Vec<&Element> = table.items("associationSet").collect();
         RouteTable {
             id: table

@@ -22,13 +22,13 @@ use aws_smithy_types::config_bag::ConfigBag;
 /// exponential backoff and jitter). Five rather than the SDK's three: a rule run that gives
 /// up loses its whole invocation until Config retries it, and the fault-injection tests show
 /// three is not enough at a 25 % failure rate.
-pub const MAX_ATTEMPTS: u32 = 5;
+pub(crate) const MAX_ATTEMPTS: u32 = 5;
 
 /// How long one attempt of an AWS call may take before it is abandoned and retried (a
 /// stalled connection would otherwise hold the invocation until Lambda's function timeout
 /// ends it and loses every evaluation). Far above a healthy call (milliseconds to a few
 /// seconds for a large IAM page); [`ATTEMPT_TIMEOUT_ENV`] overrides it.
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Environment variable with the attempt timeout in milliseconds (the fault-injection tests
 /// set a short one so that a stalled request costs them a second, not twenty).
@@ -36,7 +36,7 @@ pub const ATTEMPT_TIMEOUT_ENV: &str = "NEPTUNE_GUARDRAILS_ATTEMPT_TIMEOUT_MS";
 
 /// The attempt timeout: [`ATTEMPT_TIMEOUT_ENV`] when it holds a positive whole number of
 /// milliseconds, else [`DEFAULT_ATTEMPT_TIMEOUT`].
-pub fn attempt_timeout() -> Duration {
+pub(crate) fn attempt_timeout() -> Duration {
     let Ok(text) = std::env::var(ATTEMPT_TIMEOUT_ENV) else {
         return DEFAULT_ATTEMPT_TIMEOUT;
     };
@@ -177,7 +177,7 @@ pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Error codes AWS services use for throttling; worth a retry with backoff.
-pub fn is_throttling_code(code: Option<&str>) -> bool {
+pub(crate) fn is_throttling_code(code: Option<&str>) -> bool {
     matches!(
         code,
         Some(

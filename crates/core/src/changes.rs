@@ -25,12 +25,12 @@ use crate::error::RuleError;
 use crate::evaluation::{Compliance, Evaluation, Verdict};
 
 /// The annotation of the NOT_APPLICABLE sent for a resource that vanished between runs.
-pub const GONE: &str = "resource no longer exists";
+pub(crate) const GONE: &str = "resource no longer exists";
 
 /// A result Config holds for a rule: what the last recorded COMPLIANT or NON_COMPLIANT
 /// evaluation of a resource said.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedResult {
+pub(crate) struct RecordedResult {
     pub resource_type: String,
     pub resource_id: String,
     pub compliance: Compliance,
@@ -39,7 +39,7 @@ pub struct RecordedResult {
 
 /// Where a rule's recorded results come from (Config's GetComplianceDetailsByConfigRule and
 /// GetComplianceDetailsByResource), COMPLIANT and NON_COMPLIANT only.
-pub trait ResultSource: Sync {
+pub(crate) trait ResultSource: Sync {
     /// Every result of the rule.
     fn recorded_results(
         &self,
@@ -98,7 +98,7 @@ fn log_kept(evaluation: &Evaluation, held: &str) {
 /// The report of a scheduled run of the rule named `rule_name`: the changes against its
 /// recorded results, or (with the reason, also logged) every evaluation but those of
 /// resources the run could not read, when the results cannot be read.
-pub async fn scheduled_report<S: ResultSource>(
+pub(crate) async fn scheduled_report<S: ResultSource>(
     source: &S,
     rule_name: Option<&str>,
     swept: &[&str],
@@ -130,7 +130,7 @@ pub async fn scheduled_report<S: ResultSource>(
 
 /// The report of a change-triggered run: its evaluation, unless the rule could not read the
 /// resource and Config holds a result for it (or cannot say whether it does).
-pub async fn change_report<S: ResultSource>(
+pub(crate) async fn change_report<S: ResultSource>(
     source: &S,
     rule_name: Option<&str>,
     evaluations: Vec<Evaluation>,
@@ -172,7 +172,7 @@ pub async fn change_report<S: ResultSource>(
 /// `swept` is what the scheduled run lists in full (the rule's resource types): a recorded
 /// resource of another type is left alone. Recorded NOT_APPLICABLE results, should Config
 /// return any, count as absence.
-pub fn changes(
+pub(crate) fn changes(
     evaluations: Vec<Evaluation>,
     recorded: &[RecordedResult],
     swept: &[&str],

@@ -18,16 +18,16 @@ use crate::item::ConfigurationItem;
 use crate::rule::ItemSource;
 
 /// `PutEvaluations` takes at most 100 evaluations a call.
-pub const MAX_EVALUATIONS_PER_CALL: usize = 100;
+pub(crate) const MAX_EVALUATIONS_PER_CALL: usize = 100;
 
 /// The result token Config's console uses for a test run: evaluations are validated, not stored.
-pub const TEST_MODE_TOKEN: &str = "TESTMODE";
+pub(crate) const TEST_MODE_TOKEN: &str = "TESTMODE";
 
 /// `GetComplianceDetailsByConfigRule` returns at most 100 results a page.
-pub const MAX_RESULTS_PER_PAGE: i32 = 100;
+pub(crate) const MAX_RESULTS_PER_PAGE: i32 = 100;
 
 #[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     /// Attempts per batch, the first included.
     pub attempts: u32,
     pub base_delay: Duration,
@@ -60,7 +60,7 @@ impl RetryPolicy {
 
 /// Why one `PutEvaluations` call did not go through.
 #[derive(Debug, Clone)]
-pub struct SendError {
+pub(crate) struct SendError {
     pub retryable: bool,
     pub message: String,
 }
@@ -83,7 +83,7 @@ impl ConfigService {
     /// nothing to report, one call with no evaluations and the result token: the API takes
     /// 0 to 100 evaluations (botocore `config` model, `Evaluations`: min 0), it records
     /// nothing, and the invocation's token is answered rather than left open.
-    pub async fn put_evaluations(
+    pub(crate) async fn put_evaluations(
         &self,
         result_token: &str,
         evaluations: &[Evaluation],
@@ -251,7 +251,7 @@ fn is_retryable<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
 
 /// Send evaluations in batches of at most 100, retrying a batch's refused part with backoff.
 /// Returns the number of calls made.
-pub async fn deliver<F, Fut>(
+pub(crate) async fn deliver<F, Fut>(
     evaluations: &[Evaluation],
     policy: &RetryPolicy,
     mut send: F,

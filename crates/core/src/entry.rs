@@ -18,7 +18,7 @@ use crate::rule::Assessed;
 use crate::runbook::Runbook;
 
 /// What a scan of everything in scope yields.
-pub type ScanFuture<'a> =
+pub(crate) type ScanFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Vec<Assessed>, RuleError>> + Send + 'a>>;
 
 /// Built with [`RuleEntry::lambda`] or [`RuleEntry::managed`], which check the delivery.

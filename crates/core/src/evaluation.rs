@@ -4,7 +4,7 @@ use aws_smithy_types::DateTime;
 use serde::Serialize;
 
 /// AWS Config limits an annotation to 256 characters.
-pub const MAX_ANNOTATION_CHARS: usize = 256;
+pub(crate) const MAX_ANNOTATION_CHARS: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -90,7 +90,7 @@ impl Evaluation {
 }
 
 /// Cut an annotation to the Config limit on a character boundary, marking the cut.
-pub fn truncate_annotation(text: &str) -> String {
+pub(crate) fn truncate_annotation(text: &str) -> String {
     if text.chars().count() <= MAX_ANNOTATION_CHARS {
         return text.to_string();
     }

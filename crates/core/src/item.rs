@@ -71,7 +71,7 @@ impl ConfigurationItem {
     }
 
     /// From an item returned by `GetResourceConfigHistory`.
-    pub fn from_history(item: &aws_sdk_config::types::ConfigurationItem) -> Self {
+    pub(crate) fn from_history(item: &aws_sdk_config::types::ConfigurationItem) -> Self {
         ConfigurationItem {
             resource_type: item
                 .resource_type()
@@ -96,7 +96,7 @@ impl ConfigurationItem {
     }
 
     /// Config reports deletions with these statuses; a deleted resource is NOT_APPLICABLE.
-    pub fn is_deleted(&self) -> bool {
+    pub(crate) fn is_deleted(&self) -> bool {
         matches!(
             self.status.as_deref(),
             Some("ResourceDeleted" | "ResourceDeletedNotRecorded")
@@ -151,7 +151,7 @@ pub fn as_flag(value: &Value) -> Option<bool> {
 }
 
 /// An ISO 8601 time as Config writes it (`2024-05-01T12:00:00.123Z`).
-pub fn parse_time(text: &str) -> Option<DateTime> {
+pub(crate) fn parse_time(text: &str) -> Option<DateTime> {
     DateTime::from_str(text, Format::DateTime).ok()
 }
 

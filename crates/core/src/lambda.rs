@@ -17,7 +17,7 @@ use crate::rule::{evaluate_invocation, now, Rule};
 /// function's ApplicationLogLevel), else `RUST_LOG`, else INFO; the format from
 /// `AWS_LAMBDA_LOG_FORMAT`: `Text` gives plain lines, anything else (and unset) one JSON
 /// object per line.
-pub fn init_tracing() {
+pub(crate) fn init_tracing() {
     let (filter, json) = log_settings(
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
         std::env::var("RUST_LOG").ok().as_deref(),
@@ -98,7 +98,7 @@ pub async fn run<R: Rule>(rule: R, sdk: &SdkConfig) -> Result<(), Error> {
 /// Evaluate one Config event and report the evaluations; the response summarises them.
 /// A scheduled run reports only what changed since the results Config holds
 /// ([`crate::changes`]); the counts by compliance are of every resource the run evaluated.
-pub async fn handle<R: Rule>(
+pub(crate) async fn handle<R: Rule>(
     rule: &R,
     config: &ConfigService,
     scope: &ScanScope,

@@ -5,7 +5,7 @@
 /// The regions where AWS does not offer each managed rule the pack deploys: the
 /// "Region Support" of each rule's page in the AWS Config Developer Guide
 /// (`managed_rule_declarations_match_aws_managed_rule_list` checks each list against AWS's).
-pub const MANAGED_RULES_UNAVAILABLE: &[(&str, &[&str])] = &[
+pub(crate) const MANAGED_RULES_UNAVAILABLE: &[(&str, &[&str])] = &[
     (
         "NEPTUNE_CLUSTER_CLOUDWATCH_LOG_EXPORT_ENABLED",
         MOST_NEPTUNE_RULES_UNAVAILABLE,

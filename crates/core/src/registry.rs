@@ -149,14 +149,6 @@ impl Delivery {
             unavailable_in: crate::regions::unavailable_in(identifier),
         }
     }
-
-    /// Whether the rule is deployed in `region` (always, for our Lambdas).
-    pub fn available_in(&self, region: &str) -> bool {
-        match self {
-            Delivery::Lambda => true,
-            Delivery::Managed { unavailable_in, .. } => !unavailable_in.contains(&region),
-        }
-    }
 }
 
 /// How a NON_COMPLIANT resource is put right.
@@ -174,7 +166,7 @@ pub struct Remediation {
 
 /// IAM actions every rule Lambda needs: report evaluations, read the recorded results (of
 /// the rule, and of one resource), read oversized items.
-pub const COMMON_PERMISSIONS: [&str; 4] = [
+pub(crate) const COMMON_PERMISSIONS: [&str; 4] = [
     "config:GetComplianceDetailsByConfigRule",
     "config:GetComplianceDetailsByResource",
     "config:GetResourceConfigHistory",

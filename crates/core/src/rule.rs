@@ -66,7 +66,7 @@ pub fn described<T>(what: &str, result: Result<Option<T>, RuleError>) -> Result<
 }
 
 /// Where the full configuration item of an oversized notification comes from.
-pub trait ItemSource: Sync {
+pub(crate) trait ItemSource: Sync {
     fn fetch_item(
         &self,
         summary: &ConfigurationItem,
@@ -75,7 +75,7 @@ pub trait ItemSource: Sync {
 
 /// Turn one invocation into its evaluations: one per resource, deduplicated. A scheduled run
 /// scans `scope`, which must be fresh for the invocation (its listings are kept).
-pub async fn evaluate_invocation<R: Rule, S: ItemSource>(
+pub(crate) async fn evaluate_invocation<R: Rule, S: ItemSource>(
     rule: &R,
     source: &S,
     scope: &ScanScope,

@@ -90,7 +90,7 @@ impl Runbook {
     }
 
     /// `(service, API)` of every step that calls an AWS API, in step order.
-    pub fn api_calls(&self) -> Vec<(String, String)> {
+    pub(crate) fn api_calls(&self) -> Vec<(String, String)> {
         self.document
             .iter()
             .flat_map(|document| &document.steps)
@@ -152,7 +152,7 @@ pub const CLUSTER_SETTING_UNNEEDED: &[(&str, &str)] = &[
 /// management API authorizes as `rds:`), and `ssm:StartAutomationExecution` /
 /// `ssm:GetAutomationExecution`, which whoever starts the runbook needs, not its steps (each
 /// calls RDS only).
-pub const AWS_NEPTUNE_CLUSTER_RUNBOOK_ACTIONS: &[&str] =
+pub(crate) const AWS_NEPTUNE_CLUSTER_RUNBOOK_ACTIONS: &[&str] =
     &["rds:DescribeDBClusters", "rds:ModifyDBCluster"];
 
 /// An AWS-owned Neptune cluster runbook (`rule.remediation.runbook`) that takes the cluster's

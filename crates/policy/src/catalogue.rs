@@ -40,7 +40,7 @@ const fn mutate(name: &'static str, source: &'static str) -> Action {
 }
 
 /// The fine-grained actions of engine 1.2.0.0 and later.
-pub const ACTIONS: &[Action] = &[
+pub(crate) const ACTIONS: &[Action] = &[
     // Query-based data access.
     read("neptune-db:ReadDataViaQuery", DATA_ACTIONS),
     mutate("neptune-db:WriteDataViaQuery", DATA_ACTIONS),
@@ -80,11 +80,11 @@ pub const ACTIONS: &[Action] = &[
 ];
 
 /// The all-or-nothing action of engines before 1.2.0.0; ignored by 1.2.0.0 and later.
-pub const DEPRECATED_CONNECT: &str = "neptune-db:connect";
+pub(crate) const DEPRECATED_CONNECT: &str = "neptune-db:connect";
 
-pub const RESET_DATABASE: &str = "neptune-db:ResetDatabase";
+pub(crate) const RESET_DATABASE: &str = "neptune-db:ResetDatabase";
 
-pub const SERVICE: &str = "neptune-db";
+pub(crate) const SERVICE: &str = "neptune-db";
 
 /// An action by its qualified name, in any case.
 pub fn find(name: &str) -> Option<&'static Action> {

