@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "emulator"))
-from launcher import _REGION_NAMES, managed_rule_offered  # noqa: E402
+from config_rules import _REGION_NAMES, managed_rule_offered  # noqa: E402
 from moto.config.models import MANAGED_RULES_CONSTRAINTS  # noqa: E402
 
 KINDS = {"int": "int", "text": "CSV"}
