@@ -2,6 +2,7 @@
 //! roll the rule pack out across an AWS Organization (`synth`, `package`, `deploy`,
 //! `destroy`), and describe it (`rules`, `cost`).
 
+mod baseline;
 mod catalog;
 mod cost;
 mod deploy;

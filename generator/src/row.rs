@@ -21,6 +21,10 @@ pub struct Row {
     /// False when an AWS error kept the rule from judging this resource (its compliance is
     /// then NOT_APPLICABLE and the annotation holds the error); such a scan exits 2.
     pub evaluated: bool,
+    /// With `gen scan --baseline`: whether the row is a failure the baseline did not hold
+    /// (false for every other row); absent without a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<bool>,
 }
 
 /// A cluster row of account 123456789012 in eu-west-1, for the report tests.
@@ -39,5 +43,6 @@ pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation
         account: "123456789012".into(),
         region: "eu-west-1".into(),
         evaluated: true,
+        new: None,
     }
 }

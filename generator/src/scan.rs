@@ -11,6 +11,7 @@ use guardrails_core::registry::RuleSpec;
 use guardrails_core::{Compliance, Params};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::baseline::Baseline;
 use crate::exit::{write_stdout, Exit, GenError};
 use crate::report::{self, asff, Format};
 use crate::row::Row;
@@ -44,10 +45,16 @@ pub struct ScanArgs {
     /// call at a time, so this bounds the calls in flight.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     max_concurrency: u16,
+    /// An earlier `gen scan --format json` output (`-`: standard input): rows gain `new`,
+    /// stderr gives the new, fixed and still failing counts, and the exit status is 1 only
+    /// when a NON_COMPLIANT row is new (matched by rule, account, region and resource id).
+    #[arg(long, value_name = "PREVIOUS.json")]
+    baseline: Option<std::path::PathBuf>,
 }
 
 pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
     let rules = select(&args.rules).map_err(GenError::Input)?;
+    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
     let specs: Vec<&'static RuleSpec> = rules.iter().map(|rule| rule.spec).collect();
     let base = guardrails_core::aws::load(args.aws.region, args.aws.endpoint_url).await;
     let (targets, unreachable) = session::resolve(&base, &args.targets)
@@ -60,8 +67,11 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
             account.account, account.reason
         );
     }
-    let (rows, errors, covered) =
+    let (mut rows, errors, covered) =
         evaluate(&rules, &targets, usize::from(args.max_concurrency)).await;
+    let comparison = baseline
+        .as_ref()
+        .map(|baseline| (baseline, baseline.mark(&mut rows, &covered)));
     for error in &errors {
         eprintln!("gen scan: {error}");
     }
@@ -97,6 +107,9 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
         if let Some(summary) = &by_requirement {
             eprint!("{summary}");
         }
+    }
+    if let Some((baseline, comparison)) = &comparison {
+        eprintln!("gen scan: {}", baseline.summary(comparison));
     }
     Ok(exit_status(failed, &rows))
 }
@@ -159,6 +172,7 @@ async fn evaluate(
                 account: target.account.clone(),
                 region: target.region.clone(),
                 evaluated: a.verdict.evaluated,
+                new: None,
             })),
             Err(err) => errors.push(format!(
                 "rule {} could not evaluate in account {} region {}: {err}",
@@ -238,12 +252,14 @@ async fn import(
 
 /// 2 when something could not be evaluated or imported, else 1 when something is
 /// NON_COMPLIANT, else 0.
+/// 2 when something failed, else 1 when a row is NON_COMPLIANT (with a baseline: when a
+/// row is a new failure), else 0.
 fn exit_status(failed: bool, rows: &[Row]) -> Exit {
     if failed {
         Exit::Failed
     } else if rows
         .iter()
-        .any(|r| r.compliance == Compliance::NonCompliant)
+        .any(|r| r.compliance == Compliance::NonCompliant && r.new != Some(false))
     {
         Exit::NonCompliant
     } else {

@@ -226,3 +226,106 @@ fn the_changelog_is_the_contracts_changes() {
         "CHANGELOG.md is stale; run scripts/regen"
     );
 }
+
+/// The generator's modules depend on each other one way: at every level of the module tree,
+/// the siblings' references (`crate::a::b`, `super::b`, outside tests) form no cycle (a
+/// child may use its parent's items; that is not a cycle between siblings).
+#[test]
+fn the_generator_has_no_module_cycle() {
+    let src = workspace_root().join("generator/src");
+    let mut edges: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for file in rust_files(&src) {
+        let relative = file.strip_prefix(&src).unwrap().with_extension("");
+        let mut module: Vec<String> = relative
+            .iter()
+            .map(|part| part.to_string_lossy().into_owned())
+            .collect();
+        if module
+            .last()
+            .is_some_and(|last| last == "mod" || last == "main")
+        {
+            module.pop();
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for path in referenced_paths(code, &module) {
+            let common = module.iter().zip(&path).take_while(|(a, b)| a == b).count();
+            if common < module.len() && common < path.len() {
+                edges
+                    .entry(module[..=common].join("/"))
+                    .or_default()
+                    .insert(path[..=common].join("/"));
+            }
+        }
+    }
+    for (from, targets) in &edges {
+        for to in targets {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut stack = vec![to.clone()];
+            while let Some(node) = stack.pop() {
+                assert_ne!(&node, from, "module cycle: {from} → {to} → … → {from}");
+                if seen.insert(node.clone()) {
+                    stack.extend(edges.get(&node).into_iter().flatten().cloned());
+                }
+            }
+        }
+    }
+    assert!(
+        edges.contains_key("deploy/plan"),
+        "the scan of references found nothing"
+    );
+}
+
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Module paths a file names: `crate::a::b`, `crate::{a, b::c}` and `super::b` (resolved
+/// against `module`, the file's own module path).
+fn referenced_paths(code: &str, module: &[String]) -> Vec<Vec<String>> {
+    let split = |path: &str| -> Vec<String> {
+        path.split("::")
+            .map(|p| p.trim().to_string())
+            .take_while(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            .collect()
+    };
+    let mut paths = Vec::new();
+    for (prefix, base) in [
+        ("crate::", Vec::new()),
+        ("super::", module[..module.len().saturating_sub(1)].to_vec()),
+    ] {
+        for (at, _) in code.match_indices(prefix) {
+            let rest = &code[at + prefix.len()..];
+            let items: Vec<&str> = match rest.strip_prefix('{') {
+                Some(group) => group
+                    .split('}')
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .collect(),
+                None => vec![rest
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                    .next()
+                    .unwrap_or_default()],
+            };
+            for item in items {
+                let mut path = base.clone();
+                path.extend(split(item));
+                if path.len() > base.len() {
+                    paths.push(path);
+                }
+            }
+        }
+    }
+    paths
+}

@@ -1110,3 +1110,111 @@ fn security_hub_findings_follow_the_resources_through_fix_exemption_and_deletion
         "{stderr}"
     );
 }
+
+/// A baseline gates only new failures: an unchanged estate exits 0 whatever it already
+/// fails, one resource broken since exits 1 and is named as new, the formats mark it, and a
+/// baseline that is no scan is exit 2 with the reason.
+#[test]
+fn a_baseline_fails_only_on_new_failures() {
+    let emulator = Emulator::shared();
+    let region = "ap-south-1";
+    emulator.seed(region, "estate");
+    let rules = "neptune-cluster-iam-auth,neptune-cluster-deletion-protection";
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--rules", rules];
+        args.extend(extra);
+        run_gen(
+            env!("CARGO_BIN_EXE_gen").as_ref(),
+            Some((emulator, region)),
+            &args,
+        )
+    };
+    let before = scan(&["--format", "json"]);
+    assert_eq!(before.status.code(), Some(1), "the estate already fails");
+    let dir = fresh_dir("baseline");
+    let baseline = dir.join("before.json");
+    std::fs::write(&baseline, &before.stdout).unwrap();
+    let baseline = baseline.to_str().unwrap();
+
+    let unchanged = scan(&["--format", "json", "--baseline", baseline]);
+    let stderr = String::from_utf8_lossy(&unchanged.stderr);
+    assert_eq!(unchanged.status.code(), Some(0), "{stderr}");
+    let failing = serde_json::from_slice::<Vec<Value>>(&before.stdout)
+        .unwrap()
+        .iter()
+        .filter(|r| r["compliance"] == "NON_COMPLIANT")
+        .count();
+    assert!(
+        stderr.contains(&format!(": 0 new, 0 fixed, {failing} still failing")),
+        "{stderr}"
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&unchanged.stdout).unwrap();
+    assert!(
+        rows.iter().all(|r| r["new"] == false),
+        "every row gains new: false"
+    );
+
+    emulator.call(
+        region,
+        None,
+        "neptune",
+        "create_db_cluster",
+        serde_json::json!({"DBClusterIdentifier": "broken-since", "Engine": "neptune",
+            "DeletionProtection": true}),
+    );
+    let broken = scan(&["--format", "json", "--baseline", baseline]);
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert_eq!(broken.status.code(), Some(1), "{stderr}");
+    let rows: Vec<Value> = serde_json::from_slice(&broken.stdout).unwrap();
+    let new: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r["new"] == true)
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap(),
+                r["resource_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(new, [("neptune-cluster-iam-auth", "broken-since")]);
+    assert!(stderr.contains(": 1 new, 0 fixed, "), "{stderr}");
+    assert!(
+        stderr.contains("; new: neptune-cluster-iam-auth "),
+        "{stderr}"
+    );
+
+    let table = scan(&["--baseline", baseline]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let marked: Vec<&str> = text.lines().filter(|l| l.contains("(new)")).collect();
+    assert!(
+        marked.len() == 1 && marked[0].contains("broken-since"),
+        "{text}"
+    );
+    let sarif = scan(&["--format", "sarif", "--baseline", baseline]);
+    let log: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let new_results: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["baselineState"] == "new")
+        .collect();
+    assert_eq!(new_results.len(), 1);
+    assert!(results.iter().all(|r| r["baselineState"].is_string()));
+    assert_eq!(
+        sarif_violations(&String::from_utf8_lossy(&sarif.stdout)),
+        ""
+    );
+    let csv = scan(&["--format", "csv", "--baseline", baseline]);
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert!(csv.lines().next().unwrap().ends_with(",new"), "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.ends_with(",true")).count(), 1);
+
+    let not_a_scan = dir.join("not-a-scan.json");
+    std::fs::write(&not_a_scan, "{\"rows\": []}").unwrap();
+    let refused = scan(&["--baseline", not_a_scan.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not `gen scan --format json` output"),
+        "{stderr}"
+    );
+}

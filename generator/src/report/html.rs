@@ -132,19 +132,24 @@ fn finding_row(spec: Option<&&RuleSpec>, row: &Row) -> String {
     let requirements = spec
         .map(|s| frameworks::labels(s.frameworks))
         .unwrap_or_default();
-    let verdict = if row.evaluated {
-        row.compliance.as_str()
-    } else {
-        "NOT EVALUATED"
+    let verdict = match (row.evaluated, row.new) {
+        (false, _) => "NOT EVALUATED".to_string(),
+        (true, Some(true)) => format!("{} (new)", row.compliance.as_str()),
+        (true, _) => row.compliance.as_str().to_string(),
     };
     format!(
-        "<tr class=\"finding\" data-compliance=\"{}\" data-rule=\"{}\">\
+        "<tr class=\"finding\" data-compliance=\"{}\" data-rule=\"{}\"{}>\
          <td><span class=\"badge {}\">{}</span></td><td>{severity}</td><td>{}</td>\
          <td><strong>{}</strong><br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td>\
          <td>{}</td><td><code>{}</code> <small>({how})</small><br><small>{}</small></td>\
          <td><small>{}</small></td></tr>",
         row.compliance.as_str(),
         escape(row.rule),
+        if row.new == Some(true) {
+            " data-new=\"true\""
+        } else {
+            ""
+        },
         if row.evaluated {
             css_class(row.compliance)
         } else {

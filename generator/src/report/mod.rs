@@ -120,7 +120,8 @@ pub fn runbook_url(spec: &RuleSpec, region: &str) -> String {
 }
 
 /// RFC 4180 CSV with a header row; fields quoted when they hold a comma, quote or newline.
-/// Columns added after the first release come last, so positional readers keep working.
+/// Columns added after the first release come last, so positional readers keep working;
+/// `new` only with a baseline.
 pub fn csv(rows: &[Row]) -> String {
     fn field(text: &str) -> String {
         if text.contains([',', '"', '\n', '\r']) {
@@ -129,9 +130,11 @@ pub fn csv(rows: &[Row]) -> String {
             text.to_string()
         }
     }
+    let with_baseline = rows.iter().any(|row| row.new.is_some());
     let mut out = String::from(
-        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn\r\n",
+        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn",
     );
+    out.push_str(if with_baseline { ",new\r\n" } else { "\r\n" });
     for row in rows {
         let fields = [
             row.rule,
@@ -146,6 +149,11 @@ pub fn csv(rows: &[Row]) -> String {
             row.resource_arn.as_deref().unwrap_or(""),
         ];
         out.push_str(&fields.map(field).join(","));
+        match row.new {
+            Some(new) if with_baseline => out.push_str(if new { ",true" } else { ",false" }),
+            _ if with_baseline => out.push(','),
+            _ => {}
+        }
         out.push_str("\r\n");
     }
     out
@@ -171,7 +179,8 @@ fn security_severity(severity: Severity) -> &'static str {
 }
 
 /// SARIF 2.1.0: one reporting rule per scanned rule, one result per NON_COMPLIANT resource,
-/// located by a logical location (the cloud resource) rather than a file.
+/// located by a logical location (the cloud resource) rather than a file; with a baseline,
+/// each result's `baselineState` is `new` or `unchanged`.
 pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
     let rules: Vec<Value> = specs
         .iter()
@@ -200,7 +209,7 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
         .filter(|row| row.compliance == Compliance::NonCompliant)
         .map(|row| {
             let index = specs.iter().position(|s| s.id == row.rule).unwrap_or(0);
-            json!({
+            let mut result = json!({
                 "ruleId": row.rule,
                 "ruleIndex": index,
                 "level": level(specs[index].severity),
@@ -218,7 +227,11 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
                     "resourceName": row.resource_name,
                     "resourceArn": row.resource_arn,
                 },
-            })
+            });
+            if let Some(new) = row.new {
+                result["baselineState"] = json!(if new { "new" } else { "unchanged" });
+            }
+            result
         })
         .collect();
     sarif_log(rules, results)

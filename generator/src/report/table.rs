@@ -5,8 +5,16 @@ use guardrails_core::Compliance;
 use crate::row::Row;
 
 /// Aligned columns for people; verdicts coloured when writing to a terminal. A scan of more
-/// than one account or region leads with ACCOUNT and REGION columns.
+/// than one account or region leads with ACCOUNT and REGION columns; with a baseline, a new
+/// failure reads `NON_COMPLIANT (new)`.
 pub fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
+    let verdicts: Vec<String> = rows
+        .iter()
+        .map(|r| match r.new {
+            Some(true) => format!("{} (new)", r.compliance.as_str()),
+            _ => r.compliance.as_str().to_string(),
+        })
+        .collect();
     let mut headers = vec![
         "RULE",
         "RESOURCE TYPE",
@@ -21,13 +29,14 @@ pub fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
     let verdict_column = headers.len() - 2;
     let cells: Vec<Vec<&str>> = rows
         .iter()
-        .map(|r| {
+        .zip(&verdicts)
+        .map(|(r, verdict)| {
             let mut cells = vec![
                 r.rule,
                 r.resource_type.as_str(),
                 r.resource_id.as_str(),
                 r.resource_name.as_str(),
-                r.compliance.as_str(),
+                verdict.as_str(),
                 r.annotation.as_str(),
             ];
             if many_targets {
