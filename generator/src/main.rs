@@ -15,6 +15,7 @@ mod scan;
 mod security_hub;
 mod session;
 mod synth;
+mod waivers;
 
 use std::process::ExitCode;
 

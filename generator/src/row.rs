@@ -4,6 +4,8 @@ use guardrails_core::registry::ResourceType;
 use guardrails_core::Compliance;
 use serde::Serialize;
 
+use crate::waivers::Terms;
+
 /// One result; the `--format json` shape is a contract (docs/contract.md).
 #[derive(Debug, Serialize, PartialEq, Eq, Clone)]
 pub struct Row {
@@ -25,6 +27,10 @@ pub struct Row {
     /// (false for every other row); absent without a baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new: Option<bool>,
+    /// With `gen scan --waivers`: the waiver a NON_COMPLIANT row is accepted under; absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Terms>,
 }
 
 /// A cluster row of account 123456789012 in eu-west-1, for the report tests.
@@ -44,5 +50,6 @@ pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation
         region: "eu-west-1".into(),
         evaluated: true,
         new: None,
+        waiver: None,
     }
 }

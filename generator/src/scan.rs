@@ -15,7 +15,9 @@ use crate::baseline::Baseline;
 use crate::exit::{write_stdout, Exit, GenError};
 use crate::report::{self, asff, Format};
 use crate::row::Row;
+use crate::security_hub::workflow;
 use crate::session::{self, Target, TargetArgs};
+use crate::waivers::Waivers;
 use crate::{catalog, security_hub, AwsTarget};
 
 #[derive(clap::Args, Debug)]
@@ -50,11 +52,17 @@ pub struct ScanArgs {
     /// when a NON_COMPLIANT row is new (matched by rule, account, region and resource id).
     #[arg(long, value_name = "PREVIOUS.json")]
     baseline: Option<std::path::PathBuf>,
+    /// Accepted risks (YAML or JSON, docs/scanning.md): a waived NON_COMPLIANT row keeps its
+    /// verdict, carries the waiver, and does not make the exit status 1. Expired waivers and
+    /// waivers that match nothing are named on stderr.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<std::path::PathBuf>,
 }
 
 pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
     let rules = select(&args.rules).map_err(GenError::Input)?;
     let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
+    let waivers = args.waivers.as_deref().map(Waivers::read).transpose()?;
     let specs: Vec<&'static RuleSpec> = rules.iter().map(|rule| rule.spec).collect();
     let base = guardrails_core::aws::load(args.aws.region, args.aws.endpoint_url).await;
     let (targets, unreachable) = session::resolve(&base, &args.targets)
@@ -69,6 +77,12 @@ pub async fn run(args: ScanArgs) -> Result<Exit, GenError> {
     }
     let (mut rows, errors, covered) =
         evaluate(&rules, &targets, usize::from(args.max_concurrency)).await;
+    if let Some(waivers) = &waivers {
+        let applied = waivers.apply(&mut rows, &crate::waivers::today());
+        for line in applied.expired.iter().chain(&applied.unmatched) {
+            eprintln!("gen scan: {line}");
+        }
+    }
     let comparison = baseline
         .as_ref()
         .map(|baseline| (baseline, baseline.mark(&mut rows, &covered)));
@@ -173,6 +187,7 @@ async fn evaluate(
                 region: target.region.clone(),
                 evaluated: a.verdict.evaluated,
                 new: None,
+                waiver: None,
             })),
             Err(err) => errors.push(format!(
                 "rule {} could not evaluate in account {} region {}: {err}",
@@ -233,10 +248,35 @@ async fn import(
                 continue;
             }
         };
+        // Our suppressions that no waiver stands behind are lifted first: a SUPPRESSED finding
+        // takes no update.
+        let lift = workflow::unsuppress(&rows_here, specs, &active);
+        let suppress = workflow::suppress(&rows_here, specs, &active);
+        let mut not_updated = Vec::new();
+        if let Some(change) = &lift {
+            not_updated.extend(workflow::apply(&client, &product, change).await);
+        }
         let plan = security_hub::plan(specs, &rows_here, active, now);
         let (failed, resolved, archived) =
             (plan.failed.len(), plan.resolved.len(), plan.archived.len());
         let imported = security_hub::import(&client, plan.into_findings()).await;
+        for change in &suppress {
+            not_updated.extend(workflow::apply(&client, &product, change).await);
+        }
+        let (suppressed, lifted) = (
+            suppress.iter().map(|c| c.finding_ids.len()).sum::<usize>(),
+            lift.as_ref().map_or(0, |c| c.finding_ids.len()),
+        );
+        if suppressed + lifted > 0 {
+            eprintln!(
+                "gen scan: {place}: {suppressed} waived findings suppressed, {lifted} no longer waived back to NEW, {} not updated",
+                not_updated.len()
+            );
+        }
+        for (id, reason) in &not_updated {
+            eprintln!("gen scan:   not updated {id}: {reason}");
+        }
+        all_imported &= not_updated.is_empty();
         eprintln!(
             "gen scan: {place}: {} findings imported ({failed} failed, {resolved} resolved, {archived} archived), {} not imported",
             imported.succeeded,
@@ -250,17 +290,14 @@ async fn import(
     all_imported
 }
 
-/// 2 when something could not be evaluated or imported, else 1 when something is
-/// NON_COMPLIANT, else 0.
-/// 2 when something failed, else 1 when a row is NON_COMPLIANT (with a baseline: when a
-/// row is a new failure), else 0.
+/// 2 when something failed, else 1 when a row is NON_COMPLIANT and not waived (with a
+/// baseline: a new failure), else 0.
 fn exit_status(failed: bool, rows: &[Row]) -> Exit {
     if failed {
         Exit::Failed
-    } else if rows
-        .iter()
-        .any(|r| r.compliance == Compliance::NonCompliant && r.new != Some(false))
-    {
+    } else if rows.iter().any(|r| {
+        r.compliance == Compliance::NonCompliant && r.new != Some(false) && r.waiver.is_none()
+    }) {
         Exit::NonCompliant
     } else {
         Exit::Clean

@@ -1218,3 +1218,327 @@ fn a_baseline_fails_only_on_new_failures() {
         "{stderr}"
     );
 }
+
+/// Waivers through `gen scan`: a waiver in force turns exit 1 into 0 for its resource only,
+/// an expired one does not, a pattern covers exactly its matches, every format carries the
+/// waiver, and a malformed file is exit 2 naming the line.
+#[test]
+fn waivers_accept_known_failures_until_they_expire() {
+    let emulator = Emulator::shared();
+    let region = "ca-central-1";
+    emulator.seed(region, "estate");
+    let rule = "neptune-cluster-iam-auth";
+    for legacy in ["legacy-a", "legacy-b"] {
+        emulator.call(
+            region,
+            None,
+            "neptune",
+            "create_db_cluster",
+            serde_json::json!({"DBClusterIdentifier": legacy, "Engine": "neptune"}),
+        );
+    }
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--rules", rule];
+        args.extend(extra);
+        run_gen(
+            env!("CARGO_BIN_EXE_gen").as_ref(),
+            Some((emulator, region)),
+            &args,
+        )
+    };
+    let plain = scan(&["--format", "json"]);
+    assert_eq!(plain.status.code(), Some(1));
+    let rows: Vec<Value> = serde_json::from_slice(&plain.stdout).unwrap();
+    let failing: Vec<String> = rows
+        .iter()
+        .filter(|r| r["compliance"] == "NON_COMPLIANT")
+        .map(|r| r["resource_name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        failing.len() >= 3,
+        "the estate and two legacy clusters fail: {failing:?}"
+    );
+    let dir = fresh_dir("waivers");
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let waiver = |resource: &str, expires: &str| {
+        format!(
+            "- rule: {rule}\n  resource: '{resource}'\n  regions: [{region}]\n  reason: migrating clients to SigV4\n  approved_by: security@example.com\n  expires: {expires}\n"
+        )
+    };
+
+    // One failure waived: the others still fail the scan.
+    let one = write(
+        "one.yaml",
+        &format!("waivers:\n{}", waiver(&failing[0], "2099-12-31")),
+    );
+    let out = scan(&["--format", "json", "--waivers", &one]);
+    assert_eq!(out.status.code(), Some(1));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let waived: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["waiver"].is_object())
+        .map(|r| r["resource_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(waived, [failing[0].as_str()]);
+    let row = rows.iter().find(|r| r["waiver"].is_object()).unwrap();
+    assert_eq!(
+        row["compliance"], "NON_COMPLIANT",
+        "a waived row keeps its verdict"
+    );
+    assert_eq!(row["waiver"]["approved_by"], "security@example.com");
+    assert_eq!(row["waiver"]["expires"], "2099-12-31");
+
+    // Every failure waived by name: exit 0.
+    let all: String = failing
+        .iter()
+        .map(|name| waiver(name, "2099-12-31"))
+        .collect();
+    let all = write("all.yaml", &format!("waivers:\n{all}"));
+    let out = scan(&["--format", "json", "--waivers", &all]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A pattern covers exactly its matches (the two legacy clusters, nothing else), and a
+    // pattern matching none is named.
+    let pattern = write(
+        "pattern.yaml",
+        &format!(
+            "waivers:\n{}{}",
+            waiver("legacy-*", "2099-12-31"),
+            waiver("no-such-*", "2099-12-31")
+        ),
+    );
+    let out = scan(&["--format", "json", "--waivers", &pattern]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut waived: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["waiver"].is_object())
+        .map(|r| r["resource_name"].as_str().unwrap())
+        .collect();
+    waived.sort();
+    assert_eq!(waived, ["legacy-a", "legacy-b"]);
+    assert!(
+        stderr.contains(&format!(
+            "waiver 2 ({rule} no-such-*) matches no failure of this scan"
+        )),
+        "{stderr}"
+    );
+
+    // An expired waiver has no effect and is named.
+    let expired = write(
+        "expired.yaml",
+        &format!(
+            "waivers:\n{all_expired}",
+            all_expired = failing
+                .iter()
+                .map(|n| waiver(n, "2020-01-31"))
+                .collect::<String>()
+        ),
+    );
+    let out = scan(&["--format", "json", "--waivers", &expired]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("expired on 2020-01-31: not applied"),
+        "{stderr}"
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rows.iter().all(|r| r.get("waiver").is_none()));
+
+    // The other formats carry it: SARIF as an accepted suppression (valid against the
+    // schema), CSV as a last column, ASFF as product fields, OCSF as a suppressed finding.
+    let sarif = scan(&["--format", "sarif", "--waivers", &one]);
+    let text = String::from_utf8_lossy(&sarif.stdout);
+    assert_eq!(sarif_violations(&text), "");
+    let log: Value = serde_json::from_str(&text).unwrap();
+    let suppressed: Vec<&Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["suppressions"].is_array())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["suppressions"][0]["status"], "accepted");
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "migrating clients to SigV4"
+    );
+    let csv = scan(&["--format", "csv", "--waivers", &one]);
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert!(csv.lines().next().unwrap().ends_with(",waiver"), "{csv}");
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.ends_with(
+                "migrating clients to SigV4 (approved by security@example.com, until 2099-12-31)\""
+            ))
+            .count(),
+        1,
+        "{csv}"
+    );
+    let asff = scan(&["--format", "asff", "--waivers", &one]);
+    let asff_text = String::from_utf8_lossy(&asff.stdout);
+    assert_eq!(asff_violations(&asff_text), "");
+    let findings: Vec<Value> = serde_json::from_str(&asff_text).unwrap();
+    let waived: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["ProductFields"]["neptune-guardrails/WaiverReason"].is_string())
+        .collect();
+    assert_eq!(waived.len(), 1);
+    let ocsf = scan(&["--format", "ocsf", "--waivers", &one]);
+    let ocsf_text = String::from_utf8_lossy(&ocsf.stdout);
+    assert_eq!(ocsf_violations(&ocsf_text), "");
+    let events: Vec<Value> = serde_json::from_str(&ocsf_text).unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["status"] == "Suppressed")
+            .count(),
+        1
+    );
+
+    // A malformed file: exit 2, naming the line.
+    let malformed = write(
+        "malformed.yaml",
+        &format!("waivers:\n- rule: {rule}\n  resource: x\n  reason: r\n  approved_by: a\n  expires: next week\n"),
+    );
+    let out = scan(&["--waivers", &malformed]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line "), "{stderr}");
+    assert!(stderr.contains("is not a date YYYY-MM-DD"), "{stderr}");
+}
+
+/// A waived finding goes SUPPRESSED in Security Hub with the waiver as its note, and back to
+/// NEW when the waiver expires; a fixed resource's suppressed finding is lifted so its PASSED
+/// update lands (the emulator, like AWS, no longer updates a SUPPRESSED finding); a person's
+/// own suppression is left alone.
+#[test]
+fn a_waived_finding_is_suppressed_in_security_hub_and_back_when_the_waiver_ends() {
+    let emulator = &Emulator::start();
+    let estate = emulator.seed(REGION, "estate");
+    let account = "123456789012";
+    let rule = "neptune-cluster-iam-auth";
+    let finding = format!(
+        "neptune-guardrails/{account}/{REGION}/{rule}/{}",
+        estate.cluster_id("graph-open")
+    );
+    let dir = fresh_dir("hub-waivers");
+    let waivers = |expires: &str| {
+        let path = dir.join(format!("{expires}.yaml"));
+        std::fs::write(
+            &path,
+            format!("waivers:\n- rule: {rule}\n  resource: graph-open\n  reason: clients move to SigV4\n  approved_by: security@example.com\n  expires: {expires}\n"),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--format",
+            "json",
+            "--rules",
+            rule,
+            "--security-hub",
+        ];
+        args.extend(extra);
+        let out = gen(emulator, &args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let workflow = || {
+        let found = hub_findings(emulator, account, REGION);
+        let f = &found[&finding];
+        (
+            f["Workflow"]["Status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            f["Note"]["Text"].as_str().unwrap_or_default().to_string(),
+            f["Compliance"]["Status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+
+    let in_force = waivers("2099-12-31");
+    let (_, stderr) = scan(&["--waivers", &in_force]);
+    assert!(stderr.contains("1 waived findings suppressed"), "{stderr}");
+    let (status, note, compliance) = workflow();
+    assert_eq!(
+        (status.as_str(), compliance.as_str()),
+        ("SUPPRESSED", "FAILED")
+    );
+    assert_eq!(
+        note,
+        "waived: clients move to SigV4 (approved by security@example.com, until 2099-12-31)"
+    );
+    // A second scan under the same waiver changes nothing in the workflow.
+    let (_, stderr) = scan(&["--waivers", &in_force]);
+    assert!(!stderr.contains("suppressed,"), "{stderr}");
+
+    // The waiver expires: the finding is NEW again, and the scan fails.
+    let expired = waivers("2020-01-31");
+    let (code, stderr) = scan(&["--waivers", &expired]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("1 no longer waived back to NEW"),
+        "{stderr}"
+    );
+    assert_eq!(workflow().0, "NEW");
+
+    // Waived again, then fixed: the suppression is lifted so the PASSED update lands.
+    scan(&["--waivers", &in_force]);
+    assert_eq!(workflow().0, "SUPPRESSED");
+    emulator.call(
+        REGION,
+        None,
+        "neptune",
+        "modify_db_cluster",
+        serde_json::json!({"DBClusterIdentifier": "graph-open",
+            "EnableIAMDatabaseAuthentication": true, "ApplyImmediately": true}),
+    );
+    scan(&["--waivers", &in_force]);
+    let (status, _, compliance) = workflow();
+    assert_eq!((status.as_str(), compliance.as_str()), ("NEW", "PASSED"));
+
+    // A person's own suppression is theirs: the tool neither lifts nor renotes it.
+    emulator.call(
+        REGION,
+        None,
+        "neptune",
+        "modify_db_cluster",
+        serde_json::json!({"DBClusterIdentifier": "graph-open",
+            "EnableIAMDatabaseAuthentication": false, "ApplyImmediately": true}),
+    );
+    scan(&[]);
+    emulator.call(
+        REGION,
+        None,
+        "securityhub",
+        "batch_update_findings",
+        serde_json::json!({
+            "FindingIdentifiers": [{"Id": finding,
+                "ProductArn": format!("arn:aws:securityhub:{REGION}:{account}:product/{account}/default")}],
+            "Workflow": {"Status": "SUPPRESSED"},
+            "Note": {"Text": "accepted by the owner", "UpdatedBy": "alice"}
+        }),
+    );
+    let (_, stderr) = scan(&[]);
+    assert!(!stderr.contains("back to NEW"), "{stderr}");
+    assert_eq!(workflow().0, "SUPPRESSED");
+    assert_eq!(workflow().1, "accepted by the owner");
+}

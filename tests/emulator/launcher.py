@@ -315,6 +315,7 @@ _busy_since = 0.0
 _REST_ACTIONS = {
     ("securityhub", "POST", "/findings/import"): "BatchImportFindings",
     ("securityhub", "POST", "/findings"): "GetFindings",
+    ("securityhub", "PATCH", "/findings/batchupdate"): "BatchUpdateFindings",
 }
 
 

@@ -18,6 +18,17 @@ providers" and "Using FindingProviderFields"):
   or RESOLVED to NEW" when the record state goes from ARCHIVED to ACTIVE or the compliance
   status from PASSED to WARNING, FAILED or NOT_AVAILABLE (API_Workflow). Nothing sets it to
   RESOLVED but a customer.
+* ``BatchUpdateFindings`` (moto has none; botocore model: ``PATCH /findings/batchupdate``,
+  "Used by Security Hub CSPM customers to update information about their investigation"):
+  ``Note`` (``Text`` and ``UpdatedBy`` both required) and ``Workflow.Status`` (``NEW``,
+  ``NOTIFIED``, ``RESOLVED``, ``SUPPRESSED``) of up to 100 findings; an identifier that
+  matches no finding is ``FindingNotFound`` and a repeated one ``DuplicatedFindingIdentifier``
+  in ``UnprocessedFindings``; the update leaves ``UpdatedAt`` alone ("your updates don't affect
+  the value for the UpdatedAt field").
+* A ``SUPPRESSED`` finding "is no longer updated" (WorkflowUpdate.Status). AWS does not say
+  whether BatchImportFindings then fails or is ignored; under the strictest reading here it is
+  accepted and changes nothing, so a tool must take the finding out of SUPPRESSED before its
+  update can land.
 * ``GetFindings`` ``Filters``: string filters on the fields the tool filters by (``Id``,
   ``ProductArn``, ``GeneratorId``, ``AwsAccountId``, ``RecordState``, ``ComplianceStatus``,
   ``WorkflowStatus``, ``SeverityLabel``, ``ResourceId``, ``ResourceRegion``): ``EQUALS``,
@@ -29,10 +40,14 @@ providers" and "Using FindingProviderFields"):
 from __future__ import annotations
 
 import copy
+import json
+import time
 from typing import Any
 
+from moto.securityhub import urls as securityhub_urls
 from moto.securityhub.exceptions import InvalidInputException
 from moto.securityhub.models import SecurityHubBackend
+from moto.securityhub.responses import SecurityHubResponse
 from moto.utilities.paginator import paginate
 
 CUSTOMER_FIELDS = ("Note", "UserDefinedFields", "VerificationState", "Workflow")
@@ -124,6 +139,48 @@ def _updated(stored: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+WORKFLOW_STATUSES = ("NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED")
+
+
+def batch_update_findings(self, identifiers, note=None, workflow=None):
+    if not identifiers or len(identifiers) > 100:
+        raise InvalidInputException(op="BatchUpdateFindings", msg="FindingIdentifiers takes 1 to 100 findings")
+    if note is not None and not (note.get("Text") and note.get("UpdatedBy")):
+        raise InvalidInputException(op="BatchUpdateFindings", msg="Note needs Text and UpdatedBy")
+    status = (workflow or {}).get("Status")
+    if workflow is not None and status not in WORKFLOW_STATUSES:
+        raise InvalidInputException(op="BatchUpdateFindings", msg=f"Workflow Status {status} is not valid")
+    by_key = {(f.data.get("Id"), f.data.get("ProductArn")): f for f in self.findings}
+    processed, unprocessed, seen = [], [], set()
+    for ident in identifiers:
+        key = (ident.get("Id"), ident.get("ProductArn"))
+        if key in seen:
+            unprocessed.append({"FindingIdentifier": ident, "ErrorCode": "DuplicatedFindingIdentifier",
+                                "ErrorMessage": "the request names this finding twice"})
+            continue
+        seen.add(key)
+        finding = by_key.get(key)
+        if finding is None:
+            unprocessed.append({"FindingIdentifier": ident, "ErrorCode": "FindingNotFound",
+                                "ErrorMessage": "no finding has this identifier"})
+            continue
+        if note is not None:
+            finding.data["Note"] = {"Text": note["Text"], "UpdatedBy": note["UpdatedBy"],
+                                    "UpdatedAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())}
+        if status is not None:
+            finding.data["Workflow"] = {"Status": status}
+        processed.append(ident)
+    return processed, unprocessed
+
+
+def _batch_update_findings_response(self) -> str:
+    body = json.loads(self.body.decode("utf-8") if isinstance(self.body, bytes) else self.body)
+    processed, unprocessed = self.securityhub_backend.batch_update_findings(
+        body.get("FindingIdentifiers", []), body.get("Note"), body.get("Workflow")
+    )
+    return json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed})
+
+
 def patch() -> None:
     original = SecurityHubBackend.batch_import_findings
 
@@ -137,8 +194,14 @@ def patch() -> None:
             if "Id" not in sent or sent["Id"] in refused:
                 continue
             before = stored.get(sent["Id"])
+            if before and before.get("Workflow", {}).get("Status") == "SUPPRESSED":
+                by_id[sent["Id"]].data = before  # "no longer updated"
+                continue
             by_id[sent["Id"]].data = _updated(before, sent) if before else _created(sent)
         return result
 
     SecurityHubBackend.batch_import_findings = batch_import_findings
     SecurityHubBackend.get_findings = get_findings
+    SecurityHubBackend.batch_update_findings = batch_update_findings
+    SecurityHubResponse.batch_update_findings = _batch_update_findings_response
+    securityhub_urls.url_paths["{0}/findings/batchupdate$"] = SecurityHubResponse.dispatch

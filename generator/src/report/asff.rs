@@ -151,7 +151,19 @@ pub fn finding(specs: &[&RuleSpec], row: &Row, now: &str, status: Status) -> Opt
                 row.resource_id.clone(),
             ),
             ("neptune-guardrails/ResourceName", row.resource_name.clone()),
-        ]),
+        ])
+        .into_iter()
+        .chain(row.waiver.iter().flat_map(|waiver| {
+            [
+                ("neptune-guardrails/WaiverReason", waiver.reason.clone()),
+                (
+                    "neptune-guardrails/WaiverApprovedBy",
+                    waiver.approved_by.clone(),
+                ),
+                ("neptune-guardrails/WaiverExpires", waiver.expires.clone()),
+            ]
+        }))
+        .collect(),
         resource: row.resource_type,
         resource_id: row.resource_id.clone(),
         resource_name: row.resource_name.clone(),

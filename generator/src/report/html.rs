@@ -132,10 +132,15 @@ fn finding_row(spec: Option<&&RuleSpec>, row: &Row) -> String {
     let requirements = spec
         .map(|s| frameworks::labels(s.frameworks))
         .unwrap_or_default();
-    let verdict = match (row.evaluated, row.new) {
-        (false, _) => "NOT EVALUATED".to_string(),
-        (true, Some(true)) => format!("{} (new)", row.compliance.as_str()),
-        (true, _) => row.compliance.as_str().to_string(),
+    let verdict = match (row.evaluated, row.new, &row.waiver) {
+        (false, _, _) => "NOT EVALUATED".to_string(),
+        (true, _, Some(waiver)) => format!(
+            "{} (waived: {})",
+            row.compliance.as_str(),
+            crate::report::waiver_text(waiver)
+        ),
+        (true, Some(true), None) => format!("{} (new)", row.compliance.as_str()),
+        (true, _, None) => row.compliance.as_str().to_string(),
     };
     format!(
         "<tr class=\"finding\" data-compliance=\"{}\" data-rule=\"{}\"{}>\
@@ -155,7 +160,7 @@ fn finding_row(spec: Option<&&RuleSpec>, row: &Row) -> String {
         } else {
             "error"
         },
-        verdict,
+        escape(&verdict),
         escape(row.rule),
         escape(&row.resource_name),
         escape(row.resource_arn.as_deref().unwrap_or(&row.resource_id)),

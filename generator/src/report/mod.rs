@@ -131,10 +131,17 @@ pub fn csv(rows: &[Row]) -> String {
         }
     }
     let with_baseline = rows.iter().any(|row| row.new.is_some());
+    let with_waivers = rows.iter().any(|row| row.waiver.is_some());
     let mut out = String::from(
         "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn",
     );
-    out.push_str(if with_baseline { ",new\r\n" } else { "\r\n" });
+    if with_baseline {
+        out.push_str(",new");
+    }
+    if with_waivers {
+        out.push_str(",waiver");
+    }
+    out.push_str("\r\n");
     for row in rows {
         let fields = [
             row.rule,
@@ -154,9 +161,23 @@ pub fn csv(rows: &[Row]) -> String {
             _ if with_baseline => out.push(','),
             _ => {}
         }
+        if with_waivers {
+            out.push(',');
+            if let Some(waiver) = &row.waiver {
+                out.push_str(&field(&waiver_text(waiver)));
+            }
+        }
         out.push_str("\r\n");
     }
     out
+}
+
+/// A waiver in one line: `REASON (approved by WHO, until DATE)`.
+pub fn waiver_text(waiver: &crate::waivers::Terms) -> String {
+    format!(
+        "{} (approved by {}, until {})",
+        waiver.reason, waiver.approved_by, waiver.expires
+    )
 }
 
 /// SARIF level of a rule severity: what code-scanning tools colour as error/warning/note.
@@ -180,7 +201,8 @@ fn security_severity(severity: Severity) -> &'static str {
 
 /// SARIF 2.1.0: one reporting rule per scanned rule, one result per NON_COMPLIANT resource,
 /// located by a logical location (the cloud resource) rather than a file; with a baseline,
-/// each result's `baselineState` is `new` or `unchanged`.
+/// each result's `baselineState` is `new` or `unchanged`; a waived one has an accepted
+/// external suppression.
 pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
     let rules: Vec<Value> = specs
         .iter()
@@ -230,6 +252,14 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
             });
             if let Some(new) = row.new {
                 result["baselineState"] = json!(if new { "new" } else { "unchanged" });
+            }
+            if let Some(waiver) = &row.waiver {
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": waiver.reason,
+                    "properties": {"approvedBy": waiver.approved_by, "expires": waiver.expires},
+                }]);
             }
             result
         })

@@ -119,6 +119,12 @@ fn event(spec: &RuleSpec, row: &Row, time_ms: i64) -> Value {
         },
         "unmapped": {"compliance": row.compliance, "evaluated": row.evaluated},
     });
+    if let Some(waiver) = &row.waiver {
+        // A finding whose risk is accepted: OCSF's finding status Suppressed.
+        event["status_id"] = json!(3);
+        event["status"] = json!("Suppressed");
+        event["unmapped"]["waiver"] = json!(waiver);
+    }
     if let Some(fsbp) = frameworks::requirements(spec.frameworks, Framework::AwsFsbp).first() {
         event["finding_info"]["types"] = json!([format!("Security Hub control {fsbp}")]);
     }

@@ -6,12 +6,13 @@ use crate::row::Row;
 
 /// Aligned columns for people; verdicts coloured when writing to a terminal. A scan of more
 /// than one account or region leads with ACCOUNT and REGION columns; with a baseline, a new
-/// failure reads `NON_COMPLIANT (new)`.
+/// failure reads `NON_COMPLIANT (new)`; with waivers, a waived one `NON_COMPLIANT (waived)`.
 pub fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
     let verdicts: Vec<String> = rows
         .iter()
-        .map(|r| match r.new {
-            Some(true) => format!("{} (new)", r.compliance.as_str()),
+        .map(|r| match (r.new, &r.waiver) {
+            (_, Some(_)) => format!("{} (waived)", r.compliance.as_str()),
+            (Some(true), None) => format!("{} (new)", r.compliance.as_str()),
             _ => r.compliance.as_str().to_string(),
         })
         .collect();

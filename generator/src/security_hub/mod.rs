@@ -18,6 +18,8 @@ use guardrails_core::Compliance;
 use crate::report::asff::{self, Status};
 use crate::row::Row;
 
+pub mod workflow;
+
 /// BatchImportFindings takes at most 100 findings a call.
 pub const BATCH: usize = 100;
 /// Calls per batch: the first and two retries of what it reported failed.
