@@ -4,8 +4,6 @@ use guardrails_core::registry::ResourceType;
 use guardrails_core::Compliance;
 use serde::Serialize;
 
-use crate::waivers::Terms;
-
 /// One result; the `--format json` shape is a contract (docs/contract.md).
 #[derive(Debug, Serialize, PartialEq, Eq, Clone)]
 pub struct Row {
@@ -30,7 +28,16 @@ pub struct Row {
     /// With `gen scan --waivers`: the waiver a NON_COMPLIANT row is accepted under; absent
     /// otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<Terms>,
+    pub waiver: Option<AppliedWaiver>,
+}
+
+/// What a waived row carries (`gen scan --waivers`): why, who approved it, and the last day
+/// it holds (UTC).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AppliedWaiver {
+    pub reason: String,
+    pub approved_by: String,
+    pub expires: String,
 }
 
 /// A cluster row of account 123456789012 in eu-west-1, for the report tests.

@@ -8,11 +8,11 @@ use std::path::Path;
 
 use guardrails_core::Compliance;
 use guardrails_policy::pattern::{matches, Case};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
 use crate::catalog;
 use crate::exit::GenError;
-use crate::row::Row;
+use crate::row::{AppliedWaiver, Row};
 
 /// The file: `{"waivers": [...]}` in YAML or JSON.
 #[derive(Deserialize)]
@@ -42,14 +42,6 @@ pub struct Waiver {
     pub approved_by: String,
     /// The last day (UTC) the waiver holds.
     #[serde(deserialize_with = "date")]
-    pub expires: String,
-}
-
-/// What a waived row carries: why, who approved it, and the last day it holds (UTC).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Terms {
-    pub reason: String,
-    pub approved_by: String,
     pub expires: String,
 }
 
@@ -158,7 +150,7 @@ impl Waivers {
                 .find(|(i, w)| in_force[*i] && w.covers(row));
             if let Some((i, waiver)) = found {
                 used[i] = true;
-                row.waiver = Some(Terms {
+                row.waiver = Some(AppliedWaiver {
                     reason: waiver.reason.clone(),
                     approved_by: waiver.approved_by.clone(),
                     expires: waiver.expires.clone(),

@@ -173,7 +173,7 @@ pub fn csv(rows: &[Row]) -> String {
 }
 
 /// A waiver in one line: `REASON (approved by WHO, until DATE)`.
-pub fn waiver_text(waiver: &crate::waivers::Terms) -> String {
+pub fn waiver_text(waiver: &crate::row::AppliedWaiver) -> String {
     format!(
         "{} (approved by {}, until {})",
         waiver.reason, waiver.approved_by, waiver.expires

@@ -151,14 +151,14 @@ pub async fn apply(
 mod tests {
     use super::*;
     use crate::row::test_row;
-    use crate::waivers::Terms;
+    use crate::row::AppliedWaiver;
     use aws_sdk_securityhub::types::{Note, Workflow};
 
     const RULE: &str = "neptune-cluster-iam-auth";
 
     fn waived(id: &str) -> Row {
         Row {
-            waiver: Some(Terms {
+            waiver: Some(AppliedWaiver {
                 reason: "migration".into(),
                 approved_by: "alice".into(),
                 expires: "2099-01-01".into(),
