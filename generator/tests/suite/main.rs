@@ -1,0 +1,12 @@
+//! The generator's integration tests as one test binary: one link instead of eight, and the
+//! long tests of different areas (a rollout, the shipped zips) share the cores instead of
+//! waiting for each other's binary to finish (docs/benchmarks.md has the measurement).
+
+mod architecture;
+mod bad_input;
+mod deploy;
+mod html_report;
+mod lint_policy;
+mod package;
+mod scan;
+mod synth;
