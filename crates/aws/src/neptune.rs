@@ -177,6 +177,31 @@ impl NeptuneClusters {
             .collect())
     }
 
+    /// The tags of a cluster (or any Neptune resource) by ARN (ListTagsForResource): the
+    /// cluster listing carries none.
+    pub async fn tags(
+        &self,
+        arn: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, RuleError> {
+        let out = self
+            .client
+            .list_tags_for_resource()
+            .resource_name(arn)
+            .send()
+            .await
+            .map_err(|e| RuleError::aws("ListTagsForResource", &e))?;
+        Ok(out
+            .tag_list()
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect())
+    }
+
     pub async fn db_cluster(&self, identifier: &str) -> Result<Option<DbCluster>, RuleError> {
         let filter = aws_sdk_neptune::types::Filter::builder()
             .name("db-cluster-id")

@@ -12,6 +12,7 @@ pub mod entry;
 pub mod error;
 pub mod evaluation;
 pub mod event;
+pub mod exemption;
 pub mod frameworks;
 pub mod item;
 pub mod lambda;

@@ -280,12 +280,23 @@ fn posture_controls_share_one_listing_per_region() {
     assert_eq!(rds("DescribeDBClusterSnapshotAttributes"), 150, "{calls:?}");
     assert_eq!(rds("DescribeDBSubnetGroups"), 1, "{calls:?}");
     assert_eq!(calls.get("ec2:DescribeRouteTables"), Some(&1), "{calls:?}");
+    // The exemption tag of the IAM-auth rule: tags read for its failing clusters only (the
+    // listing carries none), one call each.
+    let failing_iam_auth = rows
+        .iter()
+        .filter(|r| r["rule"] == "neptune-cluster-iam-auth" && r["compliance"] == "NON_COMPLIANT")
+        .count() as u64;
+    assert_eq!(rds("ListTagsForResource"), failing_iam_auth, "{calls:?}");
     let rds_calls: u64 = calls
         .iter()
         .filter(|(action, _)| action.starts_with("rds:"))
         .map(|(_, n)| n)
         .sum();
-    assert_eq!(rds_calls, 2 + 1 + 3 + 150 + 1, "{calls:?}");
+    assert_eq!(
+        rds_calls,
+        2 + 1 + 3 + 150 + 1 + failing_iam_auth,
+        "{calls:?}"
+    );
 }
 
 #[test]

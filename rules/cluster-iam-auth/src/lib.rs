@@ -6,6 +6,7 @@ mod runbook;
 
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::exemption::{self, Exemption};
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
@@ -22,7 +23,7 @@ pub const SPEC: RuleSpec = RuleSpec {
         Trigger::ConfigurationChange,
         Trigger::Periodic("TwentyFour_Hours"),
     ],
-    parameters: &[],
+    parameters: &[exemption::PARAMETER],
     severity: Severity::Medium,
     delivery: guardrails_core::registry::Delivery::Lambda,
     remediation: Remediation {
@@ -31,7 +32,7 @@ pub const SPEC: RuleSpec = RuleSpec {
         rationale: "turning IAM auth on rejects every client that does not sign its requests, \
                     so an owner starts it once clients sign",
     },
-    permissions: &["rds:DescribeDBClusters"],
+    permissions: &["rds:DescribeDBClusters", "rds:ListTagsForResource"],
     frameworks: &[
         Mapping {
             framework: Framework::AwsFsbp,
@@ -53,7 +54,8 @@ pub const SPEC: RuleSpec = RuleSpec {
     docs: "NON_COMPLIANT when a Neptune cluster's IAMDatabaseAuthenticationEnabled is false or \
            absent: without it, anyone who reaches the cluster's port can query and change the \
            graph, and IAM policies (fine-grained neptune-db: actions) cannot restrict access. \
-           Other RDS engines and deleted clusters are NOT_APPLICABLE.",
+           Other RDS engines and deleted clusters are NOT_APPLICABLE, as is a failing cluster \
+           carrying the exemption tag (exemptionTag), through its `until` date.",
     reference: include_str!("../README.md"),
 };
 
@@ -61,16 +63,24 @@ pub const SPEC: RuleSpec = RuleSpec {
 pub const RULE: RuleEntry = RuleEntry::lambda(
     &SPEC,
     runbook::runbook,
-    // The cluster listing every cluster control of the scan shares.
-    |scope, _| {
+    // The cluster listing every cluster control of the scan shares; tags only of the
+    // clusters that fail.
+    |scope, params| {
         Box::pin(async move {
             let clusters = Clusters::of(scope).await?;
-            Ok(clusters
+            let mut assessed: Vec<Assessed> = clusters
                 .0
                 .iter()
                 .map(ClusterFacts::from_sdk)
                 .map(|c| assess(&c))
-                .collect())
+                .collect();
+            let neptune = NeptuneClusters::new(&scope.sdk);
+            let neptune = &neptune;
+            exemption::apply_to_failing(params, &mut assessed, |arn| async move {
+                neptune.tags(&arn).await
+            })
+            .await;
+            Ok(assessed)
         })
     },
 );
@@ -134,7 +144,7 @@ impl Rule for ClusterIamAuth {
         &RULE
     }
 
-    async fn evaluate_item(&self, item: &ConfigurationItem, _: &Params) -> Verdict {
+    async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
         let mut facts = ClusterFacts::from_item(item);
         let incomplete = facts.engine.is_none() || (facts.is_neptune() && facts.iam_auth.is_none());
         if incomplete {
@@ -152,7 +162,11 @@ impl Rule for ClusterIamAuth {
                 Err(verdict) => return verdict,
             }
         }
-        evaluate(&facts)
+        let verdict = evaluate(&facts);
+        match Exemption::from_params(params) {
+            Some(exemption) => exemption.apply(&item.tags, verdict, &exemption::today()),
+            None => verdict,
+        }
     }
 }
 

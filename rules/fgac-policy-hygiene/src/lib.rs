@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use futures_util::StreamExt;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::exemption::{self, Exemption, Tagged};
 use guardrails_core::frameworks::{Framework, Mapping};
 use guardrails_core::registry::{
     ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
@@ -52,13 +53,7 @@ pub const SPEC: RuleSpec = RuleSpec {
             description: "also evaluate policies that reach neptune-db only through Action \"*\" \
                           or a service-wide NotAction (NOT_APPLICABLE by default)",
         },
-        ParamSpec {
-            name: "exemptionTag",
-            kind: ParamKind::Text,
-            default: "neptune-guardrails:exempt=true",
-            description: "KEY=VALUE (or KEY for any value) of a tag that makes a policy, role or \
-                          user NOT_APPLICABLE; empty turns exemptions off",
-        },
+        exemption::PARAMETER,
     ],
     severity: Severity::High,
     delivery: guardrails_core::registry::Delivery::Lambda,
@@ -131,33 +126,26 @@ pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, p
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub include_admin: bool,
-    /// Tag key, and the value it must have (`None`: any value).
-    pub exemption: Option<(String, Option<String>)>,
+    pub exemption: Option<Exemption>,
+    /// The UTC date an exemption tag's `until` is compared with.
+    pub today: String,
 }
 
 impl Settings {
     pub fn from_params(params: &Params) -> Self {
-        let exemption = params
-            .text("exemptionTag")
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(|t| match t.split_once('=') {
-                Some((key, value)) => (key.trim().to_string(), Some(value.trim().to_string())),
-                None => (t.to_string(), None),
-            });
         Settings {
             include_admin: params.flag("includeAdminPolicies"),
-            exemption,
+            exemption: Exemption::from_params(params),
+            today: exemption::today(),
         }
     }
 
-    fn exempt(&self, tags: &BTreeMap<String, String>) -> Option<String> {
-        let (key, wanted) = self.exemption.as_ref()?;
-        let value = tags.get(key)?;
-        match wanted {
-            Some(wanted) if wanted != value => None,
-            _ => Some(format!("exempt by tag {key}={value}")),
-        }
+    /// What the subject's tags say (any verdict of this rule is exempted, as before the tag
+    /// could expire).
+    fn tagged(&self, tags: &BTreeMap<String, String>) -> Tagged {
+        self.exemption
+            .as_ref()
+            .map_or(Tagged::NotTagged, |e| e.check(tags, &self.today))
     }
 }
 
@@ -166,9 +154,20 @@ impl Settings {
 /// raises a principal-level code (all codes listed); COMPLIANT when it holds neptune-db access
 /// with no finding; otherwise NOT_APPLICABLE with the reason.
 pub fn evaluate(subject: &Subject, settings: &Settings) -> Verdict {
-    if let Some(reason) = settings.exempt(&subject.tags) {
-        return Verdict::new(Compliance::NotApplicable, reason);
+    match settings.tagged(&subject.tags) {
+        Tagged::Exempt(reason) => Verdict::new(Compliance::NotApplicable, reason),
+        Tagged::Lapsed(why) => {
+            let verdict = judge(subject, settings);
+            Verdict::new(
+                verdict.compliance,
+                format!("{} ({why})", verdict.annotation),
+            )
+        }
+        Tagged::NotTagged => judge(subject, settings),
     }
+}
+
+fn judge(subject: &Subject, settings: &Settings) -> Verdict {
     if let Some(unread) = subject.holdings.as_ref().filter(|h| !h.unread.is_empty()) {
         return Verdict::not_evaluated(format!(
             "could not read policies {} holds: {}",
@@ -421,7 +420,7 @@ impl Rule for FgacPolicyHygiene {
             return Verdict::new(Compliance::NotApplicable, "unknown resource type");
         };
         let (mut subject, documents) = subject_from_item(resource_type, item);
-        if let Some(reason) = settings.exempt(&subject.tags) {
+        if let Tagged::Exempt(reason) = settings.tagged(&subject.tags) {
             return Verdict::new(Compliance::NotApplicable, reason);
         }
         if resource_type == ResourceType::IamPolicy && is_aws_managed(&subject.arn) {
@@ -571,6 +570,27 @@ mod tests {
         let v = evaluate(&s, &defaults());
         assert_eq!(v.compliance, Compliance::NotApplicable);
         assert_eq!(v.annotation, "exempt by tag neptune-guardrails:exempt=true");
+        s.tags.insert(
+            "neptune-guardrails:exempt".into(),
+            "true until 2020-01-31".into(),
+        );
+        let lapsed = evaluate(&s, &defaults());
+        assert_eq!(lapsed.compliance, Compliance::NonCompliant);
+        assert!(
+            lapsed.annotation.ends_with(
+                "(exemption tag neptune-guardrails:exempt=true until 2020-01-31 expired on 2020-01-31)"
+            ),
+            "{}",
+            lapsed.annotation
+        );
+        s.tags.insert(
+            "neptune-guardrails:exempt".into(),
+            "true until 2999-01-31".into(),
+        );
+        assert_eq!(
+            evaluate(&s, &defaults()).compliance,
+            Compliance::NotApplicable
+        );
         s.tags
             .insert("neptune-guardrails:exempt".into(), "false".into());
         assert_eq!(
@@ -583,7 +603,13 @@ mod tests {
         )
         .unwrap();
         let settings = Settings::from_params(&params);
-        assert_eq!(settings.exemption, Some(("owner".into(), None)));
+        assert_eq!(
+            settings.exemption,
+            Some(Exemption {
+                key: "owner".into(),
+                value: None
+            })
+        );
         assert!(settings.include_admin);
         s.tags.insert("owner".into(), "graph-team".into());
         assert_eq!(
@@ -595,7 +621,7 @@ mod tests {
             Settings::from_params(&off)
                 .exemption
                 .as_ref()
-                .map(|e| e.0.as_str()),
+                .map(|e| e.key.as_str()),
             Some("neptune-guardrails:exempt")
         );
         let admin = subject(
