@@ -47,6 +47,10 @@ def cluster_iam_auth() -> list[tuple[str, str, str, str]]:
             verdict = ("COMPLIANT", "IAMDatabaseAuthenticationEnabled is true")
         else:
             verdict = ("NON_COMPLIANT", "IAMDatabaseAuthenticationEnabled is false")
+            # The exemption tag, read for failing clusters only, as the Rust rule does.
+            tags = NEPTUNE.list_tags_for_resource(ResourceName=cluster["DBClusterArn"])["TagList"]
+            if any(t["Key"] == "neptune-guardrails:exempt" and t["Value"].split(" until ")[0] == "true" for t in tags):
+                verdict = ("NOT_APPLICABLE", "exempt by tag")
         out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
     return out
 
