@@ -38,21 +38,32 @@ def neptune_clusters() -> list[dict]:
     ]
 
 
+def exempt(tags: list[dict]) -> bool:
+    return any(t["Key"] == "neptune-guardrails:exempt" and t["Value"].split(" until ")[0] == "true" for t in tags)
+
+
+def exempt_failing_clusters(out: list[tuple[str, str, str, str]], arns: dict[str, str]) -> list:
+    """The exemption tag, read for failing clusters only, one call each, as the Rust rules do."""
+    return [
+        (kind, rid, "NOT_APPLICABLE", "exempt by tag")
+        if verdict == "NON_COMPLIANT" and exempt(NEPTUNE.list_tags_for_resource(ResourceName=arns[rid])["TagList"])
+        else (kind, rid, verdict, note)
+        for kind, rid, verdict, note in out
+    ]
+
+
 def cluster_iam_auth() -> list[tuple[str, str, str, str]]:
     out = []
-    for cluster in neptune_clusters():
+    clusters = neptune_clusters()
+    for cluster in clusters:
         if cluster.get("Engine") != "neptune":
             verdict = ("NOT_APPLICABLE", f"engine {cluster.get('Engine')} is not Neptune")
         elif cluster.get("IAMDatabaseAuthenticationEnabled"):
             verdict = ("COMPLIANT", "IAMDatabaseAuthenticationEnabled is true")
         else:
             verdict = ("NON_COMPLIANT", "IAMDatabaseAuthenticationEnabled is false")
-            # The exemption tag, read for failing clusters only, as the Rust rule does.
-            tags = NEPTUNE.list_tags_for_resource(ResourceName=cluster["DBClusterArn"])["TagList"]
-            if any(t["Key"] == "neptune-guardrails:exempt" and t["Value"].split(" until ")[0] == "true" for t in tags):
-                verdict = ("NOT_APPLICABLE", "exempt by tag")
         out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
-    return out
+    return exempt_failing_clusters(out, {c["DbClusterResourceId"]: c["DBClusterArn"] for c in clusters})
 
 
 def cluster_network_exposure() -> list[tuple[str, str, str, str]]:
@@ -93,7 +104,7 @@ def cluster_network_exposure() -> list[tuple[str, str, str, str]]:
             exposed = [s["SubnetIdentifier"] for s in group["Subnets"] if routed(group["VpcId"], s["SubnetIdentifier"])]
             verdict = ("NON_COMPLIANT", "exposed") if public or exposed else ("COMPLIANT", "private")
         out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
-    return out
+    return exempt_failing_clusters(out, {c["DbClusterResourceId"]: c["DBClusterArn"] for c in clusters})
 
 
 def dms_endpoint_iam_auth() -> list[tuple[str, str, str, str]]:
@@ -120,7 +131,16 @@ def dms_endpoint_iam_auth() -> list[tuple[str, str, str, str]]:
         else:
             verdict = ("COMPLIANT", "IamAuthEnabled with service access role")
         out.append(("AWS::DMS::Endpoint", endpoint["EndpointArn"], *verdict))
-    return out
+    # The exemption tag of failing endpoints, 20 ARNs a call, as the Rust rule reads them.
+    failing = [arn for _, arn, verdict, _ in out if verdict == "NON_COMPLIANT"]
+    tags: dict[str, list] = {}
+    for i in range(0, len(failing), 20):
+        for tag in DMS.list_tags_for_resource(ResourceArnList=failing[i : i + 20])["TagList"]:
+            tags.setdefault(tag["ResourceArn"], []).append(tag)
+    return [
+        (kind, arn, "NOT_APPLICABLE", "exempt by tag") if verdict == "NON_COMPLIANT" and exempt(tags.get(arn, [])) else (kind, arn, verdict, note)
+        for kind, arn, verdict, note in out
+    ]
 
 
 def sts_vpc_endpoint() -> list[tuple[str, str, str, str]]:
@@ -158,7 +178,7 @@ def sts_vpc_endpoint() -> list[tuple[str, str, str, str]]:
             IAM.list_attached_role_policies(RoleName=name)
         verdict = ("COMPLIANT", "sts endpoint") if ok else ("NON_COMPLIANT", "no usable sts endpoint")
         out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
-    return out
+    return exempt_failing_clusters(out, {c["DbClusterResourceId"]: c["DBClusterArn"] for c in clusters})
 
 
 def fgac_verdict(documents: list[str]) -> tuple[str, str]:

@@ -203,6 +203,10 @@ moto with them and the ``/_guardrails/`` routes below.
     boundaries for IAM entities"). Here ``CreateUser`` and ``PutUserPermissionsBoundary``
     store it (an ARN that is not a policy ARN is refused as moto refuses it for roles) and
     both reads return it, as moto already does for roles.
+25. DMS has no ``AddTagsToResource`` in moto 5.2 (``ListTagsForResource`` reads tags given at
+    ``CreateEndpoint`` only). Here it tags an endpoint, replication instance or task as the
+    botocore ``dms`` model describes it (``ResourceArn``, ``Tags``; ``ResourceNotFoundFault``
+    for an ARN that is no DMS resource), so tests can change an endpoint's exemption tag.
 19. Security Hub ``BatchImportFindings`` overwrites a stored finding with whatever is sent
     again, and ``GetFindings`` ignores ``Filters``. Here an update keeps what AWS keeps
     (Workflow, Note, UserDefinedFields, VerificationState; Severity, Types and the other
@@ -281,6 +285,7 @@ from services import (
     _patch_bucket_policy_conditions,
     _patch_db_cluster_pages,
     _patch_default_network,
+    _patch_dms_add_tags,
     _patch_iam_policy_details,
     _patch_neptune_iam_auth,
     _patch_user_permissions_boundaries,
@@ -473,6 +478,7 @@ def main() -> None:
     _patch_rules_need_a_recorder()
     _patch_managed_rule_refusals()
     _patch_default_network()
+    _patch_dms_add_tags()
     _patch_organization_packs()
     _patch_stack_instance_overrides()
     _patch_import_change_sets()

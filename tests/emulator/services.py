@@ -1,6 +1,6 @@
 """Bridges of the services the rules read: Neptune/RDS (IAM auth, paging), IAM
 (authorization details, permissions boundaries), EC2 (the default network, VPC endpoint state
-and paging) and S3 (bucket policy conditions). Each is listed, with its source, in
+and paging), S3 (bucket policy conditions) and DMS (tagging an endpoint). Each is listed, with its source, in
 ``launcher.py``'s docstring and in tests/README.md."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 
 from moto.core.responses import ActionResult, EmptyResult
+from moto.dms.exceptions import ResourceNotFoundFault
+from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.ec2.models.vpcs import VPCEndPoint
 from moto.ec2.responses.vpcs import VPCs
 from moto.iam.access_control import IAMPolicy, PermissionResult
@@ -191,3 +193,24 @@ def _patch_bucket_policy_conditions() -> None:
         return IAMPolicy(policy).is_action_permitted(action, resource)
 
     FakeBucket.get_permission = get_permission
+
+
+def _patch_dms_add_tags() -> None:
+    """Bridge 25: DMS ``AddTagsToResource`` (botocore ``dms`` model: "Adds metadata tags to an
+    DMS resource, including replication instance, endpoint, subnet group, and migration
+    task"; ``ResourceArn`` and ``Tags`` required; errors ``ResourceNotFoundFault``), which moto
+    lacks. A tag on a key the resource already has replaces its value."""
+
+    def add_tags_to_resource(self):
+        params = json.loads(self.body)
+        arn = params.get("ResourceArn")
+        backend = self.dms_backend
+        known = {e.endpoint_arn for e in backend.endpoints.values()}
+        known |= {i.arn for i in backend.replication_instances.values()}
+        known |= {t.arn for t in backend.replication_tasks.values()}
+        if arn not in known:
+            raise ResourceNotFoundFault(f"Resource {arn} not found.")
+        backend.tagger.tag_resource(arn, params.get("Tags") or [])
+        return json.dumps({})
+
+    DatabaseMigrationServiceResponse.add_tags_to_resource = add_tags_to_resource

@@ -1,5 +1,7 @@
 //! DMS: endpoints.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_databasemigration::types::Endpoint;
 use guardrails_core::{ConfigurationItem, RuleError};
 
@@ -78,7 +80,7 @@ fn non_empty(text: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The DMS seam: DescribeEndpoints.
+/// The DMS seam: DescribeEndpoints and ListTagsForResource.
 #[derive(Clone)]
 pub struct DmsEndpoints {
     client: aws_sdk_databasemigration::Client,
@@ -87,6 +89,8 @@ pub struct DmsEndpoints {
 impl DmsEndpoints {
     /// DescribeEndpoints accepts at most 100 records a page.
     pub(crate) const PAGE_SIZE: i32 = 100;
+    /// Endpoints whose tags one ListTagsForResource call reads.
+    pub const TAG_BATCH: usize = 20;
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         DmsEndpoints {
@@ -109,6 +113,37 @@ impl DmsEndpoints {
             .flat_map(|page| page.endpoints())
             .map(EndpointFacts::from_sdk)
             .collect())
+    }
+
+    /// The tags of endpoints by ARN, a batch of ARNs a call (ListTagsForResource with
+    /// `ResourceArnList`, whose tags each name their `ResourceArn`). An endpoint without
+    /// tags has an empty map. The model states no limit on the list; batches of
+    /// [`Self::TAG_BATCH`] keep a request small whatever AWS enforces.
+    pub async fn tags(
+        &self,
+        arns: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, RuleError> {
+        let mut tags: BTreeMap<String, BTreeMap<String, String>> = arns
+            .iter()
+            .map(|arn| (arn.clone(), BTreeMap::new()))
+            .collect();
+        for batch in arns.chunks(Self::TAG_BATCH) {
+            let out = self
+                .client
+                .list_tags_for_resource()
+                .set_resource_arn_list(Some(batch.to_vec()))
+                .send()
+                .await
+                .map_err(|e| RuleError::aws("ListTagsForResource", &e))?;
+            for tag in out.tag_list() {
+                if let (Some(arn), Some(key)) = (tag.resource_arn(), tag.key()) {
+                    tags.entry(arn.to_string())
+                        .or_default()
+                        .insert(key.to_string(), tag.value().unwrap_or_default().to_string());
+                }
+            }
+        }
+        Ok(tags)
     }
 
     /// One endpoint by ARN; `None` when it does not exist.

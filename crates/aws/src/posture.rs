@@ -3,13 +3,15 @@
 //! cluster and snapshot control of a `gen scan` through its [`ScanScope`], and the
 //! one-verdict-per-resource listings those controls are written with.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aws_sdk_neptune::types::{DbCluster, DbClusterSnapshot, DbInstance};
 use guardrails_core::entry::ScanScope;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::exemption;
 use guardrails_core::verdicts::not_neptune;
-use guardrails_core::{Assessed, ResourceType, RuleError};
+use guardrails_core::{Assessed, Params, ResourceType, RuleError};
 
 use crate::neptune::{is_neptune_engine, NeptuneClusters};
 
@@ -37,6 +39,24 @@ pub enum Restore {
     Accounts(Vec<String>),
     /// The attribute could not be read.
     Unread(String),
+}
+
+/// The tags of one cluster (ListTagsForResource: the cluster listing carries none), read once
+/// per scope however many rules' exemptions ask for them.
+pub struct ClusterTags(pub BTreeMap<String, String>);
+
+impl ClusterTags {
+    /// The exemption tag of `params` on the failing clusters of a rule's scan: the tags of
+    /// each failing cluster read once, one call each (RDS reads one resource's tags a call).
+    pub async fn exempt_failing(scope: &ScanScope, params: &Params, assessed: &mut [Assessed]) {
+        let neptune = &NeptuneClusters::new(&scope.sdk);
+        exemption::apply_to_failing(params, assessed, |arn| async move {
+            let read = || async { neptune.tags(&arn).await.map(ClusterTags) };
+            let tags = scope.shared_for(arn.clone(), read).await?;
+            Ok::<_, RuleError>(tags.0.clone())
+        })
+        .await
+    }
 }
 
 impl Clusters {

@@ -74,7 +74,8 @@ type Listing = Arc<OnceCell<Arc<dyn Any + Send + Sync>>>;
 /// share, so that nine cluster controls read the clusters once, not nine times.
 pub struct ScanScope {
     pub sdk: SdkConfig,
-    listings: Mutex<HashMap<TypeId, Listing>>,
+    /// By the listing's type, and for a per-resource read (a resource's tags) its key.
+    listings: Mutex<HashMap<(TypeId, String), Listing>>,
 }
 
 impl ScanScope {
@@ -94,16 +95,27 @@ impl ScanScope {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, RuleError>>,
     {
+        self.shared_for(String::new(), list).await
+    }
+
+    /// [`Self::shared`] for one resource: the value of type `T` for `key` (the tags of a
+    /// cluster by its ARN, which two rules may both need), read once per scope.
+    pub async fn shared_for<T, F, Fut>(&self, key: String, read: F) -> Result<Arc<T>, RuleError>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, RuleError>>,
+    {
         let cell = self
             .listings
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry(TypeId::of::<T>())
+            .entry((TypeId::of::<T>(), key))
             .or_default()
             .clone();
         let value = cell
             .get_or_try_init(|| async {
-                list()
+                read()
                     .await
                     .map(|listing| Arc::new(listing) as Arc<dyn Any + Send + Sync>)
             })
@@ -142,5 +154,21 @@ mod tests {
         let text = scope.shared(|| async { Ok::<_, RuleError>("read".to_string()) });
         assert_eq!(*text.await.unwrap(), "read");
         assert_eq!(reads.load(Ordering::SeqCst), 1);
+
+        // Per key: one read for each key, however many ask.
+        let tags = |arn: &'static str| {
+            let reads = &reads;
+            move || async move {
+                reads.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, RuleError>(arn.len())
+            }
+        };
+        let (a, b, c) = tokio::join!(
+            scope.shared_for("arn:a".into(), tags("arn:a")),
+            scope.shared_for("arn:a".into(), tags("arn:a")),
+            scope.shared_for("arn:bb".into(), tags("arn:bb")),
+        );
+        assert_eq!((*a.unwrap(), *b.unwrap(), *c.unwrap()), (5, 5, 6));
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
     }
 }

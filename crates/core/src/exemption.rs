@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use std::future::Future;
 
-use crate::error::RuleError;
 use crate::evaluation::{Compliance, Verdict};
 use crate::params::Params;
 use crate::registry::{ParamKind, ParamSpec};
@@ -85,31 +84,61 @@ impl Exemption {
         }
     }
 
-    /// A NON_COMPLIANT verdict under the tags: NOT_APPLICABLE when exempt, its own annotation
-    /// plus why when the exemption lapsed. Other verdicts need no exemption and stand.
+    /// A NON_COMPLIANT verdict under the tags: NOT_APPLICABLE when exempt, why the exemption
+    /// lapsed before its own annotation when it did. Other verdicts need no exemption and stand.
     pub fn apply(&self, tags: &BTreeMap<String, String>, verdict: Verdict, today: &str) -> Verdict {
         if verdict.compliance != Compliance::NonCompliant {
             return verdict;
         }
         match self.check(tags, today) {
             Tagged::Exempt(reason) => Verdict::new(Compliance::NotApplicable, reason),
-            Tagged::Lapsed(why) => Verdict::new(
-                verdict.compliance,
-                format!("{} ({why})", verdict.annotation),
-            ),
+            Tagged::Lapsed(why) => lapsed(&why, verdict),
             Tagged::NotTagged => verdict,
         }
     }
+}
+
+/// A verdict whose exemption lapsed: why, first, so that Config's 256-character limit on an
+/// annotation never cuts it off, then the verdict's own annotation.
+pub fn lapsed(why: &str, verdict: Verdict) -> Verdict {
+    Verdict::new(verdict.compliance, format!("{why}: {}", verdict.annotation))
+}
+
+/// The verdict of a change-triggered evaluation under the exemption of `params` and the
+/// configuration item's tags (Config records them with the item).
+pub fn apply_to_item(
+    params: &Params,
+    tags: &BTreeMap<String, String>,
+    verdict: Verdict,
+) -> Verdict {
+    match Exemption::from_params(params) {
+        Some(exemption) => exemption.apply(tags, verdict, &today()),
+        None => verdict,
+    }
+}
+
+/// The ARNs whose tags [`apply_to_failing`] will ask for: those of the NON_COMPLIANT verdicts,
+/// none when exemptions are off. For services that read many resources' tags in one call.
+pub fn failing_arns(params: &Params, assessed: &[Assessed]) -> Vec<String> {
+    if Exemption::from_params(params).is_none() {
+        return Vec::new();
+    }
+    assessed
+        .iter()
+        .filter(|a| a.verdict.compliance == Compliance::NonCompliant)
+        .filter_map(|a| a.arn.clone())
+        .collect()
 }
 
 /// Apply the exemption of `params` to the NON_COMPLIANT verdicts of a scan, reading a
 /// resource's tags (by ARN, with `read_tags`) only when it fails: tags cost a call per
 /// resource where the listing carries none. A resource whose tags cannot be read keeps its
 /// verdict, and the annotation says the exemption was not checked.
-pub async fn apply_to_failing<F, Fut>(params: &Params, assessed: &mut [Assessed], read_tags: F)
+pub async fn apply_to_failing<F, Fut, E>(params: &Params, assessed: &mut [Assessed], read_tags: F)
 where
     F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<BTreeMap<String, String>, RuleError>>,
+    Fut: Future<Output = Result<BTreeMap<String, String>, E>>,
+    E: std::fmt::Display,
 {
     let Some(exemption) = Exemption::from_params(params) else {
         return;
@@ -183,15 +212,15 @@ mod tests {
             on("true until 2026-12-31", "2027-01-01"),
             Verdict::new(
                 Compliance::NonCompliant,
-                "IAM auth off (exemption tag neptune-guardrails:exempt=true until 2026-12-31 \
-                 expired on 2026-12-31)"
+                "exemption tag neptune-guardrails:exempt=true until 2026-12-31 expired on \
+                 2026-12-31: IAM auth off"
             )
         );
         let unreadable = on("true until soon", "2026-12-04");
         assert_eq!(unreadable.compliance, Compliance::NonCompliant);
         assert!(unreadable
             .annotation
-            .ends_with("`soon` is not a date YYYY-MM-DD)"));
+            .ends_with("`soon` is not a date YYYY-MM-DD: IAM auth off"));
         assert_eq!(on("false", "2026-12-04"), failing());
         let compliant = Verdict::new(Compliance::Compliant, "on");
         assert_eq!(

@@ -7,6 +7,7 @@
 mod checks;
 mod corpus;
 mod emulator;
+mod exemption;
 mod gen;
 mod lambda;
 mod paths;
@@ -15,6 +16,7 @@ mod runtime_api;
 pub use checks::*;
 pub use corpus::*;
 pub use emulator::*;
+pub use exemption::*;
 pub use gen::*;
 pub use lambda::*;
 pub use paths::*;

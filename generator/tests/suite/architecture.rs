@@ -157,6 +157,37 @@ fn the_contract_and_the_reference_name_every_rule() {
     }
 }
 
+/// Every Lambda rule of ours honours the exemption tag, as docs/contract.md ("Exemption tag")
+/// promises: a new Lambda rule without the parameter fails here, not in a user's account.
+#[test]
+fn every_lambda_rule_honours_the_exemption_tag() {
+    let rules = guardrails_testkit::rules(env!("CARGO_BIN_EXE_gen").as_ref());
+    let lambdas: Vec<&Value> = rules
+        .iter()
+        .filter(|r| r["delivery"]["lambda"].is_string())
+        .collect();
+    assert!(lambdas.len() >= 5, "{lambdas:?}");
+    for rule in lambdas {
+        let parameter = rule["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == "exemptionTag");
+        assert_eq!(
+            parameter.map(|p| p["default"].clone()),
+            Some(Value::from("neptune-guardrails:exempt=true")),
+            "{} has no exemptionTag parameter with the contract's default",
+            rule["id"]
+        );
+    }
+    let contract = std::fs::read_to_string(workspace_root().join("docs/contract.md")).unwrap();
+    let contract = contract.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        contract.contains("every Lambda rule of ours honours an `exemptionTag`"),
+        "docs/contract.md says which rules honour the tag"
+    );
+}
+
 /// The tracked files that name every rule id are the ones CONTRIBUTING.md's "Besides its
 /// folder" sentence lists: a file that lists every rule by hand is one a new rule must touch.
 #[test]

@@ -6,14 +6,14 @@ mod runbook;
 
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::exemption::{self, Exemption};
+use guardrails_core::exemption;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule};
 
 pub use guardrails_aws::neptune::{ClusterFacts, NeptuneClusters};
-use guardrails_aws::posture::Clusters;
+use guardrails_aws::posture::{ClusterTags, Clusters};
 
 pub const SPEC: RuleSpec = RuleSpec {
     id: "neptune-cluster-iam-auth",
@@ -74,12 +74,7 @@ pub const RULE: RuleEntry = RuleEntry::lambda(
                 .map(ClusterFacts::from_sdk)
                 .map(|c| assess(&c))
                 .collect();
-            let neptune = NeptuneClusters::new(&scope.sdk);
-            let neptune = &neptune;
-            exemption::apply_to_failing(params, &mut assessed, |arn| async move {
-                neptune.tags(&arn).await
-            })
-            .await;
+            ClusterTags::exempt_failing(scope, params, &mut assessed).await;
             Ok(assessed)
         })
     },
@@ -162,11 +157,7 @@ impl Rule for ClusterIamAuth {
                 Err(verdict) => return verdict,
             }
         }
-        let verdict = evaluate(&facts);
-        match Exemption::from_params(params) {
-            Some(exemption) => exemption.apply(&item.tags, verdict, &exemption::today()),
-            None => verdict,
-        }
+        exemption::apply_to_item(params, &item.tags, evaluate(&facts))
     }
 }
 

@@ -479,98 +479,33 @@ fn scheduled_runs_send_only_what_changed_since_the_recorded_results() {
     );
 }
 
-/// The exemption tag through the Lambda: a failing cluster tagged `true until` a future day
-/// is NOT_APPLICABLE on a scheduled run (its tags read because it fails) and on a change
-/// whose item carries the tag; once the day has passed it is NON_COMPLIANT again, saying so.
+/// The exemption tag through the Lambda: exempt through its day on a scheduled run (tags
+/// read for failing clusters only) and on a change, NON_COMPLIANT again once the day passed.
 #[test]
 fn an_exemption_tag_exempts_a_failing_cluster_through_its_day() {
     let emulator = &Emulator::start();
     let region = "us-west-1";
     let world = emulator.seed(region, "estate");
-    let arn = world.cluster("graph-open")["arn"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let tag = |value: &str| {
-        emulator.call(
-            region,
-            None,
-            "neptune",
-            "add_tags_to_resource",
-            json!({"ResourceName": arn, "Tags": [{"Key": "neptune-guardrails:exempt", "Value": value}]}),
-        );
-    };
-    let binary = env!("CARGO_BIN_EXE_neptune-cluster-iam-auth");
-    let annotation = |run: &LambdaRun| {
-        run.evaluation_logs()
-            .iter()
-            .find(|log| log["resource_id"] == world.cluster_id("graph-open"))
-            .map(|log| {
-                (
-                    log["compliance"].as_str().unwrap().to_string(),
-                    log["annotation"].as_str().unwrap().to_string(),
-                )
-            })
-            .unwrap()
-    };
-
-    tag("true until 2099-12-31");
-    let mut item = world.cluster_item(
-        "graph-open",
-        "OK",
-        json!({"dBClusterIdentifier": "graph-open", "engine": "neptune", "iAMDatabaseAuthenticationEnabled": false}),
-    );
-    item["tags"] = json!({"neptune-guardrails:exempt": "true until 2099-12-31"});
-    let before = emulator.calls();
-    let run = run_lambda(
-        binary.as_ref(),
-        emulator,
-        region,
-        vec![("t-scheduled", scheduled_event(RULE, "t-scheduled"))],
-    );
-    assert_eq!(
-        annotation(&run),
-        (
-            "NOT_APPLICABLE".into(),
-            "exempt by tag neptune-guardrails:exempt=true until 2099-12-31".into()
-        )
-    );
-    let calls = emulator.calls_since(&before);
-    assert_calls_declared(&calls, &neptune_cluster_iam_auth::SPEC.all_permissions());
     let failing = world
         .expected_for(RULE)
         .iter()
         .filter(|(_, c)| c == "NON_COMPLIANT")
         .count() as u64;
-    assert_eq!(
-        calls.get("rds:ListTagsForResource").copied().unwrap_or(0),
-        failing,
-        "tags are read for failing clusters only: {calls:?}"
-    );
-    let run = run_lambda(
-        binary.as_ref(),
+    assert_exemption_lifecycle(
         emulator,
-        region,
-        vec![(
-            "t-change",
-            change_event(RULE, item.clone(), "t-change", None),
-        )],
-    );
-    assert_eq!(annotation(&run).0, "NOT_APPLICABLE");
-
-    tag("true until 2020-01-31");
-    let run = run_lambda(
-        binary.as_ref(),
-        emulator,
-        region,
-        vec![("t-expired", scheduled_event(RULE, "t-expired"))],
-    );
-    let (compliance, text) = annotation(&run);
-    assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        text.ends_with(
-            "(exemption tag neptune-guardrails:exempt=true until 2020-01-31 expired on 2020-01-31)"
-        ),
-        "{text}"
+        ExemptionCase {
+            binary: env!("CARGO_BIN_EXE_neptune-cluster-iam-auth").as_ref(),
+            rule: RULE,
+            region,
+            resource_id: world.cluster_id("graph-open"),
+            target: TagTarget::Neptune(world.cluster("graph-open")["arn"].as_str().unwrap().into()),
+            item: world.cluster_item(
+                "graph-open",
+                "OK",
+                json!({"dBClusterIdentifier": "graph-open", "engine": "neptune", "iAMDatabaseAuthenticationEnabled": false}),
+            ),
+            permissions: neptune_cluster_iam_auth::SPEC.all_permissions(),
+            tag_reads: ("rds:ListTagsForResource", failing),
+        },
     );
 }

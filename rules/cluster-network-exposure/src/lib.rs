@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use guardrails_aws::ec2::Ec2Network;
 use guardrails_aws::neptune::types::{DbCluster, DbInstance};
 use guardrails_aws::neptune::{is_neptune_engine, NeptuneClusters, SubnetGroup};
-use guardrails_aws::posture::{Clusters, Instances};
+use guardrails_aws::posture::{ClusterTags, Clusters, Instances};
 use guardrails_aws::routes::Routes;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::exemption;
 use guardrails_core::frameworks::{Framework, Mapping};
 use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
 use guardrails_core::rule::described;
@@ -28,7 +29,7 @@ pub const SPEC: RuleSpec = RuleSpec {
         Trigger::ConfigurationChange,
         Trigger::Periodic("TwentyFour_Hours"),
     ],
-    parameters: &[],
+    parameters: &[exemption::PARAMETER],
     severity: Severity::High,
     delivery: Delivery::Lambda,
     remediation: Remediation {
@@ -42,6 +43,7 @@ pub const SPEC: RuleSpec = RuleSpec {
         "rds:DescribeDBClusters",
         "rds:DescribeDBInstances",
         "rds:DescribeDBSubnetGroups",
+        "rds:ListTagsForResource",
     ],
     frameworks: &[
         Mapping {
@@ -60,18 +62,21 @@ pub const SPEC: RuleSpec = RuleSpec {
            subnet of the cluster's DB subnet group has a route to an internet gateway: with \
            both, the graph answers anyone on the internet the security groups let in, IAM auth \
            being the last guard; with either, one change away. Other RDS engines and deleted \
-           clusters are NOT_APPLICABLE.",
+           clusters are NOT_APPLICABLE, as is a failing cluster carrying the exemption tag \
+           (exemptionTag), through its `until` date.",
     reference: include_str!("../README.md"),
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan. `gen scan` shares
 /// the region's cluster and instance listings with the other cluster controls.
-pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, _| {
+pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, params| {
     Box::pin(async move {
         let clusters = Clusters::of(scope).await?;
         let instances = Instances::of(scope).await?;
         let rule = NetworkExposure::new(&scope.sdk);
-        Ok(rule.assess(&clusters.0, &instances.0).await)
+        let mut assessed = rule.assess(&clusters.0, &instances.0).await;
+        ClusterTags::exempt_failing(scope, params, &mut assessed).await;
+        Ok(assessed)
     })
 });
 
@@ -238,7 +243,7 @@ impl Rule for NetworkExposure {
 
     /// The cluster from its item (or a describe call when the item lacks its engine or subnet
     /// group), then its instances, its subnet group and the routes of its VPC.
-    async fn evaluate_item(&self, item: &ConfigurationItem, _: &Params) -> Verdict {
+    async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
         let mut identifier = item
             .text(&["dBClusterIdentifier"])
             .or_else(|| item.resource_name.clone())
@@ -287,8 +292,9 @@ impl Rule for NetworkExposure {
             }
         };
         let own: Vec<&DbInstance> = instances.iter().collect();
-        exposure(&identifier, &own, group.as_deref(), &groups, &routes)
-            .map_or_else(|verdict| verdict, |e| evaluate(&e))
+        let verdict = exposure(&identifier, &own, group.as_deref(), &groups, &routes)
+            .map_or_else(|verdict| verdict, |e| evaluate(&e));
+        exemption::apply_to_item(params, &item.tags, verdict)
     }
 }
 

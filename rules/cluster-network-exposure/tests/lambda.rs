@@ -131,7 +131,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         &run.outcomes,
         "t-params",
         "InvalidRuleParameters",
-        "unknown parameter `allClusters` for neptune-cluster-network-exposure (known: none)",
+        "unknown parameter `allClusters` for neptune-cluster-network-exposure (known: exemptionTag)",
     );
 }
 
@@ -167,4 +167,33 @@ fn a_scheduled_run_lists_each_kind_once() {
     ] {
         assert_eq!(calls.get(action), Some(&1), "{action}: {calls:?}");
     }
+}
+
+/// The exemption tag through the Lambda: exempt through its day on a scheduled run (tags read
+/// for the failing cluster only) and on a change, NON_COMPLIANT again once the day passed.
+#[test]
+fn an_exemption_tag_exempts_an_exposed_cluster_through_its_day() {
+    let emulator = &Emulator::start();
+    let world = emulator.seed(REGION, "posture");
+    let group = world.0["subnet_groups"]["exposed"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_exemption_lifecycle(
+        emulator,
+        ExemptionCase {
+            binary: env!("CARGO_BIN_EXE_neptune-cluster-network-exposure").as_ref(),
+            rule: RULE,
+            region: REGION,
+            resource_id: world.cluster_id("exposed"),
+            target: TagTarget::Neptune(world.cluster("exposed")["arn"].as_str().unwrap().into()),
+            item: world.cluster_item(
+                "exposed",
+                "OK",
+                json!({"dBClusterIdentifier": "exposed", "engine": "neptune", "dBSubnetGroup": group}),
+            ),
+            permissions: neptune_cluster_network_exposure::SPEC.all_permissions(),
+            tag_reads: ("rds:ListTagsForResource", 1),
+        },
+    );
 }

@@ -8,6 +8,7 @@ mod runbook;
 use guardrails_aws::neptune::{normalise_host, ClusterFacts, NeptuneClusters};
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::exemption;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_DMS};
 use guardrails_core::registry::{
     ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
@@ -27,13 +28,17 @@ pub const SPEC: RuleSpec = RuleSpec {
         Trigger::ConfigurationChange,
         Trigger::Periodic("TwentyFour_Hours"),
     ],
-    parameters: &[ParamSpec {
-        name: CHECK_TARGET_CLUSTER,
-        kind: ParamKind::Bool,
-        default: "true",
-        description: "Resolve the endpoint's ServerName to a Neptune cluster in the same account \
-                      and region and require IAM database authentication on that cluster.",
-    }],
+    parameters: &[
+        ParamSpec {
+            name: CHECK_TARGET_CLUSTER,
+            kind: ParamKind::Bool,
+            default: "true",
+            description: "Resolve the endpoint's ServerName to a Neptune cluster in the same \
+                          account and region and require IAM database authentication on that \
+                          cluster.",
+        },
+        exemption::PARAMETER,
+    ],
     severity: Severity::Medium,
     delivery: guardrails_core::registry::Delivery::Lambda,
     remediation: Remediation {
@@ -44,6 +49,7 @@ pub const SPEC: RuleSpec = RuleSpec {
     },
     permissions: &[
         "dms:DescribeEndpoints",
+        "dms:ListTagsForResource",
         "rds:DescribeDBClusters",
     ],
     frameworks: &[
@@ -73,7 +79,9 @@ pub const SPEC: RuleSpec = RuleSpec {
            IamAuthEnabled false or absent, no ServiceAccessRoleArn or no S3BucketName, or when \
            the Neptune cluster its ServerName resolves to has IAM database authentication off. \
            A target cluster that cannot be found is named in the annotation, not guessed. \
-           Endpoints of other engines are NOT_APPLICABLE.",
+           Endpoints of other engines are NOT_APPLICABLE, as is a failing endpoint carrying \
+           the exemption tag (exemptionTag), through its `until` date; an exempt endpoint is \
+           not remediated.",
     reference: include_str!("../README.md"),
 };
 
@@ -243,13 +251,35 @@ impl DmsEndpointIamAuth {
     }
 
     /// Every resource in scope, judged: the rule's scan, which `gen scan` and the Lambda's
-    /// scheduled run both are.
+    /// scheduled run both are. Tags are read for the failing endpoints only, a batch a call.
     pub async fn evaluate_all(&self, params: &Params) -> Result<Vec<Assessed>, RuleError> {
         let endpoints = self.endpoints.list_all().await?;
         let targets = self.targets(&endpoints, params).await;
-        Ok(endpoints
+        let mut assessed = Self::judged(&endpoints, &targets);
+        let failing = exemption::failing_arns(params, &assessed);
+        if !failing.is_empty() {
+            let tags = self
+                .endpoints
+                .tags(&failing)
+                .await
+                .map_err(|e| e.to_string());
+            let tags = &tags;
+            exemption::apply_to_failing(params, &mut assessed, |arn| async move {
+                match tags {
+                    Ok(by_arn) => Ok(by_arn.get(&arn).cloned().unwrap_or_default()),
+                    Err(err) => Err(err.clone()),
+                }
+            })
+            .await;
+        }
+        Ok(assessed)
+    }
+
+    /// One verdict per endpoint, with its resolved target.
+    fn judged(endpoints: &[EndpointFacts], targets: &[TargetCluster]) -> Vec<Assessed> {
+        endpoints
             .iter()
-            .zip(&targets)
+            .zip(targets)
             .map(|(endpoint, target)| Assessed {
                 resource_type: ResourceType::DmsEndpoint,
                 resource_id: endpoint.arn.clone(),
@@ -257,7 +287,7 @@ impl DmsEndpointIamAuth {
                 arn: Some(endpoint.arn.clone()),
                 verdict: evaluate(endpoint, target),
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -276,7 +306,7 @@ impl Rule for DmsEndpointIamAuth {
             }
         }
         let target = self.targets(std::slice::from_ref(&endpoint), params).await;
-        evaluate(&endpoint, &target[0])
+        exemption::apply_to_item(params, &item.tags, evaluate(&endpoint, &target[0]))
     }
 }
 

@@ -217,3 +217,30 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         assert_error_outcome(outcomes, name, error_type, message);
     }
 }
+
+/// The exemption tag through the Lambda: exempt through its day on a scheduled run (tags of
+/// every failing endpoint read in one ListTagsForResource call) and on a change, NON_COMPLIANT
+/// again once the day passed.
+#[test]
+fn an_exemption_tag_exempts_a_failing_endpoint_through_its_day() {
+    let emulator = &Emulator::start();
+    let world = emulator.seed(REGION, "estate");
+    let arn = world.dms_endpoint_arn("iam-off");
+    assert_exemption_lifecycle(
+        emulator,
+        ExemptionCase {
+            binary: env!("CARGO_BIN_EXE_neptune-dms-endpoint-iam-auth").as_ref(),
+            rule: RULE,
+            region: REGION,
+            resource_id: arn.clone(),
+            target: TagTarget::Dms(arn),
+            item: endpoint_item(
+                &world,
+                "iam-off",
+                json!({"endpointIdentifier": "iam-off", "engineName": "neptune", "neptuneSettings": {"iamAuthEnabled": false, "serviceAccessRoleArn": "arn:aws:iam::123456789012:role/dms", "s3BucketName": "staging"}}),
+            ),
+            permissions: neptune_dms_endpoint_iam_auth::SPEC.all_permissions(),
+            tag_reads: ("dms:ListTagsForResource", 1),
+        },
+    );
+}

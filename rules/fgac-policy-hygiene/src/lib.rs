@@ -156,13 +156,7 @@ impl Settings {
 pub fn evaluate(subject: &Subject, settings: &Settings) -> Verdict {
     match settings.tagged(&subject.tags) {
         Tagged::Exempt(reason) => Verdict::new(Compliance::NotApplicable, reason),
-        Tagged::Lapsed(why) => {
-            let verdict = judge(subject, settings);
-            Verdict::new(
-                verdict.compliance,
-                format!("{} ({why})", verdict.annotation),
-            )
-        }
+        Tagged::Lapsed(why) => exemption::lapsed(&why, judge(subject, settings)),
         Tagged::NotTagged => judge(subject, settings),
     }
 }
@@ -577,8 +571,9 @@ mod tests {
         let lapsed = evaluate(&s, &defaults());
         assert_eq!(lapsed.compliance, Compliance::NonCompliant);
         assert!(
-            lapsed.annotation.ends_with(
-                "(exemption tag neptune-guardrails:exempt=true until 2020-01-31 expired on 2020-01-31)"
+            lapsed.annotation.starts_with(
+                "exemption tag neptune-guardrails:exempt=true until 2020-01-31 expired on \
+                 2020-01-31: "
             ),
             "{}",
             lapsed.annotation

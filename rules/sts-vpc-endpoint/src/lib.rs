@@ -17,8 +17,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use guardrails_aws::iam::IamAccount;
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::neptune::{is_neptune_engine, ClusterFacts, NeptuneClusters};
+use guardrails_aws::posture::ClusterTags;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
+use guardrails_core::exemption;
 use guardrails_core::frameworks::{Framework, Mapping};
 use guardrails_core::item::{as_text, get};
 use guardrails_core::registry::{
@@ -55,6 +57,7 @@ pub const SPEC: RuleSpec = RuleSpec {
                           that role's trust policy to admit it (same account; other accounts are \
                           reported as unverified)",
         },
+        exemption::PARAMETER,
     ],
     severity: Severity::Medium,
     delivery: guardrails_core::registry::Delivery::Lambda,
@@ -76,6 +79,7 @@ pub const SPEC: RuleSpec = RuleSpec {
         "iam:ListRolePolicies",
         "rds:DescribeDBClusters",
         "rds:DescribeDBSubnetGroups",
+        "rds:ListTagsForResource",
     ],
     frameworks: &[
         Mapping {
@@ -98,13 +102,18 @@ pub const SPEC: RuleSpec = RuleSpec {
            groups (by group or a CIDR covering the VPC) — gateway endpoints, other services and \
            other VPCs do not count — or when an associated role may assume a role whose trust \
            policy does not admit it. The annotation names the failed condition. Clusters \
-           without associated roles are NOT_APPLICABLE unless allClusters=true.",
+           without associated roles are NOT_APPLICABLE unless allClusters=true, as is a failing \
+           cluster carrying the exemption tag (exemptionTag), through its `until` date.",
     reference: include_str!("../README.md"),
 };
 
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
 pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, params| {
-    Box::pin(async move { StsVpcEndpoint::new(&scope.sdk).evaluate_all(params).await })
+    Box::pin(async move {
+        let mut assessed = StsVpcEndpoint::new(&scope.sdk).evaluate_all(params).await?;
+        ClusterTags::exempt_failing(scope, params, &mut assessed).await;
+        Ok(assessed)
+    })
 });
 
 /// What the rule needs to know of a cluster.
@@ -442,10 +451,11 @@ impl Rule for StsVpcEndpoint {
             Ok(vpc) => vpc,
             Err(verdict) => return verdict,
         };
-        match self.assess(&[(&cluster, vpc)], settings).await {
+        let verdict = match self.assess(&[(&cluster, vpc)], settings).await {
             Ok(mut verdicts) => verdicts.remove(0),
             Err(err) => network_unreadable(&err),
-        }
+        };
+        exemption::apply_to_item(params, &item.tags, verdict)
     }
 }
 

@@ -319,3 +319,42 @@ fn ec2_reads_are_retried_through_throttling_errors_stalls_and_cut_off_bodies() {
     );
     assert_eq!(delivered.len(), world.expected().len());
 }
+
+/// The exemption tag through the Lambda: exempt through its day on a scheduled run (tags read
+/// for the failing clusters only) and on a change, NON_COMPLIANT again once the day passed.
+#[test]
+fn an_exemption_tag_exempts_a_cluster_without_its_endpoint_through_its_day() {
+    let emulator = &Emulator::start();
+    let world = emulator.seed(REGION, "chaining");
+    let failing = world
+        .expected_for(RULE)
+        .iter()
+        .filter(|(_, c)| c == "NON_COMPLIANT")
+        .count() as u64;
+    let none = &world.0["vpcs"]["none"];
+    assert_exemption_lifecycle(
+        emulator,
+        ExemptionCase {
+            binary: env!("CARGO_BIN_EXE_neptune-sts-vpc-endpoint").as_ref(),
+            rule: RULE,
+            region: REGION,
+            resource_id: world.cluster_id("endpoint-none"),
+            target: TagTarget::Neptune(
+                world.cluster("endpoint-none")["arn"].as_str().unwrap().into(),
+            ),
+            item: world.cluster_item(
+                "endpoint-none",
+                "OK",
+                json!({
+                    "dBClusterIdentifier": "endpoint-none",
+                    "engine": "neptune",
+                    "dBSubnetGroup": none["subnet_group"],
+                    "vpcSecurityGroups": [{"vpcSecurityGroupId": none["db_sg"], "status": "active"}],
+                    "associatedRoles": [{"roleArn": format!("arn:aws:iam::123456789012:role/{REGION}-Solo"), "status": "ACTIVE"}]
+                }),
+            ),
+            permissions: neptune_sts_vpc_endpoint::SPEC.all_permissions(),
+            tag_reads: ("rds:ListTagsForResource", failing),
+        },
+    );
+}
