@@ -3,6 +3,7 @@
 //! (`ocsf.rs`) and HTML (`html.rs`); and the one-line and per-requirement summaries.
 
 pub mod asff;
+mod codes;
 mod html;
 mod ocsf;
 mod table;
@@ -49,7 +50,7 @@ pub fn render(
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .expect("the current time is within RFC 3339's range");
     match format {
-        Format::Json => pretty_json(&rows),
+        Format::Json => pretty_json(&codes::json_rows(rows)),
         Format::Csv => csv(rows),
         Format::Sarif => pretty_json(&sarif(specs, rows)),
         Format::Asff => pretty_json(

@@ -7,6 +7,7 @@ use crate::row::Row;
 /// Aligned columns for people; verdicts coloured when writing to a terminal. A scan of more
 /// than one account or region leads with ACCOUNT and REGION columns; with a baseline, a new
 /// failure reads `NON_COMPLIANT (new)`; with waivers, a waived one `NON_COMPLIANT (waived)`.
+/// The finding codes the annotations name follow, each once with its title and meaning.
 pub fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
     let verdicts: Vec<String> = rows
         .iter()
@@ -71,6 +72,10 @@ pub fn table(rows: &[Row], many_targets: bool, colour: bool) -> String {
     line(&mut out, &headers, None);
     for (row, r) in cells.iter().zip(rows) {
         line(&mut out, row, Some(r.compliance));
+    }
+    let legend = super::codes::legend(rows);
+    if !legend.is_empty() {
+        out.push_str(&format!("\nCODES\n{legend}"));
     }
     out.push_str(&format!("\n{}\n", super::summary(rows)));
     out

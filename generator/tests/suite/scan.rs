@@ -70,6 +70,7 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
             [
                 "account",
                 "annotation",
+                "codes",
                 "compliance",
                 "evaluated",
                 "region",
@@ -79,6 +80,46 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
                 "resource_type",
                 "rule"
             ]
+        );
+    }
+    // The contract's key table lists exactly these keys, plus the two that only an option
+    // adds (`--baseline`, `--waivers`).
+    let contract = std::fs::read_to_string(workspace_root().join("docs/contract.md")).unwrap();
+    let table = contract
+        .split("`--format json` prints one JSON array of objects with these keys:")
+        .nth(1)
+        .expect("the contract's JSON key table");
+    let mut documented: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('`').nth(1))
+        .filter(|key| !["new", "waiver"].contains(key))
+        .collect();
+    documented.sort();
+    let mut keys: Vec<&str> = rows[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(documented, keys, "docs/contract.md's JSON key table");
+    let fgac: Vec<&Value> = rows
+        .iter()
+        .filter(|r| {
+            r["annotation"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("FGAC")
+        })
+        .collect();
+    assert!(!fgac.is_empty());
+    for row in fgac {
+        let codes = row["codes"].as_array().unwrap();
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| c["title"].is_string()),
+            "{row}"
         );
     }
     let name_of = |id: &str| {
