@@ -14,6 +14,7 @@ mod row;
 mod scan;
 mod security_hub;
 mod session;
+mod status;
 mod synth;
 mod waivers;
 
@@ -82,6 +83,10 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Remove what `gen deploy` made (artifact buckets only with --purge).
     Destroy(deploy::DestroyArgs),
+    /// Whether the rollout is healthy in every account × region of the target OUs: stack
+    /// instances, AWS Config recorders, the rules' last runs and their Lambdas' errors, each
+    /// problem with its fix (exit 1 when anything is unhealthy).
+    Status(status::StatusArgs),
     /// Estimate what the pack costs each account and region per month, from a `gen scan`
     /// (docs/cost.md): evaluations recorded and Lambda time, before and after change-only
     /// reports.
@@ -136,6 +141,7 @@ fn run(command: Command) -> ExitCode {
         Command::Scan(args) => ("scan", runtime().block_on(scan::run(args))),
         Command::Deploy(args) => ("deploy", runtime().block_on(deploy::deploy(args))),
         Command::Destroy(args) => ("destroy", runtime().block_on(deploy::destroy(args))),
+        Command::Status(args) => ("status", runtime().block_on(status::run(args))),
     };
     exit::finish(name, result)
 }

@@ -236,7 +236,7 @@ async fn import(
         let here = |r: &&Row| r.account == target.account && r.region == target.region;
         let rows_here: Vec<&Row> = rows.iter().filter(here).collect();
         let place = format!("Security Hub {} {}", target.account, target.region);
-        let client = aws_sdk_securityhub::Client::new(&target.sdk);
+        let client = guardrails_core::client!(aws_sdk_securityhub, &target.sdk);
         let product = asff::product_arn(&target.account, &target.region);
         let active = match security_hub::active_findings(&client, &product, &target.account, &rules)
             .await

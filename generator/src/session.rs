@@ -53,7 +53,7 @@ pub struct Unreachable {
 
 /// The caller's account, from STS GetCallerIdentity.
 pub async fn caller_account(sdk: &SdkConfig) -> Result<String, String> {
-    let identity = aws_sdk_sts::Client::new(sdk)
+    let identity = guardrails_core::client!(aws_sdk_sts, sdk)
         .get_caller_identity()
         .send()
         .await
@@ -196,7 +196,7 @@ pub(crate) async fn assume(
 
 /// ACTIVE accounts of the organization, in ListAccounts order.
 async fn organization_accounts(base: &SdkConfig) -> Result<Vec<String>, String> {
-    let client = aws_sdk_organizations::Client::new(base);
+    let client = guardrails_core::client!(aws_sdk_organizations, base);
     let mut pages = client.list_accounts().into_paginator().send();
     let mut accounts = Vec::new();
     while let Some(page) = pages.next().await {
@@ -224,7 +224,8 @@ async fn organization_accounts(base: &SdkConfig) -> Result<Vec<String>, String> 
 /// and request checksums only where S3 requires them (moto refuses the SDK's default
 /// streaming checksum trailer on uploads).
 pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    let mut config = aws_sdk_s3::config::Builder::from(sdk);
+    let mut config = aws_sdk_s3::config::Builder::from(sdk)
+        .retry_partition(guardrails_core::retry_quota::own_retry_quota("aws_sdk_s3"));
     if sdk.endpoint_url().is_some() {
         config = config.force_path_style(true).request_checksum_calculation(
             aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,

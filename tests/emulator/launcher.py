@@ -207,6 +207,14 @@ moto with them and the ``/_guardrails/`` routes below.
     ``CreateEndpoint`` only). Here it tags an endpoint, replication instance or task as the
     botocore ``dms`` model describes it (``ResourceArn``, ``Tags``; ``ResourceNotFoundFault``
     for an ARN that is no DMS resource), so tests can change an endpoint's exemption tag.
+26. Config has no ``DescribeConfigRuleEvaluationStatus`` in moto 5.2. Here it answers from the
+    botocore model, under its strictest reading: no status for custom Lambda rules ("This
+    operation does not return status information about Config Custom Lambda rules"), pages
+    of 10 without a ``Limit``, and a test aid that records a rule's runs: see
+    ``rule_health.py``.
+27. moto runs no deployed Lambda function, so CloudWatch never holds Lambda's own
+    ``AWS/Lambda`` ``Invocations`` and ``Errors`` metrics. A test aid records them as Lambda
+    would (``GET /_guardrails/lambda-invocations``): see ``rule_health.py``.
 19. Security Hub ``BatchImportFindings`` overwrites a stored finding with whatever is sent
     again, and ``GetFindings`` ignores ``Filters``. Here an update keeps what AWS keeps
     (Workflow, Note, UserDefinedFields, VerificationState; Severity, Types and the other
@@ -270,6 +278,7 @@ from werkzeug.serving import make_server
 import config_results
 import faults
 import remediations
+import rule_health
 import security_hub_findings
 from config_rules import (
     _patch_managed_rule_refusals,
@@ -423,6 +432,10 @@ def _with_guardrails_routes(app):
             _failing_accounts.clear()
             _failing_accounts.update(a for a in listed.split(",") if a)
             body = json.dumps(sorted(_failing_accounts)).encode()
+        elif path == rule_health.RULE_EVALUATION_PATH:
+            body = json.dumps(rule_health.record_evaluation(environ.get("QUERY_STRING", ""))).encode()
+        elif path == rule_health.LAMBDA_INVOCATIONS_PATH:
+            body = json.dumps(rule_health.record_invocations(environ.get("QUERY_STRING", ""))).encode()
         elif path == config_results.INVOCATIONS_PATH:
             query = parse_qs(environ.get("QUERY_STRING", ""))
             config_results.register_invocation(query["token"][0], query["rule"][0])
@@ -483,6 +496,7 @@ def main() -> None:
     _patch_stack_instance_overrides()
     _patch_import_change_sets()
     config_results.patch()
+    rule_health.patch()
     remediations.patch()
     security_hub_findings.patch()
     if args.ec2_page_size > 0:

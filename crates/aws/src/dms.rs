@@ -94,7 +94,7 @@ impl DmsEndpoints {
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         DmsEndpoints {
-            client: aws_sdk_databasemigration::Client::new(sdk),
+            client: guardrails_core::client!(aws_sdk_databasemigration, sdk),
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use guardrails_core::RuleError;
 
-use crate::query::Ec2Query;
+use crate::query::{QueryClient, EC2};
 use crate::xml::Element;
 
 /// One VPC endpoint, as the check needs it.
@@ -104,7 +104,7 @@ pub fn sts_service_name(region: &str) -> String {
 /// The EC2 seam: region-wide listings, each paginated at its maximum page size.
 #[derive(Clone)]
 pub struct Ec2Network {
-    client: Ec2Query,
+    client: QueryClient,
 }
 
 impl Ec2Network {
@@ -115,7 +115,7 @@ impl Ec2Network {
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         Ec2Network {
-            client: Ec2Query::new(sdk),
+            client: QueryClient::new(&EC2, sdk),
         }
     }
 

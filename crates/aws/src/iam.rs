@@ -38,7 +38,7 @@ impl IamAccount {
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         IamAccount {
-            client: aws_sdk_iam::Client::new(sdk),
+            client: guardrails_core::client!(aws_sdk_iam, sdk),
         }
     }
 

@@ -22,17 +22,19 @@ macro_rules! all_items {
 pub mod dms;
 #[cfg(feature = "ec2")]
 pub mod ec2;
-#[cfg(feature = "ec2")]
+#[cfg(feature = "query")]
 pub mod endpoint;
 #[cfg(feature = "iam")]
 pub mod iam;
+#[cfg(feature = "cloudwatch")]
+pub mod lambda_metrics;
 #[cfg(feature = "neptune")]
 pub mod neptune;
 #[cfg(feature = "neptune")]
 pub mod posture;
-#[cfg(feature = "ec2")]
+#[cfg(feature = "query")]
 mod query;
 #[cfg(feature = "ec2")]
 pub mod routes;
-#[cfg(feature = "ec2")]
+#[cfg(feature = "query")]
 mod xml;

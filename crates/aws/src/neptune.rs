@@ -100,7 +100,7 @@ impl NeptuneClusters {
 
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         NeptuneClusters {
-            client: aws_sdk_neptune::Client::new(sdk),
+            client: guardrails_core::client!(aws_sdk_neptune, sdk),
         }
     }
 

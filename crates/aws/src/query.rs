@@ -1,8 +1,9 @@
-//! A minimal EC2 Query-protocol client on the SDK's own orchestrator (aws-smithy-runtime):
-//! the same HTTP client, SigV4 signing, standard retries, attempt timeout and credentials as
+//! A minimal Query-protocol client on the SDK's own orchestrator (aws-smithy-runtime): the
+//! same HTTP client, SigV4 signing, standard retries, attempt timeout and credentials as
 //! every generated client built from the same `SdkConfig`. The rules call three read-only
 //! EC2 actions; the generated `aws-sdk-ec2` crate took 534 of the 804 s of a cold build on
-//! two cores for them.
+//! two cores for them. `gen status` reads Lambda metrics from CloudWatch with one action
+//! (GetMetricData), through the same client.
 //!
 //! Each call gets what aws-sdk-ec2's service and operation plugins install: the retry
 //! classifiers (HTTP 500/502/503/504, transient and timeout errors, AWS throttling and
@@ -47,10 +48,36 @@ use aws_types::SigningName;
 
 use crate::xml::Element;
 
-/// The EC2 API version every action is called with.
-const EC2_API_VERSION: &str = "2016-11-15";
+/// A Query-protocol API: its SDK service id, signing name, version and endpoint.
+pub(crate) struct QueryApi {
+    /// The SDK's service id: in its metadata and in `AWS_ENDPOINT_URL_<ID>` / a profile's
+    /// section.
+    service_id: &'static str,
+    signing_name: &'static str,
+    /// The API version every action is called with.
+    version: &'static str,
+    /// The regional endpoint: region, FIPS, dual-stack.
+    endpoint: fn(Option<&str>, bool, bool) -> Result<String, String>,
+}
 
-/// An EC2 error response (`<Response><Errors><Error><Code>…`), or a body that could not be read.
+pub(crate) const EC2: QueryApi = QueryApi {
+    service_id: "EC2",
+    signing_name: "ec2",
+    version: "2016-11-15",
+    endpoint: crate::endpoint::ec2,
+};
+
+/// CloudWatch (botocore `monitoring` model 2010-08-01, which lists the `query` protocol).
+#[cfg(feature = "cloudwatch")]
+pub(crate) const CLOUDWATCH: QueryApi = QueryApi {
+    service_id: "CloudWatch",
+    signing_name: "monitoring",
+    version: "2010-08-01",
+    endpoint: crate::endpoint::cloudwatch,
+};
+
+/// A Query error response (EC2's `<Response><Errors><Error><Code>…`, the others'
+/// `<ErrorResponse><Error><Code>…`), or a body that could not be read.
 #[derive(Debug)]
 pub(crate) struct QueryError(ErrorMetadata);
 
@@ -74,29 +101,42 @@ impl ProvideErrorMetadata for QueryError {
 
 pub(crate) type QueryResult = Result<Element, SdkError<QueryError, HttpResponse>>;
 
-/// Calls EC2 actions with the settings of one `SdkConfig`.
+/// Calls one Query API's actions with the settings of one `SdkConfig`.
 #[derive(Clone)]
-pub(crate) struct Ec2Query {
+pub(crate) struct QueryClient {
+    api: &'static QueryApi,
     sdk: SdkConfig,
     endpoint: Result<String, String>,
     signing: FrozenLayer,
+    /// The client's own retry quota (`guardrails_core::retry_quota::own_retry_quota`): an operation
+    /// built here would otherwise share one quota per service (named "EC2", "CloudWatch")
+    /// across every account and region of the process.
+    retry_quota: FrozenLayer,
 }
 
-impl Ec2Query {
-    pub fn new(sdk: &SdkConfig) -> Self {
+impl QueryClient {
+    pub fn new(api: &'static QueryApi, sdk: &SdkConfig) -> Self {
         let region = sdk.region().map(|r| r.to_string());
-        let endpoint = match ec2_endpoint_url(sdk) {
+        let endpoint = match custom_endpoint_url(api, sdk) {
             Some(url) => crate::endpoint::custom(&url, sdk.use_fips(), sdk.use_dual_stack()),
-            None => crate::endpoint::ec2(
+            None => (api.endpoint)(
                 region.as_deref(),
                 sdk.use_fips().unwrap_or(false),
                 sdk.use_dual_stack().unwrap_or(false),
             ),
         };
-        Ec2Query {
+        QueryClient {
+            api,
             sdk: sdk.clone(),
             endpoint,
-            signing: signing_layer(region),
+            signing: signing_layer(api, region),
+            retry_quota: {
+                let mut layer = Layer::new("QueryRetryQuota");
+                layer.store_put(guardrails_core::retry_quota::own_retry_quota(
+                    api.signing_name,
+                ));
+                layer.freeze()
+            },
         }
     }
 
@@ -107,8 +147,9 @@ impl Ec2Query {
             .endpoint
             .clone()
             .map_err(|e| SdkError::construction_failure(BoxError::from(e)))?;
+        let version = self.api.version;
         let mut builder = Operation::builder()
-            .service_name("EC2")
+            .service_name(self.api.service_id)
             .operation_name(action)
             .endpoint_url(&endpoint)
             .standard_retry(
@@ -134,7 +175,10 @@ impl Ec2Query {
             .interceptor(RecursionDetectionInterceptor::new())
             .with_connection_poisoning()
             .runtime_plugin(self.auth_plugin())
-            .serializer(move |params: Vec<(String, String)>| query_request(action, &params))
+            .runtime_plugin(StaticRuntimePlugin::new().with_config(self.retry_quota.clone()))
+            .serializer(move |params: Vec<(String, String)>| {
+                query_request(action, version, &params)
+            })
             .deserializer(parse_response);
         if let Some(behavior) = self.sdk.behavior_version() {
             builder = builder.behavior_version(behavior);
@@ -151,10 +195,10 @@ impl Ec2Query {
         builder.build().invoke(params).await
     }
 
-    /// SigV4 for `ec2` in the config's region, with its credentials provider behind the
+    /// SigV4 for the API's signing name in the config's region, with its credentials provider behind the
     /// config's identity cache (what a generated client's config sets up).
     fn auth_plugin(&self) -> StaticRuntimePlugin {
-        let mut components = RuntimeComponentsBuilder::new("Ec2Query")
+        let mut components = RuntimeComponentsBuilder::new("QueryClient")
             .with_auth_scheme_option_resolver(Some(SharedAuthSchemeOptionResolver::new(
                 StaticAuthSchemeOptionResolver::new(vec![SIGV4]),
             )))
@@ -175,13 +219,14 @@ impl Ec2Query {
 }
 
 /// A custom endpoint as a generated client finds one: set in code (`--endpoint-url`) first,
-/// then `AWS_ENDPOINT_URL_EC2` or the profile's `ec2` section, then `AWS_ENDPOINT_URL`.
-fn ec2_endpoint_url(sdk: &SdkConfig) -> Option<String> {
+/// then `AWS_ENDPOINT_URL_<SERVICE ID>` or the profile's service section, then
+/// `AWS_ENDPOINT_URL`.
+fn custom_endpoint_url(api: &QueryApi, sdk: &SdkConfig) -> Option<String> {
     if sdk.get_origin("endpoint_url").is_client_config() {
         return sdk.endpoint_url().map(str::to_string);
     }
     let key = ServiceConfigKey::builder()
-        .service_id("EC2")
+        .service_id(api.service_id)
         .env("AWS_ENDPOINT_URL")
         .profile("endpoint_url")
         .build()
@@ -191,27 +236,32 @@ fn ec2_endpoint_url(sdk: &SdkConfig) -> Option<String> {
         .or_else(|| sdk.endpoint_url().map(str::to_string))
 }
 
-fn signing_layer(region: Option<String>) -> FrozenLayer {
-    // EC2's signing options, as the generated client sets them for every action.
+fn signing_layer(api: &QueryApi, region: Option<String>) -> FrozenLayer {
+    // The signing options generated Query clients (aws-sdk-ec2, aws-sdk-cloudwatch) set for
+    // every action.
     let mut signing_options = SigningOptions::default();
     signing_options.double_uri_encode = true;
     signing_options.content_sha256_header = false;
     signing_options.normalize_uri_path = true;
-    let mut layer = Layer::new("Ec2QuerySigning");
+    let mut layer = Layer::new("QuerySigning");
     layer.store_put(AuthSchemeOptionResolverParams::new(()));
     layer.store_put(SigV4OperationSigningConfig {
         region: region.map(|r| SigningRegion::from(aws_types::region::Region::new(r))),
-        name: Some(SigningName::from_static("ec2")),
+        name: Some(SigningName::from_static(api.signing_name)),
         signing_options,
         ..Default::default()
     });
     layer.freeze()
 }
 
-/// `POST /` with a form-encoded body, as the EC2 Query protocol defines it.
-fn query_request(action: &str, params: &[(String, String)]) -> Result<HttpRequest, BoxError> {
+/// `POST /` with a form-encoded body, as the Query protocol defines it.
+fn query_request(
+    action: &str,
+    version: &str,
+    params: &[(String, String)],
+) -> Result<HttpRequest, BoxError> {
     let mut body = String::new();
-    let mut writer = aws_smithy_query::QueryWriter::new(&mut body, action, EC2_API_VERSION);
+    let mut writer = aws_smithy_query::QueryWriter::new(&mut body, action, version);
     for (name, value) in params {
         writer.prefix(name).string(value);
     }
@@ -225,7 +275,7 @@ fn query_request(action: &str, params: &[(String, String)]) -> Result<HttpReques
     Ok(request)
 }
 
-/// A 2xx body as a document; anything else as an EC2 error with its code. A 2xx body that is
+/// A 2xx body as a document; anything else as a Query error with its code. A 2xx body that is
 /// not XML (a truncated or garbled response) is a response error, which the SDK retries.
 fn parse_response(response: &HttpResponse) -> Result<Element, OrchestratorError<QueryError>> {
     let body = response.body().bytes().unwrap_or_default();
@@ -234,10 +284,11 @@ fn parse_response(response: &HttpResponse) -> Result<Element, OrchestratorError<
         return Element::parse(&text).map_err(|e| OrchestratorError::response(e.into()));
     }
     let error = Element::parse(&text).ok();
-    let first = error
-        .as_ref()
-        .and_then(|root| root.child("Errors"))
-        .and_then(|errors| errors.child("Error"));
+    let first = error.as_ref().and_then(|root| {
+        root.child("Errors")
+            .and_then(|errors| errors.child("Error"))
+            .or_else(|| root.child("Error"))
+    });
     let mut meta = ErrorMetadata::builder();
     match first {
         Some(first) => {
@@ -286,7 +337,7 @@ mod tests {
         (url, served)
     }
 
-    async fn client(url: &str) -> Ec2Query {
+    async fn client(url: &str) -> QueryClient {
         let sdk = guardrails_core::aws::load(Some("ap-northeast-1".into()), Some(url.into()))
             .await
             .into_builder()
@@ -298,7 +349,7 @@ mod tests {
                 "test",
             )))
             .build();
-        Ec2Query::new(&sdk)
+        QueryClient::new(&EC2, &sdk)
     }
 
     #[tokio::test]

@@ -69,6 +69,15 @@ impl Element {
             .filter(|t| !t.is_empty())
     }
 
+    /// The `<member>` entries of the list element `name` (the Query protocol's list encoding
+    /// outside EC2); none when absent.
+    #[cfg(feature = "cloudwatch")]
+    pub fn members<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.child(name)
+            .into_iter()
+            .flat_map(|list| list.children.iter().filter(|c| c.name == "member"))
+    }
+
     /// The `<item>` members of the list element `name` (EC2's list encoding); none when absent.
     pub fn items<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Element> + 'a {
         self.child(name)

@@ -74,7 +74,7 @@ pub struct ConfigService {
 impl ConfigService {
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
         ConfigService {
-            client: Client::new(sdk),
+            client: crate::client!(aws_sdk_config, sdk),
             retry: RetryPolicy::default(),
         }
     }

@@ -19,6 +19,7 @@ pub mod lambda;
 pub mod params;
 pub mod regions;
 pub mod registry;
+pub mod retry_quota;
 pub mod rule;
 pub mod runbook;
 pub mod verdicts;

@@ -237,6 +237,52 @@ impl Emulator {
         ));
     }
 
+    /// `invocations` runs of the Lambda `function` in `account` and `region`, `errors` of
+    /// them failed, in CloudWatch's `AWS/Lambda` metrics as Lambda reports them (bridge 27).
+    pub fn record_lambda_invocations(
+        &self,
+        (account, region): (&str, &str),
+        function: &str,
+        invocations: u64,
+        errors: u64,
+    ) {
+        let answer = self.get(&format!(
+            "/_guardrails/lambda-invocations?account={account}&region={region}&function={}\
+             &invocations={invocations}&errors={errors}",
+            url_encode(function)
+        ));
+        assert!(
+            serde_json::from_str::<Value>(&answer).is_ok(),
+            "the emulator did not record the invocations: {answer}"
+        );
+    }
+
+    /// One run of the Config rule `rule` in `account` and `region`: a success, or a failure
+    /// with its error code and message, as DescribeConfigRuleEvaluationStatus then reports
+    /// it (bridge 26).
+    pub fn record_rule_evaluation(
+        &self,
+        (account, region): (&str, &str),
+        rule: &str,
+        error: Option<(&str, &str)>,
+    ) {
+        let failure = error.map_or(String::new(), |(code, message)| {
+            format!(
+                "&error={}&message={}",
+                url_encode(code),
+                url_encode(message)
+            )
+        });
+        let answer = self.get(&format!(
+            "/_guardrails/rule-evaluation?account={account}&region={region}&rule={}{failure}",
+            url_encode(rule)
+        ));
+        assert!(
+            serde_json::from_str::<Value>(&answer).is_ok(),
+            "the emulator did not record the run: {answer}"
+        );
+    }
+
     /// Faults injected since the last [`Emulator::inject_faults`], by kind.
     pub fn faults(&self) -> std::collections::BTreeMap<String, u64> {
         serde_json::from_str(&self.get("/_guardrails/faults")).expect("fault counts are JSON")

@@ -51,7 +51,8 @@ fn confirm(command: &str, yes: bool) -> bool {
 async fn discard_all(base: &SdkConfig, steps: &[Step]) {
     for step in steps {
         if let Step::Stack(spec, change) = step {
-            let cf = aws_sdk_cloudformation::Client::new(&regional(base, &spec.region));
+            let cf =
+                guardrails_core::client!(aws_sdk_cloudformation, &regional(base, &spec.region));
             stack::discard(&cf, spec, change).await;
         }
     }
@@ -88,14 +89,15 @@ pub(super) async fn execute(
         }
         let result = match step {
             Step::Stack(spec, change) => {
-                let cf = aws_sdk_cloudformation::Client::new(&regional(base, &spec.region));
+                let cf =
+                    guardrails_core::client!(aws_sdk_cloudformation, &regional(base, &spec.region));
                 let bar = progress(1, "{spinner} {elapsed} {wide_msg}");
                 let applied = stack::apply(&cf, spec, change, timeout, &bar).await;
                 bar.finish_and_clear();
                 applied
             }
             Step::Delete { name, region } => {
-                let cf = aws_sdk_cloudformation::Client::new(&regional(base, region));
+                let cf = guardrails_core::client!(aws_sdk_cloudformation, &regional(base, region));
                 let bar = progress(1, "{spinner} {elapsed} {wide_msg}");
                 let deleted = stack::delete(&cf, name, timeout, &bar).await;
                 bar.finish_and_clear();
@@ -118,7 +120,7 @@ pub(super) async fn execute(
                 ..
             } => {
                 // The StackSet lives in the admin region, the one `base` calls.
-                let cf = aws_sdk_cloudformation::Client::new(base);
+                let cf = guardrails_core::client!(aws_sdk_cloudformation, base);
                 let targets = (regions.as_slice(), accounts.as_slice(), ous.as_slice());
                 instances::enable_rules(&cf, targets, (*call_as, *managed), timeout).await
             }

@@ -303,6 +303,53 @@ pub(super) async fn rules_state(
     })
 }
 
+/// Where one stack instance stands (ListStackInstances).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StackInstance {
+    pub status: String,
+    pub detailed_status: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Every stack instance of the StackSet, by account and region.
+pub async fn stack_instances(
+    cf: &aws_sdk_cloudformation::Client,
+    call_as: CallAs,
+) -> Result<BTreeMap<(String, String), StackInstance>, String> {
+    let mut pages = cf
+        .list_stack_instances()
+        .stack_set_name(PACK_NAME)
+        .call_as(aws_sdk_cloudformation::types::CallAs::from(
+            call_as.as_str(),
+        ))
+        .into_paginator()
+        .send();
+    let mut instances = BTreeMap::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| format!("ListStackInstances: {}", error_text(&e)))?;
+        for instance in page.summaries() {
+            let (Some(account), Some(region)) = (instance.account(), instance.region()) else {
+                continue;
+            };
+            instances.insert(
+                (account.to_string(), region.to_string()),
+                StackInstance {
+                    status: instance.status().map_or("?", |s| s.as_str()).to_string(),
+                    detailed_status: instance
+                        .stack_instance_status()
+                        .and_then(|s| s.detailed_status())
+                        .map(|d| d.as_str().to_string()),
+                    reason: instance
+                        .status_reason()
+                        .filter(|r| !r.is_empty())
+                        .map(str::to_string),
+                },
+            );
+        }
+    }
+    Ok(instances)
+}
+
 /// Count the StackSet's instances and name each that is not CURRENT with its reason; an
 /// error when one failed.
 pub(super) async fn report_instances(

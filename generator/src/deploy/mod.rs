@@ -27,10 +27,26 @@ use crate::session::{self, regional};
 use crate::synth::{SynthOptions, EXCLUDED_ACCOUNTS, PACK_NAME, SELECTED_RULES};
 use crate::AwsTarget;
 
+pub(crate) use instances::{stack_instances, StackInstance};
+pub(crate) use preflight::ORGANIZATION_ROLE;
+pub(crate) use recorders::{needed_types, records, target_accounts};
+
 const ARTIFACTS_STACK: &str = "neptune-guardrails-artifacts";
-const STACKSET_STACK: &str = "neptune-guardrails-stackset";
+pub(crate) const STACKSET_STACK: &str = "neptune-guardrails-stackset";
 /// The organization conformance packs of earlier versions: deleted by deploy and destroy.
 const PACKS_STACK: &str = "neptune-guardrails-conformance-packs";
+
+/// The parameters of the StackSet stack in the admin region (`admin`): the last deploy's
+/// targets and choices; none without the stack.
+pub(crate) async fn stackset_parameters(
+    admin: &SdkConfig,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    stack::parameters_of(
+        &guardrails_core::client!(aws_sdk_cloudformation, admin),
+        STACKSET_STACK,
+    )
+    .await
+}
 
 /// Who the StackSet calls act as.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -256,7 +272,7 @@ pub async fn deploy(mut args: DeployArgs) -> Result<Exit, GenError> {
     }
     let exit = execute::execute("deploy", &base, &args.common, steps).await?;
     if !args.common.dry_run {
-        let cf = aws_sdk_cloudformation::Client::new(&regional(&base, &admin_region));
+        let cf = guardrails_core::client!(aws_sdk_cloudformation, &regional(&base, &admin_region));
         instances::report_instances(&cf, args.call_as)
             .await
             .map_err(GenError::Aws)?;
@@ -271,7 +287,7 @@ async fn keep_last_selection(
     base: &SdkConfig,
     admin_region: &str,
 ) -> Result<(), GenError> {
-    let cf = aws_sdk_cloudformation::Client::new(&regional(base, admin_region));
+    let cf = guardrails_core::client!(aws_sdk_cloudformation, &regional(base, admin_region));
     let kept = stack::parameters_of(&cf, STACKSET_STACK)
         .await
         .map_err(GenError::Aws)?;

@@ -90,7 +90,8 @@ pub(super) async fn plan(
 ) -> Result<Vec<OrganizationPack>, String> {
     let mut packs = Vec::new();
     for region in &options.regions {
-        let config = aws_sdk_config::Client::new(&crate::session::regional(base, region));
+        let config =
+            guardrails_core::client!(aws_sdk_config, &crate::session::regional(base, region));
         for (pack, template) in templates {
             if pack.global && region != options.iam_region() {
                 continue;
@@ -180,7 +181,7 @@ pub(super) async fn put(
     timeout: Duration,
 ) -> Result<(), String> {
     // The StackSet lives in the admin region, the one `base` calls.
-    let cf = aws_sdk_cloudformation::Client::new(base);
+    let cf = guardrails_core::client!(aws_sdk_cloudformation, base);
     let mut pack = pack.clone();
     let succeeded = succeeded_instances(&cf, call_as, &pack.region).await?;
     for (account, why) in pack.accounts.iter_mut() {
@@ -198,7 +199,10 @@ pub(super) async fn put(
         ));
     }
     crate::say!("gen deploy: {}", pack.describe());
-    let config = aws_sdk_config::Client::new(&crate::session::regional(base, &pack.region));
+    let config = guardrails_core::client!(
+        aws_sdk_config,
+        &crate::session::regional(base, &pack.region)
+    );
     let inputs = pack.inputs.iter().map(|(name, value)| {
         ConformancePackInputParameter::builder()
             .parameter_name(name)
@@ -346,7 +350,7 @@ pub(super) async fn delete(
     region: &str,
     name: &str,
 ) -> Result<(), String> {
-    let config = aws_sdk_config::Client::new(&crate::session::regional(base, region));
+    let config = guardrails_core::client!(aws_sdk_config, &crate::session::regional(base, region));
     config
         .delete_organization_conformance_pack()
         .organization_conformance_pack_name(name)
@@ -367,6 +371,6 @@ pub(super) async fn exists(
     region: &str,
     name: &str,
 ) -> Result<bool, String> {
-    let config = aws_sdk_config::Client::new(&crate::session::regional(base, region));
+    let config = guardrails_core::client!(aws_sdk_config, &crate::session::regional(base, region));
     Ok(deployed(&config, name).await?.is_some())
 }

@@ -57,7 +57,7 @@ pub(super) async fn deploy(
     let mut steps = Vec::new();
     for region in bucket_regions(admin_region, &options.regions) {
         let sdk = regional(base, &region);
-        let cf = aws_sdk_cloudformation::Client::new(&sdk);
+        let cf = guardrails_core::client!(aws_sdk_cloudformation, &sdk);
         let spec = StackSpec {
             name: ARTIFACTS_STACK.into(),
             region: region.clone(),
@@ -94,7 +94,7 @@ pub(super) async fn deploy(
     for (spec, artifact) in rule_artifacts {
         stackset_parameters.push((member::code_key_parameter(spec), artifact.key.clone()));
     }
-    let admin_cf = aws_sdk_cloudformation::Client::new(&regional(base, admin_region));
+    let admin_cf = guardrails_core::client!(aws_sdk_cloudformation, &regional(base, admin_region));
     let spec = StackSpec {
         name: STACKSET_STACK.into(),
         region: admin_region.to_string(),
@@ -115,7 +115,7 @@ pub(super) async fn deploy(
     .await?;
     steps.extend(enable);
     if organization_mode {
-        let organizations = aws_sdk_organizations::Client::new(base);
+        let organizations = guardrails_core::client!(aws_sdk_organizations, base);
         let everyone = organization_accounts(&organizations).await?;
         let packs = organization_packs::plan(
             base,
@@ -137,7 +137,7 @@ pub(super) async fn deploy(
     // Organization conformance packs of earlier versions went to every account of the
     // organization, Lambdas or not: the member stacks' own packs replace them.
     for region in &options.regions {
-        let cf = aws_sdk_cloudformation::Client::new(&regional(base, region));
+        let cf = guardrails_core::client!(aws_sdk_cloudformation, &regional(base, region));
         if stack::status(&cf, PACKS_STACK).await?.is_some() {
             steps.push(Step::Delete {
                 name: PACKS_STACK.into(),
@@ -180,7 +180,7 @@ pub(super) async fn destroy(
         }
     }
     for (name, region) in found {
-        let cf = aws_sdk_cloudformation::Client::new(&regional(base, &region));
+        let cf = guardrails_core::client!(aws_sdk_cloudformation, &regional(base, &region));
         if stack::status(&cf, &name).await?.is_some() {
             steps.push(Step::Delete { name, region });
         }
@@ -371,7 +371,7 @@ async fn plan_rules(
     stackset: Option<&aws_sdk_cloudformation::Client>,
 ) -> Result<(recorders::Readiness, Vec<Step>, Vec<String>), String> {
     let options = &args.options;
-    let organizations = aws_sdk_organizations::Client::new(base);
+    let organizations = guardrails_core::client!(aws_sdk_organizations, base);
     let excluded = args.excluded();
     let selected = options.selected();
     let accounts: Vec<String> =

@@ -44,7 +44,7 @@ pub async fn check(
     organization_packs: bool,
 ) -> (Option<Organization>, Findings) {
     let mut findings = Findings::default();
-    let organizations = aws_sdk_organizations::Client::new(admin);
+    let organizations = guardrails_core::client!(aws_sdk_organizations, admin);
     let organization = match organizations.describe_organization().send().await {
         Ok(out) => out.organization().cloned(),
         Err(err) => {

@@ -18,7 +18,7 @@ use crate::session::{assume, regional};
 /// The resource types the pack's rules evaluate in a region: the regional ones everywhere,
 /// the global (IAM) ones in the IAM home region only. Each must be recorded there for the
 /// rules' change-triggered evaluations (the AWS managed rules have no other trigger).
-fn needed_types(rules: &[&RuleSpec], iam_home: bool) -> BTreeSet<RuleResourceType> {
+pub(crate) fn needed_types(rules: &[&RuleSpec], iam_home: bool) -> BTreeSet<RuleResourceType> {
     rules
         .iter()
         .flat_map(|spec| spec.resource_types.iter().copied())
@@ -129,7 +129,7 @@ pub async fn check(
             }
         };
         for region in regions {
-            let answer = aws_sdk_config::Client::new(&regional(&sdk, region))
+            let answer = guardrails_core::client!(aws_sdk_config, &regional(&sdk, region))
                 .describe_configuration_recorders()
                 .send()
                 .await;
@@ -211,7 +211,7 @@ async fn stopped_recorders(
     region: &str,
     role: &str,
 ) {
-    let answer = aws_sdk_config::Client::new(&regional(sdk, region))
+    let answer = guardrails_core::client!(aws_sdk_config, &regional(sdk, region))
         .describe_configuration_recorder_status()
         .send()
         .await;
@@ -246,7 +246,7 @@ async fn stopped_recorders(
 /// `allSupported` every type, the global IAM ones only with `includeGlobalResourceTypes`;
 /// otherwise the types listed. No recording group is the default: all supported types
 /// without the global ones.
-fn records(recorder: &ConfigurationRecorder, resource_type: &str) -> bool {
+pub(crate) fn records(recorder: &ConfigurationRecorder, resource_type: &str) -> bool {
     let global = resource_type.starts_with("AWS::IAM::");
     let Some(group) = recorder.recording_group() else {
         return !global;

@@ -18,7 +18,7 @@ const VERDICTS: [Compliance; 3] = [
 ];
 
 /// Text safe inside HTML elements and double-quoted attributes.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

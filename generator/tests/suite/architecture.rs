@@ -360,3 +360,42 @@ fn referenced_paths(code: &str, module: &[String]) -> Vec<Vec<String>> {
     }
     paths
 }
+
+/// Every AWS client of the product takes a retry quota of its own (`guardrails_core::client!`,
+/// `own_retry_quota`): a client built with the SDK's default shares one quota per service and
+/// region with every account of a scan (the unit test in crates/core/src/retry_quota.rs shows
+/// what that costs).
+#[test]
+fn every_aws_client_has_its_own_retry_quota() {
+    let root = workspace_root();
+    let mut shared = Vec::new();
+    for dir in ["crates", "generator/src", "rules"] {
+        for file in rust_files(&root.join(dir)) {
+            let code = std::fs::read_to_string(&file).unwrap();
+            let product: Vec<&str> = code
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap_or_default()
+                .lines()
+                .collect();
+            for (n, line) in product.iter().enumerate() {
+                let builds_client =
+                    line.contains("Client::new(") || line.contains("Client::from_conf(");
+                let own_quota = line.contains("$service::Client")
+                    || product[n.saturating_sub(8)..n]
+                        .iter()
+                        .any(|l| l.contains("own_retry_quota"));
+                // `QueryClient` (crates/aws/src/query.rs) takes its own quota inside.
+                let ours = line.contains("HttpClient") || line.contains("QueryClient");
+                if builds_client && !own_quota && !ours {
+                    shared.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        shared.is_empty(),
+        "clients sharing the process-wide retry quota:\n{}",
+        shared.join("\n")
+    );
+}

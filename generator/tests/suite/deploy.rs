@@ -10,7 +10,7 @@ use guardrails_testkit::*;
 use serde_json::{json, Value};
 
 const ADMIN: &str = "123456789012";
-const HOME: &str = "eu-west-1";
+pub(crate) const HOME: &str = "eu-west-1";
 const OTHER: &str = "us-west-2";
 const STACKSETS: &str = "member.org.stacksets.cloudformation.amazonaws.com";
 
@@ -146,7 +146,7 @@ fn deploy_to(emulator: &Emulator, org: &Org, dir: &Path, args: &[&str]) -> (Outp
 
 /// Stand-in rule binaries in cargo-lambda layout (deploy zips them; the emulator's Lambda
 /// never runs them).
-fn binaries(dir: &Path, version: &str) {
+pub(crate) fn binaries(dir: &Path, version: &str) {
     for rule in &rule_ids() {
         std::fs::create_dir_all(dir.join(rule)).unwrap();
         std::fs::write(
@@ -157,7 +157,7 @@ fn binaries(dir: &Path, version: &str) {
     }
 }
 
-fn gen(emulator: &Emulator, args: &[&str]) -> (Output, String) {
+pub(crate) fn gen(emulator: &Emulator, args: &[&str]) -> (Output, String) {
     let out = run_gen(
         env!("CARGO_BIN_EXE_gen").as_ref(),
         Some((emulator, HOME)),
@@ -172,7 +172,7 @@ fn gen(emulator: &Emulator, args: &[&str]) -> (Output, String) {
 }
 
 /// The combined output of a `gen` run that must end with `code`.
-fn exits(code: i32, (out, text): (Output, String)) -> String {
+pub(crate) fn exits(code: i32, (out, text): (Output, String)) -> String {
     assert_eq!(out.status.code(), Some(code), "{text}");
     text
 }
@@ -1045,15 +1045,15 @@ fn a_failed_deploy_says_why_and_a_rerun_after_the_fix_completes() {
 
 /// An organization `seed.py` made (`organization-N`): its OU, member accounts, regions, and
 /// the account and region whose recorder is stopped.
-struct SeededOrg {
-    ou: String,
-    accounts: Vec<String>,
-    regions: Vec<String>,
-    stopped: (String, String),
+pub(crate) struct SeededOrg {
+    pub ou: String,
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    pub stopped: (String, String),
 }
 
 impl SeededOrg {
-    fn seed(emulator: &Emulator, world: &str) -> SeededOrg {
+    pub fn seed(emulator: &Emulator, world: &str) -> SeededOrg {
         let org = emulator.seed(HOME, world).0;
         let text = |v: &Value| v.as_str().unwrap().to_string();
         let list = |v: &Value| v.as_array().unwrap().iter().map(text).collect();
@@ -1071,7 +1071,7 @@ impl SeededOrg {
     /// `gen deploy --ous OU --binaries DIR --yes` and `args`. The emulator makes a StackSet's
     /// instances inside CreateStack (AWS answers at once and makes them after), which outlasts
     /// an SDK attempt's 20 s for a hundred accounts: the attempt timeout is raised.
-    fn deploy(&self, emulator: &Emulator, dir: &Path, args: &[&str]) -> (Output, String) {
+    pub fn deploy(&self, emulator: &Emulator, dir: &Path, args: &[&str]) -> (Output, String) {
         let mut all = vec![
             "deploy",
             "--ous",

@@ -9,4 +9,5 @@ mod html_report;
 mod lint_policy;
 mod package;
 mod scan;
+mod status;
 mod synth;
