@@ -7,9 +7,14 @@ Usage: ``browse_html.py REPORT.html ROWS.json SCREENSHOT.png``. Opens the file i
 - the page makes no request beyond its own file (it must be readable offline);
 - the summary cards and the per-rule, per-account and per-region chart bars show the counts
   the JSON rows give;
-- the findings table has one row per JSON row;
-- the verdict filter and the text filter show exactly the rows they should, and the
-  "shown" counter agrees;
+- the findings hold one row per JSON row, in one group per rule whose counts are the JSON's,
+  the rules with most failures first and open (closed when none fail);
+- each finding code an annotation names links to an entry on the page with the code's title
+  (the JSON row's ``codes``);
+- ARNs are hidden until the details switch is on;
+- a click on a column heading sorts that group's rows, a second click reverses them;
+- the verdict filter and the text filter show exactly the rows they should, groups without
+  a row to show hide, and the "shown" counter agrees;
 - the script raised no error.
 
 Saves a full-page screenshot (with NON_COMPLIANT selected) and prints the problems, one per
@@ -41,6 +46,71 @@ def chromium() -> str:
         print("chromium is not installed: run scripts/setup (apt-get install chromium)")
         sys.exit(1)
     return path
+
+
+def check_groups(page, rows: list[dict]) -> list[str]:
+    want: dict[str, list[int]] = {}
+    for r in rows:
+        want.setdefault(r["rule"], [0, 0, 0])[VERDICTS.index(r["compliance"])] += 1
+    groups = page.eval_on_selector_all(
+        "details.rule-group",
+        "gs => gs.map(g => [g.dataset.rule, g.dataset.counts, g.open, g.querySelectorAll('tr.finding').length])",
+    )
+    problems = []
+    got = {rule: [int(n) for n in counts.split(",")] for rule, counts, _, _ in groups}
+    if got != want:
+        problems.append(f"groups: {got}, the JSON gives {want}")
+    failing = [want[rule][0] for rule, *_ in groups]
+    if failing != sorted(failing, reverse=True):
+        problems.append(f"groups are not ordered by failures: {failing}")
+    for rule, counts, is_open, shown_rows in groups:
+        if is_open != (int(counts.split(",")[0]) > 0):
+            problems.append(f"group {rule}: open={is_open} with counts {counts}")
+        if shown_rows != sum(want.get(rule, [])):
+            problems.append(f"group {rule}: {shown_rows} rows")
+    return problems
+
+
+def check_codes(page, rows: list[dict]) -> list[str]:
+    problems = []
+    named = {c["code"]: c["title"] for r in rows for c in r["codes"]}
+    links = page.eval_on_selector_all("a.code", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+    if {code for code, _ in links} != set(named):
+        problems.append(f"code links {sorted({c for c, _ in links})}, the JSON names {sorted(named)}")
+    for code, href in links:
+        entry = page.locator(f"dt{href}")
+        if entry.count() != 1 or named.get(code, "?") not in entry.inner_text():
+            problems.append(f"code {code}: link {href} does not reach an entry with its title")
+    return problems
+
+
+def check_details_and_sorting(page) -> list[str]:
+    problems = []
+    detail = page.locator("tr.finding .details").first
+    if detail.is_visible():
+        problems.append("ARNs show before the details switch is on")
+    page.check("#details")
+    if not detail.is_visible():
+        problems.append("the details switch does not show ARNs")
+    page.uncheck("#details")
+    page.click("#expand")
+    group = page.locator("details.rule-group").first
+    heading = group.locator("th", has_text="resource")
+    names = lambda: group.locator("tr.finding td:nth-child(2) strong").all_inner_texts()  # noqa: E731
+    # In order as the page's own collation (localeCompare, numeric) has it.
+    in_order = (
+        "([names, sign]) => names.every((n, i) => i === 0 || "
+        "sign * names[i - 1].toLowerCase().localeCompare(n.toLowerCase(), undefined, {numeric: true}) <= 0)"
+    )
+    heading.click()
+    ascending = names()
+    heading.click()
+    descending = names()
+    if not (page.evaluate(in_order, [ascending, 1]) and page.evaluate(in_order, [descending, -1])):
+        problems.append(f"sorting by resource: {ascending[:5]}… then {descending[:5]}…")
+    if len(set(ascending)) > 1 and ascending == descending:
+        problems.append("a second click does not reverse the order")
+    return problems
 
 
 def main() -> int:
@@ -85,6 +155,9 @@ def main() -> int:
         table_rows = page.locator("tr.finding")
         if table_rows.count() != len(rows):
             problems.append(f"table: {table_rows.count()} rows, the JSON has {len(rows)}")
+        problems += check_groups(page, rows)
+        problems += check_codes(page, rows)
+        problems += check_details_and_sorting(page)
 
         def visible() -> int:
             return page.locator("tr.finding:not([hidden])").count()
@@ -103,6 +176,12 @@ def main() -> int:
         want = sum(name.lower() in json.dumps(r).lower() for r in rows)
         if not 1 <= visible() <= want or shown() != visible():
             problems.append(f"text filter {name!r}: {visible()} rows visible, {shown()} shown, want 1..{want}")
+        empty = page.eval_on_selector_all(
+            "details.rule-group",
+            "gs => gs.filter(g => !g.hidden && !g.querySelector('tr.finding:not([hidden])')).length",
+        )
+        if empty:
+            problems.append(f"text filter {name!r}: {empty} group(s) shown without a row")
         page.fill("#filter", "")
         if visible() != len(rows):
             problems.append(f"clearing the filter shows {visible()} of {len(rows)} rows")

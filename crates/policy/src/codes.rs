@@ -286,8 +286,10 @@ pub fn markdown_codes() -> String {
             Level::Error => "error",
             Level::Warning => "warning",
         };
+        // The anchor reports link to (`docs/rules.md#fgac004`).
         out.push_str(&format!(
-            "| `{code}` | {} | {level} | {} | {} | {} |\n",
+            "| <a id=\"{}\"></a>`{code}` | {} | {level} | {} | {} | {} |\n",
+            code.as_str().to_ascii_lowercase(),
             code.name(),
             code.summary().replace('|', "\\|"),
             code.fix().replace('|', "\\|"),

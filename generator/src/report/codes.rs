@@ -45,7 +45,7 @@ pub fn json_rows(rows: &[Row]) -> Vec<serde_json::Value> {
 }
 
 /// The codes the rows name, each once, sorted, as the lines that follow a table
-/// (`FGAC001  title — what it means`); empty when none is named.
+/// (`FGAC001  title — what it means (docs/rules.md#fgac001)`); empty when none is named.
 pub fn legend(rows: &[Row]) -> String {
     let mut named: Vec<NamedCode> = rows.iter().flat_map(|r| named_in(&r.annotation)).collect();
     named.sort();
@@ -58,7 +58,12 @@ pub fn legend(rows: &[Row]) -> String {
                 .find(|c| c.as_str() == named.code)
                 .map(Code::summary)
                 .unwrap_or_default();
-            format!("{}  {} — {summary}\n", named.code, named.title)
+            format!(
+                "{}  {} — {summary} (docs/rules.md#{})\n",
+                named.code,
+                named.title,
+                named.code.to_ascii_lowercase()
+            )
         })
         .collect()
 }
@@ -108,5 +113,6 @@ mod tests {
             "{legend}"
         );
         assert_eq!(legend.lines().count(), 1);
+        assert!(legend.ends_with("(docs/rules.md#fgac004)\n"), "{legend}");
     }
 }

@@ -1,9 +1,10 @@
 //! `--format html`: one self-contained page (inline CSS, SVG charts and script; its content
 //! security policy refuses every fetch) for people who read a scan without a terminal.
 
+mod findings;
+
 use std::collections::BTreeMap;
 
-use guardrails_core::frameworks;
 use guardrails_core::registry::RuleSpec;
 use guardrails_core::Compliance;
 
@@ -119,61 +120,6 @@ fn card(id: &str, label: &str, count: usize, class: &str) -> String {
     )
 }
 
-fn finding_row(spec: Option<&&RuleSpec>, row: &Row) -> String {
-    let severity = spec.map_or("", |s| s.severity.label());
-    let (runbook, how, why) = spec.map_or(("", "", ""), |s| {
-        let how = if s.remediation.automatic {
-            "automatic"
-        } else {
-            "started by hand"
-        };
-        (s.remediation.runbook, how, s.remediation.rationale)
-    });
-    let requirements = spec
-        .map(|s| frameworks::labels(s.frameworks))
-        .unwrap_or_default();
-    let verdict = match (row.evaluated, row.new, &row.waiver) {
-        (false, _, _) => "NOT EVALUATED".to_string(),
-        (true, _, Some(waiver)) => format!(
-            "{} (waived: {})",
-            row.compliance.as_str(),
-            crate::report::waiver_text(waiver)
-        ),
-        (true, Some(true), None) => format!("{} (new)", row.compliance.as_str()),
-        (true, _, None) => row.compliance.as_str().to_string(),
-    };
-    format!(
-        "<tr class=\"finding\" data-compliance=\"{}\" data-rule=\"{}\"{}>\
-         <td><span class=\"badge {}\">{}</span></td><td>{severity}</td><td>{}</td>\
-         <td><strong>{}</strong><br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td>\
-         <td>{}</td><td><code>{}</code> <small>({how})</small><br><small>{}</small></td>\
-         <td><small>{}</small></td></tr>",
-        row.compliance.as_str(),
-        escape(row.rule),
-        if row.new == Some(true) {
-            " data-new=\"true\""
-        } else {
-            ""
-        },
-        if row.evaluated {
-            css_class(row.compliance)
-        } else {
-            "error"
-        },
-        escape(&verdict),
-        escape(row.rule),
-        escape(&row.resource_name),
-        escape(row.resource_arn.as_deref().unwrap_or(&row.resource_id)),
-        escape(row.resource_type.as_str()),
-        escape(&row.account),
-        escape(&row.region),
-        escape(&row.annotation),
-        escape(runbook),
-        escape(why),
-        escape(&requirements.join(", ")),
-    )
-}
-
 /// The page for a scan's rows; `scanned_at` is the RFC 3339 time of the scan.
 pub fn report(specs: &[&RuleSpec], rows: &[Row], scanned_at: &str) -> String {
     let spec_of = |row: &Row| specs.iter().find(|s| s.id == row.rule);
@@ -229,7 +175,8 @@ pub fn report(specs: &[&RuleSpec], rows: &[Row], scanned_at: &str) -> String {
         chart("By region", "region", &grouped(rows, |r| r.region.clone())),
     ]
     .concat();
-    let body: String = rows.iter().map(|r| finding_row(spec_of(r), r)).collect();
+    let groups = findings::groups(specs, rows);
+    let code_reference = findings::code_reference(rows);
     let options: String = VERDICTS
         .iter()
         .map(|v| format!("<option value=\"{0}\">{0}</option>", v.as_str()))
@@ -245,10 +192,11 @@ pub fn report(specs: &[&RuleSpec], rows: &[Row], scanned_at: &str) -> String {
          <section><h2>Findings</h2><div class=\"filters\">\
          <input id=\"filter\" type=\"search\" placeholder=\"Filter: rule, name, id, account, region, text…\">\
          <select id=\"verdict\"><option value=\"\">every verdict</option>{options}</select>\
-         <span id=\"shown\" data-count=\"{total}\">{total}</span> of {total} shown</div>\
-         <table id=\"findings\"><thead><tr><th>verdict</th><th>severity</th><th>rule</th><th>resource</th>\
-         <th>type</th><th>account</th><th>region</th><th>annotation</th><th>remediation</th>\
-         <th>frameworks</th></tr></thead><tbody>{body}</tbody></table></section>\
+         <span id=\"shown\" data-count=\"{total}\">{total}</span> of {total} shown\
+         <label><input id=\"details\" type=\"checkbox\"> ARNs, types and frameworks</label>\
+         <button id=\"expand\" type=\"button\">expand all</button>\
+         <button id=\"collapse\" type=\"button\">collapse all</button></div>\
+         <div id=\"findings\">{groups}</div></section>{code_reference}\
          <script>{SCRIPT}</script></body></html>\n",
         time = escape(scanned_at),
         version = env!("CARGO_PKG_VERSION"),
@@ -264,27 +212,62 @@ mod tests {
     #[test]
     fn the_page_is_self_contained_escaped_and_counted() {
         let spec = &neptune_cluster_iam_auth::SPEC;
+        let fgac = &neptune_fgac_policy_hygiene::SPEC;
         let rows = [
+            row(spec.id, "a", Compliance::Compliant, "on"),
             row(
                 spec.id,
-                "a",
+                "b",
                 Compliance::NonCompliant,
                 "<script>alert(1)</script>",
             ),
-            row(spec.id, "b", Compliance::Compliant, "on"),
             row(spec.id, "c", Compliance::NotApplicable, "other engine"),
+            row(
+                fgac.id,
+                "p",
+                Compliance::NonCompliant,
+                "FGAC004 in default version v1",
+            ),
+            row(
+                fgac.id,
+                "q",
+                Compliance::NonCompliant,
+                "FGAC004,FGAC001 in inline policy x",
+            ),
         ];
-        let page = report(&[spec], &rows, "2026-11-30T10:00:00Z");
+        let page = report(&[spec, fgac], &rows, "2026-11-30T10:00:00Z");
         assert!(!page.contains("<script>alert"), "annotations are escaped");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        for url in ["http://", "https://", "src=", "href="] {
-            let outside: Vec<_> = page.match_indices(url).collect();
-            assert!(outside.is_empty(), "{url} would reach outside the file");
+        for url in ["http://", "https://", "src="] {
+            assert!(!page.contains(url), "{url} would reach outside the file");
         }
-        assert!(page.contains("id=\"count-non-compliant\" data-count=\"1\""));
+        for (at, _) in page.match_indices("href=\"") {
+            assert!(page[at + 6..].starts_with('#'), "a link outside the page");
+        }
+        assert!(page.contains("id=\"count-non-compliant\" data-count=\"3\""));
         assert!(page.contains("data-label=\"neptune-cluster-iam-auth\" data-counts=\"1,1,1\""));
-        assert_eq!(page.matches("<tr class=\"finding\"").count(), 3);
+        assert_eq!(page.matches("<tr class=\"finding\"").count(), 5);
         assert!(page.contains("NeptuneGuardrails-EnableClusterIamAuth"));
         assert!(page.contains("AWS FSBP Neptune.7"));
+        // The rule with more failures comes first and open; worst rows first in a group.
+        let fgac_at = page
+            .find("data-rule=\"neptune-fgac-policy-hygiene\"")
+            .unwrap();
+        let iam_at = page.find("data-rule=\"neptune-cluster-iam-auth\"").unwrap();
+        assert!(fgac_at < iam_at);
+        assert!(page[fgac_at..]
+            .starts_with("data-rule=\"neptune-fgac-policy-hygiene\" data-counts=\"2,0,0\" open>"));
+        let group = &page[iam_at..];
+        assert!(
+            group.find(">name-of-b</strong>").unwrap() < group.find(">name-of-c</strong>").unwrap()
+        );
+        assert!(
+            group.find(">name-of-c</strong>").unwrap() < group.find(">name-of-a</strong>").unwrap()
+        );
+        // Each code links to its entry, which gives its title.
+        assert!(page.contains("<a class=\"code\" href=\"#fgac004\">FGAC004</a> resource-star"));
+        assert!(page.contains("<dt id=\"fgac004\">FGAC004 <span>resource-star</span></dt>"));
+        assert!(page.contains("<dt id=\"fgac001\">"));
+        assert_eq!(page.matches("<dt id=").count(), 2);
     }
 }
