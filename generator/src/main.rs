@@ -196,6 +196,7 @@ fn spec_json(spec: &guardrails_core::RuleSpec) -> serde_json::Value {
         "runbook": spec.remediation.runbook,
         "automatic_remediation": spec.remediation.automatic,
         "permissions": spec.reads(),
+        "security_hub_runs_it": spec.security_hub_runs_it(),
         "delivery": match spec.delivery {
             guardrails_core::registry::Delivery::Lambda => serde_json::json!({"lambda": spec.id}),
             guardrails_core::registry::Delivery::Managed { identifier, unavailable_in } => {

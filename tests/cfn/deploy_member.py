@@ -54,7 +54,9 @@ class CloudFormationLoader(yaml.SafeLoader):
 def inventory(args) -> dict:
     ssm, config, lam, iam = (client(n, args) for n in ("ssm", "config", "lambda", "iam"))
     documents = {}
-    for doc in ssm.list_documents(Filters=[{"Key": "Owner", "Values": ["Self"]}])["DocumentIdentifiers"]:
+    # Every page: ListDocuments answers 10 at a time unless asked otherwise.
+    pages = ssm.get_paginator("list_documents").paginate(Filters=[{"Key": "Owner", "Values": ["Self"]}])
+    for doc in (d for page in pages for d in page["DocumentIdentifiers"]):
         full = ssm.get_document(Name=doc["Name"])
         documents[doc["Name"]] = {
             "type": full["DocumentType"],
@@ -74,7 +76,8 @@ def inventory(args) -> dict:
             "parameters": json.loads(rule.get("InputParameters") or "{}"),
             "created_by": rule.get("CreatedBy"),
         }
-        for rule in config.describe_config_rules()["ConfigRules"]
+        for page in config.get_paginator("describe_config_rules").paginate()
+        for rule in page["ConfigRules"]
     }
     functions = {
         f["FunctionName"]: {

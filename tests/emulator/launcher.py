@@ -215,6 +215,11 @@ moto with them and the ``/_guardrails/`` routes below.
 27. moto runs no deployed Lambda function, so CloudWatch never holds Lambda's own
     ``AWS/Lambda`` ``Invocations`` and ``Errors`` metrics. A test aid records them as Lambda
     would (``GET /_guardrails/lambda-invocations``): see ``rule_health.py``.
+28. moto's ``DescribeDBClusterSnapshots`` never returns ``IAMDatabaseAuthenticationEnabled``
+    (botocore ``neptune`` model, ``DBClusterSnapshot``: "True if mapping of Amazon
+    Identity and Access Management (IAM) accounts to database accounts is enabled, and
+    otherwise false"). Here a snapshot reports the setting its cluster had when it was taken
+    (``services.py``, beside bridge 2).
 19. Security Hub ``BatchImportFindings`` overwrites a stored finding with whatever is sent
     again, and ``GetFindings`` ignores ``Filters``. Here an update keeps what AWS keeps
     (Workflow, Note, UserDefinedFields, VerificationState; Severity, Types and the other

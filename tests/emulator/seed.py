@@ -464,7 +464,11 @@ POSTURE_RULES = [
     "neptune-cluster-copy-tags-to-snapshots",
     "neptune-cluster-multi-az",
 ]
-SNAPSHOT_RULES = ["neptune-cluster-snapshot-not-public", "neptune-cluster-snapshot-encrypted"]
+SNAPSHOT_RULES = [
+    "neptune-cluster-snapshot-not-public",
+    "neptune-cluster-snapshot-encrypted",
+    "neptune-cluster-snapshot-iam-auth",
+]
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -524,7 +528,7 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
     expect(SNAPSHOT_RULES, "exposed-manual", "NON_COMPLIANT")
     expect(SNAPSHOT_RULES, "analytics-pg-manual", "NOT_APPLICABLE")
     # The automated snapshots AWS (and moto) keep of each cluster: never shareable, encrypted
-    # as their cluster is.
+    # and with IAM authentication as their cluster is.
     for snapshot in neptune.describe_db_cluster_snapshots(SnapshotType="automated")["DBClusterSnapshots"]:
         name, source = snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterIdentifier"]
         if source not in world["clusters"]:
@@ -532,7 +536,7 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
         world["snapshots"][name] = {"cluster": source, "type": "automated"}
         expect(["neptune-cluster-snapshot-not-public"], name, "NOT_APPLICABLE")
         expect(
-            ["neptune-cluster-snapshot-encrypted"],
+            ["neptune-cluster-snapshot-encrypted", "neptune-cluster-snapshot-iam-auth"],
             name,
             {"hardened": "COMPLIANT", "exposed": "NON_COMPLIANT", "analytics-pg": "NOT_APPLICABLE"}[source],
         )

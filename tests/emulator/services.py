@@ -16,7 +16,7 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.iam.exceptions import IAMException
 from moto.iam.models import ManagedPolicy, Role, User
 from moto.iam.responses import IamResponse
-from moto.rds.models import DBCluster, RDSBackend
+from moto.rds.models import DBCluster, DBClusterSnapshot, RDSBackend
 from moto.rds.responses import RDSResponse
 from moto.s3.models import FakeBucket
 
@@ -51,6 +51,11 @@ def _patch_neptune_iam_auth() -> None:
 
     DBCluster.__init__ = init
     RDSBackend.modify_db_cluster = modify_db_cluster
+    # Bridge 28: a cluster snapshot carries the IAM authentication setting its cluster had
+    # when it was taken (moto copies the cluster into the snapshot but never reports it).
+    DBClusterSnapshot.iam_database_authentication_enabled = property(
+        lambda self: bool(getattr(self.cluster, "iam_auth", False))
+    )
 
 
 def _patch_iam_policy_details() -> None:

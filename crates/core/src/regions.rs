@@ -63,6 +63,23 @@ pub(crate) const MANAGED_RULES_UNAVAILABLE: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "NEPTUNE_CLUSTER_SNAPSHOT_IAM_DATABASE_AUTH_ENABLED",
+        &[
+            "ap-east-2",
+            "ap-south-2",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "cn-north-1",
+            "cn-northwest-1",
+            "eu-central-2",
+            "eu-south-1",
+            "il-central-1",
+            "mx-central-1",
+            "us-gov-east-1",
+            "us-gov-west-1",
+        ],
+    ),
+    (
         "NEPTUNE_CLUSTER_SNAPSHOT_PUBLIC_PROHIBITED",
         &[
             "ap-east-2",

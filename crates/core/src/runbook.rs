@@ -39,6 +39,20 @@ pub fn resolve_snapshot() -> Step {
     )
 }
 
+/// The check every snapshot runbook makes after [`resolve_snapshot`]: the snapshot is a
+/// Neptune one (the RDS API lists every engine's cluster snapshots).
+pub fn require_neptune_snapshot() -> Step {
+    verify(
+        "RequireNeptuneEngine",
+        "rds",
+        "DescribeDBClusterSnapshots",
+        json!({"DBClusterSnapshotIdentifier": RESOLVED_SNAPSHOT}),
+        "$.DBClusterSnapshots[0].Engine",
+        &["neptune"],
+        None,
+    )
+}
+
 /// A runbook parameter set from a rule parameter, raised to `at_least` where the runbook
 /// takes a narrower range than the rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

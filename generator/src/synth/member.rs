@@ -312,26 +312,30 @@ pub(super) fn wanted(spec: &RuleSpec) -> String {
 }
 
 /// The conditions an AWS managed rule is created under, in the member stack and in a
-/// conformance pack alike: [`wanted`] (`{Id}Offered`: the region is none its page excludes,
-/// which PutConfigRule would refuse, rolling everything beside it back), and per optional
+/// conformance pack alike: [`wanted`] (the region is none its page excludes, which
+/// PutConfigRule would refuse, rolling everything beside it back — `{Id}Offered` — and, for a
+/// control Security Hub runs, not left to Security Hub), and per optional
 /// parameter whether it was given (a blank value is left out: AWS Config refuses blanks).
 pub(super) fn managed_rule_conditions(
     spec: &RuleSpec,
     unavailable_in: &[&str],
 ) -> Vec<(String, Value)> {
-    let offered = format!("{}Offered", pascal(spec.id));
-    let mut wanted_when = vec![json!({"Condition": offered})];
-    if spec.security_hub_runs_it() {
-        wanted_when.push(json!({"Fn::Equals": [r#ref(LEAVE_TO_SECURITY_HUB), "false"]}));
-    }
-    let wanted_condition = match wanted_when.as_slice() {
-        [only] => only.clone(),
-        _ => json!({"Fn::And": wanted_when}),
+    // A condition is defined by an intrinsic function, never by a bare `Condition` reference
+    // (moto's CloudFormation cannot parse one): a rule Security Hub does not run is wanted
+    // wherever it is offered, with no `{Id}Offered` of its own.
+    let mut conditions = if spec.security_hub_runs_it() {
+        let offered = format!("{}Offered", pascal(spec.id));
+        let wanted_condition = json!({"Fn::And": [
+            {"Condition": offered},
+            {"Fn::Equals": [r#ref(LEAVE_TO_SECURITY_HUB), "false"]},
+        ]});
+        vec![
+            (offered, outside(unavailable_in)),
+            (wanted(spec), wanted_condition),
+        ]
+    } else {
+        vec![(wanted(spec), outside(unavailable_in))]
     };
-    let mut conditions = vec![
-        (offered, outside(unavailable_in)),
-        (wanted(spec), wanted_condition),
-    ];
     for parameter in optional_parameters(spec) {
         let name = super::cfn::rule_parameter_name(spec, parameter);
         conditions.push((

@@ -226,7 +226,7 @@ fn posture_controls_judge_every_seeded_cluster_and_snapshot() {
         .filter(|r| r["delivery"]["managed_rule"].is_string())
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(posture.len(), 8, "{posture:?}");
+    assert_eq!(posture.len(), 9, "{posture:?}");
     let rules = format!(
         "{},neptune-cluster-iam-auth,neptune-cluster-network-exposure",
         posture.join(",")
@@ -291,7 +291,7 @@ fn posture_controls_share_one_listing_per_region() {
         .iter()
         .filter(|id| id.starts_with("neptune-cluster-"))
         .collect();
-    assert_eq!(cluster_controls.len(), 10);
+    assert_eq!(cluster_controls.len(), 11);
     let before = emulator.calls();
     let rules = cluster_controls
         .iter()
@@ -304,10 +304,10 @@ fn posture_controls_share_one_listing_per_region() {
         &["scan", "--format", "json", "--rules", &rules],
     );
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    // 130 clusters × 8 cluster controls; 150 manual + 130 automated snapshots × 2.
+    // 130 clusters × 8 cluster controls; 150 manual + 130 automated snapshots × 3.
     assert_eq!(
         rows.len(),
-        130 * 8 + 280 * 2,
+        130 * 8 + 280 * 3,
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -28,11 +28,27 @@ pub const SPEC: RuleSpec = RuleSpec {
                     reboot an owner schedules",
     },
     permissions: &["rds:DescribeDBClusters"],
-    frameworks: &[Mapping {
-        framework: Framework::AwsFsbp,
-        requirements: &["Neptune.2"],
-        source: SECURITY_HUB_NEPTUNE,
-    }],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["Neptune.2"],
+            source: SECURITY_HUB_NEPTUNE,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &[
+                "AC-2(4)", "AC-4(26)", "AC-6(9)", "AU-10", "AU-12", "AU-2", "AU-3", "AU-6(1)",
+                "AU-6(3)", "AU-6(4)", "AU-6(5)", "AU-7(1)", "AU-9(7)", "CA-7", "SC-7(9)", "SI-20",
+                "SI-3(8)", "SI-4(20)", "SI-4(5)", "SI-7(8)",
+            ],
+            source: "Neptune.2's related requirements, Security Hub's Neptune controls page",
+        },
+        Mapping {
+            framework: Framework::PciDss4,
+            requirements: &["10.3.3"],
+            source: "Neptune.2's related requirements, Security Hub's Neptune controls page",
+        },
+    ],
     docs: "NON_COMPLIANT when a Neptune cluster's EnabledCloudwatchLogsExports lacks `audit`: \
            without it the queries and connections the cluster audits stay on the instances, \
            out of reach of CloudWatch alarms, retention and incident response. Other RDS \

@@ -41,11 +41,18 @@ pub const SPEC: RuleSpec = RuleSpec {
                     owned clusters from others",
     },
     permissions: &["rds:DescribeDBClusters"],
-    frameworks: &[Mapping {
-        framework: Framework::AwsFsbp,
-        requirements: &["Neptune.5"],
-        source: SECURITY_HUB_NEPTUNE,
-    }],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["Neptune.5"],
+            source: SECURITY_HUB_NEPTUNE,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &["SI-12"],
+            source: "Neptune.5's related requirements, Security Hub's Neptune controls page",
+        },
+    ],
     docs: "NON_COMPLIANT when a Neptune cluster's BackupRetentionPeriod is below \
            minimumBackupRetentionPeriod (default 7 days) or absent: a deletion, corruption or \
            ransomware found later than that cannot be rolled back. Other RDS engines and \

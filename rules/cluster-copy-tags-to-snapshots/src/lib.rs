@@ -30,11 +30,18 @@ pub const SPEC: RuleSpec = RuleSpec {
                     clusters from others",
     },
     permissions: &["rds:DescribeDBClusters"],
-    frameworks: &[Mapping {
-        framework: Framework::AwsFsbp,
-        requirements: &["Neptune.8"],
-        source: SECURITY_HUB_NEPTUNE,
-    }],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["Neptune.8"],
+            source: SECURITY_HUB_NEPTUNE,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &["CA-9(1)", "CM-2", "CM-2(2)"],
+            source: "Neptune.8's related requirements, Security Hub's Neptune controls page",
+        },
+    ],
     docs: "NON_COMPLIANT when a Neptune cluster's CopyTagsToSnapshot is false or absent: its snapshots then lack the tags (owner, data classification, cost centre) that access policies, backups and audits rely on. Other RDS engines and deleted clusters are NOT_APPLICABLE.",
     reference: include_str!("../README.md"),
 };

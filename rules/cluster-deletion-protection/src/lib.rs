@@ -29,11 +29,18 @@ pub const SPEC: RuleSpec = RuleSpec {
                     clusters from others",
     },
     permissions: &["rds:DescribeDBClusters"],
-    frameworks: &[Mapping {
-        framework: Framework::AwsFsbp,
-        requirements: &["Neptune.4"],
-        source: SECURITY_HUB_NEPTUNE,
-    }],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["Neptune.4"],
+            source: SECURITY_HUB_NEPTUNE,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &["CA-9(1)", "CM-2", "CM-2(2)", "CM-3", "SC-5(2)"],
+            source: "Neptune.4's related requirements, Security Hub's Neptune controls page",
+        },
+    ],
     docs: "NON_COMPLIANT when a Neptune cluster's DeletionProtection is false or absent: one DeleteDBCluster call, by mistake or by an intruder, then destroys the graph. Other RDS engines and deleted clusters are NOT_APPLICABLE.",
     reference: include_str!("../README.md"),
 };

@@ -26,11 +26,18 @@ pub const SPEC: RuleSpec = RuleSpec {
         rationale: "it creates and bills a new DB instance, whose class and Availability Zone an owner chooses",
     },
     permissions: &["rds:DescribeDBClusters"],
-    frameworks: &[Mapping {
-        framework: Framework::AwsFsbp,
-        requirements: &["Neptune.9"],
-        source: SECURITY_HUB_NEPTUNE,
-    }],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["Neptune.9"],
+            source: SECURITY_HUB_NEPTUNE,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &["CP-10", "CP-6(2)", "SC-36", "SC-5(2)", "SI-13(5)"],
+            source: "Neptune.9's related requirements, Security Hub's Neptune controls page",
+        },
+    ],
     docs: "NON_COMPLIANT when a Neptune cluster's MultiAZ is false or absent: all its instances sit in one Availability Zone, so an outage there stops the graph until a new instance is created elsewhere. Other RDS engines and deleted clusters are NOT_APPLICABLE.",
     reference: include_str!("../README.md"),
 };

@@ -30,11 +30,20 @@ pub const SPEC: RuleSpec = RuleSpec {
         "rds:DescribeDBClusterSnapshotAttributes",
         "rds:DescribeDBClusterSnapshots",
     ],
-    frameworks: &[Mapping {
-        framework: Framework::AwsFsbp,
-        requirements: &["Neptune.6"],
-        source: SECURITY_HUB_NEPTUNE,
-    }],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["Neptune.6"],
+            source: SECURITY_HUB_NEPTUNE,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &[
+                "CA-9(1)", "CM-3(6)", "SC-13", "SC-28", "SC-28(1)", "SC-7(10)", "SC-7(18)",
+            ],
+            source: "Neptune.6's related requirements, Security Hub's Neptune controls page",
+        },
+    ],
     docs: "NON_COMPLIANT when a Neptune cluster snapshot's StorageEncrypted is false or absent: \
            anyone who can restore or copy it reads the graph in the clear. Automated and manual \
            snapshots are both judged. Snapshots of other RDS engines and deleted snapshots are \

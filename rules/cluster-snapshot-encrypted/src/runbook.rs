@@ -40,15 +40,7 @@ pub fn runbook() -> Runbook {
             }),
             vec![
                 resolve_snapshot(),
-                verify(
-                    "RequireNeptuneEngine",
-                    "rds",
-                    "DescribeDBClusterSnapshots",
-                    json!({"DBClusterSnapshotIdentifier": RESOLVED_SNAPSHOT}),
-                    "$.DBClusterSnapshots[0].Engine",
-                    &["neptune"],
-                    None,
-                ),
+                require_neptune_snapshot(),
                 call(
                     "RestoreEncrypted",
                     "neptune",

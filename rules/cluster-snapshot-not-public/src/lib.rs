@@ -31,11 +31,26 @@ pub const SPEC: RuleSpec = RuleSpec {
         "rds:DescribeDBClusterSnapshotAttributes",
         "rds:DescribeDBClusterSnapshots",
     ],
-    frameworks: &[Mapping {
-        framework: Framework::AwsFsbp,
-        requirements: &["Neptune.3"],
-        source: SECURITY_HUB_NEPTUNE,
-    }],
+    frameworks: &[
+        Mapping {
+            framework: Framework::AwsFsbp,
+            requirements: &["Neptune.3"],
+            source: SECURITY_HUB_NEPTUNE,
+        },
+        Mapping {
+            framework: Framework::Nist80053R5,
+            requirements: &[
+                "AC-21", "AC-3", "AC-3(7)", "AC-4", "AC-4(21)", "AC-6", "SC-7", "SC-7(11)",
+                "SC-7(16)", "SC-7(20)", "SC-7(21)", "SC-7(3)", "SC-7(4)", "SC-7(9)",
+            ],
+            source: "Neptune.3's related requirements, Security Hub's Neptune controls page",
+        },
+        Mapping {
+            framework: Framework::PciDss4,
+            requirements: &["1.4.4"],
+            source: "Neptune.3's related requirements, Security Hub's Neptune controls page",
+        },
+    ],
     docs: "NON_COMPLIANT when a manual Neptune cluster snapshot's `restore` attribute holds \
            `all`: any AWS account can then restore the whole graph into a cluster of its own. \
            Automated snapshots (which cannot be shared), snapshots of other RDS engines and \

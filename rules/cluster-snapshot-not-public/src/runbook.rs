@@ -25,15 +25,7 @@ pub fn runbook() -> Runbook {
             json!({SNAPSHOT_PARAMETER: snapshot_parameter("The manual cluster snapshot")}),
             vec![
                 resolve_snapshot(),
-                verify(
-                    "RequireNeptuneEngine",
-                    "rds",
-                    "DescribeDBClusterSnapshots",
-                    snapshot.clone(),
-                    "$.DBClusterSnapshots[0].Engine",
-                    &["neptune"],
-                    None,
-                ),
+                require_neptune_snapshot(),
                 call(
                     "RemovePublicRestore",
                     "neptune",
