@@ -140,7 +140,9 @@ def _compliance_filter(self: ConfigResponse) -> list[str]:
     return wanted
 
 
-def _paged(self: ConfigResponse, matching: list, limit: int) -> str:
+def paged(self: ConfigResponse, matching: list, limit: int, key: str = "EvaluationResults") -> str:
+    """One page of `matching` under `key`, from the request's NextToken (one this emulator
+    issued, else InvalidNextTokenException), with the next page's token when there is one."""
     token = self._get_param("NextToken")
     start = 0
     if token:
@@ -148,7 +150,7 @@ def _paged(self: ConfigResponse, matching: list, limit: int) -> str:
             raise InvalidNextTokenException()
         start = int(token)
     page = matching[start : start + limit]
-    answer: dict[str, Any] = {"EvaluationResults": page}
+    answer: dict[str, Any] = {key: page}
     if start + limit < len(matching):
         answer["NextToken"] = str(start + limit)
     return json.dumps(answer)
@@ -170,7 +172,7 @@ def get_compliance_details_by_resource(self: ConfigResponse) -> str:
             and resource in held
             and held[resource]["ComplianceType"] in wanted
         ]
-    return _paged(self, matching, 100)
+    return paged(self, matching, 100)
 
 
 def get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
@@ -188,7 +190,7 @@ def get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
     with _lock:
         held = _results.get((backend.account_id, backend.region_name, rule), {})
         matching = [r for _, r in sorted(held.items()) if r["ComplianceType"] in wanted]
-    return _paged(self, matching, limit)
+    return paged(self, matching, limit)
 
 
 def patch() -> None:

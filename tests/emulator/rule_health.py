@@ -27,7 +27,6 @@ region, as Lambda would have: ``GetMetricData`` and ``GetMetricStatistics`` then
 from __future__ import annotations
 
 import datetime
-import json
 import threading
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,12 +34,13 @@ from urllib.parse import parse_qs
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.utils import utcnow
 from moto.config.exceptions import (
-    InvalidNextTokenException,
     NoSuchConfigRuleException,
     ValidationException,
 )
 from moto.config.models import ConfigBackend, config_backends
 from moto.config.responses import ConfigResponse
+
+import config_results
 
 RULE_EVALUATION_PATH = "/_guardrails/rule-evaluation"
 LAMBDA_INVOCATIONS_PATH = "/_guardrails/lambda-invocations"
@@ -90,31 +90,21 @@ def describe_config_rule_evaluation_status(self: ConfigResponse) -> str:
             raise NoSuchConfigRuleException(name)
     chosen = sorted(names or backend.config_rules)
     reported = [n for n in chosen if backend.config_rules[n].source.owner != "CUSTOM_LAMBDA"]
-    token = self._get_param("NextToken")
-    start = 0
-    if token:
-        if not token.isdigit() or int(token) >= len(reported):
-            raise InvalidNextTokenException()
-        start = int(token)
-    page = []
-    for name in reported[start : start + limit]:
+
+    def status(name: str) -> dict[str, Any]:
         rule = backend.config_rules[name]
         with _lock:
             held = dict(_status.get((backend.account_id, backend.region_name, name), {}))
         held.setdefault("FirstActivatedTime", _now())
         held.setdefault("FirstEvaluationStarted", False)
-        page.append(
-            {
-                "ConfigRuleName": name,
-                "ConfigRuleArn": rule.config_rule_arn,
-                "ConfigRuleId": rule.config_rule_id,
-                **held,
-            }
-        )
-    answer: dict[str, Any] = {"ConfigRulesEvaluationStatus": page}
-    if start + limit < len(reported):
-        answer["NextToken"] = str(start + limit)
-    return json.dumps(answer)
+        return {
+            "ConfigRuleName": name,
+            "ConfigRuleArn": rule.config_rule_arn,
+            "ConfigRuleId": rule.config_rule_id,
+            **held,
+        }
+
+    return config_results.paged(self, [status(n) for n in reported], limit, "ConfigRulesEvaluationStatus")
 
 
 def record_evaluation(query: str) -> dict[str, Any]:

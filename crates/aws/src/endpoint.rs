@@ -2,8 +2,15 @@
 //! of the region, FIPS and dual-stack variants, a custom endpoint taken as given). The 54
 //! test cases generated from EC2's rule set are checked in `tests/ec2_endpoints.rs`.
 
-/// The regional EC2 endpoint.
-pub fn ec2(region: Option<&str>, fips: bool, dual_stack: bool) -> Result<String, String> {
+/// `https://{service}[-fips].{region}.{suffix}`, the suffix of the region's partition (its
+/// dual-stack one with `dual_stack`): the shape every endpoint rule set here resolves to.
+/// `fips` says whether the rule set sends this region to the FIPS host.
+fn regional(
+    service: &str,
+    region: Option<&str>,
+    fips: impl FnOnce(&str) -> bool,
+    dual_stack: bool,
+) -> Result<String, String> {
     let region = region
         .filter(|r| !r.is_empty())
         .ok_or("Invalid Configuration: Missing Region")?;
@@ -13,10 +20,23 @@ pub fn ec2(region: Option<&str>, fips: bool, dual_stack: bool) -> Result<String,
     } else {
         partition.dns_suffix
     };
-    // GovCloud's regular endpoints are already FIPS endpoints; the rule set sends FIPS there.
-    let fips_host = fips && (dual_stack || !region.starts_with("us-gov-"));
-    let host = if fips_host { "ec2-fips" } else { "ec2" };
+    let host = if fips(region) {
+        format!("{service}-fips")
+    } else {
+        service.to_string()
+    };
     Ok(format!("https://{host}.{region}.{suffix}"))
+}
+
+/// The regional EC2 endpoint.
+pub fn ec2(region: Option<&str>, fips: bool, dual_stack: bool) -> Result<String, String> {
+    // GovCloud's regular endpoints are already FIPS endpoints; the rule set sends FIPS there.
+    regional(
+        "ec2",
+        region,
+        |region| fips && (dual_stack || !region.starts_with("us-gov-")),
+        dual_stack,
+    )
 }
 
 /// The regional CloudWatch endpoint: `monitoring` (`monitoring-fips` with FIPS) in the
@@ -24,21 +44,7 @@ pub fn ec2(region: Option<&str>, fips: bool, dual_stack: bool) -> Result<String,
 /// botocore `cloudwatch` rule set, which has no GovCloud exception.
 #[cfg(feature = "cloudwatch")]
 pub fn cloudwatch(region: Option<&str>, fips: bool, dual_stack: bool) -> Result<String, String> {
-    let region = region
-        .filter(|r| !r.is_empty())
-        .ok_or("Invalid Configuration: Missing Region")?;
-    let partition = guardrails_core::regions::partition_of(region);
-    let suffix = if dual_stack {
-        partition.dual_stack_dns_suffix
-    } else {
-        partition.dns_suffix
-    };
-    let host = if fips {
-        "monitoring-fips"
-    } else {
-        "monitoring"
-    };
-    Ok(format!("https://{host}.{region}.{suffix}"))
+    regional("monitoring", region, |_| fips, dual_stack)
 }
 
 /// A custom endpoint (`AWS_ENDPOINT_URL`, `--endpoint-url`), which the rule set refuses to

@@ -123,53 +123,25 @@ pub async fn invocations(
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Write};
-    use std::net::TcpListener;
     use std::time::Duration;
 
     use aws_credential_types::provider::SharedCredentialsProvider;
     use aws_credential_types::Credentials;
 
     use super::*;
-
-    /// Serves each canned body to one request, in order; returns the requests' bodies.
-    fn serve(bodies: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let served = std::thread::spawn(move || {
-            bodies
-                .into_iter()
-                .map(|body| {
-                    let (mut stream, _) = listener.accept().unwrap();
-                    let mut request = Vec::new();
-                    let mut buffer = [0u8; 8192];
-                    while !String::from_utf8_lossy(&request).contains("EndTime=") {
-                        let read = stream.read(&mut buffer).unwrap();
-                        request.extend_from_slice(&buffer[..read]);
-                    }
-                    let answer = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    stream.write_all(answer.as_bytes()).unwrap();
-                    String::from_utf8_lossy(&request).into_owned()
-                })
-                .collect()
-        });
-        (url, served)
-    }
+    use crate::query::tests::serve;
 
     #[tokio::test]
     async fn sums_of_each_functions_invocations_and_errors_across_pages() {
         let (url, served) = serve(vec![
-            "<GetMetricDataResponse><GetMetricDataResult><MetricDataResults>\
+            ("200 OK", "<GetMetricDataResponse><GetMetricDataResult><MetricDataResults>\
              <member><Id>i0</Id><Values><member>3.0</member><member>4.0</member></Values></member>\
              <member><Id>e0</Id><Values><member>2.0</member></Values></member>\
-             </MetricDataResults><NextToken>p2</NextToken></GetMetricDataResult></GetMetricDataResponse>",
-            "<GetMetricDataResponse><GetMetricDataResult><MetricDataResults>\
+             </MetricDataResults><NextToken>p2</NextToken></GetMetricDataResult></GetMetricDataResponse>"),
+            ("200 OK", "<GetMetricDataResponse><GetMetricDataResult><MetricDataResults>\
              <member><Id>i1</Id><Values><member>5.0</member></Values></member>\
              <member><Id>e1</Id><Values/></member>\
-             </MetricDataResults></GetMetricDataResult></GetMetricDataResponse>",
+             </MetricDataResults></GetMetricDataResult></GetMetricDataResponse>"),
         ]);
         let sdk = guardrails_core::aws::load(Some("eu-west-1".into()), Some(url))
             .await

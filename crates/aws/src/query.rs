@@ -305,7 +305,7 @@ fn parse_response(response: &HttpResponse) -> Result<Element, OrchestratorError<
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::{Read, Write};
     use std::net::TcpListener;
 
@@ -314,27 +314,52 @@ mod tests {
 
     use super::*;
 
-    /// Serves one canned HTTP answer on loopback and returns what was asked of it.
-    fn answer_once(status: &str, body: &'static str) -> (String, std::thread::JoinHandle<String>) {
+    /// Serves each `(status, body)` answer to one Query request on loopback, in order, and
+    /// returns the URL and, once all are served, the requests as received.
+    pub(crate) fn serve(
+        answers: Vec<(&'static str, &'static str)>,
+    ) -> (String, std::thread::JoinHandle<Vec<String>>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let status = status.to_string();
         let served = std::thread::spawn(move || {
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 4096];
-            while !String::from_utf8_lossy(&request).contains("Version=2016-11-15") {
-                let read = stream.read(&mut buffer).unwrap();
-                request.extend_from_slice(&buffer[..read]);
-            }
-            let answer = format!(
-                "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            stream.write_all(answer.as_bytes()).unwrap();
-            String::from_utf8_lossy(&request).into_owned()
+            answers
+                .into_iter()
+                .map(|(status, body)| {
+                    let (mut stream, _) = listener.accept().unwrap();
+                    let mut request = Vec::new();
+                    let mut buffer = [0u8; 8192];
+                    // Headers, then as many body bytes as content-length says.
+                    while !request_complete(&request) {
+                        let read = stream.read(&mut buffer).unwrap();
+                        request.extend_from_slice(&buffer[..read]);
+                    }
+                    let answer = format!(
+                        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    stream.write_all(answer.as_bytes()).unwrap();
+                    String::from_utf8_lossy(&request).into_owned()
+                })
+                .collect()
         });
         (url, served)
+    }
+
+    fn request_complete(request: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(request);
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            return false;
+        };
+        let length = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse::<usize>())
+            })
+            .and_then(Result::ok)
+            .unwrap_or(0);
+        body.len() >= length
     }
 
     async fn client(url: &str) -> QueryClient {
@@ -354,10 +379,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_is_a_signed_form_post_and_its_answer_a_document() {
-        let (url, served) = answer_once(
+        let (url, served) = serve(vec![(
             "200 OK",
             "<DescribeVpcsResponse><vpcSet><item><vpcId>vpc-1</vpcId></item></vpcSet></DescribeVpcsResponse>",
-        );
+        )]);
         let params = vec![("VpcId.1".to_string(), "vpc-1".to_string())];
         let document = client(&url)
             .await
@@ -365,7 +390,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(document.items("vpcSet").count(), 1);
-        let request = served.join().unwrap().to_ascii_lowercase();
+        let request = served.join().unwrap().remove(0).to_ascii_lowercase();
         assert!(request.starts_with("post / http/1.1"), "{request}");
         assert!(request.contains("content-type: application/x-www-form-urlencoded"));
         assert!(
@@ -378,11 +403,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_ec2_error_keeps_its_code_and_message() {
-        let (url, served) = answer_once(
+        let (url, served) = serve(vec![(
             "400 Bad Request",
             "<Response><Errors><Error><Code>InvalidGroup.NotFound</Code><Message>The security \
              group 'sg-1' does not exist</Message></Error></Errors><RequestID>r</RequestID></Response>",
-        );
+        )]);
         let err = client(&url)
             .await
             .call("DescribeSecurityGroups", vec![])

@@ -400,6 +400,14 @@ impl World {
             .collect()
     }
 
+    /// How many resources the world expects `rule` to find NON_COMPLIANT.
+    pub fn failing(&self, rule: &str) -> u64 {
+        self.expected_for(rule)
+            .iter()
+            .filter(|(_, c)| c == "NON_COMPLIANT")
+            .count() as u64
+    }
+
     /// What a scheduled run of `rule` sends when Config holds nothing for it yet: the
     /// COMPLIANT and NON_COMPLIANT verdicts of [`World::expected_for`] (NOT_APPLICABLE is
     /// absence, so it is not sent where no result stands), sorted.

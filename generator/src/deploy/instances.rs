@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{
     AccountFilterType, ConcurrencyMode, DeploymentTargets, Parameter, RegionConcurrencyType,
-    StackInstanceDetailedStatus, StackInstanceStatus, StackSetOperationPreferences,
-    StackSetOperationStatus,
+    StackSetOperationPreferences, StackSetOperationStatus,
 };
 use guardrails_core::aws::error_text;
 
@@ -306,16 +305,20 @@ pub(super) async fn rules_state(
 /// Where one stack instance stands (ListStackInstances).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StackInstance {
+    #[serde(skip)]
+    pub account: String,
+    #[serde(skip)]
+    pub region: String,
     pub status: String,
     pub detailed_status: Option<String>,
     pub reason: Option<String>,
 }
 
-/// Every stack instance of the StackSet, by account and region.
+/// Every stack instance of the StackSet, in ListStackInstances order.
 pub async fn stack_instances(
     cf: &aws_sdk_cloudformation::Client,
     call_as: CallAs,
-) -> Result<BTreeMap<(String, String), StackInstance>, String> {
+) -> Result<Vec<StackInstance>, String> {
     let mut pages = cf
         .list_stack_instances()
         .stack_set_name(PACK_NAME)
@@ -324,28 +327,21 @@ pub async fn stack_instances(
         ))
         .into_paginator()
         .send();
-    let mut instances = BTreeMap::new();
+    let mut instances = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| format!("ListStackInstances: {}", error_text(&e)))?;
-        for instance in page.summaries() {
-            let (Some(account), Some(region)) = (instance.account(), instance.region()) else {
-                continue;
-            };
-            instances.insert(
-                (account.to_string(), region.to_string()),
-                StackInstance {
-                    status: instance.status().map_or("?", |s| s.as_str()).to_string(),
-                    detailed_status: instance
-                        .stack_instance_status()
-                        .and_then(|s| s.detailed_status())
-                        .map(|d| d.as_str().to_string()),
-                    reason: instance
-                        .status_reason()
-                        .filter(|r| !r.is_empty())
-                        .map(str::to_string),
-                },
-            );
-        }
+        let page = page.map_err(|e| format!("ListStackInstances failed: {}", error_text(&e)))?;
+        instances.extend(page.summaries().iter().map(|instance| {
+            StackInstance {
+                account: instance.account().unwrap_or("?").to_string(),
+                region: instance.region().unwrap_or("?").to_string(),
+                status: instance.status().map_or("?", |s| s.as_str()).to_string(),
+                detailed_status: instance
+                    .stack_instance_status()
+                    .and_then(|s| s.detailed_status())
+                    .map(|d| d.as_str().to_string()),
+                reason: instance.status_reason().map(str::to_string),
+            }
+        }));
     }
     Ok(instances)
 }
@@ -356,45 +352,28 @@ pub(super) async fn report_instances(
     cf: &aws_sdk_cloudformation::Client,
     call_as: CallAs,
 ) -> Result<(), String> {
-    let mut pages = cf
-        .list_stack_instances()
-        .stack_set_name(PACK_NAME)
-        .call_as(aws_sdk_cloudformation::types::CallAs::from(
-            call_as.as_str(),
-        ))
-        .into_paginator()
-        .send();
-    let (mut total, mut issues, mut failed) = (0, Vec::new(), false);
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| format!("ListStackInstances failed: {}", error_text(&e)))?;
-        for instance in page.summaries() {
-            total += 1;
-            let status = instance.status();
-            if status == Some(&StackInstanceStatus::Current) {
-                continue;
-            }
-            let detailed = instance
-                .stack_instance_status()
-                .and_then(|s| s.detailed_status());
-            failed |= status == Some(&StackInstanceStatus::Inoperable)
-                || detailed == Some(&StackInstanceDetailedStatus::Failed);
-            issues.push(InstanceIssue {
-                account: instance.account().unwrap_or("?").to_string(),
-                region: instance.region().unwrap_or("?").to_string(),
-                status: format!(
-                    "{}{}",
-                    status.map_or("?", |s| s.as_str()),
-                    detailed.map_or(String::new(), |d| format!(" ({})", d.as_str()))
-                ),
-                reason: instance
-                    .status_reason()
-                    .unwrap_or("no reason given")
-                    .to_string(),
-            });
-        }
+    let instances = stack_instances(cf, call_as).await?;
+    let (mut issues, mut failed) = (Vec::new(), false);
+    for instance in instances.iter().filter(|i| i.status != "CURRENT") {
+        let detailed = instance.detailed_status.as_deref();
+        failed |= instance.status == "INOPERABLE" || detailed == Some("FAILED");
+        issues.push(InstanceIssue {
+            account: instance.account.clone(),
+            region: instance.region.clone(),
+            status: format!(
+                "{}{}",
+                instance.status,
+                detailed.map_or(String::new(), |d| format!(" ({d})"))
+            ),
+            reason: instance
+                .reason
+                .clone()
+                .unwrap_or_else(|| "no reason given".into()),
+        });
     }
     crate::say!(
-        "gen deploy: StackSet {PACK_NAME}: {total} stack instance(s), {} not CURRENT",
+        "gen deploy: StackSet {PACK_NAME}: {} stack instance(s), {} not CURRENT",
+        instances.len(),
         issues.len()
     );
     for line in grouped(&issues) {

@@ -29,7 +29,7 @@ use crate::AwsTarget;
 
 pub(crate) use instances::{stack_instances, StackInstance};
 pub(crate) use preflight::ORGANIZATION_ROLE;
-pub(crate) use recorders::{needed_types, records, target_accounts};
+pub(crate) use recorders::{target_accounts, unrecorded};
 
 const ARTIFACTS_STACK: &str = "neptune-guardrails-artifacts";
 pub(crate) const STACKSET_STACK: &str = "neptune-guardrails-stackset";

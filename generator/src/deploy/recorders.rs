@@ -18,7 +18,7 @@ use crate::session::{assume, regional};
 /// The resource types the pack's rules evaluate in a region: the regional ones everywhere,
 /// the global (IAM) ones in the IAM home region only. Each must be recorded there for the
 /// rules' change-triggered evaluations (the AWS managed rules have no other trigger).
-pub(crate) fn needed_types(rules: &[&RuleSpec], iam_home: bool) -> BTreeSet<RuleResourceType> {
+fn needed_types(rules: &[&RuleSpec], iam_home: bool) -> BTreeSet<RuleResourceType> {
     rules
         .iter()
         .flat_map(|spec| spec.resource_types.iter().copied())
@@ -171,6 +171,19 @@ pub async fn check(
     readiness
 }
 
+/// The resource types `rules` need (in the IAM home region or not) that none of `recorders`
+/// records.
+pub(crate) fn unrecorded(
+    rules: &[&RuleSpec],
+    recorders: &[ConfigurationRecorder],
+    iam_home: bool,
+) -> Vec<RuleResourceType> {
+    needed_types(rules, iam_home)
+        .into_iter()
+        .filter(|t| !recorders.iter().any(|r| records(r, t.as_str())))
+        .collect()
+}
+
 /// Name the types the rules need that no recorder records (the rules are still created:
 /// they work on their schedule, and on changes once the type is recorded).
 fn unrecorded_types(
@@ -179,10 +192,7 @@ fn unrecorded_types(
     (rules, recorders): (&[&'static RuleSpec], &[ConfigurationRecorder]),
     iam_home: bool,
 ) {
-    let missing: Vec<RuleResourceType> = needed_types(rules, iam_home)
-        .into_iter()
-        .filter(|t| !recorders.iter().any(|r| records(r, t.as_str())))
-        .collect();
+    let missing = unrecorded(rules, recorders, iam_home);
     if missing.is_empty() {
         return;
     }
@@ -246,7 +256,7 @@ async fn stopped_recorders(
 /// `allSupported` every type, the global IAM ones only with `includeGlobalResourceTypes`;
 /// otherwise the types listed. No recording group is the default: all supported types
 /// without the global ones.
-pub(crate) fn records(recorder: &ConfigurationRecorder, resource_type: &str) -> bool {
+fn records(recorder: &ConfigurationRecorder, resource_type: &str) -> bool {
     let global = resource_type.starts_with("AWS::IAM::");
     let Some(group) = recorder.recording_group() else {
         return !global;

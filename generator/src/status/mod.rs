@@ -146,9 +146,16 @@ pub async fn run(args: StatusArgs) -> Result<Exit, GenError> {
         .await
         .map_err(GenError::Aws)?;
     let cf = guardrails_core::client!(aws_sdk_cloudformation, &admin);
-    let instances = deploy::stack_instances(&cf, targets.call_as)
+    let instances: Instances = deploy::stack_instances(&cf, targets.call_as)
         .await
-        .map_err(GenError::Aws)?;
+        .map_err(GenError::Aws)?
+        .into_iter()
+        // An empty reason is no reason (`null` in the JSON).
+        .map(|mut i| {
+            i.reason = i.reason.filter(|r| !r.is_empty());
+            ((i.account.clone(), i.region.clone()), i)
+        })
+        .collect();
     let until = SystemTime::now();
     let window = (until - Duration::from_secs(args.hours * 3600), until);
     let reader = place::Reader {

@@ -45,9 +45,8 @@ pub async fn recorder_state(
         .configuration_recorders_status()
         .iter()
         .any(|s| s.recording());
-    let unrecorded_types = deploy::needed_types(rules, iam_home)
-        .into_iter()
-        .filter(|t| !recorders.iter().any(|r| deploy::records(r, t.as_str())))
+    let unrecorded_types = deploy::unrecorded(rules, recorders, iam_home)
+        .iter()
         .map(|t| t.as_str().to_string())
         .collect();
     Ok(Recorder {

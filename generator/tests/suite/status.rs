@@ -24,6 +24,16 @@ fn place<'a>(rows: &'a [Value], account: &str, region: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row for {account} {region}"))
 }
 
+/// The entry of `rule` in a row's `rules`.
+fn rule_of<'a>(row: &'a Value, rule: &str) -> &'a Value {
+    row["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {row}"))
+}
+
 fn problems(row: &Value) -> Vec<String> {
     row["problems"]
         .as_array()
@@ -155,14 +165,8 @@ fn gen_status_names_what_is_unhealthy_with_its_fix() {
     );
     unhealthy.push((stopped_account.clone(), stopped_region.clone()));
     let row = place(&rows, erring, HOME);
-    let lambda = row["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == LAMBDA_RULE)
-        .unwrap();
     assert_eq!(
-        lambda["lambda"],
+        rule_of(row, LAMBDA_RULE)["lambda"],
         json!({"function": LAMBDA_RULE, "invocations": 6, "errors": 2}),
         "{row}"
     );
@@ -185,22 +189,16 @@ fn gen_status_names_what_is_unhealthy_with_its_fix() {
     // Everything else is healthy: every expected rule is there and was read, a Lambda that
     // ran cleanly included.
     let clean = place(&rows, &accounts[1], HOME);
-    assert!(
-        clean["rules"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["lambda"] == json!({"function": LAMBDA_RULE, "invocations": 4, "errors": 0})),
+    assert_eq!(
+        rule_of(clean, LAMBDA_RULE)["lambda"],
+        json!({"function": LAMBDA_RULE, "invocations": 4, "errors": 0}),
         "{clean}"
     );
     let ok = place(&rows, &accounts[5], HOME);
-    let managed = ok["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == MANAGED_RULE)
-        .unwrap();
-    assert!(managed["last_success"].is_string(), "{ok}");
+    assert!(
+        rule_of(ok, MANAGED_RULE)["last_success"].is_string(),
+        "{ok}"
+    );
     for row in &rows {
         let at = (
             row["account"].as_str().unwrap().to_string(),

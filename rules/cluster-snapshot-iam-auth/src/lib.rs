@@ -94,7 +94,7 @@ mod tests {
                 .snapshot_type("manual")
                 .set_iam_database_authentication_enabled(enabled)
                 .build(),
-            restore: Restore::Automated,
+            restore: Restore::Accounts(vec![]),
         };
         assert_eq!(
             evaluate(&snapshot(Some(true))).compliance,
