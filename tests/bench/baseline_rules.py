@@ -107,6 +107,31 @@ def cluster_network_exposure() -> list[tuple[str, str, str, str]]:
     return exempt_failing_clusters(out, {c["DbClusterResourceId"]: c["DBClusterArn"] for c in clusters})
 
 
+def cluster_audit_logging_on() -> list[tuple[str, str, str, str]]:
+    clusters = neptune_clusters()
+    groups: dict[str, dict[str, str]] = {}
+    out = []
+    for cluster in clusters:
+        if cluster.get("Engine") != "neptune":
+            out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], "NOT_APPLICABLE", "not Neptune"))
+            continue
+        group = cluster["DBClusterParameterGroup"]
+        if group not in groups:
+            groups[group] = {
+                p["ParameterName"]: p.get("ParameterValue", "")
+                for page in NEPTUNE.get_paginator("describe_db_cluster_parameters").paginate(
+                    DBClusterParameterGroupName=group, MaxRecords=100
+                )
+                for p in page["Parameters"]
+            }
+        on = groups[group].get("neptune_enable_audit_log") == "1"
+        exported = "audit" in cluster.get("EnabledCloudwatchLogsExports", [])
+        waiting = any(m.get("DBClusterParameterGroupStatus") == "pending-reboot" for m in cluster.get("DBClusterMembers", []))
+        verdict = ("COMPLIANT", "on") if on and exported and not waiting else ("NON_COMPLIANT", "off")
+        out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
+    return exempt_failing_clusters(out, {c["DbClusterResourceId"]: c["DBClusterArn"] for c in clusters})
+
+
 def dms_endpoint_iam_auth() -> list[tuple[str, str, str, str]]:
     endpoints = [
         e for page in DMS.get_paginator("describe_endpoints").paginate(MaxRecords=100) for e in page["Endpoints"]
@@ -235,6 +260,7 @@ EVALUATE = {
     "neptune-sts-vpc-endpoint": sts_vpc_endpoint,
     "neptune-fgac-policy-hygiene": fgac_policy_hygiene,
     "neptune-cluster-network-exposure": cluster_network_exposure,
+    "neptune-cluster-audit-logging-on": cluster_audit_logging_on,
 }[RULE]
 
 

@@ -5,8 +5,8 @@ moto is the real AWS API emulator of our tests; this launcher only bridges gaps 
 one patched in-process and listed here (and in README.md, "Test world"). The bridges live
 beside this file, by service: ``services.py`` (Neptune/RDS, IAM, EC2, S3), ``templates.py``
 (CloudFormation templates and stacks), ``stacksets.py``, ``config_rules.py`` (rules,
-evaluations, conformance packs), ``config_results.py``, ``remediations.py`` and
-``security_hub_findings.py``; ``faults.py`` injects AWS-style failures. This file serves
+evaluations, conformance packs), ``config_results.py``, ``remediations.py``,
+``security_hub_findings.py`` and ``parameter_groups.py``; ``faults.py`` injects AWS-style failures. This file serves
 moto with them and the ``/_guardrails/`` routes below.
 
 1. Config ``PutEvaluations`` is refused by moto unless ``TestMode`` is true. Here it is
@@ -220,6 +220,12 @@ moto with them and the ``/_guardrails/`` routes below.
     Identity and Access Management (IAM) accounts to database accounts is enabled, and
     otherwise false"). Here a snapshot reports the setting its cluster had when it was taken
     (``services.py``, beside bridge 2).
+29. moto keeps no Neptune cluster parameter groups as AWS does: the default group a cluster
+    gets does not exist, a new group lists no parameters, the default group can be modified,
+    and every instance is ``in-sync`` forever. Here default groups exist, groups list
+    Neptune's cluster parameters with their defaults, the default group and ``immediate``
+    static changes are refused, and a static change or a new group leaves the cluster's
+    instances ``pending-reboot`` until ``RebootDBInstance``: see ``parameter_groups.py``.
 19. Security Hub ``BatchImportFindings`` overwrites a stored finding with whatever is sent
     again, and ``GetFindings`` ignores ``Filters``. Here an update keeps what AWS keeps
     (Workflow, Note, UserDefinedFields, VerificationState; Severity, Types and the other
@@ -283,6 +289,7 @@ from werkzeug.serving import make_server
 import config_results
 import faults
 import remediations
+import parameter_groups
 import rule_health
 import security_hub_findings
 from config_rules import (
@@ -504,6 +511,7 @@ def main() -> None:
     rule_health.patch()
     remediations.patch()
     security_hub_findings.patch()
+    parameter_groups.patch()
     if args.ec2_page_size > 0:
         _patch_vpc_endpoint_pages(args.ec2_page_size)
 

@@ -459,6 +459,7 @@ POSTURE_RULES = [
     "neptune-cluster-network-exposure",
     "neptune-cluster-encrypted",
     "neptune-cluster-audit-logs",
+    "neptune-cluster-audit-logging-on",
     "neptune-cluster-deletion-protection",
     "neptune-cluster-backup-retention",
     "neptune-cluster-copy-tags-to-snapshots",
@@ -486,8 +487,10 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
         for rule in rules:
             world["expected"][f"{rule}/{name}"] = verdict
 
+    audit_group("hardened-params", neptune, audit="1")
     hardened = neptune.create_db_cluster(
         DBClusterIdentifier="hardened", Engine="neptune", StorageEncrypted=True, KmsKeyId=KEY,
+        DBClusterParameterGroupName="hardened-params",
         DBSubnetGroupName=private["subnet_group"],
         EnableCloudwatchLogsExports=["audit", "slowquery"], DeletionProtection=True,
         BackupRetentionPeriod=14, CopyTagsToSnapshot=True, EnableIAMDatabaseAuthentication=True,
@@ -545,11 +548,77 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
     return world
 
 
+AUDIT_RULE = "neptune-cluster-audit-logging-on"
+
+
+def audit_group(name: str, neptune, audit: str | None = None) -> None:
+    """A custom Neptune cluster parameter group, its audit log parameter set when asked."""
+    neptune.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=name, DBParameterGroupFamily="neptune1.3", Description=name
+    )
+    if audit is not None:
+        neptune.modify_db_cluster_parameter_group(
+            DBClusterParameterGroupName=name,
+            Parameters=[{"ParameterName": "neptune_enable_audit_log", "ParameterValue": audit, "ApplyMethod": "pending-reboot"}],
+        )
+
+
+def seed_audit_logging(endpoint_url: str, region: str) -> dict:
+    """Every case of neptune-cluster-audit-logging-on: two clusters sharing a group with the
+    audit log on (one exporting it), the default group, a group changed to 1 while its cluster
+    runs (pending reboot), the same after the reboot, and an Aurora cluster."""
+    neptune, rds, _ = clients(endpoint_url, region)
+    world: dict = {"clusters": {}, "dms_endpoints": {}, "expected": {}}
+    audit_group("audit-params", neptune, audit="1")
+    for name in ("pending-params", "rebooted-params"):
+        audit_group(name, neptune)
+
+    def cluster(name: str, expected: str, group: str | None, exports=("audit",), instances=1) -> None:
+        extra = {"DBClusterParameterGroupName": group} if group else {}
+        made = neptune.create_db_cluster(
+            DBClusterIdentifier=name, Engine="neptune", EnableCloudwatchLogsExports=list(exports), **extra
+        )["DBCluster"]
+        for i in range(instances):
+            neptune.create_db_instance(
+                DBInstanceIdentifier=f"{name}-{i}", DBInstanceClass="db.r6g.large", Engine="neptune",
+                DBClusterIdentifier=name,
+            )
+        world["clusters"][name] = cluster_facts(made)
+        world["expected"][f"{AUDIT_RULE}/{name}"] = expected
+
+    cluster("audit-on", "COMPLIANT", "audit-params", instances=2)
+    cluster("export-off", "NON_COMPLIANT", "audit-params", exports=("slowquery",))
+    cluster("default-group", "NON_COMPLIANT", None)
+    cluster("pending-reboot", "NON_COMPLIANT", "pending-params", instances=2)
+    cluster("rebooted", "COMPLIANT", "rebooted-params")
+    for name in ("pending-params", "rebooted-params"):
+        neptune.modify_db_cluster_parameter_group(
+            DBClusterParameterGroupName=name,
+            Parameters=[{"ParameterName": "neptune_enable_audit_log", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}],
+        )
+    neptune.reboot_db_instance(DBInstanceIdentifier="pending-reboot-0")
+    neptune.reboot_db_instance(DBInstanceIdentifier="rebooted-0")
+    made = rds.create_db_cluster(
+        DBClusterIdentifier="reports-pg", Engine="aurora-postgresql",
+        MasterUsername="admin", MasterUserPassword="not-a-secret-1",
+    )["DBCluster"]
+    world["clusters"]["reports-pg"] = cluster_facts(made)
+    world["expected"][f"{AUDIT_RULE}/reports-pg"] = "NOT_APPLICABLE"
+    return world
+
+
+FLEET_PARAMETER_GROUPS = 3
+
+
 def seed_snapshot_fleet(endpoint_url: str, region: str, clusters: int, snapshots: int) -> dict:
-    """`clusters` Neptune clusters and `snapshots` manual snapshots spread over them."""
+    """`clusters` Neptune clusters and `snapshots` manual snapshots spread over them; every
+    tenth cluster uses one of 3 custom cluster parameter groups, the others the default one."""
     neptune, _, _ = clients(endpoint_url, region)
+    for g in range(FLEET_PARAMETER_GROUPS):
+        audit_group(f"fleet-params-{g}", neptune, audit="1")
     for i in range(clusters):
-        neptune.create_db_cluster(DBClusterIdentifier=f"graph-{i:03d}", Engine="neptune")
+        group = {"DBClusterParameterGroupName": f"fleet-params-{i % FLEET_PARAMETER_GROUPS}"} if i % 10 == 0 else {}
+        neptune.create_db_cluster(DBClusterIdentifier=f"graph-{i:03d}", Engine="neptune", **group)
     for j in range(snapshots):
         neptune.create_db_cluster_snapshot(
             DBClusterIdentifier=f"graph-{j % clusters:03d}", DBClusterSnapshotIdentifier=f"manual-{j:03d}"
@@ -657,6 +726,7 @@ WORLDS = {
     "chaining": seed_chaining,
     "demo-network": seed_demo_network,
     "posture": seed_posture,
+    "audit-logging": seed_audit_logging,
     "snapshot-fleet": lambda url, region: seed_snapshot_fleet(url, region, 130, 150),
     **{f"fleet-{n}": (lambda n: lambda url, region: seed_fleet(url, region, n))(n) for n in (1000, 10000)},
     **{f"vpc-fleet-{n}": (lambda n: lambda url, region: seed_vpc_fleet(url, region, n))(n) for n in (1, 10, 100)},

@@ -177,6 +177,31 @@ impl NeptuneClusters {
             .collect())
     }
 
+    /// The values of a DB cluster parameter group by parameter name
+    /// (DescribeDBClusterParameters, paged): every parameter the group lists, defaults
+    /// included.
+    pub async fn cluster_parameters(
+        &self,
+        group: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, RuleError> {
+        let parameters: Vec<aws_sdk_neptune::types::Parameter> = all_items!(
+            self.client
+                .describe_db_cluster_parameters()
+                .db_cluster_parameter_group_name(group)
+                .max_records(Self::PAGE_SIZE),
+            "DescribeDBClusterParameters"
+        )?;
+        Ok(parameters
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.parameter_name()?.to_string(),
+                    p.parameter_value().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect())
+    }
+
     /// The tags of a cluster (or any Neptune resource) by ARN (ListTagsForResource): the
     /// cluster listing carries none.
     pub async fn tags(

@@ -59,6 +59,23 @@ impl ClusterTags {
     }
 }
 
+/// The parameters of one DB cluster parameter group (DescribeDBClusterParameters), read once
+/// per scope however many clusters use the group.
+pub struct ClusterParameters(pub BTreeMap<String, String>);
+
+impl ClusterParameters {
+    pub async fn of(scope: &ScanScope, group: &str) -> Result<Arc<Self>, RuleError> {
+        scope
+            .shared_for(group.to_string(), || async {
+                NeptuneClusters::new(&scope.sdk)
+                    .cluster_parameters(group)
+                    .await
+                    .map(ClusterParameters)
+            })
+            .await
+    }
+}
+
 impl Clusters {
     pub async fn of(scope: &ScanScope) -> Result<Arc<Self>, RuleError> {
         scope

@@ -213,7 +213,17 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
     );
 }
 
-/// The posture controls (the AWS managed rules' checks) and cluster IAM auth over one world:
+/// The cluster rules delivered as Lambdas of ours (`gen rules --json`).
+fn lambda_cluster_rules() -> Vec<String> {
+    guardrails_testkit::rules(env!("CARGO_BIN_EXE_gen").as_ref())
+        .iter()
+        .filter(|r| !r["delivery"]["managed_rule"].is_string())
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .filter(|id| id.starts_with("neptune-cluster-"))
+        .collect()
+}
+
+/// The posture controls (the AWS managed rules' checks) and the Lambda cluster rules over one world:
 /// each has a compliant, a non-compliant and a not-applicable resource, and every row its
 /// design verdict.
 #[test]
@@ -227,10 +237,7 @@ fn posture_controls_judge_every_seeded_cluster_and_snapshot() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(posture.len(), 9, "{posture:?}");
-    let rules = format!(
-        "{},neptune-cluster-iam-auth,neptune-cluster-network-exposure",
-        posture.join(",")
-    );
+    let rules = format!("{},{}", posture.join(","), lambda_cluster_rules().join(","));
     let out = run_gen(
         env!("CARGO_BIN_EXE_gen").as_ref(),
         Some((emulator, region)),
@@ -291,7 +298,7 @@ fn posture_controls_share_one_listing_per_region() {
         .iter()
         .filter(|id| id.starts_with("neptune-cluster-"))
         .collect();
-    assert_eq!(cluster_controls.len(), 11);
+    assert_eq!(cluster_controls.len(), 12);
     let before = emulator.calls();
     let rules = cluster_controls
         .iter()
@@ -304,22 +311,24 @@ fn posture_controls_share_one_listing_per_region() {
         &["scan", "--format", "json", "--rules", &rules],
     );
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    // 130 clusters × 8 cluster controls; 150 manual + 130 automated snapshots × 3.
+    // 130 clusters × 9 cluster controls; 150 manual + 130 automated snapshots × 3.
     assert_eq!(
         rows.len(),
-        130 * 8 + 280 * 3,
+        130 * 9 + 280 * 3,
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let calls = emulator.calls_since(&before);
     let rds = |action: &str| calls.get(&format!("rds:{action}")).copied().unwrap_or(0);
     // ⌈130/100⌉ and ⌈280/100⌉ pages; 150 attribute reads; one page of (no) instances and
-    // of subnet groups; nothing else of RDS.
+    // of subnet groups; one parameter listing per distinct cluster parameter group (the
+    // default and 3 custom ones); nothing else of RDS.
     assert_eq!(rds("DescribeDBClusters"), 2, "{calls:?}");
     assert_eq!(rds("DescribeDBInstances"), 1, "{calls:?}");
     assert_eq!(rds("DescribeDBClusterSnapshots"), 3, "{calls:?}");
     assert_eq!(rds("DescribeDBClusterSnapshotAttributes"), 150, "{calls:?}");
     assert_eq!(rds("DescribeDBSubnetGroups"), 1, "{calls:?}");
+    assert_eq!(rds("DescribeDBClusterParameters"), 4, "{calls:?}");
     assert_eq!(calls.get("ec2:DescribeRouteTables"), Some(&1), "{calls:?}");
     // The exemption tag of the Lambda rules: tags read for failing clusters only (the listing
     // carries none), one call each, once however many rules fail the cluster.
@@ -329,6 +338,7 @@ fn posture_controls_share_one_listing_per_region() {
         .filter(|r| {
             r["rule"] == "neptune-cluster-iam-auth"
                 || r["rule"] == "neptune-cluster-network-exposure"
+                || r["rule"] == "neptune-cluster-audit-logging-on"
         })
         .filter_map(|r| r["resource_id"].as_str())
         .collect();
@@ -340,7 +350,7 @@ fn posture_controls_share_one_listing_per_region() {
         .filter(|(action, _)| action.starts_with("rds:"))
         .map(|(_, n)| n)
         .sum();
-    assert_eq!(rds_calls, 2 + 1 + 3 + 150 + 1 + failing, "{calls:?}");
+    assert_eq!(rds_calls, 2 + 1 + 3 + 150 + 1 + 4 + failing, "{calls:?}");
 }
 
 #[test]
@@ -1002,11 +1012,8 @@ fn gen_cost_prices_a_scan_by_rule_account_and_region() {
         } else {
             assert!(steady < everything / 10.0, "{estimate}");
         }
-        let lambda = [
-            "neptune-cluster-iam-auth",
-            "neptune-cluster-network-exposure",
-        ];
-        if rule.starts_with("neptune-cluster-") && !lambda.contains(&rule) {
+        if rule.starts_with("neptune-cluster-") && !lambda_cluster_rules().iter().any(|r| r == rule)
+        {
             assert_eq!(
                 estimate["lambda_gb_seconds"], 0.0,
                 "managed rule: {estimate}"
