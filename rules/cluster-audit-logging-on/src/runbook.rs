@@ -7,6 +7,23 @@ use serde_json::json;
 
 use crate::AUDIT_PARAMETER;
 
+/// Dependent actions its calls do not need: those of a cluster setting's change, and the
+/// tagging `rds:CopyDBClusterParameterGroup` lists for a copy given tags (this one is given
+/// none).
+const UNNEEDED: [(&str, &str); CLUSTER_SETTING_UNNEEDED.len() + 1] = {
+    let mut out = [("", ""); CLUSTER_SETTING_UNNEEDED.len() + 1];
+    let mut i = 0;
+    while i < CLUSTER_SETTING_UNNEEDED.len() {
+        out[i] = CLUSTER_SETTING_UNNEEDED[i];
+        i += 1;
+    }
+    out[i] = (
+        "rds:AddTagsToResource",
+        "the parameter group copy is given no tags",
+    );
+    out
+};
+
 /// The runbook, for the catalog.
 pub fn runbook() -> Runbook {
     let cluster = "{{FindCluster.DbClusterIdentifier}}";
@@ -35,7 +52,7 @@ pub fn runbook() -> Runbook {
         bound_parameters: &[],
         resource_parameter: Some("DbClusterResourceId"),
         side_actions: &[],
-        unneeded_dependents: CLUSTER_SETTING_UNNEEDED,
+        unneeded_dependents: &UNNEEDED,
         document: document(
             "Turns Neptune's audit log on for a cluster: sets neptune_enable_audit_log to 1 in \
              its DB cluster parameter group (a default group cannot be changed, so a cluster \
