@@ -1,6 +1,6 @@
 //! One evaluated resource of a scan: what every report format (`report`, `asff`) renders.
 
-use guardrails_core::registry::ResourceType;
+use guardrails_core::registry::{ResourceType, Severity};
 use guardrails_core::Compliance;
 use serde::Serialize;
 
@@ -21,6 +21,9 @@ pub struct Row {
     /// False when an AWS error kept the rule from judging this resource (its compliance is
     /// then NOT_APPLICABLE and the annotation holds the error); such a scan exits 2.
     pub evaluated: bool,
+    /// The finding's severity: its rule's, or graver where the finding says so (a network
+    /// path open now); what ASFF, SARIF and OCSF grade it by.
+    pub severity: Severity,
     /// With `gen scan --baseline`: whether the row is a failure the baseline did not hold
     /// (false for every other row); absent without a baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,6 +59,10 @@ pub fn test_row(rule: &'static str, id: &str, compliance: Compliance, annotation
         account: "123456789012".into(),
         region: "eu-west-1".into(),
         evaluated: true,
+        severity: crate::catalog::SPECS
+            .iter()
+            .find(|s| s.id == rule)
+            .map_or(Severity::Medium, |s| s.severity),
         new: None,
         waiver: None,
     }

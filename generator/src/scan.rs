@@ -186,6 +186,7 @@ async fn evaluate(
                 account: target.account.clone(),
                 region: target.region.clone(),
                 evaluated: a.verdict.evaluated,
+                severity: a.verdict.severity.unwrap_or(spec.severity),
                 new: None,
                 waiver: None,
             })),
@@ -352,7 +353,8 @@ mod tests {
                 "annotation": "why",
                 "account": "123456789012",
                 "region": "eu-west-1",
-                "evaluated": true
+                "evaluated": true,
+                "severity": "MEDIUM"
             })
         );
     }

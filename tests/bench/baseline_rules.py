@@ -84,6 +84,18 @@ def cluster_network_exposure() -> list[tuple[str, str, str, str]]:
         for t in page["RouteTables"]
     ]
 
+    group_ids = sorted({g["VpcSecurityGroupId"] for c in clusters for g in c.get("VpcSecurityGroups", [])})
+    open_groups = {
+        g["GroupId"]
+        for i in range(0, len(group_ids), 200)
+        for g in EC2.describe_security_groups(GroupIds=group_ids[i : i + 200])["SecurityGroups"]
+        if any(
+            r.get("CidrIp") == "0.0.0.0/0" or r.get("CidrIpv6") == "::/0"
+            for p in g.get("IpPermissions", [])
+            for r in p.get("IpRanges", []) + p.get("Ipv6Ranges", [])
+        )
+    }
+
     def routed(vpc: str, subnet: str) -> bool:
         own = [t for t in tables if any(a.get("SubnetId") == subnet for a in t.get("Associations", []))]
         main = [t for t in tables if t["VpcId"] == vpc and any(a.get("Main") for a in t.get("Associations", []))]
@@ -102,7 +114,8 @@ def cluster_network_exposure() -> list[tuple[str, str, str, str]]:
         else:
             public = [i for i in instances if i.get("DBClusterIdentifier") == cluster["DBClusterIdentifier"] and i.get("PubliclyAccessible")]
             exposed = [s["SubnetIdentifier"] for s in group["Subnets"] if routed(group["VpcId"], s["SubnetIdentifier"])]
-            verdict = ("NON_COMPLIANT", "exposed") if public or exposed else ("COMPLIANT", "private")
+            opened = [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", []) if g["VpcSecurityGroupId"] in open_groups]
+            verdict = ("NON_COMPLIANT", "exposed") if public or exposed or opened else ("COMPLIANT", "private")
         out.append(("AWS::RDS::DBCluster", cluster["DbClusterResourceId"], *verdict))
     return exempt_failing_clusters(out, {c["DbClusterResourceId"]: c["DBClusterArn"] for c in clusters})
 

@@ -475,13 +475,25 @@ KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab
 
 def seed_posture(endpoint_url: str, region: str) -> dict:
     """Every case of the posture controls: a hardened cluster, an exposed one and an Aurora one,
-    each with a manual snapshot (and the automated snapshot AWS keeps of every cluster)."""
+    each with a manual snapshot (and the automated snapshot AWS keeps of every cluster), and a
+    cluster of default settings in private subnets behind a security group open to ::/0."""
     neptune, rds, _ = clients(endpoint_url, region)
     world: dict = {"clusters": {}, "snapshots": {}, "dms_endpoints": {}, "expected": {}}
     net = Network(endpoint_url, region, prefix=f"{region}-posture-")
-    private, public = net.vpc(None), net.vpc(None)
+    private, public, behind_vpn = net.vpc(None), net.vpc(None), net.vpc(None)
     world["internet_gateway"] = net.route_to_internet(public)
-    world["subnet_groups"] = {"hardened": private["subnet_group"], "exposed": public["subnet_group"]}
+    world["subnet_groups"] = {
+        "hardened": private["subnet_group"], "exposed": public["subnet_group"], "open-sg": behind_vpn["subnet_group"],
+    }
+    # Port 8182 open to the VPC (hardened), to every IPv4 address (exposed: public instance,
+    # routed subnets, so reachable now) and to every IPv6 address (open-sg, private subnets).
+    for vpc, source in ((private, {"IpRanges": [{"CidrIp": "10.0.0.0/8"}]}),
+                        (public, {"IpRanges": [{"CidrIp": "0.0.0.0/0"}]}),
+                        (behind_vpn, {"Ipv6Ranges": [{"CidrIpv6": "::/0"}]})):
+        net.ec2.authorize_security_group_ingress(
+            GroupId=vpc["db_sg"], IpPermissions=[dict(IpProtocol="tcp", FromPort=8182, ToPort=8182, **source)]
+        )
+    world["security_groups"] = {"hardened": private["db_sg"], "exposed": public["db_sg"], "open-sg": behind_vpn["db_sg"]}
 
     def expect(rules, name: str, verdict: str) -> None:
         for rule in rules:
@@ -494,6 +506,7 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
         DBSubnetGroupName=private["subnet_group"],
         EnableCloudwatchLogsExports=["audit", "slowquery"], DeletionProtection=True,
         BackupRetentionPeriod=14, CopyTagsToSnapshot=True, EnableIAMDatabaseAuthentication=True,
+        VpcSecurityGroupIds=[private["db_sg"]],
     )["DBCluster"]
     for i, zone in enumerate([f"{region}a", f"{region}b"]):
         neptune.create_db_instance(
@@ -503,19 +516,30 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
     exposed = neptune.create_db_cluster(
         DBClusterIdentifier="exposed", Engine="neptune", BackupRetentionPeriod=1,
         EnableCloudwatchLogsExports=["slowquery"], DBSubnetGroupName=public["subnet_group"],
+        VpcSecurityGroupIds=[public["db_sg"]],
     )["DBCluster"]
     neptune.create_db_instance(
         DBInstanceIdentifier="exposed-0", DBInstanceClass="db.r6g.large", Engine="neptune",
         DBClusterIdentifier="exposed", AvailabilityZone=f"{region}a", PubliclyAccessible=True,
     )
+    open_sg = neptune.create_db_cluster(
+        DBClusterIdentifier="open-sg", Engine="neptune", DBSubnetGroupName=behind_vpn["subnet_group"],
+        VpcSecurityGroupIds=[behind_vpn["db_sg"]],
+    )["DBCluster"]
+    neptune.create_db_instance(
+        DBInstanceIdentifier="open-sg-0", DBInstanceClass="db.r6g.large", Engine="neptune",
+        DBClusterIdentifier="open-sg", AvailabilityZone=f"{region}a",
+    )
     aurora = rds.create_db_cluster(
         DBClusterIdentifier="analytics-pg", Engine="aurora-postgresql",
         MasterUsername="admin", MasterUserPassword="not-a-secret-1",
     )["DBCluster"]
-    for made in (hardened, exposed, aurora):
+    for made in (hardened, exposed, open_sg, aurora):
         world["clusters"][made["DBClusterIdentifier"]] = cluster_facts(made)
     expect(POSTURE_RULES + [CLUSTER_RULE], "hardened", "COMPLIANT")
     expect(POSTURE_RULES + [CLUSTER_RULE], "exposed", "NON_COMPLIANT")
+    # Every setting left to its default, in private subnets behind a group open to ::/0.
+    expect(POSTURE_RULES + [CLUSTER_RULE], "open-sg", "NON_COMPLIANT")
     expect(POSTURE_RULES + [CLUSTER_RULE], "analytics-pg", "NOT_APPLICABLE")
 
     neptune.create_db_cluster_snapshot(DBClusterIdentifier="hardened", DBClusterSnapshotIdentifier="hardened-manual")
@@ -541,7 +565,8 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
         expect(
             ["neptune-cluster-snapshot-encrypted", "neptune-cluster-snapshot-iam-auth"],
             name,
-            {"hardened": "COMPLIANT", "exposed": "NON_COMPLIANT", "analytics-pg": "NOT_APPLICABLE"}[source],
+            {"hardened": "COMPLIANT", "exposed": "NON_COMPLIANT", "open-sg": "NON_COMPLIANT",
+             "analytics-pg": "NOT_APPLICABLE"}[source],
         )
     for name in ("hardened-manual", "exposed-manual", "analytics-pg-manual"):
         world["snapshots"][name] = {"cluster": name.removesuffix("-manual"), "type": "manual"}

@@ -50,19 +50,52 @@ pub struct Ingress {
     pub to_port: Option<i32>,
     pub source_groups: Vec<String>,
     pub cidrs: Vec<String>,
+    pub ipv6_cidrs: Vec<String>,
 }
 
 impl Ingress {
     pub fn admits_https(&self) -> bool {
+        self.admits_tcp(443)
+    }
+
+    /// Whether the rule lets TCP traffic to `port` in (from its sources).
+    pub fn admits_tcp(&self, port: i32) -> bool {
         match self.protocol.as_str() {
             "-1" | "all" => true,
             "tcp" | "6" => match (self.from_port, self.to_port) {
-                (Some(from), Some(to)) => from <= 443 && 443 <= to,
+                (Some(from), Some(to)) => from <= port && port <= to,
                 // No port range on a TCP rule means all ports.
                 _ => true,
             },
             _ => false,
         }
+    }
+
+    /// The source open to every address (`0.0.0.0/0` or `::/0`) when the rule lets TCP
+    /// traffic to `port` in from it.
+    pub fn open_to_internet(&self, port: i32) -> Option<&str> {
+        if !self.admits_tcp(port) {
+            return None;
+        }
+        self.cidrs
+            .iter()
+            .chain(&self.ipv6_cidrs)
+            .map(String::as_str)
+            .find(|cidr| matches!(*cidr, "0.0.0.0/0" | "::/0"))
+    }
+
+    /// How a person reads the rule: `tcp 8182-8182 from 0.0.0.0/0`.
+    pub fn describe(&self, source: &str) -> String {
+        let ports = match (self.from_port, self.to_port) {
+            (Some(from), Some(to)) if self.protocol != "-1" => format!(" {from}-{to}"),
+            _ => String::new(),
+        };
+        let protocol = if self.protocol == "-1" {
+            "all traffic"
+        } else {
+            &self.protocol
+        };
+        format!("{protocol}{ports} from {source}")
     }
 }
 
@@ -81,6 +114,10 @@ pub fn ingress_of(group: &Element) -> Vec<Ingress> {
             cidrs: p
                 .items("ipRanges")
                 .filter_map(|r| r.text_of("cidrIp").map(str::to_string))
+                .collect(),
+            ipv6_cidrs: p
+                .items("ipv6Ranges")
+                .filter_map(|r| r.text_of("cidrIpv6").map(str::to_string))
                 .collect(),
         })
         .collect()
@@ -172,21 +209,7 @@ impl Ec2Network {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let mut ingress = BTreeMap::new();
-        for chunk in group_ids.chunks(Self::IDS_PER_CALL) {
-            let groups = self
-                .all_items(
-                    "DescribeSecurityGroups",
-                    "securityGroupInfo",
-                    numbered("GroupId", chunk),
-                )
-                .await?;
-            for group in &groups {
-                if let Some(id) = group.text_of("groupId") {
-                    ingress.insert(id.to_string(), ingress_of(group));
-                }
-            }
-        }
+        let ingress = self.ingress(&group_ids).await?;
         let endpoint_vpcs: Vec<&String> = sts_endpoints
             .iter()
             .map(|e| &e.vpc_id)
@@ -215,6 +238,30 @@ impl Ec2Network {
             ingress,
             vpc_cidrs,
         })
+    }
+
+    /// The ingress rules of security groups by id: ⌈groups/200⌉ DescribeSecurityGroups calls
+    /// (a call naming group ids takes no MaxResults and answers in one page).
+    pub async fn ingress(
+        &self,
+        groups: &[impl AsRef<str>],
+    ) -> Result<BTreeMap<String, Vec<Ingress>>, RuleError> {
+        let mut ingress = BTreeMap::new();
+        for chunk in groups.chunks(Self::IDS_PER_CALL) {
+            let described = self
+                .all_items(
+                    "DescribeSecurityGroups",
+                    "securityGroupInfo",
+                    numbered("GroupId", chunk),
+                )
+                .await?;
+            for group in &described {
+                if let Some(id) = group.text_of("groupId") {
+                    ingress.insert(id.to_string(), ingress_of(group));
+                }
+            }
+        }
+        Ok(ingress)
     }
 
     /// The VPC of security groups (when a cluster's subnet group is unknown).

@@ -76,6 +76,8 @@ impl ClusterFacts {
 pub struct SubnetGroup {
     pub vpc: String,
     pub subnets: Vec<String>,
+    /// The Availability Zone of each subnet: an instance sits in its zone's subnet.
+    pub zones: std::collections::BTreeMap<String, String>,
 }
 
 /// Engine names compare case-insensitively (`neptune`, as RDS and DMS both spell it).
@@ -277,6 +279,14 @@ impl NeptuneClusters {
                         .subnets()
                         .iter()
                         .filter_map(|s| s.subnet_identifier().map(str::to_string))
+                        .collect(),
+                    zones: g
+                        .subnets()
+                        .iter()
+                        .filter_map(|s| {
+                            let zone = s.subnet_availability_zone()?.name()?;
+                            Some((s.subnet_identifier()?.to_string(), zone.to_string()))
+                        })
                         .collect(),
                 };
                 Some((g.db_subnet_group_name()?.to_string(), group))

@@ -39,6 +39,9 @@ pub struct Verdict {
     /// INSUFFICIENT_DATA from a custom rule, so the verdict is NOT_APPLICABLE with the
     /// error, and `gen scan` reports the resource as not evaluated.
     pub evaluated: bool,
+    /// This finding's severity where it is graver than the rule's (a network path open now
+    /// rather than one change away); the reports carry it, AWS Config has no place for it.
+    pub severity: Option<crate::registry::Severity>,
 }
 
 impl Verdict {
@@ -47,6 +50,15 @@ impl Verdict {
             compliance,
             annotation: annotation.into(),
             evaluated: true,
+            severity: None,
+        }
+    }
+
+    /// The verdict graded above its rule's severity.
+    pub fn graded(self, severity: crate::registry::Severity) -> Self {
+        Verdict {
+            severity: Some(severity),
+            ..self
         }
     }
 

@@ -101,7 +101,10 @@ impl Exemption {
 /// A verdict whose exemption lapsed: why, first, so that Config's 256-character limit on an
 /// annotation never cuts it off, then the verdict's own annotation.
 pub fn lapsed(why: &str, verdict: Verdict) -> Verdict {
-    Verdict::new(verdict.compliance, format!("{why}: {}", verdict.annotation))
+    Verdict {
+        annotation: format!("{why}: {}", verdict.annotation),
+        ..verdict
+    }
 }
 
 /// The verdict of a change-triggered evaluation under the exemption of `params` and the

@@ -128,7 +128,7 @@ pub fn finding(specs: &[&RuleSpec], row: &Row, now: &str, status: Status) -> Opt
         partition,
         time: now.to_string(),
         severity: if failed {
-            spec.severity.label()
+            row.severity.label()
         } else {
             "INFORMATIONAL"
         },

@@ -122,7 +122,6 @@ fn card(id: &str, label: &str, count: usize, class: &str) -> String {
 
 /// The page for a scan's rows; `scanned_at` is the RFC 3339 time of the scan.
 pub fn report(specs: &[&RuleSpec], rows: &[Row], scanned_at: &str) -> String {
-    let spec_of = |row: &Row| specs.iter().find(|s| s.id == row.rule);
     let count = |c: Compliance| rows.iter().filter(|r| r.compliance == c).count();
     let not_evaluated = rows.iter().filter(|r| !r.evaluated).count();
     let cards = [
@@ -161,11 +160,9 @@ pub fn report(specs: &[&RuleSpec], rows: &[Row], scanned_at: &str) -> String {
         ),
         chart("By rule", "rule", &grouped(rows, |r| r.rule.to_string())),
         chart(
-            "By severity of the rule",
+            "By severity",
             "severity",
-            &grouped(rows, |r| {
-                spec_of(r).map_or("", |s| s.severity.label()).to_string()
-            }),
+            &grouped(rows, |r| r.severity.label().to_string()),
         ),
         chart(
             "By account",

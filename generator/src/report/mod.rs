@@ -23,7 +23,7 @@ pub use html::escape;
 pub enum Format {
     Table,
     /// The array (docs/contract.md) of {rule, resource_type, resource_id, resource_name,
-    /// resource_arn, compliance, annotation, account, region, evaluated}.
+    /// resource_arn, compliance, annotation, account, region, evaluated, severity}.
     Json,
     /// The same columns, RFC 4180.
     Csv,
@@ -143,7 +143,7 @@ pub fn csv(rows: &[Row]) -> String {
     if with_waivers {
         out.push_str(",waiver");
     }
-    out.push_str("\r\n");
+    out.push_str(",severity\r\n");
     for row in rows {
         let fields = [
             row.rule,
@@ -169,6 +169,8 @@ pub fn csv(rows: &[Row]) -> String {
                 out.push_str(&field(&waiver_text(waiver)));
             }
         }
+        out.push(',');
+        out.push_str(row.severity.label());
         out.push_str("\r\n");
     }
     out
@@ -236,7 +238,7 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
             let mut result = json!({
                 "ruleId": row.rule,
                 "ruleIndex": index,
-                "level": level(specs[index].severity),
+                "level": level(row.severity),
                 "message": {"text": row.annotation},
                 "locations": [{"logicalLocations": [{
                     "name": row.resource_id,
@@ -245,6 +247,8 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
                 }]}],
                 "partialFingerprints": {"resource/v2": format!("{}|{}|{}|{}|{}", row.rule, row.account, row.region, row.resource_type, row.resource_id)},
                 "properties": {
+                    "security-severity": security_severity(row.severity),
+                    "severity": row.severity,
                     "account": row.account,
                     "region": row.region,
                     "resourceType": row.resource_type,
@@ -406,9 +410,9 @@ mod tests {
         )];
         assert_eq!(
             csv(&rows),
-            "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn\r\n\
+            "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn,severity\r\n\
              r,AWS::RDS::DBCluster,cluster-A,NON_COMPLIANT,\"off, \"\"really\"\"\nyes\",123456789012,eu-west-1,true,\
-             name-of-cluster-A,arn:aws:rds:eu-west-1:123456789012:cluster:name-of-cluster-A\r\n"
+             name-of-cluster-A,arn:aws:rds:eu-west-1:123456789012:cluster:name-of-cluster-A,MEDIUM\r\n"
         );
     }
 

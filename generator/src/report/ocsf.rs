@@ -22,12 +22,13 @@ const CREATE: u32 = 1;
 /// `cloud.account.type_id` of an AWS account.
 const AWS_ACCOUNT: u32 = 10;
 
-/// OCSF `severity_id` and caption: the rule's severity for a failure, Informational otherwise.
-fn severity(row: &Row, spec: &RuleSpec) -> (u32, &'static str) {
+/// OCSF `severity_id` and caption: the finding's severity for a failure, Informational
+/// otherwise.
+fn severity(row: &Row) -> (u32, &'static str) {
     if row.compliance != Compliance::NonCompliant {
         return (1, "Informational");
     }
-    match spec.severity {
+    match row.severity {
         Severity::Low => (2, "Low"),
         Severity::Medium => (3, "Medium"),
         Severity::High => (4, "High"),
@@ -58,7 +59,7 @@ pub fn events(specs: &[&RuleSpec], rows: &[Row], time_ms: i64) -> Vec<Value> {
 }
 
 fn event(spec: &RuleSpec, row: &Row, time_ms: i64) -> Value {
-    let (severity_id, severity) = severity(row, spec);
+    let (severity_id, severity) = severity(row);
     let standards: Vec<&str> = spec
         .frameworks
         .iter()

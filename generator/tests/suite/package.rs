@@ -84,6 +84,7 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
             "neptune-fgac-policy-hygiene" => ("iam", "GetPolicyVersion"),
             "neptune-sts-vpc-endpoint" => ("chaining", "DescribeVpcEndpoints"),
             "neptune-cluster-network-exposure" => ("posture", "DescribeRouteTables"),
+            "neptune-cluster-audit-logging-on" => ("audit-logging", "DescribeDBClusterParameters"),
             // The target clusters of the endpoints' cross-check.
             "neptune-dms-endpoint-iam-auth" => ("estate", "DescribeDBClusters"),
             // A scheduled run reads nothing per cluster: a describe of a change event

@@ -78,7 +78,8 @@ fn json_output_gives_every_seeded_resource_its_design_verdict() {
                 "resource_id",
                 "resource_name",
                 "resource_type",
-                "rule"
+                "rule",
+                "severity"
             ]
         );
     }
@@ -649,7 +650,7 @@ fn csv_sarif_and_asff_carry_the_same_results_as_json() {
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
-        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn"
+        "rule,resource_type,resource_id,compliance,annotation,account,region,evaluated,resource_name,resource_arn,severity"
     );
     assert_eq!(lines.len(), rows.len() + 1, "{csv}");
     for row in &rows {
@@ -1267,8 +1268,16 @@ fn a_baseline_fails_only_on_new_failures() {
     );
     let csv = scan(&["--format", "csv", "--baseline", baseline]);
     let csv = String::from_utf8_lossy(&csv.stdout);
-    assert!(csv.lines().next().unwrap().ends_with(",new"), "{csv}");
-    assert_eq!(csv.lines().filter(|l| l.ends_with(",true")).count(), 1);
+    // Columns added later come last: `new`, then `severity`.
+    assert!(
+        csv.lines().next().unwrap().ends_with(",new,severity"),
+        "{csv}"
+    );
+    let new_marked = |l: &&str| {
+        l.rsplit_once(',')
+            .is_some_and(|(rest, _)| rest.ends_with(",true"))
+    };
+    assert_eq!(csv.lines().filter(new_marked).count(), 1);
 
     let not_a_scan = dir.join("not-a-scan.json");
     std::fs::write(&not_a_scan, "{\"rows\": []}").unwrap();
@@ -1437,11 +1446,14 @@ fn waivers_accept_known_failures_until_they_expire() {
     );
     let csv = scan(&["--format", "csv", "--waivers", &one]);
     let csv = String::from_utf8_lossy(&csv.stdout);
-    assert!(csv.lines().next().unwrap().ends_with(",waiver"), "{csv}");
+    assert!(
+        csv.lines().next().unwrap().ends_with(",waiver,severity"),
+        "{csv}"
+    );
     assert_eq!(
         csv.lines()
             .filter(|l| l.ends_with(
-                "migrating clients to SigV4 (approved by security@example.com, until 2099-12-31)\""
+                "migrating clients to SigV4 (approved by security@example.com, until 2099-12-31)\",MEDIUM"
             ))
             .count(),
         1,
@@ -1603,4 +1615,75 @@ fn a_waived_finding_is_suppressed_in_security_hub_and_back_when_the_waiver_ends(
     assert!(!stderr.contains("back to NEW"), "{stderr}");
     assert_eq!(workflow().0, "SUPPRESSED");
     assert_eq!(workflow().1, "accepted by the owner");
+}
+
+/// A Neptune cluster reachable from the internet now (public instance, routed subnet, a group
+/// open to 0.0.0.0/0) is CRITICAL in every format that carries a severity; one behind a group
+/// open to ::/0 in private subnets keeps the rule's HIGH.
+#[test]
+fn a_path_open_now_is_critical_in_every_format() {
+    let emulator = &Emulator::start();
+    let world = emulator.seed(REGION, "posture");
+    let rules = ["--rules", "neptune-cluster-network-exposure"];
+    let rows = scan_json(emulator, &rules);
+    let severity_of = |name: &str| {
+        let row = rows.iter().find(|r| r["resource_name"] == name).unwrap();
+        row["severity"].as_str().unwrap().to_string()
+    };
+    assert_eq!(severity_of("exposed"), "CRITICAL");
+    assert_eq!(severity_of("open-sg"), "HIGH");
+    assert_eq!(
+        severity_of("hardened"),
+        "HIGH",
+        "the rule's own, on a passing row"
+    );
+    let render = |format: &str| {
+        let mut args = vec!["scan", "--format", format];
+        args.extend(rules);
+        let out = gen(emulator, &args);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let by_id = |name: &str| world.cluster_id(name);
+
+    let sarif_text = render("sarif");
+    assert_eq!(sarif_violations(&sarif_text), "");
+    let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
+    let result = |name: &str| {
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        let id = by_id(name);
+        let found = results
+            .iter()
+            .find(|r| r["locations"][0]["logicalLocations"][0]["name"] == id.as_str());
+        found.unwrap().clone()
+    };
+    assert_eq!(result("exposed")["properties"]["security-severity"], "9.5");
+    assert_eq!(result("exposed")["properties"]["severity"], "CRITICAL");
+    assert_eq!(result("open-sg")["properties"]["security-severity"], "8.0");
+    assert_eq!(result("exposed")["level"], "error");
+
+    let asff: Vec<Value> = serde_json::from_str(&render("asff")).unwrap();
+    let label = |name: &str| {
+        let prefix = format!("cluster {name}:");
+        let finding = asff.iter().find(|f| {
+            f["Description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with(&prefix))
+        });
+        finding.unwrap()["Severity"]["Label"].clone()
+    };
+    assert_eq!(label("exposed"), "CRITICAL");
+    assert_eq!(label("open-sg"), "HIGH");
+
+    let ocsf_text = render("ocsf");
+    assert_eq!(ocsf_violations(&ocsf_text), "");
+    let events: Vec<Value> = serde_json::from_str(&ocsf_text).unwrap();
+    let severity_id = |name: &str| {
+        let event = events
+            .iter()
+            .find(|e| e["resources"][0]["name"] == name)
+            .unwrap_or_else(|| panic!("no OCSF event of {name}"));
+        event["severity_id"].clone()
+    };
+    assert_eq!(severity_id("exposed"), 5);
+    assert_eq!(severity_id("open-sg"), 4);
 }

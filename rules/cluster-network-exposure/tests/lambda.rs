@@ -18,13 +18,18 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     let before = emulator.calls();
 
     let events = vec![
-        // Change, Config's casing, with the subnet group: reads instances, group and routes.
+        // Change, Config's casing, with the subnet group and security groups: reads instances,
+        // group, routes and security groups.
         ("t-change", change_event(
             RULE,
             world.cluster_item(
                 "exposed",
                 "OK",
-                json!({"dBClusterIdentifier": "exposed", "engine": "neptune", "dBSubnetGroup": group("exposed")}),
+                json!({
+                    "dBClusterIdentifier": "exposed", "engine": "neptune", "dBSubnetGroup": group("exposed"),
+                    "port": 8182,
+                    "vpcSecurityGroups": [{"vpcSecurityGroupId": world.0["security_groups"]["exposed"], "status": "active"}]
+                }),
             ),
             "t-change",
             None,
@@ -76,16 +81,14 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
         (id("exposed").as_str(), "NON_COMPLIANT")
     );
     assert!(
-        change[0]
-            .2
-            .contains("instance exposed-0 is publicly accessible"),
+        change[0].2.starts_with(
+            "cluster exposed: reachable from the internet now: instance exposed-0 (public)"
+        ),
         "{}",
         change[0].2
     );
     assert!(
-        change[0]
-            .2
-            .contains(&format!("routes to internet gateway {gateway}")),
+        change[0].2.contains(&format!(" to {gateway}, ")),
         "{}",
         change[0].2
     );
@@ -122,7 +125,38 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
     );
     // The scheduled run judges every cluster; Config's results then hold every verdict but
     // the NOT_APPLICABLE one (another engine), which is the absence of a result.
-    assert_eq!(world.expected_for(RULE).len(), 3);
+    assert_eq!(world.expected_for(RULE).len(), 4);
+    let scheduled = emulator.verdicts("t-scheduled");
+    let annotation = |name: &str| {
+        let id = id(name);
+        let found = scheduled.iter().find(|(rid, _, _)| *rid == id);
+        found.map(|(_, _, a)| a.clone()).unwrap()
+    };
+    let sg = |name: &str| {
+        world.0["security_groups"][name]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The path first: AWS Config keeps 256 characters of an annotation.
+    let exposed = annotation("exposed");
+    assert!(
+        exposed.starts_with("cluster exposed: reachable from the internet now: instance exposed-0 (public) in subnet-")
+            && exposed.contains(&format!(
+                "to {gateway}, {} allows tcp 8182-8182 from 0.0.0.0/0 (port 8182)",
+                sg("exposed")
+            )),
+        "{exposed}"
+    );
+    assert!(
+        annotation("open-sg").starts_with(&format!(
+            "cluster open-sg: security group {} allows tcp 8182-8182 from ::/0 to port 8182 \
+             (peered networks, VPNs",
+            sg("open-sg")
+        )),
+        "{}",
+        annotation("open-sg")
+    );
     assert_eq!(
         emulator.recorded_results(REGION, RULE),
         world.expected_sent_for(RULE)
@@ -136,7 +170,7 @@ fn every_message_type_reaches_the_emulator_with_the_design_verdicts() {
 }
 
 /// A scheduled run reads each listing once, paged, whatever the number of clusters: clusters,
-/// instances, subnet groups, and the route tables of their VPCs.
+/// instances, subnet groups, the route tables of their VPCs and their security groups.
 #[test]
 fn a_scheduled_run_lists_each_kind_once() {
     let emulator = Emulator::start();
@@ -150,7 +184,7 @@ fn a_scheduled_run_lists_each_kind_once() {
         vec![("t-once", scheduled_event(RULE, "t-once"))],
     );
     match outcome(&run.outcomes, "t-once") {
-        Outcome::Response { body, .. } => assert_eq!(body["evaluations"], 3, "{body}"),
+        Outcome::Response { body, .. } => assert_eq!(body["evaluations"], 4, "{body}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(run.logged_pairs(), world.expected_for(RULE));
@@ -164,6 +198,7 @@ fn a_scheduled_run_lists_each_kind_once() {
         "rds:DescribeDBInstances",
         "rds:DescribeDBSubnetGroups",
         "ec2:DescribeRouteTables",
+        "ec2:DescribeSecurityGroups",
     ] {
         assert_eq!(calls.get(action), Some(&1), "{action}: {calls:?}");
     }
@@ -193,7 +228,7 @@ fn an_exemption_tag_exempts_an_exposed_cluster_through_its_day() {
                 json!({"dBClusterIdentifier": "exposed", "engine": "neptune", "dBSubnetGroup": group}),
             ),
             permissions: neptune_cluster_network_exposure::SPEC.all_permissions(),
-            tag_reads: ("rds:ListTagsForResource", 1),
+            tag_reads: ("rds:ListTagsForResource", world.failing(RULE)),
         },
     );
 }

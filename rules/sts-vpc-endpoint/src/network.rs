@@ -148,6 +148,7 @@ mod tests {
             to_port: Some(443),
             source_groups: groups.iter().map(|g| g.to_string()).collect(),
             cidrs: cidrs.iter().map(|c| c.to_string()).collect(),
+            ipv6_cidrs: vec![],
         }]
     }
 
@@ -212,6 +213,7 @@ mod tests {
             to_port: to,
             source_groups: vec![],
             cidrs: vec![],
+            ipv6_cidrs: vec![],
         };
         assert!(rule("-1", None, None).admits_https());
         assert!(rule("tcp", Some(0), Some(65535)).admits_https());
