@@ -226,6 +226,12 @@ moto with them and the ``/_guardrails/`` routes below.
     Neptune's cluster parameters with their defaults, the default group and ``immediate``
     static changes are refused, and a static change or a new group leaves the cluster's
     instances ``pending-reboot`` until ``RebootDBInstance``: see ``parameter_groups.py``.
+30. moto's ``DescribeDBClusters`` refuses the ``db-cluster-resource-id`` filter AWS accepts
+    (botocore ``rds`` model), by which our cluster runbooks find the cluster Config reports:
+    here it filters (``services.py``).
+31. moto's ``ModifyDBCluster`` ignores ``CloudwatchLogsExportConfiguration`` (it reads the
+    exports from a key the API never sends). Here enabling or disabling log types changes
+    ``EnabledCloudwatchLogsExports`` (``parameter_groups.py``).
 19. Security Hub ``BatchImportFindings`` overwrites a stored finding with whatever is sent
     again, and ``GetFindings`` ignores ``Filters``. Here an update keeps what AWS keeps
     (Workflow, Note, UserDefinedFields, VerificationState; Severity, Types and the other
@@ -304,6 +310,7 @@ from config_rules import (
 from faults import _service
 from services import (
     _patch_bucket_policy_conditions,
+    _patch_cluster_resource_id_filter,
     _patch_db_cluster_pages,
     _patch_default_network,
     _patch_dms_add_tags,
@@ -496,6 +503,7 @@ def main() -> None:
     _patch_user_permissions_boundaries()
     _patch_vpc_endpoint_state()
     _patch_db_cluster_pages()
+    _patch_cluster_resource_id_filter()
     _patch_bucket_policy_conditions()
     _patch_list_parameter_echo()
     _patch_parameter_constraints()

@@ -22,6 +22,11 @@
   ``DBClusterParameterGroupStatus`` ``pending-reboot`` in ``DBClusterMembers`` until
   ``RebootDBInstance``. (Older copies of the audit-log page say the parameter needs no
   restart; the strict reading, the parameters page's "static", is modelled.)
+
+Bridge 31, beside it: ``ModifyDBCluster``'s ``CloudwatchLogsExportConfiguration``
+(``EnableLogTypes``, ``DisableLogTypes``: botocore ``neptune`` model, "The configuration
+setting for the log types to be enabled for export to CloudWatch Logs for a specific DB
+cluster") changes the cluster's ``EnabledCloudwatchLogsExports``; moto ignores it.
 """
 
 from __future__ import annotations
@@ -164,10 +169,18 @@ def patch() -> None:
     def modify_db_cluster(self, kwargs):
         wanted = kwargs.get("db_cluster_parameter_group_name")
         before = self.clusters[kwargs["db_cluster_identifier"]].parameter_group if wanted else None
+        exports = kwargs.get("cloudwatch_logs_export_configuration") or {}
         cluster = original_modify_cluster(self, kwargs)
+        stored = self.clusters[cluster.db_cluster_identifier]
         if wanted and wanted != before:
-            for instance in self.clusters[cluster.db_cluster_identifier].members:
+            for instance in stored.members:
                 instance.cluster_parameter_group_status = PENDING_REBOOT
+        # Bridge 31: moto reads the exports of ModifyDBCluster from a key the API never
+        # sends, so CloudwatchLogsExportConfiguration changes nothing there.
+        logs = [log for log in stored.enabled_cloudwatch_logs_exports if log not in exports.get("DisableLogTypes", [])]
+        logs += [log for log in exports.get("EnableLogTypes", []) if log not in logs]
+        stored.enabled_cloudwatch_logs_exports = logs
+        cluster.enabled_cloudwatch_logs_exports = list(logs)
         return cluster
 
     RDSBackend.modify_db_cluster = modify_db_cluster

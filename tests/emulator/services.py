@@ -123,6 +123,18 @@ def _patch_db_cluster_pages() -> None:
     paged("describe_db_cluster_snapshots", "DBClusterSnapshots", cut_short=False)
 
 
+def _patch_cluster_resource_id_filter() -> None:
+    """Bridge 30: DescribeDBClusters takes the ``db-cluster-resource-id`` filter (botocore
+    ``rds`` model, DescribeDBClustersMessage ``Filters``: "Accepts DB cluster resource
+    identifiers"), which moto refuses as an unrecognized filter. Our cluster runbooks find
+    the cluster AWS Config reports by it."""
+    from moto.rds.utils import FilterDef
+
+    DBCluster.SUPPORTED_FILTERS["db-cluster-resource-id"] = FilterDef(
+        ["db_cluster_resource_id"], "DB Cluster Resource Identifiers"
+    )
+
+
 def _patch_default_network() -> None:
     """Gap 22: the default VPC routes to an internet gateway; the ``default`` DB subnet group."""
     from moto.ec2.models import ec2_backends

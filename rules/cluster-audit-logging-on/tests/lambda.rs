@@ -195,3 +195,100 @@ fn an_exemption_tag_exempts_a_cluster_without_audit_logs_through_its_day() {
         },
     );
 }
+
+/// The runbook through its API steps (tests/cfn/run_runbook.py) against the emulator: a
+/// cluster on the default group is moved to a copy with the audit log on, one that does not
+/// export audit gets the export; both then wait for the reboot the runbook never does, and
+/// pass once their instances reboot. The emulator refuses a change to a default group
+/// (bridge 29) and applies the export (bridge 31): a runbook that skipped the copy, or one
+/// whose export changed nothing, fails here.
+#[test]
+fn the_runbook_turns_audit_logging_on_and_leaves_the_reboot_to_the_owner() {
+    let emulator = &Emulator::start();
+    let world = emulator.seed(REGION, "audit-logging");
+    let runbook =
+        workspace_root().join("cfn/runbooks/NeptuneGuardrails-EnableClusterAuditLog.yaml");
+    let remediate = |cluster: &str| -> Value {
+        let out = std::process::Command::new(python())
+            .arg(workspace_root().join("tests/cfn/run_runbook.py"))
+            .args([
+                "--endpoint-url",
+                &emulator.url,
+                "--region",
+                REGION,
+                "--runbook",
+            ])
+            .arg(&runbook)
+            .arg("--param")
+            .arg(format!("DbClusterResourceId={}", world.cluster_id(cluster)))
+            .output()
+            .expect("run_runbook.py runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("run_runbook.py prints JSON")
+    };
+    let moved = remediate("default-group");
+    assert_eq!(
+        moved["outputs"]["ReadBack.ParameterGroup"], "default-group-audit-log",
+        "{moved}"
+    );
+    assert_eq!(
+        moved["outputs"]["ReadBack.MemberStatus"],
+        json!(["pending-reboot"])
+    );
+    let exported = remediate("export-off");
+    assert_eq!(
+        exported["outputs"]["ReadBack.Exports"],
+        json!(["slowquery", "audit"]),
+        "{exported}"
+    );
+    let scheduled = |token: &str| {
+        run_lambda(
+            BINARY.as_ref(),
+            emulator,
+            REGION,
+            vec![(token, scheduled_event(RULE, token))],
+        );
+        emulator.verdicts(token)
+    };
+    let of = |verdicts: &[(String, String, String)], name: &str| {
+        let id = world.cluster_id(name);
+        let found = verdicts.iter().find(|(rid, _, _)| *rid == id);
+        let (_, compliance, annotation) = found.unwrap();
+        (compliance.clone(), annotation.clone())
+    };
+    let waiting = scheduled("t-waiting");
+    for (name, group) in [
+        ("default-group", "default-group-audit-log"),
+        ("export-off", "audit-params"),
+    ] {
+        let (compliance, annotation) = of(&waiting, name);
+        assert_eq!(compliance, "NON_COMPLIANT", "{annotation}");
+        assert!(
+            annotation.contains(&format!(
+                "writes no audit log: instance(s) {name}-0 have a pending reboot for parameter \
+                 group {group}"
+            )),
+            "{annotation}"
+        );
+        emulator.call(
+            REGION,
+            None,
+            "neptune",
+            "reboot_db_instance",
+            json!({"DBInstanceIdentifier": format!("{name}-0")}),
+        );
+    }
+    let rebooted = scheduled("t-rebooted");
+    for name in ["default-group", "export-off"] {
+        assert_eq!(
+            of(&rebooted, name).0,
+            "COMPLIANT",
+            "{:?}",
+            of(&rebooted, name)
+        );
+    }
+}
