@@ -13,24 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 import boto3
 import yaml
 
+import runbook_args
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--endpoint-url", required=True)
-    parser.add_argument("--region", required=True)
-    parser.add_argument("--runbook", required=True)
-    args = parser.parse_args()
-    os.environ.update(
-        AWS_ENDPOINT_URL=args.endpoint_url,
-        AWS_DEFAULT_REGION=args.region,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-    )
+    args = runbook_args.parse(parser)
     dms = boto3.client("dms")
     role = "arn:aws:iam::123456789012:role/dms-neptune"
 

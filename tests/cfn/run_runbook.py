@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 
 import boto3
 import yaml
 from botocore import xform_name
+
+import runbook_args
 
 CONTROL = {"Service", "Api", "PropertySelector", "DesiredValues"}
 
@@ -115,17 +116,8 @@ def run(document: dict, variables: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--endpoint-url", required=True)
-    parser.add_argument("--region", required=True)
-    parser.add_argument("--runbook", required=True)
     parser.add_argument("--param", action="append", default=[])
-    args = parser.parse_args()
-    os.environ.update(
-        AWS_ENDPOINT_URL=args.endpoint_url,
-        AWS_DEFAULT_REGION=args.region,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-    )
+    args = runbook_args.parse(parser)
     with open(args.runbook) as f:
         document = yaml.safe_load(f)
     variables = dict(p.split("=", 1) for p in args.param)

@@ -39,6 +39,23 @@ pub fn resolve_snapshot() -> Step {
     )
 }
 
+/// The identifier of the cluster [`find_cluster`] found, for the steps after it.
+pub const FOUND_CLUSTER: &str = "{{FindCluster.DbClusterIdentifier}}";
+
+/// The check every cluster runbook makes after [`find_cluster`]: the cluster is a Neptune one
+/// (the RDS API lists every engine's clusters).
+pub fn require_neptune_cluster() -> Step {
+    verify(
+        "RequireNeptuneEngine",
+        "rds",
+        "DescribeDBClusters",
+        json!({"DBClusterIdentifier": FOUND_CLUSTER}),
+        "$.DBClusters[0].Engine",
+        &["neptune"],
+        None,
+    )
+}
+
 /// The check every snapshot runbook makes after [`resolve_snapshot`]: the snapshot is a
 /// Neptune one (the RDS API lists every engine's cluster snapshots).
 pub fn require_neptune_snapshot() -> Step {

@@ -26,7 +26,7 @@ const UNNEEDED: [(&str, &str); CLUSTER_SETTING_UNNEEDED.len() + 1] = {
 
 /// The runbook, for the catalog.
 pub fn runbook() -> Runbook {
-    let cluster = "{{FindCluster.DbClusterIdentifier}}";
+    let cluster = FOUND_CLUSTER;
     let by_identifier = json!({"DBClusterIdentifier": cluster});
     let custom_group = "{{FindCluster.DbClusterIdentifier}}-audit-log";
     let set_audit_parameter = |step: &str, group: &str| {
@@ -68,15 +68,7 @@ pub fn runbook() -> Runbook {
                     "$.DBClusters[0].DBClusterParameterGroup",
                     "String",
                 )]),
-                verify(
-                    "RequireNeptuneEngine",
-                    "rds",
-                    "DescribeDBClusters",
-                    by_identifier.clone(),
-                    "$.DBClusters[0].Engine",
-                    &["neptune"],
-                    None,
-                ),
+                require_neptune_cluster(),
                 branch(
                     "ChooseParameterGroup",
                     json!([{

@@ -21,15 +21,7 @@ pub fn runbook() -> Runbook {
             json!({"DbClusterResourceId": cluster_resource_id_parameter()}),
             vec![
                 find_cluster(&[]),
-                verify(
-                    "RequireNeptuneEngine",
-                    "rds",
-                    "DescribeDBClusters",
-                    by_identifier.clone(),
-                    "$.DBClusters[0].Engine",
-                    &["neptune"],
-                    None,
-                ),
+                require_neptune_cluster(),
                 call(
                     "EnableCopyTags",
                     "neptune",

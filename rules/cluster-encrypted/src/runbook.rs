@@ -7,7 +7,6 @@ use serde_json::json;
 
 /// The runbook, for the catalog.
 pub fn runbook() -> Runbook {
-    let by_identifier = json!({"DBClusterIdentifier": "{{FindCluster.DbClusterIdentifier}}"});
     let source = "{{NewDbClusterIdentifier}}-source";
     Runbook {
         rule: &crate::SPEC,
@@ -39,15 +38,7 @@ pub fn runbook() -> Runbook {
             }),
             vec![
                 find_cluster(&[("DbSubnetGroup", "$.DBClusters[0].DBSubnetGroup", "String")]),
-                verify(
-                    "RequireNeptuneEngine",
-                    "rds",
-                    "DescribeDBClusters",
-                    by_identifier,
-                    "$.DBClusters[0].Engine",
-                    &["neptune"],
-                    None,
-                ),
+                require_neptune_cluster(),
                 call(
                     "Snapshot",
                     "neptune",

@@ -71,15 +71,7 @@ fn cluster_iam_auth(rule: &'static RuleSpec) -> Runbook {
             }),
             vec![
                 find_cluster(&[]),
-                verify(
-                    "RequireNeptuneEngine",
-                    "rds",
-                    "DescribeDBClusters",
-                    by_identifier,
-                    "$.DBClusters[0].Engine",
-                    &["neptune"],
-                    None,
-                ),
+                require_neptune_cluster(),
                 enable,
                 branch(
                     "ChooseVerification",

@@ -50,15 +50,7 @@ pub fn runbook() -> Runbook {
             }),
             vec![
                 find_cluster(&[]),
-                verify(
-                    "RequireNeptuneEngine",
-                    "rds",
-                    "DescribeDBClusters",
-                    by_identifier.clone(),
-                    "$.DBClusters[0].Engine",
-                    &["neptune"],
-                    None,
-                ),
+                require_neptune_cluster(),
                 call(
                     "AddReader",
                     "neptune",
