@@ -1,6 +1,8 @@
 //! Neptune (RDS control plane): DB clusters, instances, snapshots and DB subnet groups.
 
 use aws_sdk_neptune::types::DbCluster;
+use guardrails_core::evaluation::Verdict;
+use guardrails_core::rule::described;
 use guardrails_core::{ConfigurationItem, RuleError};
 
 /// The SDK's Neptune types, for rules that read more of a cluster.
@@ -242,6 +244,17 @@ impl NeptuneClusters {
             .await
             .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
         Ok(out.db_clusters().first().cloned())
+    }
+
+    /// The cluster a configuration item names (its ARN, else its identifier, else its name),
+    /// described afresh: for an item that lacks what a rule reads. The NOT_APPLICABLE verdict
+    /// when the cluster is gone or cannot be read.
+    pub async fn cluster_of_item(&self, item: &ConfigurationItem) -> Result<DbCluster, Verdict> {
+        let key = (item.arn.clone())
+            .or_else(|| item.text(&["dBClusterIdentifier"]))
+            .or_else(|| item.resource_name.clone())
+            .unwrap_or_default();
+        described(&format!("cluster {key}"), self.db_cluster(&key).await)
     }
 
     /// DB subnet group name → VPC id: every group of the region, or the one named.

@@ -86,9 +86,7 @@ pub enum Trigger {
     Periodic(&'static str),
 }
 
-/// Serialized as its Security Hub label (`"HIGH"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     Low,
     Medium,
@@ -105,6 +103,13 @@ impl Severity {
             Severity::High => "HIGH",
             Severity::Critical => "CRITICAL",
         }
+    }
+}
+
+/// Serialized as its Security Hub label (`"HIGH"`), the one spelling of a severity.
+impl serde::Serialize for Severity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.label())
     }
 }
 

@@ -16,7 +16,6 @@ use guardrails_core::exemption;
 use guardrails_core::frameworks::{Framework, Mapping};
 use guardrails_core::item::{as_text, get};
 use guardrails_core::registry::{Remediation, ResourceType, RuleSpec, Severity, Trigger};
-use guardrails_core::rule::described;
 use guardrails_core::verdicts::{not_neptune, verdict};
 use guardrails_core::{ConfigurationItem, Params, Rule};
 
@@ -99,7 +98,7 @@ pub const RULE: RuleEntry = RuleEntry::lambda(
             let mut assessed = scan_clusters(scope, |cluster| {
                 let facts = AuditFacts::from_sdk(cluster);
                 let group = facts.parameter_group.as_ref().and_then(|g| groups.get(g));
-                evaluate(&facts, group.map(|r| r.as_ref().map_err(String::as_str)))
+                evaluate(&facts, group)
             })
             .await?;
             ClusterTags::exempt_failing(scope, params, &mut assessed).await;
@@ -179,7 +178,7 @@ impl AuditFacts {
 /// not be read; `None` when the cluster names no group).
 pub fn evaluate(
     cluster: &AuditFacts,
-    group_values: Option<Result<&BTreeMap<String, String>, &str>>,
+    group_values: Option<&Result<BTreeMap<String, String>, String>>,
 ) -> Verdict {
     if !is_neptune_engine(cluster.engine.as_deref()) {
         return not_neptune(cluster.engine.as_deref());
@@ -274,29 +273,18 @@ impl Rule for ClusterAuditLoggingOn {
     async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
         let facts = match AuditFacts::from_item(item) {
             Some(facts) => facts,
-            None => {
-                let key = (item.arn.clone())
-                    .or_else(|| item.text(&["dBClusterIdentifier"]))
-                    .or_else(|| item.resource_name.clone())
-                    .unwrap_or_default();
-                let read = self.clusters.db_cluster(&key).await;
-                match described(&format!("cluster {key}"), read) {
-                    Ok(cluster) => AuditFacts::from_sdk(&cluster),
-                    Err(verdict) => return verdict,
-                }
-            }
+            None => match self.clusters.cluster_of_item(item).await {
+                Ok(cluster) => AuditFacts::from_sdk(&cluster),
+                Err(verdict) => return verdict,
+            },
         };
         let values = match (&facts.parameter_group, facts.engine.as_deref()) {
             (Some(group), engine) if is_neptune_engine(engine) => {
-                Some(self.clusters.cluster_parameters(group).await)
+                Some((self.clusters.cluster_parameters(group).await).map_err(|e| e.to_string()))
             }
             _ => None,
         };
-        let values = values.map(|r| r.map_err(|e| e.to_string()));
-        let verdict = evaluate(
-            &facts,
-            values.as_ref().map(|r| r.as_ref().map_err(String::as_str)),
-        );
+        let verdict = evaluate(&facts, values.as_ref());
         exemption::apply_to_item(params, &item.tags, verdict)
     }
 }

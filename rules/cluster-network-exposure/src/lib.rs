@@ -18,7 +18,6 @@ use guardrails_core::exemption;
 use guardrails_core::frameworks::{Framework, Mapping};
 use guardrails_core::item::{as_text, get};
 use guardrails_core::registry::{Delivery, Remediation, ResourceType, RuleSpec, Severity, Trigger};
-use guardrails_core::rule::described;
 use guardrails_core::verdicts::{not_neptune, verdict};
 use guardrails_core::{Assessed, Compliance, ConfigurationItem, Params, Rule, RuleError};
 
@@ -392,19 +391,10 @@ impl Rule for NetworkExposure {
     async fn evaluate_item(&self, item: &ConfigurationItem, params: &Params) -> Verdict {
         let cluster = match ClusterNetwork::from_item(item) {
             Some(cluster) => cluster,
-            None => {
-                let key = (item.arn.clone())
-                    .or_else(|| item.text(&["dBClusterIdentifier"]))
-                    .or_else(|| item.resource_name.clone())
-                    .unwrap_or_default();
-                match described(
-                    &format!("cluster {key}"),
-                    self.neptune.db_cluster(&key).await,
-                ) {
-                    Ok(described) => ClusterNetwork::from_sdk(&described),
-                    Err(verdict) => return verdict,
-                }
-            }
+            None => match self.neptune.cluster_of_item(item).await {
+                Ok(described) => ClusterNetwork::from_sdk(&described),
+                Err(verdict) => return verdict,
+            },
         };
         if !is_neptune_engine(cluster.engine.as_deref()) {
             return not_neptune(cluster.engine.as_deref());
