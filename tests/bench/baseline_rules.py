@@ -145,6 +145,60 @@ def cluster_audit_logging_on() -> list[tuple[str, str, str, str]]:
     return exempt_failing_clusters(out, {c["DbClusterResourceId"]: c["DBClusterArn"] for c in clusters})
 
 
+def organization_accounts(own: str) -> set[str] | None:
+    """The organization's accounts (None: in no organization), listed through the reader role
+    from a member account, as the Rust rule lists them."""
+    organizations = boto3.client("organizations")
+    try:
+        organization = organizations.describe_organization()["Organization"]
+    except organizations.exceptions.AWSOrganizationsNotInUseException:
+        return None
+    role = os.environ.get("NEPTUNE_GUARDRAILS_ORGANIZATION_ACCOUNTS_ROLE") or (
+        f"arn:aws:iam::{organization['MasterAccountId']}:role/NeptuneGuardrails-OrganizationAccounts"
+    )
+    lister = organizations
+    if own not in (organization["MasterAccountId"], role.split(":")[4]):
+        made = boto3.client("sts").assume_role(RoleArn=role, RoleSessionName="baseline")["Credentials"]
+        lister = boto3.client(
+            "organizations",
+            aws_access_key_id=made["AccessKeyId"],
+            aws_secret_access_key=made["SecretAccessKey"],
+            aws_session_token=made["SessionToken"],
+        )
+    return {a["Id"] for page in lister.get_paginator("list_accounts").paginate() for a in page["Accounts"]}
+
+
+def cluster_snapshot_not_shared_outside_org() -> list[tuple[str, str, str, str]]:
+    snapshots = [
+        s
+        for page in NEPTUNE.get_paginator("describe_db_cluster_snapshots").paginate(MaxRecords=100)
+        for s in page["DBClusterSnapshots"]
+    ]
+    shared = {}
+    for snapshot in snapshots:
+        if snapshot.get("SnapshotType") == "manual":
+            attributes = NEPTUNE.describe_db_cluster_snapshot_attributes(
+                DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"]
+            )["DBClusterSnapshotAttributesResult"]["DBClusterSnapshotAttributes"]
+            restore = [v for a in attributes if a["AttributeName"] == "restore" for v in a.get("AttributeValues", [])]
+            shared[snapshot["DBClusterSnapshotIdentifier"]] = [a for a in restore if a != "all"]
+    inside = None
+    neptune_shared = [s for s in snapshots if s.get("Engine") == "neptune" and shared.get(s["DBClusterSnapshotIdentifier"])]
+    if neptune_shared:
+        inside = organization_accounts(neptune_shared[0]["DBClusterSnapshotArn"].split(":")[4])
+    out = []
+    for snapshot in snapshots:
+        name, own = snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterSnapshotArn"].split(":")[4]
+        if snapshot.get("Engine") != "neptune" or snapshot.get("SnapshotType") != "manual":
+            verdict = ("NOT_APPLICABLE", "not a manual Neptune snapshot")
+        elif any(a not in (inside if inside is not None else {own}) for a in shared[name]):
+            verdict = ("NON_COMPLIANT", "shared outside the organization")
+        else:
+            verdict = ("COMPLIANT", "not shared outside")
+        out.append(("AWS::RDS::DBClusterSnapshot", name, *verdict))
+    return exempt_failing_clusters(out, {s["DBClusterSnapshotIdentifier"]: s["DBClusterSnapshotArn"] for s in snapshots})
+
+
 def dms_endpoint_iam_auth() -> list[tuple[str, str, str, str]]:
     endpoints = [
         e for page in DMS.get_paginator("describe_endpoints").paginate(MaxRecords=100) for e in page["Endpoints"]
@@ -274,6 +328,7 @@ EVALUATE = {
     "neptune-fgac-policy-hygiene": fgac_policy_hygiene,
     "neptune-cluster-network-exposure": cluster_network_exposure,
     "neptune-cluster-audit-logging-on": cluster_audit_logging_on,
+    "neptune-cluster-snapshot-not-shared-outside-org": cluster_snapshot_not_shared_outside_org,
 }[RULE]
 
 

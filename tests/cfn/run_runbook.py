@@ -5,9 +5,12 @@ Takes the YAML under ``cfn/runbooks/`` and walks its ``mainSteps``: ``aws:execut
 (the call through boto3, its ``outputs`` by ``Selector``), ``aws:assertAwsResourceProperty``
 (the call, then the ``PropertySelector`` value must be one of ``DesiredValues``) and
 ``aws:branch`` (``StringEquals``, ``StartsWith``, ``BooleanEquals`` choices, else
-``Default``), following ``nextStep``/``isEnd`` or the next step, with ``{{Parameter}}`` and
-``{{Step.Output}}`` substituted inside strings (SSM Automation reference: "Automation
-actions", "Using inputs from other steps"). Selectors take the JSONPath subset the runbooks
+``Default``) and ``aws:executeScript`` (the Python ``Script``'s ``Handler`` called with the
+``InputPayload``, its return value as ``$.Payload``; its boto3 calls reach the emulator too),
+following ``nextStep``/``isEnd`` or the next step, with ``{{Parameter}}`` (a parameter's
+``default`` when not given), ``{{Step.Output}}`` and ``{{global:ACCOUNT_ID}}``/
+``{{global:REGION}}`` substituted inside strings (SSM Automation reference: "Automation
+actions", "Using inputs from other steps", "Runbook variables"). Selectors take the JSONPath subset the runbooks
 use: ``$.A.B[0].C`` and ``$.A..C``. Prints ``{"steps": [...], "outputs": {...}}``, or with
 ``"error"`` and the failing step. Only what our runbooks use; any other action fails.
 
@@ -54,10 +57,10 @@ def descend(value, key: str) -> list:
 
 def substitute(value, variables: dict):
     if isinstance(value, str):
-        whole = re.fullmatch(r"\{\{\s*([\w.]+)\s*\}\}", value)
+        whole = re.fullmatch(r"\{\{\s*([\w.:]+)\s*\}\}", value)
         if whole and not isinstance(variables.get(whole.group(1)), str):
             return variables[whole.group(1)]
-        return re.sub(r"\{\{\s*([\w.]+)\s*\}\}", lambda m: str(variables[m.group(1)]), value)
+        return re.sub(r"\{\{\s*([\w.:]+)\s*\}\}", lambda m: str(variables[m.group(1)]), value)
     if isinstance(value, list):
         return [substitute(v, variables) for v in value]
     if isinstance(value, dict):
@@ -70,6 +73,13 @@ def call(inputs: dict) -> dict:
     params = {k: v for k, v in inputs.items() if k not in CONTROL}
     response = getattr(client, xform_name(inputs["Api"]))(**params)
     return json.loads(json.dumps(response, default=str))
+
+
+def execute_script(inputs: dict) -> dict:
+    """The script's handler on its payload, as Automation's Python runtime calls it."""
+    namespace: dict = {}
+    exec(compile(inputs["Script"], "<runbook script>", "exec"), namespace)
+    return {"Payload": namespace[inputs["Handler"]](inputs.get("InputPayload", {}), None)}
 
 
 def branch(inputs: dict) -> str:
@@ -100,6 +110,10 @@ def run(document: dict, variables: dict) -> dict:
                 response = call(inputs)
                 for output in step.get("outputs", []):
                     variables[f"{step['name']}.{output['Name']}"] = select(response, output["Selector"])
+            elif step["action"] == "aws:executeScript":
+                response = execute_script(inputs)
+                for output in step.get("outputs", []):
+                    variables[f"{step['name']}.{output['Name']}"] = select(response, output["Selector"])
             elif step["action"] == "aws:assertAwsResourceProperty":
                 value = select(call(inputs), inputs["PropertySelector"])
                 if str(value) not in [str(v) for v in inputs["DesiredValues"]]:
@@ -120,7 +134,14 @@ def main() -> None:
     args = runbook_args.parse(parser)
     with open(args.runbook) as f:
         document = yaml.safe_load(f)
-    variables = dict(p.split("=", 1) for p in args.param)
+    variables = {
+        name: declared["default"]
+        for name, declared in document.get("parameters", {}).items()
+        if "default" in declared
+    }
+    variables.update(p.split("=", 1) for p in args.param)
+    variables["global:ACCOUNT_ID"] = boto3.client("sts").get_caller_identity()["Account"]
+    variables["global:REGION"] = args.region
     print(json.dumps(run(document, variables)))
 
 

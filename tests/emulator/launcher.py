@@ -6,7 +6,7 @@ one patched in-process and listed here (and in README.md, "Test world"). The bri
 beside this file, by service: ``services.py`` (Neptune/RDS, IAM, EC2, S3), ``templates.py``
 (CloudFormation templates and stacks), ``stacksets.py``, ``config_rules.py`` (rules,
 evaluations, conformance packs), ``config_results.py``, ``remediations.py``,
-``security_hub_findings.py`` and ``parameter_groups.py``; ``faults.py`` injects AWS-style failures. This file serves
+``security_hub_findings.py``, ``parameter_groups.py`` and ``organization_access.py``; ``faults.py`` injects AWS-style failures. This file serves
 moto with them and the ``/_guardrails/`` routes below.
 
 1. Config ``PutEvaluations`` is refused by moto unless ``TestMode`` is true. Here it is
@@ -232,6 +232,12 @@ moto with them and the ``/_guardrails/`` routes below.
 31. moto's ``ModifyDBCluster`` ignores ``CloudwatchLogsExportConfiguration`` (it reads the
     exports from a key the API never sends). Here enabling or disabling log types changes
     ``EnabledCloudwatchLogsExports`` (``parameter_groups.py``).
+32. moto lets any account call Organizations ``ListAccounts`` (a member sees an empty list)
+    and hands out credentials for any role whatever its trust policy. Here ListAccounts is
+    refused (``AccessDeniedException``) outside the management account and delegated
+    administrators, and AssumeRole of an existing role evaluates its trust policy (principal,
+    ``aws:PrincipalOrgID``, ``aws:PrincipalTag``, ``aws:PrincipalArn`` and
+    ``aws:PrincipalAccount`` conditions): see ``organization_access.py``.
 19. Security Hub ``BatchImportFindings`` overwrites a stored finding with whatever is sent
     again, and ``GetFindings`` ignores ``Filters``. Here an update keeps what AWS keeps
     (Workflow, Note, UserDefinedFields, VerificationState; Severity, Types and the other
@@ -295,6 +301,7 @@ from werkzeug.serving import make_server
 import config_results
 import faults
 import remediations
+import organization_access
 import parameter_groups
 import rule_health
 import security_hub_findings
@@ -520,6 +527,7 @@ def main() -> None:
     remediations.patch()
     security_hub_findings.patch()
     parameter_groups.patch()
+    organization_access.patch()
     if args.ec2_page_size > 0:
         _patch_vpc_endpoint_pages(args.ec2_page_size)
 

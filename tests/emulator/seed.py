@@ -16,6 +16,8 @@ import json
 
 import boto3
 
+from seed_sharing import SHARING_RULE, seed_snapshot_sharing
+
 ACCOUNT = "123456789012"
 DMS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/dms-neptune-access"
 DMS_RULE = "neptune-dms-endpoint-iam-auth"
@@ -553,7 +555,11 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
     rds.create_db_cluster_snapshot(DBClusterIdentifier="analytics-pg", DBClusterSnapshotIdentifier="analytics-pg-manual")
     expect(SNAPSHOT_RULES, "hardened-manual", "COMPLIANT")
     expect(SNAPSHOT_RULES, "exposed-manual", "NON_COMPLIANT")
-    expect(SNAPSHOT_RULES, "analytics-pg-manual", "NOT_APPLICABLE")
+    expect(SNAPSHOT_RULES + [SHARING_RULE], "analytics-pg-manual", "NOT_APPLICABLE")
+    # Shared by id with an account of no organization this account belongs to (the account is
+    # in none, or in one without 111122223333); `all` alone is the public rule's finding.
+    expect([SHARING_RULE], "hardened-manual", "NON_COMPLIANT")
+    expect([SHARING_RULE], "exposed-manual", "COMPLIANT")
     # The automated snapshots AWS (and moto) keep of each cluster: never shareable, encrypted
     # and with IAM authentication as their cluster is.
     for snapshot in neptune.describe_db_cluster_snapshots(SnapshotType="automated")["DBClusterSnapshots"]:
@@ -561,7 +567,7 @@ def seed_posture(endpoint_url: str, region: str) -> dict:
         if source not in world["clusters"]:
             continue
         world["snapshots"][name] = {"cluster": source, "type": "automated"}
-        expect(["neptune-cluster-snapshot-not-public"], name, "NOT_APPLICABLE")
+        expect(["neptune-cluster-snapshot-not-public", SHARING_RULE], name, "NOT_APPLICABLE")
         expect(
             ["neptune-cluster-snapshot-encrypted", "neptune-cluster-snapshot-iam-auth"],
             name,
@@ -752,6 +758,7 @@ WORLDS = {
     "demo-network": seed_demo_network,
     "posture": seed_posture,
     "audit-logging": seed_audit_logging,
+    "snapshot-sharing": seed_snapshot_sharing,
     "snapshot-fleet": lambda url, region: seed_snapshot_fleet(url, region, 130, 150),
     **{f"fleet-{n}": (lambda n: lambda url, region: seed_fleet(url, region, n))(n) for n in (1000, 10000)},
     **{f"vpc-fleet-{n}": (lambda n: lambda url, region: seed_vpc_fleet(url, region, n))(n) for n in (1, 10, 100)},

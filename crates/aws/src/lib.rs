@@ -30,6 +30,8 @@ pub mod iam;
 pub mod lambda_metrics;
 #[cfg(feature = "neptune")]
 pub mod neptune;
+#[cfg(feature = "organizations")]
+pub mod organizations;
 #[cfg(feature = "neptune")]
 pub mod posture;
 #[cfg(feature = "query")]

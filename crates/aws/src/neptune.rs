@@ -163,7 +163,7 @@ impl NeptuneClusters {
     }
 
     /// Who may restore a manual snapshot: the values of its `restore` attribute.
-    pub(crate) async fn restore_accounts(&self, snapshot: &str) -> Result<Vec<String>, RuleError> {
+    pub async fn restore_accounts(&self, snapshot: &str) -> Result<Vec<String>, RuleError> {
         let out = self
             .client
             .describe_db_cluster_snapshot_attributes()
@@ -244,6 +244,31 @@ impl NeptuneClusters {
             .await
             .map_err(|e| RuleError::aws("DescribeDBClusters", &e))?;
         Ok(out.db_clusters().first().cloned())
+    }
+
+    /// One DB cluster snapshot by identifier or ARN; `None` when it does not exist (AWS
+    /// answers `DBClusterSnapshotNotFoundFault`).
+    pub async fn db_cluster_snapshot(
+        &self,
+        identifier: &str,
+    ) -> Result<Option<aws_sdk_neptune::types::DbClusterSnapshot>, RuleError> {
+        match self
+            .client
+            .describe_db_cluster_snapshots()
+            .db_cluster_snapshot_identifier(identifier)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.db_cluster_snapshots().first().cloned()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_db_cluster_snapshot_not_found_fault()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(RuleError::aws("DescribeDBClusterSnapshots", &err)),
+        }
     }
 
     /// The cluster a configuration item names (its ARN, else its identifier, else its name),

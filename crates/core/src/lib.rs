@@ -16,6 +16,7 @@ pub mod exemption;
 pub mod frameworks;
 pub mod item;
 pub mod lambda;
+pub mod organization;
 pub mod params;
 pub mod regions;
 pub mod registry;

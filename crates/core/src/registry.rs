@@ -228,6 +228,14 @@ impl RuleSpec {
         self.resource_types.iter().all(|t| t.is_global())
     }
 
+    /// Reads which accounts are in the organization (it calls DescribeOrganization, then
+    /// lists the accounts through the reader role the admin account holds): its Lambda and
+    /// remediation roles carry the reader role's tag and may assume only that role.
+    pub fn reads_organization(&self) -> bool {
+        self.permissions
+            .contains(&"organizations:DescribeOrganization")
+    }
+
     /// Delivered as a Lambda of ours (not as an AWS managed rule).
     pub fn is_lambda(&self) -> bool {
         self.delivery == Delivery::Lambda

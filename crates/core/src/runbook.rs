@@ -39,6 +39,21 @@ pub fn resolve_snapshot() -> Step {
     )
 }
 
+/// The runbook parameter naming the organization's reader role (the role that may list the
+/// organization's accounts), for runbooks of rules that read the organization: the member
+/// template binds it to the role in the admin account.
+pub const READER_ROLE_PARAMETER: &str = "OrganizationAccountsRole";
+
+/// The declaration of [`READER_ROLE_PARAMETER`].
+pub fn reader_role_parameter() -> Value {
+    json!({
+        "type": "String",
+        "default": "",
+        "description": "(Optional) The ARN of the role that may list the organization's accounts; blank: the one gen deploy creates in the management account.",
+        "allowedPattern": "^(arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+)?$"
+    })
+}
+
 /// The identifier of the cluster [`find_cluster`] found, for the steps after it.
 pub const FOUND_CLUSTER: &str = "{{FindCluster.DbClusterIdentifier}}";
 

@@ -74,8 +74,9 @@ pub fn run_lambda(
 }
 
 /// [`run_lambda`] for any Lambda runtime process (a rule binary, or the Python baseline of
-/// the benchmarks), with the Lambda environment added to `command`; waits at most `timeout`
-/// for the answers.
+/// the benchmarks), with the Lambda environment added to `command` (the emulator's
+/// credentials only where `command` sets none of its own); waits at most `timeout` for the
+/// answers.
 pub fn run_lambda_command(
     mut command: Command,
     emulator: &Emulator,
@@ -103,8 +104,14 @@ pub fn run_lambda_command(
         .file_name()
         .unwrap_or_default()
         .to_os_string();
+    // What the caller set on `command` (another account's credentials) wins.
+    let set: Vec<_> = command.get_envs().map(|(key, _)| key.to_owned()).collect();
+    for (key, value) in emulator.env(region) {
+        if !set.iter().any(|k| k == key) {
+            command.env(key, value);
+        }
+    }
     let mut child = command
-        .envs(emulator.env(region))
         .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")

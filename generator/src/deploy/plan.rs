@@ -87,6 +87,7 @@ pub(super) async fn deploy(
         ),
         ("TargetRegions".into(), options.regions.join(",")),
         ("CallAs".into(), args.call_as.as_str().into()),
+        ("OrganizationId".into(), target.organization.id.clone()),
         ("MemberTemplateKey".into(), member_template.key.clone()),
         (SELECTED_RULES.into(), options.rules.join(",")),
         (EXCLUDED_ACCOUNTS.into(), args.excluded().join(",")),

@@ -8,8 +8,9 @@
 //! NoAvailableConfigurationRecorderException in an account and region without a recorder,
 //! which would roll back the whole member stack, Lambdas and runbooks included.
 
+use guardrails_core::organization::{READER_ROLE, READER_ROLE_VARIABLE, READER_TAG};
 use guardrails_core::registry::{Delivery, ParamKind, RuleSpec};
-use guardrails_core::runbook::{Bound, Document, Owner};
+use guardrails_core::runbook::{Bound, Document, Owner, READER_ROLE_PARAMETER};
 use serde_json::{json, Map, Value};
 
 use super::cfn::{
@@ -257,6 +258,7 @@ pub fn template(options: &SynthOptions, runbooks: &[Runbook]) -> Value {
                 document,
                 get_att(&format!("{id}RemediationRole"), "Arn"),
                 json!({"Fn::If": [automatic, true, false]}),
+                reader_role_arn(),
             );
             for (name, condition) in floor_conditions(runbook) {
                 conditions.insert(name, condition);
@@ -413,6 +415,11 @@ fn account_pack(pack: &super::Pack, runbooks: &[Runbook]) -> Value {
             inputs.push(json!({"ParameterName": name, "ParameterValue": r#ref(&name)}));
         }
     }
+    if members.iter().any(|r| r.rule.reads_organization()) {
+        inputs.push(
+            json!({"ParameterName": READER_ROLE_PARAMETER, "ParameterValue": reader_role_arn()}),
+        );
+    }
     if members.iter().any(|r| !r.rule.is_lambda()) {
         inputs.push(json!({"ParameterName": LEAVE_TO_SECURITY_HUB, "ParameterValue": r#ref(LEAVE_TO_SECURITY_HUB)}));
     }
@@ -444,31 +451,64 @@ fn log_group(spec: &RuleSpec) -> Value {
     })
 }
 
+/// The organization reader role in the admin account (`gen deploy` creates it beside the
+/// StackSet), for the rules that read the organization.
+pub fn reader_role_arn() -> Value {
+    sub(&format!(
+        "arn:${{AWS::Partition}}:iam::${{{ARTIFACT_ACCOUNT}}}:role/{READER_ROLE}"
+    ))
+}
+
+/// The tag the reader role trusts, on the roles of a rule that reads the organization.
+fn reader_tags(spec: &RuleSpec) -> Value {
+    match spec.reads_organization() {
+        true => json!([{"Key": READER_TAG, "Value": "true"}]),
+        false => json!([]),
+    }
+}
+
 fn rule_role(spec: &RuleSpec, id: &str) -> Value {
-    json!({
+    // sts:AssumeRole only ever names the organization reader.
+    let (assumes, reads): (Vec<&str>, Vec<&str>) = spec
+        .all_permissions()
+        .into_iter()
+        .partition(|action| *action == "sts:AssumeRole");
+    let mut statements = vec![
+        json!({"Sid": "ReadWhatTheRuleEvaluates", "Effect": "Allow", "Action": reads, "Resource": "*"}),
+        json!({"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": get_att(&format!("{id}LogGroup"), "Arn")}),
+    ];
+    if !assumes.is_empty() {
+        statements.push(json!({"Sid": "ListOrganizationAccounts", "Effect": "Allow", "Action": assumes, "Resource": reader_role_arn()}));
+    }
+    let mut role = json!({
         "Type": "AWS::IAM::Role",
         "Properties": {
             "Description": format!("Read-only role of the {} Config rule Lambda", spec.id),
             "AssumeRolePolicyDocument": service_trust("lambda.amazonaws.com"),
             "Policies": [{
                 "PolicyName": "evaluate",
-                "PolicyDocument": policy(vec![
-                    json!({"Sid": "ReadWhatTheRuleEvaluates", "Effect": "Allow", "Action": spec.all_permissions(), "Resource": "*"}),
-                    json!({"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": get_att(&format!("{id}LogGroup"), "Arn")}),
-                ]),
+                "PolicyDocument": policy(statements),
             }],
         },
-    })
+    });
+    if spec.reads_organization() {
+        role["Properties"]["Tags"] = reader_tags(spec);
+    }
+    role
 }
 
 fn function(spec: &RuleSpec, id: &str) -> Value {
-    json!({
+    let mut skips = vec![
+        ("CKV_AWS_115", "No reserved concurrency: new accounts have a concurrency limit of 10, and reserving it would fail the stack; AWS Config retries throttled invocations."),
+        ("CKV_AWS_116", "No DLQ: AWS Config invokes the rule again on the next change or period, and a failed run is logged as an error."),
+        ("CKV_AWS_117", "Not in a VPC: the rule only calls AWS APIs."),
+    ];
+    if spec.reads_organization() {
+        skips.push(("CKV_AWS_173", "The one environment variable is the organization reader role's ARN, no secret; Lambda encrypts environment variables at rest with its AWS managed key."));
+    }
+    let mut function = json!({
         "Type": "AWS::Lambda::Function",
-        "Metadata": checkov_skips(&[
-            ("CKV_AWS_115", "No reserved concurrency: new accounts have a concurrency limit of 10, and reserving it would fail the stack; AWS Config retries throttled invocations."),
-            ("CKV_AWS_116", "No DLQ: AWS Config invokes the rule again on the next change or period, and a failed run is logged as an error."),
-            ("CKV_AWS_117", "Not in a VPC: the rule only calls AWS APIs."),
-        ]),
+        "Metadata": checkov_skips(&skips),
         "Properties": {
             "FunctionName": spec.id,
             "Description": spec.title,
@@ -481,7 +521,12 @@ fn function(spec: &RuleSpec, id: &str) -> Value {
             "Role": get_att(&format!("{id}Role"), "Arn"),
             "LoggingConfig": {"LogGroup": r#ref(&format!("{id}LogGroup"))},
         },
-    })
+    });
+    if spec.reads_organization() {
+        function["Properties"]["Environment"] =
+            json!({"Variables": {READER_ROLE_VARIABLE: reader_role_arn()}});
+    }
+    function
 }
 
 /// Only AWS Config of this account may invoke the rule.
@@ -530,6 +575,8 @@ fn resource_of(action: &str) -> Value {
         // account and region (the remediations of a cluster touch several of those kinds).
         "rds" => sub("arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:*"),
         "ec2" => sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*"),
+        // A runbook assumes only the organization reader.
+        "sts" => reader_role_arn(),
         // Grants on this account's keys, for the encrypted copies a runbook restores.
         "kms" => sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
         _ => json!("*"),
@@ -583,16 +630,21 @@ fn remediation_role(runbook: &Runbook) -> Value {
         );
         role["Metadata"] = checkov_skips(&[("CKV_AWS_111", &reason)]);
     }
+    if runbook.rule.reads_organization() {
+        role["Properties"]["Tags"] = reader_tags(runbook.rule);
+    }
     role
 }
 
-/// A remediation configuration binding the NON_COMPLIANT resource's id to the runbook.
+/// A remediation configuration binding the NON_COMPLIANT resource's id to the runbook (and,
+/// for a rule that reads the organization, `reader_role` to its reader role parameter).
 pub fn remediation_configuration(
     runbook: &Runbook,
     rule_name: Value,
     document_name: Value,
     role_arn: Value,
     automatic: Value,
+    reader_role: Value,
 ) -> Value {
     let mut parameters = Map::new();
     parameters.insert(
@@ -603,6 +655,12 @@ pub fn remediation_configuration(
         parameters.insert(
             resource.into(),
             json!({"ResourceValue": {"Value": "RESOURCE_ID"}}),
+        );
+    }
+    if runbook.rule.reads_organization() {
+        parameters.insert(
+            READER_ROLE_PARAMETER.into(),
+            json!({"StaticValue": {"Values": [reader_role]}}),
         );
     }
     for bound in runbook.bound_parameters {

@@ -15,7 +15,9 @@ pub mod runbooks;
 
 use crate::catalog;
 use crate::exit::{Exit, GenError};
+use guardrails_core::organization::{READER_ROLE, READER_TAG};
 use guardrails_core::registry::{Delivery, RuleSpec};
+use guardrails_core::runbook::READER_ROLE_PARAMETER;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -390,6 +392,32 @@ fn artifacts_template() -> Value {
     Value::Object(template)
 }
 
+/// The organization reader (admin account): lists the organization's accounts and nothing
+/// else, for the roles of the organization's rules that read it (tagged [`READER_TAG`]), since
+/// a member account may not call ListAccounts itself.
+fn organization_reader() -> Value {
+    json!({
+        "Type": "AWS::IAM::Role",
+        "Metadata": checkov_skips(&[("CKV_AWS_60", "Trusts principals of this organization only (aws:PrincipalOrgID) whose role carries the reader tag; it may only list the organization's accounts.")]),
+        "Properties": {
+            "RoleName": READER_ROLE,
+            "Description": "Lists the organization's accounts for the Neptune Guardrails rules of member accounts",
+            "AssumeRolePolicyDocument": cfn::policy(vec![json!({
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {
+                    "aws:PrincipalOrgID": r#ref("OrganizationId"),
+                    format!("aws:PrincipalTag/{READER_TAG}"): "true",
+                }},
+            })]),
+            "Policies": [{"PolicyName": "list-accounts", "PolicyDocument": cfn::policy(vec![
+                json!({"Effect": "Allow", "Action": "organizations:ListAccounts", "Resource": "*"}),
+            ])}],
+        },
+    })
+}
+
 /// The service-managed StackSet (admin account, one region): rolls `member.yaml` out to the
 /// target OUs and regions, and to accounts that join them later.
 fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Value>) -> Value {
@@ -403,6 +431,7 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
     });
     parameters.insert("TargetRegions".into(), json!({"Type": "CommaDelimitedList", "Default": options.regions.join(","), "Description": "Regions of each target account that get the rule pack; each needs an artifact bucket (admin-artifacts.yaml)."}));
     parameters.insert("CallAs".into(), json!({"Type": "String", "AllowedValues": ["SELF", "DELEGATED_ADMIN"], "Default": "SELF", "Description": "SELF from the management account, DELEGATED_ADMIN from a delegated administrator of StackSets."}));
+    parameters.insert("OrganizationId".into(), organization_id_parameter());
     parameters.insert("MemberTemplateKey".into(), json!({"Type": "String", "AllowedPattern": "^[A-Za-z0-9/._-]+\\.yaml$", "Description": "S3 key of member.yaml in this region's artifact bucket (gen deploy sets it)."}));
     parameters.insert(SELECTED_RULES.into(), json!({"Type": "String", "Default": "", "Description": "The rule ids member.yaml holds, comma-separated, empty for every rule (gen deploy --rules; kept here so a later deploy keeps the choice)."}));
     parameters.insert(EXCLUDED_ACCOUNTS.into(), json!({"Type": "String", "Default": "", "AllowedPattern": "^([0-9]{12}(,[0-9]{12})*)?$", "Description": "Accounts of the target OUs that get no stack instance, comma-separated (gen deploy --exclude-accounts)."}));
@@ -463,6 +492,7 @@ fn stackset_template(options: &SynthOptions, member_parameters: &Map<String, Val
                     "TemplateURL": sub(&format!("https://{}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/${{MemberTemplateKey}}", artifact_bucket("AWS::AccountId"))),
                 },
             },
+            "OrganizationAccountsReader": organization_reader(),
         }),
     );
     template.insert(
@@ -501,6 +531,9 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
         let spec = runbook.rule;
         let id = pascal(spec.id);
         parameters.extend(cfn::rule_parameters(spec));
+        if spec.reads_organization() {
+            parameters.insert(READER_ROLE_PARAMETER.into(), json!({"Type": "String", "Default": "", "Description": "The organization reader role's ARN (the member stack passes the one in the admin account; blank: the one in the management account)."}));
+        }
         // The pack's stack passes every value in; the default only documents the declaration.
         parameters.extend(
             spec.periodic_frequency()
@@ -552,6 +585,7 @@ fn conformance_pack(runbooks: &[Runbook], global: bool) -> Value {
                     member::remediation_role_name(runbook)
                 )),
                 json!(spec.remediation.automatic),
+                r#ref(READER_ROLE_PARAMETER),
             );
             remediation["DependsOn"] = json!(format!("{id}ConfigRule"));
             // A managed rule's comes with it; ours in the second update too.

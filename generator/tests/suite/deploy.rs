@@ -329,7 +329,7 @@ fn deploy_redeploy_change_dry_run_and_destroy() {
         "{text}"
     );
     assert!(
-        text.contains("stack neptune-guardrails-stackset (eu-west-1): create (1 resources)"),
+        text.contains("stack neptune-guardrails-stackset (eu-west-1): create (2 resources)"),
         "{text}"
     );
     // A zip per rule and the member template.

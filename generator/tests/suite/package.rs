@@ -85,6 +85,10 @@ fn the_shipped_zips_run_through_the_runtime_api_and_rebuild_identically() {
             "neptune-sts-vpc-endpoint" => ("chaining", "DescribeVpcEndpoints"),
             "neptune-cluster-network-exposure" => ("posture", "DescribeRouteTables"),
             "neptune-cluster-audit-logging-on" => ("audit-logging", "DescribeDBClusterParameters"),
+            // Its snapshots, one shared by id outside this account's (no) organization.
+            "neptune-cluster-snapshot-not-shared-outside-org" => {
+                ("posture", "DescribeDBClusterSnapshotAttributes")
+            }
             // The target clusters of the endpoints' cross-check.
             "neptune-dms-endpoint-iam-auth" => ("estate", "DescribeDBClusters"),
             // A scheduled run reads nothing per cluster: a describe of a change event

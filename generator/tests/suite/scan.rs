@@ -299,7 +299,7 @@ fn posture_controls_share_one_listing_per_region() {
         .iter()
         .filter(|id| id.starts_with("neptune-cluster-"))
         .collect();
-    assert_eq!(cluster_controls.len(), 12);
+    assert_eq!(cluster_controls.len(), 13);
     let before = emulator.calls();
     let rules = cluster_controls
         .iter()
