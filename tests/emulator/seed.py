@@ -16,7 +16,7 @@ import json
 
 import boto3
 
-from seed_sharing import SHARING_RULE, seed_snapshot_sharing
+from seed_sharing import seed_snapshot_sharing
 
 ACCOUNT = "123456789012"
 DMS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/dms-neptune-access"
@@ -472,6 +472,7 @@ SNAPSHOT_RULES = [
     "neptune-cluster-snapshot-encrypted",
     "neptune-cluster-snapshot-iam-auth",
 ]
+SHARING_RULE = "neptune-cluster-snapshot-not-shared-outside-org"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -747,6 +748,13 @@ def seed_organization(endpoint_url: str, region: str, size: int) -> dict:
     return {"ou": ou, "accounts": accounts, "regions": list(ORGANIZATION_REGIONS), "stopped": stopped}
 
 
+def seed_sharing(endpoint_url: str, region: str) -> dict:
+    """``seed_sharing.py``'s world, its verdicts keyed by rule as every world's are."""
+    world = seed_snapshot_sharing(endpoint_url, region)
+    world["expected"] = {f"{SHARING_RULE}/{name}": v for name, v in world.pop("verdicts").items()}
+    return world
+
+
 WORLDS = {
     "organization-100": lambda url, region: seed_organization(url, region, 100),
     "organization-8": lambda url, region: seed_organization(url, region, 8),
@@ -758,7 +766,7 @@ WORLDS = {
     "demo-network": seed_demo_network,
     "posture": seed_posture,
     "audit-logging": seed_audit_logging,
-    "snapshot-sharing": seed_snapshot_sharing,
+    "snapshot-sharing": seed_sharing,
     "snapshot-fleet": lambda url, region: seed_snapshot_fleet(url, region, 130, 150),
     **{f"fleet-{n}": (lambda n: lambda url, region: seed_fleet(url, region, n))(n) for n in (1000, 10000)},
     **{f"vpc-fleet-{n}": (lambda n: lambda url, region: seed_vpc_fleet(url, region, n))(n) for n in (1, 10, 100)},

@@ -312,10 +312,10 @@ fn posture_controls_share_one_listing_per_region() {
         &["scan", "--format", "json", "--rules", &rules],
     );
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    // 130 clusters × 9 cluster controls; 150 manual + 130 automated snapshots × 3.
+    // 130 clusters × 9 cluster controls; 150 manual + 130 automated snapshots × 4.
     assert_eq!(
         rows.len(),
-        130 * 9 + 280 * 3,
+        130 * 9 + 280 * 4,
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -331,6 +331,13 @@ fn posture_controls_share_one_listing_per_region() {
     assert_eq!(rds("DescribeDBSubnetGroups"), 1, "{calls:?}");
     assert_eq!(rds("DescribeDBClusterParameters"), 4, "{calls:?}");
     assert_eq!(calls.get("ec2:DescribeRouteTables"), Some(&1), "{calls:?}");
+    // No snapshot is shared by id, so the organization is not read at all.
+    assert!(
+        !calls
+            .keys()
+            .any(|k| k.starts_with("organizations:") || k == "sts:AssumeRole"),
+        "{calls:?}"
+    );
     // The exemption tag of the Lambda rules: tags read for failing clusters only (the listing
     // carries none), one call each, once however many rules fail the cluster.
     let failing: std::collections::BTreeSet<&str> = rows
