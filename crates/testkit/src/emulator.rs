@@ -172,6 +172,41 @@ impl Emulator {
         rows
     }
 
+    /// A shipped runbook (`cfn/runbooks/NAME.yaml`) run by `tests/cfn/run_runbook.py` with
+    /// `params` (`KEY=VALUE`), as the test credentials or, with `role`, as the emulator-made
+    /// credentials of a role (`AWS_ACCESS_KEY_ID`, … as a seeded world gives them); the
+    /// script's JSON answer.
+    pub fn run_runbook(
+        &self,
+        region: &str,
+        runbook: &str,
+        params: &[String],
+        role: Option<&Value>,
+    ) -> Value {
+        let mut command = Command::new(python());
+        command
+            .arg(workspace_root().join("tests/cfn/run_runbook.py"))
+            .args(["--endpoint-url", &self.url, "--region", region, "--runbook"])
+            .arg(workspace_root().join(format!("cfn/runbooks/{runbook}.yaml")));
+        for param in params {
+            command.arg("--param").arg(param);
+        }
+        if let Some(role) = role.and_then(Value::as_object) {
+            command.arg("--as-role-from-env");
+            for (key, value) in role {
+                let key = key.replacen("AWS_", "GUARDRAILS_ROLE_", 1);
+                command.env(key, value.as_str().unwrap_or_default());
+            }
+        }
+        let out = command.output().expect("run_runbook.py runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("run_runbook.py prints JSON")
+    }
+
     /// `(resource id, compliance)` reported with this token, sorted.
     pub fn verdict_pairs(&self, token: &str) -> Vec<(String, String)> {
         self.verdicts(token)

@@ -206,29 +206,14 @@ fn an_exemption_tag_exempts_a_cluster_without_audit_logs_through_its_day() {
 fn the_runbook_turns_audit_logging_on_and_leaves_the_reboot_to_the_owner() {
     let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "audit-logging");
-    let runbook =
-        workspace_root().join("cfn/runbooks/NeptuneGuardrails-EnableClusterAuditLog.yaml");
     let remediate = |cluster: &str| -> Value {
-        let out = std::process::Command::new(python())
-            .arg(workspace_root().join("tests/cfn/run_runbook.py"))
-            .args([
-                "--endpoint-url",
-                &emulator.url,
-                "--region",
-                REGION,
-                "--runbook",
-            ])
-            .arg(&runbook)
-            .arg("--param")
-            .arg(format!("DbClusterResourceId={}", world.cluster_id(cluster)))
-            .output()
-            .expect("run_runbook.py runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("run_runbook.py prints JSON")
+        let param = format!("DbClusterResourceId={}", world.cluster_id(cluster));
+        emulator.run_runbook(
+            REGION,
+            "NeptuneGuardrails-EnableClusterAuditLog",
+            &[param],
+            None,
+        )
     };
     let moved = remediate("default-group");
     assert_eq!(

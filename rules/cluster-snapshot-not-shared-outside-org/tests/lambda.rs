@@ -43,7 +43,17 @@ fn manual(engine: &str, name: &str) -> Value {
     json!({"dBClusterSnapshotIdentifier": name, "engine": engine, "snapshotType": "manual"})
 }
 
-fn run(world: &World, emulator: &Emulator, command: Command, events: Vec<(&str, Value)>) {
+/// The item of a manual Neptune snapshot of the world, as recorded.
+fn neptune_item(world: &World, name: &str) -> Value {
+    item(world, name, "OK", manual("neptune", name))
+}
+
+/// A change event named (and tokened) `token` for `item`.
+fn change(token: &str, item: Value) -> (&str, Value) {
+    (token, change_event(RULE, item, token, None))
+}
+
+fn run(emulator: &Emulator, command: Command, events: Vec<(&str, Value)>) {
     let count = events.len();
     let run = run_lambda_command(
         command,
@@ -53,7 +63,6 @@ fn run(world: &World, emulator: &Emulator, command: Command, events: Vec<(&str, 
         std::time::Duration::from_secs(60),
     );
     assert_eq!(run.outcomes.len(), count, "{:#?}", run.outcomes);
-    let _ = world;
 }
 
 fn only(emulator: &Emulator, token: &str) -> (String, String, String) {
@@ -68,69 +77,27 @@ fn shares_are_judged_against_the_organization_read_through_the_reader_role() {
     let world = emulator.seed(REGION, "snapshot-sharing");
     let before = emulator.calls();
     let events = vec![
-        (
-            "t-inside",
-            change_event(
-                RULE,
-                item(&world, "inside", "OK", manual("neptune", "inside")),
-                "t-inside",
-                None,
-            ),
-        ),
-        (
-            "t-outside",
-            change_event(
-                RULE,
-                item(&world, "outside", "OK", manual("neptune", "outside")),
-                "t-outside",
-                None,
-            ),
-        ),
+        change("t-inside", neptune_item(&world, "inside")),
+        change("t-outside", neptune_item(&world, "outside")),
         // No engine in the item: the snapshot is described.
-        (
-            "t-described",
-            change_event(
-                RULE,
-                item(&world, "public-only", "OK", json!({})),
-                "t-described",
-                None,
-            ),
-        ),
-        (
-            "t-private",
-            change_event(
-                RULE,
-                item(&world, "private", "OK", manual("neptune", "private")),
-                "t-private",
-                None,
-            ),
-        ),
-        (
+        change("t-described", item(&world, "public-only", "OK", json!({}))),
+        change("t-private", neptune_item(&world, "private")),
+        change(
             "t-aurora",
-            change_event(
-                RULE,
-                item(
-                    &world,
-                    "reports-pg-shared",
-                    "OK",
-                    manual("aurora-postgresql", "reports-pg-shared"),
-                ),
-                "t-aurora",
-                None,
+            item(
+                &world,
+                "reports-pg-shared",
+                "OK",
+                manual("aurora-postgresql", "reports-pg-shared"),
             ),
         ),
-        (
+        change(
             "t-deleted",
-            change_event(
-                RULE,
-                item(&world, "outside", "ResourceDeleted", Value::Null),
-                "t-deleted",
-                None,
-            ),
+            item(&world, "outside", "ResourceDeleted", Value::Null),
         ),
         ("t-scheduled", scheduled_event(RULE, "t-scheduled")),
     ];
-    run(&world, emulator, as_role(&world, "rule"), events);
+    run(emulator, as_role(&world, "rule"), events);
     let calls = emulator.calls_since(&before);
     // ListAccounts is the reader role's call, not the rule role's.
     let mut granted = neptune_cluster_snapshot_not_shared_outside_org::SPEC.all_permissions();
@@ -205,26 +172,10 @@ fn a_role_the_reader_does_not_trust_gets_no_verdict_guessed() {
     let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "snapshot-sharing");
     let events = vec![
-        (
-            "u-outside",
-            change_event(
-                RULE,
-                item(&world, "outside", "OK", manual("neptune", "outside")),
-                "u-outside",
-                None,
-            ),
-        ),
-        (
-            "u-private",
-            change_event(
-                RULE,
-                item(&world, "private", "OK", manual("neptune", "private")),
-                "u-private",
-                None,
-            ),
-        ),
+        change("u-outside", neptune_item(&world, "outside")),
+        change("u-private", neptune_item(&world, "private")),
     ];
-    run(&world, emulator, as_role(&world, "untagged"), events);
+    run(emulator, as_role(&world, "untagged"), events);
     let (_, compliance, annotation) = only(emulator, "u-outside");
     assert_eq!(compliance, "NOT_APPLICABLE", "{annotation}");
     assert!(
@@ -241,16 +192,8 @@ fn a_role_the_reader_does_not_trust_gets_no_verdict_guessed() {
         "NEPTUNE_GUARDRAILS_ORGANIZATION_ACCOUNTS_ROLE",
         format!("arn:aws:iam::{sister}:role/Elsewhere"),
     );
-    let events = vec![(
-        "e-outside",
-        change_event(
-            RULE,
-            item(&world, "outside", "OK", manual("neptune", "outside")),
-            "e-outside",
-            None,
-        ),
-    )];
-    run(&world, emulator, command, events);
+    let events = vec![change("e-outside", neptune_item(&world, "outside"))];
+    run(emulator, command, events);
     let (_, compliance, annotation) = only(emulator, "e-outside");
     assert_eq!(compliance, "NOT_APPLICABLE", "{annotation}");
     assert!(
@@ -264,7 +207,6 @@ fn an_account_in_no_organization_shares_with_no_one() {
     let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "snapshot-sharing");
     run(
-        &world,
         emulator,
         as_role(&world, "standalone"),
         vec![("s-run", scheduled_event(RULE, "s-run"))],
@@ -292,38 +234,16 @@ fn an_account_in_no_organization_shares_with_no_one() {
 fn the_runbook_removes_only_the_accounts_outside_the_organization() {
     let emulator = &Emulator::start();
     let world = emulator.seed(REGION, "snapshot-sharing");
-    let runbook =
-        workspace_root().join("cfn/runbooks/NeptuneGuardrails-UnshareSnapshotOutsideOrg.yaml");
     let remediate = |snapshot: &str, role: &str| -> Value {
-        let mut command = Command::new(python());
-        command
-            .arg(workspace_root().join("tests/cfn/run_runbook.py"))
-            .args([
-                "--endpoint-url",
-                &emulator.url,
-                "--region",
-                REGION,
-                "--runbook",
-            ])
-            .arg(&runbook)
-            .args(["--as-role-from-env", "--param"])
-            .arg(format!(
-                "DbClusterSnapshotIdentifier={}",
-                world.0["snapshots"][snapshot].as_str().unwrap()
-            ));
-        for (key, value) in world.0["env"][role].as_object().unwrap() {
-            command.env(
-                key.replacen("AWS_", "GUARDRAILS_ROLE_", 1),
-                value.as_str().unwrap(),
-            );
-        }
-        let out = command.output().expect("run_runbook.py runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("run_runbook.py prints JSON")
+        let arn = world.0["snapshots"][snapshot].as_str().unwrap();
+        let param = format!("DbClusterSnapshotIdentifier={arn}");
+        let role = Some(&world.0["env"][role]);
+        emulator.run_runbook(
+            REGION,
+            "NeptuneGuardrails-UnshareSnapshotOutsideOrg",
+            &[param],
+            role,
+        )
     };
     let refused = remediate("outside", "untagged");
     assert_eq!(refused["step"], "FindOutsideAccounts", "{refused}");
@@ -364,15 +284,7 @@ fn the_runbook_removes_only_the_accounts_outside_the_organization() {
     let values = &restore["DBClusterSnapshotAttributesResult"]["DBClusterSnapshotAttributes"][0]
         ["AttributeValues"];
     assert_eq!(values, &json!([world.0["sister"]]), "{restore}");
-    let events = vec![(
-        "r-outside",
-        change_event(
-            RULE,
-            item(&world, "outside", "OK", manual("neptune", "outside")),
-            "r-outside",
-            None,
-        ),
-    )];
-    run(&world, emulator, as_role(&world, "rule"), events);
+    let events = vec![change("r-outside", neptune_item(&world, "outside"))];
+    run(emulator, as_role(&world, "rule"), events);
     assert_eq!(only(emulator, "r-outside").1, "COMPLIANT");
 }
