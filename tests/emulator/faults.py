@@ -21,9 +21,17 @@ class Faults:
     ``503`` unseen by moto: a connection that hangs and dies, which a client sees as a
     timeout when its attempt timeout is shorter; a ``cut-body`` request is served by moto but
     its answer stops half-way through the body and the connection closes; ``access-denied``
-    answers 403 as AWS does for a caller whose policy lacks the action."""
+    answers 403 as AWS does for a caller whose policy lacks the action.
+
+    A ``rate`` below 1 injects transient faults, the kind AWS's retry guidance expects a
+    retry to get past: one invocation is failed on at most its first ``TRANSIENT_ATTEMPTS``
+    attempts (the ``attempt=N`` of the ``amz-sdk-request`` header the SDKs send with every
+    attempt), so a client that retries fewer times loses the call while one that retries
+    as ours do (5 attempts) gets through whatever the interleaving of concurrent calls.
+    ``rate=1`` is an outage: every attempt fails."""
 
     KINDS = ("throttling", "internal-failure", "service-unavailable")
+    TRANSIENT_ATTEMPTS = 4
 
     def __init__(self, query: dict[str, list[str]]):
         self.rate = float(query["rate"][0])
@@ -58,8 +66,10 @@ class Faults:
         allowed = ("truncated-page",) if "truncated-page" in self.kinds else ()
         return self._hit("DescribeDBClusters", allowed) is not None
 
-    def pick(self, action: str) -> str | None:
+    def pick(self, action: str, environ) -> str | None:
         """The failure to answer the next request (for ``action``) with, if any."""
+        if self.rate < 1 and _attempt(environ) > self.TRANSIENT_ATTEMPTS:
+            return None
         return self._hit(action, tuple(k for k in self.kinds if k != "truncated-page"))
 
     @staticmethod
@@ -96,6 +106,15 @@ class Faults:
                 f"<Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
             ).encode()
         return status, [("Content-Type", "text/xml")], body
+
+
+_ATTEMPT = re.compile(r"attempt=(\d+)")
+
+
+def _attempt(environ) -> int:
+    """Which attempt of its invocation a request is (1 when the client does not say)."""
+    found = _ATTEMPT.search(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+    return int(found.group(1)) if found else 1
 
 
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")

@@ -249,7 +249,8 @@ API requests that follow fail before moto sees them (``rate=0`` stops it), the w
 protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded``, JSON
 ``ThrottlingException``, S3 ``SlowDown``), ``500 InternalFailure`` and
 ``503 ServiceUnavailable``; and pages of ``DescribeDBClusters`` cut short at random (with a
-``Marker`` for the rest, as AWS may). Opt-in, ``kinds=stall`` holds requests until the
+``Marker`` for the rest, as AWS may). Below ``rate=1`` the faults are transient (at most 4
+attempts of one call fail, ``faults.Faults.TRANSIENT_ATTEMPTS``); ``rate=1`` fails them all. Opt-in, ``kinds=stall`` holds requests until the
 client's attempt timeout gives up on them and ``kinds=cut-body`` cuts answers off
 half-way; ``actions=A,B`` aims the faults at chosen API actions (see ``faults.Faults``). ``GET /_guardrails/faults`` returns the faults injected since then
 by kind, so tests seed a world first, then turn faults on and report faults injected against
@@ -474,7 +475,7 @@ def _with_guardrails_routes(app):
         else:
             action = _count(environ)
             injection = faults.current
-            kind = injection.pick(action) if injection else None
+            kind = injection.pick(action, environ) if injection else None
             if kind is None:
                 return _timed(app, environ, start_response)
             if kind == "cut-body":

@@ -154,12 +154,17 @@ where
         let Some(arn) = a.arn.clone() else { continue };
         a.verdict = match read_tags(arn).await {
             Ok(tags) => exemption.apply(&tags, a.verdict.clone(), &today),
-            Err(err) => Verdict::new(
-                a.verdict.compliance,
-                format!("{} (exemption not checked: {err})", a.verdict.annotation),
-            ),
+            Err(err) => not_checked(&a.verdict, &err),
         };
     }
+}
+
+/// A failing verdict whose exemption tags could not be read: it stands, and says so.
+pub fn not_checked(verdict: &Verdict, err: &dyn std::fmt::Display) -> Verdict {
+    Verdict::new(
+        verdict.compliance,
+        format!("{} (exemption not checked: {err})", verdict.annotation),
+    )
 }
 
 fn is_date(text: &str) -> bool {

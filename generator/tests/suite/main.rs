@@ -5,6 +5,7 @@
 mod architecture;
 mod bad_input;
 mod deploy;
+mod faults;
 mod html_report;
 mod lint_policy;
 mod package;

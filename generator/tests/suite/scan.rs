@@ -963,25 +963,6 @@ fn organization_accounts_and_regions_are_scanned_and_imported_into_security_hub(
 }
 
 #[test]
-fn injected_faults_change_no_verdict() {
-    let emulator = Emulator::start();
-    emulator.seed(REGION, "estate");
-    emulator.seed(REGION, "iam");
-    emulator.seed(REGION, "chaining");
-    let sorted = |rows: Vec<Value>| {
-        let mut rows: Vec<String> = rows.iter().map(Value::to_string).collect();
-        rows.sort();
-        rows
-    };
-    let calm = sorted(scan_json(&emulator, &[]));
-    emulator.inject_faults(0.25, 11);
-    let stormy = sorted(scan_json(&emulator, &[]));
-    let faults = emulator.faults();
-    emulator.inject_faults(0.0, 0);
-    assert_nothing_lost("gen scan, every rule", &faults, &calm, &stormy);
-}
-
-#[test]
 fn gen_cost_prices_a_scan_by_rule_account_and_region() {
     let emulator = Emulator::shared();
     emulator.seed("us-west-1", "estate");

@@ -382,10 +382,7 @@ impl FgacPolicyHygiene {
                     subjects[i].tags = tags;
                     verdicts[i] = evaluate(&subjects[i], &settings);
                 }
-                Err(err) => {
-                    let arn = &subjects[i].arn;
-                    tracing::warn!(%arn, error = %err, "policy tags unreadable; exemption not applied")
-                }
+                Err(err) => verdicts[i] = exemption::not_checked(&verdicts[i], &err),
             }
         }
         self.fill_missing_ids(&mut subjects, &mut verdicts).await;

@@ -107,8 +107,10 @@ pub fn trusts(trust_policy: &str, source: &str) -> bool {
 pub struct ChainReport {
     /// Links that cannot work, e.g. "RoleB does not trust RoleA".
     pub broken: Vec<String>,
-    /// Links that could not be checked, e.g. a cross-account target.
+    /// Links that cannot be checked from here, e.g. a cross-account target.
     pub unverified: Vec<String>,
+    /// Links an AWS error kept from being read: the chain is not judged on a guess.
+    pub unread: Vec<String>,
     /// Links that were checked and work.
     pub trusted: Vec<String>,
 }
@@ -202,7 +204,7 @@ impl RoleChains {
                 return report;
             }
             Err(err) => {
-                report.unverified.push(format!("{name} unreadable: {err}"));
+                report.unread.push(format!("{name} unreadable: {err}"));
                 return report;
             }
         };
@@ -210,7 +212,7 @@ impl RoleChains {
             Ok(documents) => documents,
             Err(err) => {
                 report
-                    .unverified
+                    .unread
                     .push(format!("{name} policies unreadable: {err}"));
                 return report;
             }
@@ -245,7 +247,7 @@ impl RoleChains {
                     "{name} may assume {target_name}, which does not exist"
                 )),
                 Err(err) => report
-                    .unverified
+                    .unread
                     .push(format!("{target_name} unreadable: {err}")),
             }
         }

@@ -236,7 +236,9 @@ pub fn scope(cluster: &ClusterNetwork, settings: Settings) -> Result<(), Verdict
     }
 }
 
-/// The verdict from the endpoint check and the chain reports of the cluster's roles.
+/// The verdict from the endpoint check and the chain reports of the cluster's roles. A chain
+/// an AWS error left unread decides nothing: the cluster fails on what was read, or is not
+/// evaluated.
 pub fn verdict(endpoint: Result<String, String>, chains: &[ChainReport]) -> Verdict {
     let broken: Vec<&str> = chains
         .iter()
@@ -253,6 +255,14 @@ pub fn verdict(endpoint: Result<String, String>, chains: &[ChainReport]) -> Verd
         .flat_map(|c| &c.trusted)
         .map(String::as_str)
         .collect();
+    let unread: Vec<&str> = chains
+        .iter()
+        .flat_map(|c| &c.unread)
+        .map(String::as_str)
+        .collect();
+    if endpoint.is_ok() && broken.is_empty() && !unread.is_empty() {
+        return Verdict::not_evaluated(format!("role chain not read: {}", unread.join(", ")));
+    }
     let mut parts = Vec::new();
     let compliance = match (&endpoint, broken.is_empty()) {
         (Ok(ok), true) => {
@@ -274,6 +284,9 @@ pub fn verdict(endpoint: Result<String, String>, chains: &[ChainReport]) -> Verd
     };
     if !unverified.is_empty() {
         parts.push(format!("unverified: {}", unverified.join(", ")));
+    }
+    if !unread.is_empty() {
+        parts.push(format!("not read: {}", unread.join(", ")));
     }
     Verdict::new(compliance, parts.join("; "))
 }
@@ -510,6 +523,7 @@ mod tests {
             broken: broken.iter().map(|s| s.to_string()).collect(),
             unverified: unverified.iter().map(|s| s.to_string()).collect(),
             trusted: trusted.iter().map(|s| s.to_string()).collect(),
+            unread: Vec::new(),
         };
         let ok = verdict(Ok("vpce-1 ok".into()), &[chain(&[], &[], &["RoleA→RoleB"])]);
         assert_eq!(
@@ -537,6 +551,27 @@ mod tests {
             &[chain(&["RoleB does not trust RoleA"], &[], &[])],
         );
         assert_eq!(both.annotation, "STS endpoint: no com.amazonaws.us-east-1.sts endpoint in vpc-1; role chain broken: RoleB does not trust RoleA");
+    }
+
+    #[test]
+    fn an_unread_chain_is_never_judged_compliant() {
+        let unread = ChainReport {
+            unread: vec!["RoleC unreadable: GetRole failed".into()],
+            ..ChainReport::default()
+        };
+        let open = verdict(Ok("vpce-1 ok".into()), std::slice::from_ref(&unread));
+        assert_eq!(open.compliance, Compliance::NotApplicable);
+        assert!(!open.evaluated);
+        assert_eq!(
+            open.annotation,
+            "role chain not read: RoleC unreadable: GetRole failed"
+        );
+        let decided = verdict(Err("vpce-1 is pending".into()), &[unread]);
+        assert_eq!(decided.compliance, Compliance::NonCompliant);
+        assert_eq!(
+            decided.annotation,
+            "STS endpoint: vpce-1 is pending; not read: RoleC unreadable: GetRole failed"
+        );
     }
 
     #[test]
