@@ -250,8 +250,8 @@ protocol's own error shape (query XML ``Throttling``, EC2 ``RequestLimitExceeded
 ``ThrottlingException``, S3 ``SlowDown``), ``500 InternalFailure`` and
 ``503 ServiceUnavailable``; and pages of ``DescribeDBClusters`` cut short at random (with a
 ``Marker`` for the rest, as AWS may). Below ``rate=1`` the faults are transient (at most 4
-attempts of one call fail, ``faults.Faults.TRANSIENT_ATTEMPTS``); ``rate=1`` fails them all. Opt-in, ``kinds=stall`` holds requests until the
-client's attempt timeout gives up on them and ``kinds=cut-body`` cuts answers off
+attempts of one call fail, ``faults.Faults.TRANSIENT_ATTEMPTS``); ``rate=1`` fails them all.
+Opt-in, ``kinds=stall`` holds requests until the client's attempt timeout gives up on them and ``kinds=cut-body`` cuts answers off
 half-way; ``actions=A,B`` aims the faults at chosen API actions (see ``faults.Faults``). ``GET /_guardrails/faults`` returns the faults injected since then
 by kind, so tests seed a world first, then turn faults on and report faults injected against
 evaluations delivered.

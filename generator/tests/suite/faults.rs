@@ -34,7 +34,8 @@ fn scan(emulator: &Emulator) -> (Vec<Value>, String, Option<i32>) {
 fn by_resource(rows: &[Value]) -> BTreeMap<(String, String), &Value> {
     rows.iter()
         .map(|r| {
-            let key = (r["rule"].to_string(), r["resource_id"].to_string());
+            let text = |key: &str| r[key].as_str().unwrap_or_default().to_string();
+            let key = (text("rule"), text("resource_id"));
             (key, r)
         })
         .collect()
@@ -109,7 +110,6 @@ fn a_call_that_keeps_failing_changes_no_verdict_it_did_not_read() {
         }
         let lost: Vec<_> = calm.keys().filter(|k| !stormy.contains_key(*k)).collect();
         for (rule, _) in &lost {
-            let rule = rule.trim_matches('"');
             assert!(
                 stderr.contains(&format!("rule {rule} could not evaluate"))
                     && stderr.contains(action.as_str())

@@ -240,26 +240,13 @@ pub fn scope(cluster: &ClusterNetwork, settings: Settings) -> Result<(), Verdict
 /// an AWS error left unread decides nothing: the cluster fails on what was read, or is not
 /// evaluated.
 pub fn verdict(endpoint: Result<String, String>, chains: &[ChainReport]) -> Verdict {
-    let broken: Vec<&str> = chains
-        .iter()
-        .flat_map(|c| &c.broken)
-        .map(String::as_str)
-        .collect();
-    let unverified: Vec<&str> = chains
-        .iter()
-        .flat_map(|c| &c.unverified)
-        .map(String::as_str)
-        .collect();
-    let trusted: Vec<&str> = chains
-        .iter()
-        .flat_map(|c| &c.trusted)
-        .map(String::as_str)
-        .collect();
-    let unread: Vec<&str> = chains
-        .iter()
-        .flat_map(|c| &c.unread)
-        .map(String::as_str)
-        .collect();
+    let gather = |links: fn(&ChainReport) -> &Vec<String>| -> Vec<&str> {
+        chains.iter().flat_map(links).map(String::as_str).collect()
+    };
+    let broken = gather(|c| &c.broken);
+    let unverified = gather(|c| &c.unverified);
+    let trusted = gather(|c| &c.trusted);
+    let unread = gather(|c| &c.unread);
     if endpoint.is_ok() && broken.is_empty() && !unread.is_empty() {
         return Verdict::not_evaluated(format!("role chain not read: {}", unread.join(", ")));
     }
