@@ -16,6 +16,7 @@ mod security_hub;
 mod session;
 mod status;
 mod synth;
+mod template;
 mod waivers;
 
 use std::process::ExitCode;
@@ -75,6 +76,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Lint IAM policy files for Neptune fine-grained access control (offline).
     LintPolicy(lint::LintArgs),
+    /// Judge CloudFormation templates before deploy with the rules' own verdicts (offline).
+    CheckTemplate(template::CheckTemplateArgs),
     /// Write the CloudFormation that rolls the rule pack out across an organization.
     Synth(synth::SynthArgs),
     /// Build the rule Lambdas (bootstrap and zip per rule) for an architecture.
@@ -135,6 +138,7 @@ fn run(command: Command) -> ExitCode {
             json,
         } => ("rules", rules(table, ids, lambdas, json)),
         Command::LintPolicy(args) => ("lint-policy", lint::run(args)),
+        Command::CheckTemplate(args) => ("check-template", template::run(args)),
         Command::Synth(args) => ("synth", synth::run(args)),
         Command::Cost(args) => ("cost", cost::run(args)),
         Command::Package(args) => ("package", packaging::run(args)),

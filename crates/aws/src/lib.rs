@@ -38,5 +38,7 @@ pub mod posture;
 mod query;
 #[cfg(feature = "ec2")]
 pub mod routes;
+#[cfg(feature = "neptune")]
+pub mod template_cluster;
 #[cfg(feature = "query")]
 mod xml;

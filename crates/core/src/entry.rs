@@ -28,6 +28,9 @@ pub struct RuleEntry {
     /// Evaluate every resource in scope with these parameters: what the rule's Lambda does on
     /// a scheduled notification, and what `gen scan` runs.
     pub scan: for<'a> fn(&'a ScanScope, &'a Params) -> ScanFuture<'a>,
+    /// How the rule judges a resource of a template before deploy (`gen check-template`),
+    /// when a template can decide its verdict.
+    pub template: Option<crate::template::TemplateCheck>,
 }
 
 impl RuleEntry {
@@ -46,6 +49,7 @@ impl RuleEntry {
             spec,
             runbook,
             scan,
+            template: None,
         }
     }
 
@@ -64,6 +68,17 @@ impl RuleEntry {
             spec,
             runbook,
             scan,
+            template: None,
+        }
+    }
+}
+
+impl RuleEntry {
+    /// The same entry, judging templates with `check` too.
+    pub const fn judging_templates(self, check: crate::template::TemplateCheck) -> Self {
+        RuleEntry {
+            template: Some(check),
+            ..self
         }
     }
 }

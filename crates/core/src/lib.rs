@@ -23,6 +23,7 @@ pub mod registry;
 pub mod retry_quota;
 pub mod rule;
 pub mod runbook;
+pub mod template;
 pub mod verdicts;
 
 pub use config_service::ConfigService;

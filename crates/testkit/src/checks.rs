@@ -21,6 +21,32 @@ pub fn assert_calls_declared(calls: &std::collections::BTreeMap<String, u64>, gr
     assert!(!calls.is_empty(), "no AWS calls were observed");
 }
 
+/// The keys the key table of a docs/contract.md section names (first column, `a`, `b`
+/// rows naming several), sorted, so a test can hold them to a real row's keys.
+pub fn contract_keys(heading: &str) -> Vec<String> {
+    let contract = std::fs::read_to_string(workspace_root().join("docs/contract.md"))
+        .expect("docs/contract.md is readable");
+    let section = contract
+        .split(heading)
+        .nth(1)
+        .unwrap_or_else(|| panic!("docs/contract.md has no {heading}"));
+    let section = section.split("\n## ").next().unwrap_or_default();
+    let mut keys: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .flat_map(|l| {
+            l.split('|')
+                .nth(1)
+                .unwrap_or_default()
+                .split(',')
+                .map(|k| k.trim().trim_matches('`').to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
 /// Violations of the official SARIF 2.1.0 schema in `log` (`tests/report/validate_sarif.py`,
 /// schema fetched by `scripts/setup`), one `path: message` line each; empty when valid.
 pub fn sarif_violations(log: &str) -> String {

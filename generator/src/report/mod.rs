@@ -185,7 +185,7 @@ pub fn waiver_text(waiver: &crate::row::AppliedWaiver) -> String {
 }
 
 /// SARIF level of a rule severity: what code-scanning tools colour as error/warning/note.
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -194,7 +194,7 @@ fn level(severity: Severity) -> &'static str {
 }
 
 /// GitHub's `security-severity` score (0-10) of a rule severity.
-fn security_severity(severity: Severity) -> &'static str {
+pub(crate) fn security_severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -203,12 +203,10 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// SARIF 2.1.0: one reporting rule per scanned rule, one result per NON_COMPLIANT resource,
-/// located by a logical location (the cloud resource) rather than a file; with a baseline,
-/// each result's `baselineState` is `new` or `unchanged`; a waived one has an accepted
-/// external suppression.
-pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
-    let rules: Vec<Value> = specs
+/// SARIF reporting descriptors, one per rule: its title, docs, runbook, severity and
+/// framework requirements (`gen scan`, `gen check-template`).
+pub fn sarif_rules(specs: &[&RuleSpec]) -> Vec<Value> {
+    specs
         .iter()
         .map(|spec| {
             json!({
@@ -229,7 +227,15 @@ pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
                 },
             })
         })
-        .collect();
+        .collect()
+}
+
+/// SARIF 2.1.0: one reporting rule per scanned rule, one result per NON_COMPLIANT resource,
+/// located by a logical location (the cloud resource) rather than a file; with a baseline,
+/// each result's `baselineState` is `new` or `unchanged`; a waived one has an accepted
+/// external suppression.
+pub fn sarif(specs: &[&RuleSpec], rows: &[Row]) -> Value {
+    let rules = sarif_rules(specs);
     let results: Vec<Value> = rows
         .iter()
         .filter(|row| row.compliance == Compliance::NonCompliant)

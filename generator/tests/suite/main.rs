@@ -4,6 +4,7 @@
 
 mod architecture;
 mod bad_input;
+mod check_template;
 mod deploy;
 mod faults;
 mod html_report;

@@ -219,21 +219,7 @@ fn gen_status_names_what_is_unhealthy_with_its_fix() {
     }
 
     // The contract's key table names exactly the keys of a row.
-    let contract = std::fs::read_to_string(workspace_root().join("docs/contract.md")).unwrap();
-    let section = contract.split("## `gen status`").nth(1).unwrap();
-    let section = section.split("\n## ").next().unwrap();
-    let mut documented: Vec<String> = section
-        .lines()
-        .filter(|l| l.starts_with("| `"))
-        .flat_map(|l| {
-            l.split('|')
-                .nth(1)
-                .unwrap()
-                .split(',')
-                .map(|k| k.trim().trim_matches('`').to_string())
-        })
-        .collect();
-    documented.sort();
+    let documented = contract_keys("## `gen status`");
     let mut real: Vec<String> = rows[0].as_object().unwrap().keys().cloned().collect();
     real.sort();
     assert_eq!(documented, real);

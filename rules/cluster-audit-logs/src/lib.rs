@@ -5,6 +5,7 @@
 
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::posture::scan_clusters;
+use guardrails_aws::template_cluster::cluster_of;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -59,6 +60,19 @@ pub const SPEC: RuleSpec = RuleSpec {
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
 pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook, |scope, _| {
     Box::pin(scan_clusters(scope, evaluate))
+})
+.judging_templates(|resource, _, _| {
+    // A known `audit` decides, whatever else the list gains at deploy.
+    let exports = resource
+        .property("EnableCloudwatchLogsExports")
+        .and_then(|v| v.as_array());
+    let audit_known = exports.is_some_and(|logs| logs.iter().any(|log| log == "audit"));
+    let reads: &[&str] = if audit_known {
+        &[]
+    } else {
+        &["EnableCloudwatchLogsExports"]
+    };
+    Some(cluster_of(resource, reads)?.map_or_else(|unknown| unknown, |c| evaluate(&c)))
 });
 
 fn runbook() -> Runbook {

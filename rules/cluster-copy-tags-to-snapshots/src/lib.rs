@@ -6,6 +6,7 @@ mod runbook;
 
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::posture::scan_clusters;
+use guardrails_aws::template_cluster::cluster_of;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -49,6 +50,12 @@ pub const SPEC: RuleSpec = RuleSpec {
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
 pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook::runbook, |scope, _| {
     Box::pin(scan_clusters(scope, evaluate))
+})
+.judging_templates(|resource, _, _| {
+    Some(
+        cluster_of(resource, &["CopyTagsToSnapshot"])?
+            .map_or_else(|unknown| unknown, |c| evaluate(&c)),
+    )
 });
 
 /// The verdict for one Neptune cluster.

@@ -7,12 +7,14 @@ mod runbook;
 
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::posture::scan_clusters;
+use guardrails_aws::template_cluster::cluster_of;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
 use guardrails_core::registry::{
     Delivery, ParamKind, ParamSpec, Remediation, ResourceType, RuleSpec, Severity, Trigger,
 };
+use guardrails_core::template::decided_at_deploy;
 use guardrails_core::verdicts::verdict;
 use guardrails_core::Params;
 
@@ -61,6 +63,28 @@ pub const SPEC: RuleSpec = RuleSpec {
 /// The rule's entry in `gen`'s catalog: its declaration, runbook and scan.
 pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook::runbook, |scope, params| {
     Box::pin(scan_clusters(scope, |c| evaluate(c, params)))
+})
+.judging_templates(|resource, _, params| {
+    let keys_named = !params.list("KmsKeyArns").is_empty();
+    let reads: &[&str] = if keys_named {
+        &["StorageEncrypted", "KmsKeyId"]
+    } else {
+        &["StorageEncrypted"]
+    };
+    let cluster = match cluster_of(resource, reads)? {
+        Ok(cluster) => cluster,
+        Err(unknown) => return Some(unknown),
+    };
+    // Left out, KmsKeyId is the account's default key (Neptune API Reference, CreateDBCluster,
+    // KmsKeyId: "If the StorageEncrypted parameter is true …, then Amazon Neptune will use
+    // your default encryption key"), whose ARN exists only in the account.
+    if keys_named && cluster.storage_encrypted() == Some(true) && cluster.kms_key_id().is_none() {
+        return Some(decided_at_deploy(
+            "KmsKeyId",
+            "left out: the account's default key alias/aws/rds",
+        ));
+    }
+    Some(evaluate(&cluster, params))
 });
 
 /// The verdict for one Neptune cluster.
@@ -79,7 +103,9 @@ pub fn evaluate(cluster: &DbCluster, params: &Params) -> Verdict {
             ),
         );
     }
-    let key = cluster.kms_key_id().unwrap_or("an unnamed key");
+    let key = cluster
+        .kms_key_id()
+        .unwrap_or("the default key alias/aws/rds");
     let allowed = params.list("KmsKeyArns");
     if allowed.is_empty() || allowed.contains(&key) {
         return verdict(

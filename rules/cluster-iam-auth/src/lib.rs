@@ -4,6 +4,7 @@
 
 mod runbook;
 
+use guardrails_aws::template_cluster::cluster_of;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::exemption;
@@ -78,7 +79,13 @@ pub const RULE: RuleEntry = RuleEntry::lambda(
             Ok(assessed)
         })
     },
-);
+)
+.judging_templates(|resource, _, _| {
+    Some(
+        cluster_of(resource, &["IamAuthEnabled"])?
+            .map_or_else(|unknown| unknown, |c| evaluate(&ClusterFacts::from_sdk(&c))),
+    )
+});
 
 /// The verdict for one cluster.
 pub fn evaluate(cluster: &ClusterFacts) -> Verdict {

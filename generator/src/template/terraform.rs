@@ -1,0 +1,155 @@
+//! Terraform plans in JSON (`terraform show -json PLAN`): each resource the plan creates or
+//! updates, its planned values (`resource_changes[].change.after`) under CloudFormation's
+//! property names, so a rule judges an `aws_neptune_cluster` as it judges an
+//! `AWS::Neptune::DBCluster`. A value the plan marks `after_unknown` is decided at deploy
+//! time; its expression is the configuration's reference (`aws_kms_key.graph.arn`) where the
+//! plan's `configuration` gives one (Terraform's "JSON Output Format" page).
+
+use guardrails_core::template::{deploy_time, reference, TemplateResource};
+use serde_json::{Map, Value};
+
+use super::cfn::Located;
+
+/// A Terraform resource type as the CloudFormation type the rules judge.
+struct Mapped {
+    terraform: &'static str,
+    cloudformation: &'static str,
+    /// Attribute → property names the rules read; attributes not named keep their name.
+    properties: &'static [(&'static str, &'static str)],
+}
+
+const TYPES: &[Mapped] = &[Mapped {
+    terraform: "aws_neptune_cluster",
+    cloudformation: "AWS::Neptune::DBCluster",
+    properties: &[
+        ("cluster_identifier", "DBClusterIdentifier"),
+        ("storage_encrypted", "StorageEncrypted"),
+        ("kms_key_arn", "KmsKeyId"),
+        ("iam_database_authentication_enabled", "IamAuthEnabled"),
+        ("deletion_protection", "DeletionProtection"),
+        ("backup_retention_period", "BackupRetentionPeriod"),
+        ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
+        (
+            "enable_cloudwatch_logs_exports",
+            "EnableCloudwatchLogsExports",
+        ),
+    ],
+}];
+
+/// The resources a plan creates or updates; `None` when `text` is no Terraform plan.
+pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
+    if !text.trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    let plan: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let Some(changes) = plan.get("resource_changes").and_then(Value::as_array) else {
+        return Ok(None);
+    };
+    if plan.get("format_version").is_none() {
+        return Ok(None);
+    }
+    let references = configured_references(&plan);
+    let mut found = Vec::new();
+    for change in changes {
+        if change.get("mode").and_then(Value::as_str) == Some("data") {
+            continue;
+        }
+        let (Some(address), Some(kind)) = (
+            change.get("address").and_then(Value::as_str),
+            change.get("type").and_then(Value::as_str),
+        ) else {
+            return Err("a resource change without address or type".into());
+        };
+        let Some(Value::Object(after)) = change.pointer("/change/after") else {
+            continue; // deleted: nothing left to judge
+        };
+        let unknown = change.pointer("/change/after_unknown");
+        let (resource_type, names) = TYPES
+            .iter()
+            .find(|mapped| mapped.terraform == kind)
+            .map_or((kind, &[][..]), |m| (m.cloudformation, m.properties));
+        let property = |attribute: &str| {
+            names
+                .iter()
+                .find(|(a, _)| *a == attribute)
+                .map_or(attribute, |(_, p)| p)
+                .to_string()
+        };
+        let expression = |attribute: &str| {
+            let configured = format!(
+                "{}.{attribute}",
+                address.split('[').next().unwrap_or(address)
+            );
+            match references.get(&configured) {
+                Some(path) => match path.rsplit_once('.') {
+                    Some((resource, attribute)) => reference(resource, attribute, path.clone()),
+                    None => deploy_time(path.clone()),
+                },
+                None => deploy_time(format!("known after apply ({address}.{attribute})")),
+            }
+        };
+        let mut properties: Map<String, Value> = after
+            .iter()
+            .map(|(attribute, value)| {
+                let unknown = unknown.and_then(|u| u.get(attribute));
+                let value = with_unknowns(value, unknown, &|| expression(attribute));
+                (property(attribute), value)
+            })
+            .collect();
+        // An attribute only apply decides may be in after_unknown alone.
+        for (attribute, flag) in unknown.and_then(Value::as_object).into_iter().flatten() {
+            let name = property(attribute);
+            if flag == &Value::Bool(true) && properties.get(&name).is_none_or(Value::is_null) {
+                properties.insert(name, expression(attribute));
+            }
+        }
+        found.push((
+            TemplateResource {
+                resource_type: resource_type.to_string(),
+                declared_type: kind.to_string(),
+                id: address.to_string(),
+                properties,
+            },
+            None,
+        ));
+    }
+    Ok(Some(found))
+}
+
+/// `value` with each part the plan marks unknown replaced by its deploy-time expression.
+fn with_unknowns(value: &Value, unknown: Option<&Value>, expression: &dyn Fn() -> Value) -> Value {
+    match (value, unknown) {
+        (_, Some(Value::Bool(true))) => expression(),
+        (Value::Array(items), Some(Value::Array(flags))) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| with_unknowns(item, flags.get(i), expression))
+                .collect(),
+        ),
+        _ => value.clone(),
+    }
+}
+
+/// `aws_neptune_cluster.graph.kms_key_arn` → `aws_kms_key.graph.arn`: each attribute's
+/// first reference in the root module's configuration, how a person reads the expression
+/// (a module's resources keep "known after apply").
+fn configured_references(plan: &Value) -> std::collections::BTreeMap<String, String> {
+    let mut found = std::collections::BTreeMap::new();
+    let resources = plan
+        .pointer("/configuration/root_module/resources")
+        .and_then(Value::as_array);
+    for resource in resources.into_iter().flatten() {
+        let Some(address) = resource.get("address").and_then(Value::as_str) else {
+            continue;
+        };
+        let expressions = resource.get("expressions").and_then(Value::as_object);
+        for (attribute, expression) in expressions.into_iter().flatten() {
+            let first = expression.pointer("/references/0").and_then(Value::as_str);
+            if let Some(reference) = first {
+                found.insert(format!("{address}.{attribute}"), reference.to_string());
+            }
+        }
+    }
+    found
+}
