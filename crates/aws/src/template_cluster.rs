@@ -9,11 +9,44 @@
 
 use aws_sdk_neptune::types::DbCluster;
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::template::{decided_at_deploy, expression_of, TemplateResource};
+use guardrails_core::template::{decided_at_deploy, expression_of, referenced, TemplateResource};
 use serde_json::Value;
 
 /// The template type of a Neptune cluster.
 pub const NEPTUNE_CLUSTER: &str = "AWS::Neptune::DBCluster";
+
+/// The template type of a Neptune DB instance (a plan's `aws_neptune_cluster_instance`).
+pub const NEPTUNE_INSTANCE: &str = "AWS::Neptune::DBInstance";
+
+/// The instances of the template that belong to `cluster` (their `DBClusterIdentifier`
+/// refers to it or names it), and those whose cluster only deploy decides, with the
+/// expression that decides it.
+pub fn instances_of<'a>(
+    cluster: &TemplateResource,
+    template: &'a [TemplateResource],
+) -> (
+    Vec<&'a TemplateResource>,
+    Vec<(&'a TemplateResource, String)>,
+) {
+    let mut members = Vec::new();
+    let mut undecided = Vec::new();
+    for instance in template
+        .iter()
+        .filter(|r| r.resource_type == NEPTUNE_INSTANCE)
+    {
+        let Some(named) = instance.property("DBClusterIdentifier") else {
+            continue;
+        };
+        if cluster.is_named_by(named, "DBClusterIdentifier") {
+            members.push(instance);
+        } else if let Some(expression) =
+            expression_of(named).filter(|_| referenced(named).is_none())
+        {
+            undecided.push((instance, expression.to_string()));
+        }
+    }
+    (members, undecided)
+}
 
 /// Backup retention when the template leaves it out (CreateDBCluster's default).
 const DEFAULT_BACKUP_RETENTION_DAYS: i32 = 1;

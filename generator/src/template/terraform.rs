@@ -18,23 +18,35 @@ struct Mapped {
     properties: &'static [(&'static str, &'static str)],
 }
 
-const TYPES: &[Mapped] = &[Mapped {
-    terraform: "aws_neptune_cluster",
-    cloudformation: "AWS::Neptune::DBCluster",
-    properties: &[
-        ("cluster_identifier", "DBClusterIdentifier"),
-        ("storage_encrypted", "StorageEncrypted"),
-        ("kms_key_arn", "KmsKeyId"),
-        ("iam_database_authentication_enabled", "IamAuthEnabled"),
-        ("deletion_protection", "DeletionProtection"),
-        ("backup_retention_period", "BackupRetentionPeriod"),
-        ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
-        (
-            "enable_cloudwatch_logs_exports",
-            "EnableCloudwatchLogsExports",
-        ),
-    ],
-}];
+const TYPES: &[Mapped] = &[
+    Mapped {
+        terraform: "aws_neptune_cluster",
+        cloudformation: "AWS::Neptune::DBCluster",
+        properties: &[
+            ("cluster_identifier", "DBClusterIdentifier"),
+            ("storage_encrypted", "StorageEncrypted"),
+            ("kms_key_arn", "KmsKeyId"),
+            ("iam_database_authentication_enabled", "IamAuthEnabled"),
+            ("deletion_protection", "DeletionProtection"),
+            ("backup_retention_period", "BackupRetentionPeriod"),
+            ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
+            (
+                "enable_cloudwatch_logs_exports",
+                "EnableCloudwatchLogsExports",
+            ),
+        ],
+    },
+    Mapped {
+        terraform: "aws_neptune_cluster_instance",
+        cloudformation: "AWS::Neptune::DBInstance",
+        properties: &[
+            ("identifier", "DBInstanceIdentifier"),
+            ("cluster_identifier", "DBClusterIdentifier"),
+            ("availability_zone", "AvailabilityZone"),
+            ("publicly_accessible", "PubliclyAccessible"),
+        ],
+    },
+];
 
 /// The resources a plan creates or updates; `None` when `text` is no Terraform plan.
 pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
