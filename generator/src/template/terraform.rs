@@ -5,7 +5,7 @@
 //! time; its expression is the configuration's reference (`aws_kms_key.graph.arn`) where the
 //! plan's `configuration` gives one (Terraform's "JSON Output Format" page).
 
-use guardrails_core::template::{deploy_time, reference, TemplateResource};
+use guardrails_core::template::{deploy_time, reference, TemplateResource, DEPLOY_TIME};
 use serde_json::{Map, Value};
 
 use super::cfn::Located;
@@ -44,6 +44,21 @@ const TYPES: &[Mapped] = &[
             ("cluster_identifier", "DBClusterIdentifier"),
             ("availability_zone", "AvailabilityZone"),
             ("publicly_accessible", "PubliclyAccessible"),
+        ],
+    },
+    Mapped {
+        terraform: "aws_dms_endpoint",
+        cloudformation: "AWS::DMS::Endpoint",
+        properties: &[
+            ("endpoint_id", "EndpointIdentifier"),
+            ("endpoint_type", "EndpointType"),
+            ("engine_name", "EngineName"),
+            ("server_name", "ServerName"),
+            ("neptune_settings", "NeptuneSettings"),
+            // Fields of the neptune_settings block.
+            ("iam_auth_enabled", "IamAuthEnabled"),
+            ("service_access_role_arn", "ServiceAccessRoleArn"),
+            ("s3_bucket_name", "S3BucketName"),
         ],
     },
 ];
@@ -105,7 +120,7 @@ pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
             .map(|(attribute, value)| {
                 let unknown = unknown.and_then(|u| u.get(attribute));
                 let value = with_unknowns(value, unknown, &|| expression(attribute));
-                (property(attribute), value)
+                (property(attribute), as_property(value, &property))
             })
             .collect();
         // An attribute only apply decides may be in after_unknown alone.
@@ -139,7 +154,27 @@ fn with_unknowns(value: &Value, unknown: Option<&Value>, expression: &dyn Fn() -
                 .map(|(i, item)| with_unknowns(item, flags.get(i), expression))
                 .collect(),
         ),
+        (Value::Object(fields), Some(Value::Object(flags))) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), with_unknowns(v, flags.get(k), expression)))
+                .collect(),
+        ),
         _ => value.clone(),
+    }
+}
+
+/// A nested block (`neptune_settings { … }`, a one-item list in the plan) as the one object
+/// CloudFormation's property is, its fields under CloudFormation's names.
+fn as_property(value: Value, property: &dyn Fn(&str) -> String) -> Value {
+    match value {
+        Value::Array(mut items) if items.len() == 1 && items[0].is_object() => {
+            as_property(items.remove(0), property)
+        }
+        Value::Object(fields) if !fields.contains_key(DEPLOY_TIME) => {
+            Value::Object(fields.into_iter().map(|(k, v)| (property(&k), v)).collect())
+        }
+        other => other,
     }
 }
 
@@ -164,4 +199,57 @@ fn configured_references(plan: &Value) -> std::collections::BTreeMap<String, Str
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guardrails_core::template::{expression_of, referenced};
+    use serde_json::json;
+
+    #[test]
+    fn planned_values_under_cloudformation_names_with_unknowns_as_references() {
+        let plan = json!({
+            "format_version": "1.2",
+            "resource_changes": [
+                {"address": "aws_dms_endpoint.load", "mode": "managed", "type": "aws_dms_endpoint",
+                 "change": {"actions": ["create"],
+                            "after": {"engine_name": "neptune", "server_name": null,
+                                      "neptune_settings": [{"iam_auth_enabled": true, "service_access_role_arn": null}]},
+                            "after_unknown": {"server_name": true, "neptune_settings": [{"service_access_role_arn": true}]}}},
+                {"address": "aws_neptune_cluster.old", "mode": "managed", "type": "aws_neptune_cluster",
+                 "change": {"actions": ["delete"], "after": null, "after_unknown": {}}},
+                {"address": "data.aws_region.here", "mode": "data", "type": "aws_region",
+                 "change": {"actions": ["read"], "after": {}, "after_unknown": {}}}
+            ],
+            "configuration": {"root_module": {"resources": [
+                {"address": "aws_dms_endpoint.load",
+                 "expressions": {"server_name": {"references": ["aws_neptune_cluster.graph.endpoint", "aws_neptune_cluster.graph"]}}}
+            ]}}
+        });
+        let found = resources(&plan.to_string()).unwrap().unwrap();
+        assert_eq!(
+            found.len(),
+            1,
+            "deleted resources and data sources are not judged"
+        );
+        let (endpoint, line) = &found[0];
+        assert_eq!(*line, None);
+        assert_eq!(endpoint.resource_type, "AWS::DMS::Endpoint");
+        assert_eq!(endpoint.declared_type, "aws_dms_endpoint");
+        assert_eq!(endpoint.properties["EngineName"], "neptune");
+        let server = &endpoint.properties["ServerName"];
+        assert_eq!(
+            referenced(server),
+            Some(("aws_neptune_cluster.graph", "endpoint"))
+        );
+        let settings = &endpoint.properties["NeptuneSettings"];
+        assert_eq!(settings["IamAuthEnabled"], true);
+        assert_eq!(
+            expression_of(&settings["ServiceAccessRoleArn"]),
+            Some("known after apply (aws_dms_endpoint.load.neptune_settings)")
+        );
+        assert_eq!(resources("{\"Resources\": {}}").unwrap(), None);
+        assert_eq!(resources("Resources: {}").unwrap(), None);
+    }
 }

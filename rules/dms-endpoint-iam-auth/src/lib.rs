@@ -4,6 +4,7 @@
 //! on, without which the endpoint setting cannot work.
 
 mod runbook;
+mod template;
 
 use guardrails_aws::neptune::{normalise_host, ClusterFacts, NeptuneClusters};
 use guardrails_core::entry::RuleEntry;
@@ -92,7 +93,8 @@ pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, p
             .evaluate_all(params)
             .await
     })
-});
+})
+.judging_templates(template::judge);
 
 /// The outcome of resolving the endpoint's target cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +107,11 @@ pub enum TargetCluster {
         server_name: String,
     },
     LookupFailed(String),
+    /// A template's endpoint whose ServerName is no cluster of the same template: the
+    /// Lambda checks that cluster once both are deployed.
+    OutsideTemplate {
+        server_name: String,
+    },
 }
 
 /// Find the cluster whose writer or reader endpoint is the DMS endpoint's ServerName.
@@ -194,6 +201,9 @@ pub fn evaluate(endpoint: &EndpointFacts, target: &TargetCluster) -> Verdict {
             "no Neptune cluster in this account/region has endpoint {server_name}: target cluster IAM auth unverified"
         )),
         TargetCluster::LookupFailed(err) => Some(format!("target cluster IAM auth unverified: {err}")),
+        TargetCluster::OutsideTemplate { server_name } => Some(format!(
+            "target {server_name} is not a cluster of this template: its IAM auth is checked once deployed"
+        )),
     };
 
     // A cluster listing that failed leaves an endpoint whose own settings pass undecided: a
