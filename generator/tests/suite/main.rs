@@ -13,3 +13,4 @@ mod package;
 mod scan;
 mod status;
 mod synth;
+mod three_paths;
