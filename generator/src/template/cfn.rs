@@ -12,7 +12,9 @@ pub type Located = (TemplateResource, Option<usize>);
 /// The resources of a CloudFormation template; `None` when `text` is not a CloudFormation
 /// template (no `Resources` with typed entries).
 pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
-    let template = parse(text)?;
+    let Some(template) = parse(text)? else {
+        return Ok(None);
+    };
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else {
         return Ok(None);
     };
@@ -49,14 +51,24 @@ pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
 }
 
 /// The template as JSON: JSON as it is, YAML with each short tag (`!Ref X`, `!GetAtt A.B`,
-/// `!Sub …`) turned into its long form (`{"Ref": "X"}`, `{"Fn::GetAtt": ["A", "B"]}`).
-fn parse(text: &str) -> Result<Value, String> {
+/// `!Sub …`) turned into its long form (`{"Ref": "X"}`, `{"Fn::GetAtt": ["A", "B"]}`);
+/// `None` for a stream of several YAML documents, which no template is.
+fn parse(text: &str) -> Result<Option<Value>, String> {
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"));
+        return serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| format!("not JSON: {e}"));
     }
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| format!("not YAML: {e}"))?;
-    Ok(from_yaml(yaml))
+    let mut documents = serde_yaml::Deserializer::from_str(text);
+    let Some(first) = documents.next() else {
+        return Ok(None);
+    };
+    let yaml: serde_yaml::Value = serde::Deserialize::deserialize(first)
+        .map_err(|e: serde_yaml::Error| format!("not YAML: {e}"))?;
+    if documents.next().is_some() {
+        return Ok(None);
+    }
+    Ok(Some(from_yaml(yaml)))
 }
 
 fn from_yaml(yaml: serde_yaml::Value) -> Value {
@@ -333,5 +345,10 @@ Resources:
         assert_eq!(properties["Port"], json!("8182"));
         assert_eq!(resources("{\"Version\": \"2012-10-17\"}").unwrap(), None);
         assert!(resources(": : not yaml [").is_err());
+        assert_eq!(
+            resources("kind: A\n---\nkind: B\n").unwrap(),
+            None,
+            "a YAML stream"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod html_report;
 mod lint_policy;
 mod package;
 mod scan;
+mod shift_left;
 mod status;
 mod synth;
 mod three_paths;
