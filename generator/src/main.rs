@@ -201,6 +201,7 @@ fn spec_json(spec: &guardrails_core::RuleSpec) -> serde_json::Value {
         "automatic_remediation": spec.remediation.automatic,
         "permissions": spec.reads(),
         "security_hub_runs_it": spec.security_hub_runs_it(),
+        "judges_templates": catalog::rule(spec.id).is_some_and(|rule| rule.template.is_some()),
         "delivery": match spec.delivery {
             guardrails_core::registry::Delivery::Lambda => serde_json::json!({"lambda": spec.id}),
             guardrails_core::registry::Delivery::Managed { identifier, unavailable_in } => {

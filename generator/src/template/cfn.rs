@@ -155,6 +155,10 @@ impl Resolver<'_> {
         let Some(name) = name.as_str() else {
             return deploy_time(short_form("Ref", name));
         };
+        // The property is left out, as if the template did not name it.
+        if name == "AWS::NoValue" {
+            return Value::Null;
+        }
         if let Some(default) = self.parameters.and_then(|p| p.get(name)?.get("Default")) {
             return default.clone();
         }
@@ -300,6 +304,7 @@ Resources:
       KmsKeyId: !GetAtt Key.Arn
       DBClusterIdentifier: !Sub 'graph-${Encrypt}'
       EnableCloudwatchLogsExports: [!ImportValue logs]
+      CopyTagsToSnapshot: !Ref AWS::NoValue
   Key:
     Type: AWS::KMS::Key
 ";
@@ -328,8 +333,13 @@ Resources:
             expression_of(&graph.properties["EnableCloudwatchLogsExports"][0]),
             Some("!ImportValue logs")
         );
+        assert_eq!(
+            graph.property("CopyTagsToSnapshot"),
+            None,
+            "AWS::NoValue leaves it out"
+        );
         let key = found.iter().find(|(r, _)| r.id == "Key").unwrap();
-        assert_eq!(key.1, Some(17));
+        assert_eq!(key.1, Some(18));
     }
 
     #[test]

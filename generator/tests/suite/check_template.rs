@@ -226,3 +226,49 @@ fn rows_have_the_contracts_keys_and_sarif_locates_each_failure_at_its_line() {
         );
     }
 }
+
+#[test]
+fn the_shift_left_guide_lists_every_rule_that_judges_templates() {
+    let gen = std::path::Path::new(env!("CARGO_BIN_EXE_gen"));
+    let judging: Vec<String> = rules(gen)
+        .iter()
+        .filter(|rule| rule["judges_templates"] == true)
+        .map(|rule| rule["id"].as_str().unwrap().to_string())
+        .collect();
+    let guide = std::fs::read_to_string(workspace_root().join("docs/shift-left.md")).unwrap();
+    let table = guide.split("<!-- rules judging templates").nth(1).unwrap();
+    let listed: Vec<String> = table
+        .lines()
+        .skip(3)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            line.split('|')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .trim_matches('`')
+                .to_string()
+        })
+        .collect();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    let mut expected = judging.clone();
+    expected.sort();
+    assert_eq!(
+        sorted, expected,
+        "docs/shift-left.md's table and gen rules --json"
+    );
+    // Every rule that judges templates is in the labelled corpus.
+    let mut labelled = Labels::new();
+    labels(&workspace_root().join("tests/templates"), &mut labelled);
+    for rule in &judging {
+        for verdict in ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"] {
+            assert!(
+                labelled
+                    .iter()
+                    .any(|((_, _, r), v)| r == rule && v == verdict),
+                "the corpus has no {verdict} case of {rule}"
+            );
+        }
+    }
+}
