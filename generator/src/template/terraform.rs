@@ -30,6 +30,9 @@ const TYPES: &[Mapped] = &[
             ("deletion_protection", "DeletionProtection"),
             ("backup_retention_period", "BackupRetentionPeriod"),
             ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
+            ("neptune_subnet_group_name", "DBSubnetGroupName"),
+            ("vpc_security_group_ids", "VpcSecurityGroupIds"),
+            ("port", "Port"),
             (
                 "enable_cloudwatch_logs_exports",
                 "EnableCloudwatchLogsExports",

@@ -15,6 +15,19 @@ const REGION: &str = "ap-northeast-3";
 const KEY: &str = "arn:aws:kms:ap-northeast-3:123456789012:key/three-paths";
 const ROLE: &str = "arn:aws:iam::123456789012:role/dms-neptune-access";
 
+/// The rules compared: every rule whose template verdict these resources decide (network
+/// exposure needs a VPC in both places, which this world does not build).
+const RULES: [&str; 8] = [
+    "neptune-cluster-iam-auth",
+    "neptune-cluster-encrypted",
+    "neptune-cluster-audit-logs",
+    "neptune-cluster-deletion-protection",
+    "neptune-cluster-backup-retention",
+    "neptune-cluster-copy-tags-to-snapshots",
+    "neptune-cluster-multi-az",
+    "neptune-dms-endpoint-iam-auth",
+];
+
 /// A cluster's settings; `None` is left out in both the template and CreateDBCluster.
 struct Case {
     name: &'static str,
@@ -218,6 +231,7 @@ fn a_template_a_scan_and_the_lambda_give_the_same_verdicts() {
     let rows: Vec<Value> = serde_json::from_slice(&checked.stdout).expect("check-template JSON");
     let templated: Verdicts = rows
         .iter()
+        .filter(|r| RULES.contains(&r["rule"].as_str().unwrap()))
         .map(|r| {
             (
                 (text(&r["rule"]), text(&r["resource_id"])),
@@ -225,21 +239,18 @@ fn a_template_a_scan_and_the_lambda_give_the_same_verdicts() {
             )
         })
         .collect();
-    let rules: Vec<String> = templated
-        .keys()
-        .map(|(rule, _)| rule.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let judged: std::collections::BTreeSet<&str> =
+        templated.keys().map(|(rule, _)| rule.as_str()).collect();
     assert_eq!(
-        rules.len(),
-        8,
-        "every rule that judges these resource types: {rules:?}"
+        judged.len(),
+        RULES.len(),
+        "every rule compared judged the template: {judged:?}"
     );
     assert!(
         templated.values().all(|(c, _)| c != "NOT_APPLICABLE"),
         "every setting is known before deploy: {templated:#?}"
     );
+    let rules = RULES.map(str::to_string);
 
     let emulator = Emulator::shared();
     create(emulator);

@@ -4,6 +4,7 @@
 //! `neptune_cluster_uses_public_subnet` checks the subnets), so it is a Lambda of ours.
 
 mod runbook;
+mod template;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -81,7 +82,8 @@ pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, p
         ClusterTags::exempt_failing(scope, params, &mut assessed).await;
         Ok(assessed)
     })
-});
+})
+.judging_templates(template::judge);
 
 /// Neptune's port when a cluster reports none (CreateDBCluster: "Default: 8182").
 pub const DEFAULT_PORT: i32 = 8182;

@@ -12,6 +12,7 @@
 mod holdings;
 mod runbook;
 mod subjects;
+mod template;
 
 use std::collections::BTreeMap;
 
@@ -120,7 +121,8 @@ pub const RULE: RuleEntry = RuleEntry::lambda(&SPEC, runbook::runbook, |scope, p
             .evaluate_all(params)
             .await
     })
-});
+})
+.judging_templates(template::judge);
 
 /// The rule's parameters, read once per invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
