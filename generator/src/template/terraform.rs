@@ -16,6 +16,11 @@ struct Mapped {
     cloudformation: &'static str,
     /// Attribute → property names the rules read; attributes not named keep their name.
     properties: &'static [(&'static str, &'static str)],
+    /// Nested blocks of at most one item (`neptune_settings`), which CloudFormation writes as
+    /// one object rather than a list.
+    single_blocks: &'static [&'static str],
+    /// Field → property names inside nested blocks (`inline_policy { name, policy }`).
+    fields: &'static [(&'static str, &'static str)],
 }
 
 const TYPES: &[Mapped] = &[
@@ -38,6 +43,8 @@ const TYPES: &[Mapped] = &[
                 "EnableCloudwatchLogsExports",
             ),
         ],
+        single_blocks: &[],
+        fields: &[],
     },
     Mapped {
         terraform: "aws_neptune_cluster_instance",
@@ -48,6 +55,8 @@ const TYPES: &[Mapped] = &[
             ("availability_zone", "AvailabilityZone"),
             ("publicly_accessible", "PubliclyAccessible"),
         ],
+        single_blocks: &[],
+        fields: &[],
     },
     Mapped {
         terraform: "aws_dms_endpoint",
@@ -58,11 +67,82 @@ const TYPES: &[Mapped] = &[
             ("engine_name", "EngineName"),
             ("server_name", "ServerName"),
             ("neptune_settings", "NeptuneSettings"),
-            // Fields of the neptune_settings block.
+        ],
+        single_blocks: &["neptune_settings"],
+        fields: &[
             ("iam_auth_enabled", "IamAuthEnabled"),
             ("service_access_role_arn", "ServiceAccessRoleArn"),
             ("s3_bucket_name", "S3BucketName"),
         ],
+    },
+    Mapped {
+        terraform: "aws_iam_policy",
+        cloudformation: "AWS::IAM::ManagedPolicy",
+        properties: &[("name", "ManagedPolicyName"), ("policy", "PolicyDocument")],
+        single_blocks: &[],
+        fields: &[],
+    },
+    Mapped {
+        terraform: "aws_iam_role",
+        cloudformation: "AWS::IAM::Role",
+        properties: &[
+            ("name", "RoleName"),
+            ("inline_policy", "Policies"),
+            ("managed_policy_arns", "ManagedPolicyArns"),
+            ("permissions_boundary", "PermissionsBoundary"),
+        ],
+        single_blocks: &[],
+        fields: &[("name", "PolicyName"), ("policy", "PolicyDocument")],
+    },
+    Mapped {
+        terraform: "aws_iam_user",
+        cloudformation: "AWS::IAM::User",
+        properties: &[
+            ("name", "UserName"),
+            ("permissions_boundary", "PermissionsBoundary"),
+        ],
+        single_blocks: &[],
+        fields: &[],
+    },
+    Mapped {
+        terraform: "aws_iam_group",
+        cloudformation: "AWS::IAM::Group",
+        properties: &[("name", "GroupName")],
+        single_blocks: &[],
+        fields: &[],
+    },
+    Mapped {
+        terraform: "aws_iam_role_policy",
+        cloudformation: "AWS::IAM::Policy",
+        properties: &[
+            ("name", "PolicyName"),
+            ("policy", "PolicyDocument"),
+            ("role", "Roles"),
+        ],
+        single_blocks: &[],
+        fields: &[],
+    },
+    Mapped {
+        terraform: "aws_iam_user_policy",
+        cloudformation: "AWS::IAM::Policy",
+        properties: &[
+            ("name", "PolicyName"),
+            ("policy", "PolicyDocument"),
+            ("user", "Users"),
+        ],
+        single_blocks: &[],
+        fields: &[],
+    },
+    Mapped {
+        terraform: "aws_iam_group_policy",
+        cloudformation: "AWS::IAM::Policy",
+        properties: &[
+            ("name", "PolicyName"),
+            ("policy", "PolicyDocument"),
+            ("group", "Groups"),
+        ],
+        single_blocks: &[],
+        fields: &[],
     },
 ];
 
@@ -94,10 +174,19 @@ pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
             continue; // deleted: nothing left to judge
         };
         let unknown = change.pointer("/change/after_unknown");
-        let (resource_type, names) = TYPES
+        let (resource_type, names, single_blocks, fields) = TYPES
             .iter()
             .find(|mapped| mapped.terraform == kind)
-            .map_or((kind, &[][..]), |m| (m.cloudformation, m.properties));
+            .map_or((kind, &[][..], &[][..], &[][..]), |m| {
+                (m.cloudformation, m.properties, m.single_blocks, m.fields)
+            });
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(f, _)| *f == name)
+                .map_or(name, |(_, p)| p)
+                .to_string()
+        };
         let property = |attribute: &str| {
             names
                 .iter()
@@ -123,7 +212,8 @@ pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
             .map(|(attribute, value)| {
                 let unknown = unknown.and_then(|u| u.get(attribute));
                 let value = with_unknowns(value, unknown, &|| expression(attribute));
-                (property(attribute), as_property(value, &property))
+                let single = single_blocks.contains(&attribute.as_str());
+                (property(attribute), as_property(value, &field, single))
             })
             .collect();
         // An attribute only apply decides may be in after_unknown alone.
@@ -167,13 +257,19 @@ fn with_unknowns(value: &Value, unknown: Option<&Value>, expression: &dyn Fn() -
     }
 }
 
-/// A nested block (`neptune_settings { … }`, a one-item list in the plan) as the one object
-/// CloudFormation's property is, its fields under CloudFormation's names.
-fn as_property(value: Value, property: &dyn Fn(&str) -> String) -> Value {
+/// Nested blocks under CloudFormation's field names; a `single` block (`neptune_settings
+/// { … }`, a one-item list in the plan) as the one object CloudFormation's property is.
+fn as_property(value: Value, property: &dyn Fn(&str) -> String, single: bool) -> Value {
     match value {
-        Value::Array(mut items) if items.len() == 1 && items[0].is_object() => {
-            as_property(items.remove(0), property)
+        Value::Array(mut items) if single && items.len() == 1 && items[0].is_object() => {
+            as_property(items.remove(0), property, false)
         }
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| as_property(item, property, false))
+                .collect(),
+        ),
         Value::Object(fields) if !fields.contains_key(DEPLOY_TIME) => {
             Value::Object(fields.into_iter().map(|(k, v)| (property(&k), v)).collect())
         }

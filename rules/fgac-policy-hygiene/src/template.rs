@@ -27,6 +27,20 @@ const USER: &str = "AWS::IAM::User";
 const GROUP: &str = "AWS::IAM::Group";
 const USER_TO_GROUP: &str = "AWS::IAM::UserToGroupAddition";
 
+/// Terraform's attachment resources: type, the principal type it attaches to, and the
+/// attribute naming the principal.
+const ATTACHMENTS: [(&str, &str, &str); 3] = [
+    ("aws_iam_role_policy_attachment", ROLE, "role"),
+    ("aws_iam_user_policy_attachment", USER, "user"),
+    ("aws_iam_group_policy_attachment", GROUP, "group"),
+];
+
+fn text_of(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string)
+}
+
 /// The property naming a resource of each type, and the property of a policy that lists
 /// principals of that type.
 fn name_property(resource_type: &str) -> &'static str {
@@ -64,11 +78,14 @@ pub fn judge(
 /// Whether `list` (a policy's `Roles`, `Users` or `Groups`) names `principal`.
 fn lists(list: Option<&Value>, principal: &TemplateResource) -> bool {
     let property = name_property(&principal.resource_type);
-    list.and_then(Value::as_array).is_some_and(|items| {
-        items
+    match list {
+        Some(Value::Array(items)) => items
             .iter()
-            .any(|item| principal.is_named_by(item, property))
-    })
+            .any(|item| principal.is_named_by(item, property)),
+        // Terraform's aws_iam_role_policy names one role.
+        Some(one) => principal.is_named_by(one, property),
+        None => false,
+    }
 }
 
 fn name_of(resource: &TemplateResource) -> String {
@@ -79,17 +96,23 @@ fn name_of(resource: &TemplateResource) -> String {
         .to_string()
 }
 
+/// CloudFormation's `Tags` (`[{Key, Value}]`) or Terraform's `tags` (a map).
 fn tags_of(resource: &TemplateResource) -> BTreeMap<String, String> {
-    let tags = resource.property("Tags").and_then(Value::as_array);
-    tags.into_iter()
-        .flatten()
-        .filter_map(|tag| {
-            Some((
-                tag.get("Key")?.as_str()?.to_string(),
-                tag.get("Value")?.as_str()?.to_string(),
-            ))
-        })
-        .collect()
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    match resource
+        .property("Tags")
+        .or_else(|| resource.property("tags"))
+    {
+        Some(Value::Array(tags)) => tags
+            .iter()
+            .filter_map(|tag| Some((text(tag.get("Key")?)?, text(tag.get("Value")?)?)))
+            .collect(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), text(v)?)))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
 }
 
 /// A policy document as text for the analyzer, or the verdict that only deploy can read it:
@@ -104,6 +127,13 @@ fn document_text(
     let Some(document) = document else {
         return Err(decided_at_deploy(label, "left out"));
     };
+    if let Some(expression) = expression_of(document) {
+        return Err(decided_at_deploy(label, expression));
+    }
+    // Terraform's `policy` is the document's JSON text already.
+    if let Some(text) = document.as_str() {
+        return Ok(text.to_string());
+    }
     let mut undecided = None;
     let resolved = settle(document, template, &mut undecided);
     match undecided {
@@ -296,12 +326,46 @@ fn managed_held(
             &format!("{shown} ({what})"),
         ));
     }
+    // Terraform attaches a managed policy with a resource of its own.
+    let mut attached = Vec::new();
+    for (terraform, _, field) in ATTACHMENTS
+        .iter()
+        .filter(|(_, kind, _)| *kind == principal.resource_type)
+    {
+        for link in template.iter().filter(|r| r.resource_type == *terraform) {
+            if !lists(link.property(field), principal) {
+                continue;
+            }
+            let arn = link.property("policy_arn").cloned().unwrap_or(Value::Null);
+            match template
+                .iter()
+                .find(|p| p.resource_type == MANAGED_POLICY && p.is_named_by(&arn, ""))
+            {
+                Some(policy) => attached.push(policy.id.clone()),
+                None => {
+                    let shown = expression_of(&arn).map_or_else(|| text_of(&arn), str::to_string);
+                    let what = if is_aws_managed(&shown) {
+                        "an AWS managed policy, read in the account"
+                    } else {
+                        "a policy outside this plan"
+                    };
+                    return Err(decided_at_deploy(
+                        &format!("policy_arn of {}", link.id),
+                        &format!("{shown} ({what})"),
+                    ));
+                }
+            }
+        }
+    }
     let listing = principals_property(&principal.resource_type);
     for policy in template
         .iter()
         .filter(|r| r.resource_type == MANAGED_POLICY)
     {
-        if attaches(principal, policy) || lists(policy.property(listing), principal) {
+        if attaches(principal, policy)
+            || lists(policy.property(listing), principal)
+            || attached.contains(&policy.id)
+        {
             let label = format!("managed policy {}{via}", name_of(policy));
             let text = document_text(&label, policy.property("PolicyDocument"), template)?;
             held.push(HeldText {
