@@ -10,15 +10,16 @@ use std::collections::BTreeMap;
 
 use guardrails_aws::iam::NamedDocument;
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::template::{
-    decided_at_deploy, expression_of, referenced, TemplateResource, DEPLOY_TIME,
-};
+use guardrails_core::template::{decided_at_deploy, expression_of, TemplateResource};
 use guardrails_core::{Compliance, Params, ResourceType};
 use guardrails_policy::Origin;
 use serde_json::Value;
 
 use crate::holdings::{is_aws_managed, HeldText, Holdings};
 use crate::{evaluate, Settings, Subject};
+
+mod documents;
+use documents::document_text;
 
 const MANAGED_POLICY: &str = "AWS::IAM::ManagedPolicy";
 const INLINE_POLICY: &str = "AWS::IAM::Policy";
@@ -35,10 +36,28 @@ const ATTACHMENTS: [(&str, &str, &str); 3] = [
     ("aws_iam_group_policy_attachment", GROUP, "group"),
 ];
 
-fn text_of(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), str::to_string)
+/// A value as the template writes it: its expression when only deploy decides it.
+fn shown(value: &Value) -> String {
+    expression_of(value).map_or_else(
+        || {
+            value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string)
+        },
+        str::to_string,
+    )
+}
+
+/// The verdict for a managed policy `arn` the principal holds that the file does not
+/// declare: its document is read in the account.
+fn held_elsewhere(property: &str, arn: &Value) -> Verdict {
+    let arn = shown(arn);
+    let what = if is_aws_managed(&arn) {
+        "an AWS managed policy, read in the account"
+    } else {
+        "a policy outside this file"
+    };
+    decided_at_deploy(property, &format!("{arn} ({what})"))
 }
 
 /// The property naming a resource of each type, and the property of a policy that lists
@@ -113,100 +132,6 @@ fn tags_of(resource: &TemplateResource) -> BTreeMap<String, String> {
             .collect(),
         _ => BTreeMap::new(),
     }
-}
-
-/// A policy document as text for the analyzer, or the verdict that only deploy can read it:
-/// a value that could be a wildcard (a parameter without a default, an import, a condition)
-/// decides nothing before deploy. A `!Sub` whose unknowns are pseudo parameters or other
-/// resources' names and attributes is kept as written: none of them is ever `*`.
-fn document_text(
-    label: &str,
-    document: Option<&Value>,
-    template: &[TemplateResource],
-) -> Result<String, Verdict> {
-    let Some(document) = document else {
-        return Err(decided_at_deploy(label, "left out"));
-    };
-    if let Some(expression) = expression_of(document) {
-        return Err(decided_at_deploy(label, expression));
-    }
-    // Terraform's `policy` is the document's JSON text already.
-    if let Some(text) = document.as_str() {
-        return Ok(text.to_string());
-    }
-    let mut undecided = None;
-    let resolved = settle(document, template, &mut undecided);
-    match undecided {
-        Some(expression) => Err(decided_at_deploy(label, &expression)),
-        None => Ok(resolved.to_string()),
-    }
-}
-
-fn settle(value: &Value, template: &[TemplateResource], undecided: &mut Option<String>) -> Value {
-    if let Some(expression) = expression_of(value) {
-        let never_wildcard = expression.strip_prefix("!Sub ").filter(|text| {
-            placeholders(text).all(|name| {
-                name.contains("::") || name.contains('.') || template.iter().any(|r| r.id == name)
-            })
-        });
-        if let Some(text) = never_wildcard {
-            return Value::String(stand_ins(text));
-        }
-        if referenced(value).is_some() {
-            // A resource's name or ARN (`!Ref Table`, `!GetAtt Role.Arn`) is never `*`.
-            return Value::String(expression.to_string());
-        }
-        undecided.get_or_insert_with(|| expression.to_string());
-        return Value::Null;
-    }
-    match value {
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| settle(v, template, undecided))
-                .collect(),
-        ),
-        Value::Object(map) if !map.contains_key(DEPLOY_TIME) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), settle(v, template, undecided)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// A `!Sub` string with a stand-in for each `${Name}` the analyzer can read as part of an ARN
-/// (no `:`, no braces, which would read as an IAM policy variable): `${AWS::Region}` →
-/// `AWS-Region`, `${Graph.ClusterResourceId}` → `cluster-Graph-ClusterResourceId` (a cluster
-/// resource id is `cluster-…`), `${Bucket}` → `Bucket`.
-fn stand_ins(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('}') else {
-            break;
-        };
-        let name = &rest[start + 2..start + end];
-        if let Some(literal) = name.strip_prefix('!') {
-            out.push_str(&format!("${{{literal}}}"));
-        } else if name.ends_with(".ClusterResourceId") {
-            out.push_str(&format!("cluster-{}", name.replace('.', "-")));
-        } else {
-            out.push_str(&name.replace("::", "-").replace('.', "-"));
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The `${Name}`s of a `!Sub` string (`${!Literal}` is text).
-fn placeholders(text: &str) -> impl Iterator<Item = &str> {
-    text.split("${")
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-        .filter(|name| !name.starts_with('!'))
 }
 
 fn managed_policy(
@@ -312,18 +237,9 @@ fn managed_held(
         {
             continue; // taken below with the policies that list it
         }
-        let shown = expression_of(arn).map_or_else(
-            || arn.as_str().unwrap_or_default().to_string(),
-            str::to_string,
-        );
-        let what = if is_aws_managed(&shown) {
-            "an AWS managed policy, read in the account"
-        } else {
-            "a policy outside this template"
-        };
-        return Err(decided_at_deploy(
+        return Err(held_elsewhere(
             &format!("ManagedPolicyArns of {}", principal.id),
-            &format!("{shown} ({what})"),
+            arn,
         ));
     }
     // Terraform attaches a managed policy with a resource of its own.
@@ -342,18 +258,7 @@ fn managed_held(
                 .find(|p| p.resource_type == MANAGED_POLICY && p.is_named_by(&arn, ""))
             {
                 Some(policy) => attached.push(policy.id.clone()),
-                None => {
-                    let shown = expression_of(&arn).map_or_else(|| text_of(&arn), str::to_string);
-                    let what = if is_aws_managed(&shown) {
-                        "an AWS managed policy, read in the account"
-                    } else {
-                        "a policy outside this plan"
-                    };
-                    return Err(decided_at_deploy(
-                        &format!("policy_arn of {}", link.id),
-                        &format!("{shown} ({what})"),
-                    ));
-                }
+                None => return Err(held_elsewhere(&format!("policy_arn of {}", link.id), &arn)),
             }
         }
     }
@@ -404,10 +309,7 @@ fn principal(
                 .iter()
                 .find(|p| p.resource_type == MANAGED_POLICY && p.is_named_by(arn, ""))
             else {
-                let shown = expression_of(arn).map_or_else(
-                    || arn.as_str().unwrap_or_default().to_string(),
-                    str::to_string,
-                );
+                let shown = shown(arn);
                 return Err(decided_at_deploy(
                     "PermissionsBoundary",
                     &format!("{shown} (a policy outside this template)"),
@@ -464,10 +366,7 @@ fn groups_of<'a>(
                 .iter()
                 .find(|g| g.resource_type == GROUP && g.is_named_by(value, "GroupName"))
                 .ok_or_else(|| {
-                    let shown = expression_of(value).map_or_else(
-                        || value.as_str().unwrap_or_default().to_string(),
-                        str::to_string,
-                    );
+                    let shown = shown(value);
                     decided_at_deploy(
                         &format!("group {shown} of user {}", user.id),
                         "a group outside this template",
