@@ -180,6 +180,37 @@ fn cli_cases() -> Vec<(&'static str, Vec<&'static str>)> {
             "lint-policy on a missing file",
             vec!["lint-policy", "/nonexistent/policy.json"],
         ),
+        (
+            "check-template on a missing file",
+            vec!["check-template", "/nonexistent/stack.yaml"],
+        ),
+        (
+            "check-template with a parameter without a value",
+            vec![
+                "check-template",
+                "--param",
+                "neptune-cluster-backup-retention",
+                ".",
+            ],
+        ),
+        (
+            "check-template with a parameter of an unknown rule",
+            vec![
+                "check-template",
+                "--param",
+                "neptune-nothing.minimum=1",
+                ".",
+            ],
+        ),
+        (
+            "check-template with a parameter of the wrong kind",
+            vec![
+                "check-template",
+                "--param",
+                "neptune-cluster-backup-retention.minimumBackupRetentionPeriod=many",
+                ".",
+            ],
+        ),
     ]
 }
 
