@@ -17,6 +17,8 @@ use crate::exit::{write_stdout, Exit, GenError};
 use crate::report;
 
 mod cfn;
+#[cfg(test)]
+mod no_panic;
 mod output;
 mod terraform;
 
