@@ -5,6 +5,8 @@
 //! time; its expression is the configuration's reference (`aws_kms_key.graph.arn`) where the
 //! plan's `configuration` gives one (Terraform's "JSON Output Format" page).
 
+use std::collections::BTreeMap;
+
 use guardrails_core::template::{deploy_time, reference, TemplateResource, DEPLOY_TIME};
 use serde_json::{Map, Value};
 
@@ -21,6 +23,8 @@ struct Mapped {
     single_blocks: &'static [&'static str],
     /// Field → property names inside nested blocks (`inline_policy { name, policy }`).
     fields: &'static [(&'static str, &'static str)],
+    /// Properties that are lists, whose unknown value is a list of references.
+    lists: &'static [&'static str],
 }
 
 const TYPES: &[Mapped] = &[
@@ -45,6 +49,7 @@ const TYPES: &[Mapped] = &[
         ],
         single_blocks: &[],
         fields: &[],
+        lists: &["VpcSecurityGroupIds"],
     },
     Mapped {
         terraform: "aws_neptune_cluster_instance",
@@ -57,6 +62,7 @@ const TYPES: &[Mapped] = &[
         ],
         single_blocks: &[],
         fields: &[],
+        lists: &[],
     },
     Mapped {
         terraform: "aws_dms_endpoint",
@@ -74,6 +80,7 @@ const TYPES: &[Mapped] = &[
             ("service_access_role_arn", "ServiceAccessRoleArn"),
             ("s3_bucket_name", "S3BucketName"),
         ],
+        lists: &[],
     },
     Mapped {
         terraform: "aws_iam_policy",
@@ -81,6 +88,7 @@ const TYPES: &[Mapped] = &[
         properties: &[("name", "ManagedPolicyName"), ("policy", "PolicyDocument")],
         single_blocks: &[],
         fields: &[],
+        lists: &[],
     },
     Mapped {
         terraform: "aws_iam_role",
@@ -93,6 +101,7 @@ const TYPES: &[Mapped] = &[
         ],
         single_blocks: &[],
         fields: &[("name", "PolicyName"), ("policy", "PolicyDocument")],
+        lists: &[],
     },
     Mapped {
         terraform: "aws_iam_user",
@@ -103,6 +112,7 @@ const TYPES: &[Mapped] = &[
         ],
         single_blocks: &[],
         fields: &[],
+        lists: &[],
     },
     Mapped {
         terraform: "aws_iam_group",
@@ -110,6 +120,7 @@ const TYPES: &[Mapped] = &[
         properties: &[("name", "GroupName")],
         single_blocks: &[],
         fields: &[],
+        lists: &[],
     },
     Mapped {
         terraform: "aws_iam_role_policy",
@@ -121,6 +132,7 @@ const TYPES: &[Mapped] = &[
         ],
         single_blocks: &[],
         fields: &[],
+        lists: &[],
     },
     Mapped {
         terraform: "aws_iam_user_policy",
@@ -132,6 +144,7 @@ const TYPES: &[Mapped] = &[
         ],
         single_blocks: &[],
         fields: &[],
+        lists: &[],
     },
     Mapped {
         terraform: "aws_iam_group_policy",
@@ -143,6 +156,98 @@ const TYPES: &[Mapped] = &[
         ],
         single_blocks: &[],
         fields: &[],
+        lists: &[],
+    },
+    Mapped {
+        terraform: "aws_neptune_subnet_group",
+        cloudformation: "AWS::Neptune::DBSubnetGroup",
+        properties: &[("name", "DBSubnetGroupName"), ("subnet_ids", "SubnetIds")],
+        single_blocks: &[],
+        fields: &[],
+        lists: &["SubnetIds"],
+    },
+    Mapped {
+        terraform: "aws_subnet",
+        cloudformation: "AWS::EC2::Subnet",
+        properties: &[
+            ("vpc_id", "VpcId"),
+            ("availability_zone", "AvailabilityZone"),
+        ],
+        single_blocks: &[],
+        fields: &[],
+        lists: &[],
+    },
+    Mapped {
+        terraform: "aws_route_table_association",
+        cloudformation: "AWS::EC2::SubnetRouteTableAssociation",
+        properties: &[
+            ("subnet_id", "SubnetId"),
+            ("route_table_id", "RouteTableId"),
+        ],
+        single_blocks: &[],
+        fields: &[],
+        lists: &[],
+    },
+    Mapped {
+        terraform: "aws_route_table",
+        cloudformation: "AWS::EC2::RouteTable",
+        // CloudFormation has no inline routes; the network check reads `Routes` too.
+        properties: &[("vpc_id", "VpcId"), ("route", "Routes")],
+        single_blocks: &[],
+        fields: &[
+            ("gateway_id", "GatewayId"),
+            ("cidr_block", "DestinationCidrBlock"),
+        ],
+        lists: &[],
+    },
+    Mapped {
+        terraform: "aws_route",
+        cloudformation: "AWS::EC2::Route",
+        properties: &[
+            ("route_table_id", "RouteTableId"),
+            ("gateway_id", "GatewayId"),
+            ("destination_cidr_block", "DestinationCidrBlock"),
+        ],
+        single_blocks: &[],
+        fields: &[],
+        lists: &[],
+    },
+    Mapped {
+        terraform: "aws_internet_gateway",
+        cloudformation: "AWS::EC2::InternetGateway",
+        properties: &[],
+        single_blocks: &[],
+        fields: &[],
+        lists: &[],
+    },
+    Mapped {
+        terraform: "aws_security_group",
+        cloudformation: "AWS::EC2::SecurityGroup",
+        properties: &[("name", "GroupName"), ("ingress", "SecurityGroupIngress")],
+        single_blocks: &[],
+        fields: &[
+            ("protocol", "IpProtocol"),
+            ("from_port", "FromPort"),
+            ("to_port", "ToPort"),
+            ("cidr_blocks", "CidrIp"),
+            ("ipv6_cidr_blocks", "CidrIpv6"),
+        ],
+        lists: &[],
+    },
+    Mapped {
+        terraform: "aws_vpc_security_group_ingress_rule",
+        cloudformation: "AWS::EC2::SecurityGroupIngress",
+        properties: &[
+            ("security_group_id", "GroupId"),
+            ("ip_protocol", "IpProtocol"),
+            ("from_port", "FromPort"),
+            ("to_port", "ToPort"),
+            ("cidr_ipv4", "CidrIp"),
+            ("cidr_ipv6", "CidrIpv6"),
+        ],
+        single_blocks: &[],
+        fields: &[],
+        lists: &[],
     },
 ];
 
@@ -174,11 +279,17 @@ pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
             continue; // deleted: nothing left to judge
         };
         let unknown = change.pointer("/change/after_unknown");
-        let (resource_type, names, single_blocks, fields) = TYPES
+        let (resource_type, names, single_blocks, fields, lists) = TYPES
             .iter()
             .find(|mapped| mapped.terraform == kind)
-            .map_or((kind, &[][..], &[][..], &[][..]), |m| {
-                (m.cloudformation, m.properties, m.single_blocks, m.fields)
+            .map_or((kind, &[][..], &[][..], &[][..], &[][..]), |m| {
+                (
+                    m.cloudformation,
+                    m.properties,
+                    m.single_blocks,
+                    m.fields,
+                    m.lists,
+                )
             });
         let field = |name: &str| {
             fields
@@ -199,7 +310,16 @@ pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
                 "{}.{attribute}",
                 address.split('[').next().unwrap_or(address)
             );
-            match references.get(&configured) {
+            let paths = references
+                .get(&configured)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let listed = each_referenced(paths);
+            match paths.first() {
+                // A list of other resources' attributes: one reference each.
+                Some(_) if lists.contains(&property(attribute).as_str()) && !listed.is_empty() => {
+                    Value::Array(listed)
+                }
                 Some(path) => match path.rsplit_once('.') {
                     Some((resource, attribute)) => reference(resource, attribute, path.clone()),
                     None => deploy_time(path.clone()),
@@ -277,11 +397,11 @@ fn as_property(value: Value, property: &dyn Fn(&str) -> String, single: bool) ->
     }
 }
 
-/// `aws_neptune_cluster.graph.kms_key_arn` → `aws_kms_key.graph.arn`: each attribute's
-/// first reference in the root module's configuration, how a person reads the expression
-/// (a module's resources keep "known after apply").
-fn configured_references(plan: &Value) -> std::collections::BTreeMap<String, String> {
-    let mut found = std::collections::BTreeMap::new();
+/// `aws_neptune_cluster.graph.kms_key_arn` → `[aws_kms_key.graph.arn, aws_kms_key.graph]`:
+/// each attribute's references in the root module's configuration, the first being how a
+/// person reads the expression (a module's resources keep "known after apply").
+fn configured_references(plan: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut found = BTreeMap::new();
     let resources = plan
         .pointer("/configuration/root_module/resources")
         .and_then(Value::as_array);
@@ -291,13 +411,33 @@ fn configured_references(plan: &Value) -> std::collections::BTreeMap<String, Str
         };
         let expressions = resource.get("expressions").and_then(Value::as_object);
         for (attribute, expression) in expressions.into_iter().flatten() {
-            let first = expression.pointer("/references/0").and_then(Value::as_str);
-            if let Some(reference) = first {
-                found.insert(format!("{address}.{attribute}"), reference.to_string());
+            let references: Vec<String> = expression
+                .get("references")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect();
+            if !references.is_empty() {
+                found.insert(format!("{address}.{attribute}"), references);
             }
         }
     }
     found
+}
+
+/// The attributes of other resources a list names (`[aws_subnet.a.id, aws_subnet.b.id]`
+/// is referenced as `aws_subnet.a.id`, `aws_subnet.a`, `aws_subnet.b.id`, `aws_subnet.b`).
+fn each_referenced(references: &[String]) -> Vec<Value> {
+    references
+        .iter()
+        .filter_map(|path| {
+            let (resource, attribute) = path.rsplit_once('.')?;
+            references
+                .contains(&resource.to_string())
+                .then(|| reference(resource, attribute, path.clone()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

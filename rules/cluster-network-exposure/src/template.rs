@@ -213,14 +213,27 @@ fn route_to_internet(
             table,
         ));
     };
+    // Its routes: AWS::EC2::Route resources, and a Terraform table's inline `route` blocks.
+    let mut gateways: Vec<(String, &Value)> = Vec::new();
     for route in template.iter().filter(|r| r.resource_type == ROUTE) {
         let on_table = route
             .property("RouteTableId")
             .and_then(referenced)
             .is_some_and(|(id, _)| id == table_id);
-        let Some(gateway) = route.property("GatewayId").filter(|_| on_table) else {
-            continue;
-        };
+        if let Some(gateway) = route.property("GatewayId").filter(|_| on_table) {
+            gateways.push((route.id.clone(), gateway));
+        }
+    }
+    let table = template.iter().find(|r| r.id == table_id);
+    let inline = table
+        .and_then(|t| t.property("Routes"))
+        .and_then(Value::as_array);
+    for route in inline.into_iter().flatten() {
+        if let Some(gateway) = route.get("GatewayId").filter(|g| !g.is_null()) {
+            gateways.push((table_id.to_string(), gateway));
+        }
+    }
+    for (route, gateway) in gateways {
         let to_internet = match referenced(gateway) {
             Some((id, _)) => template
                 .iter()
@@ -232,7 +245,7 @@ fn route_to_internet(
             return Ok(Some((table_id.to_string(), shown)));
         }
         if expression_of(gateway).is_some() && referenced(gateway).is_none() {
-            return Err(undecided(&format!("GatewayId of {}", route.id), gateway));
+            return Err(undecided(&format!("GatewayId of {route}"), gateway));
         }
     }
     Ok(None)
@@ -297,12 +310,14 @@ fn ingress_of(rule: &Value) -> Result<Ingress, (&'static str, Value)> {
             .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
             .and_then(|p| i32::try_from(p).ok())
     };
-    let cidr = |name: &str| {
-        rule.get(name)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .into_iter()
-            .collect()
+    // One CIDR in CloudFormation, a list of them in Terraform's ingress blocks.
+    let cidr = |name: &str| match rule.get(name) {
+        Some(Value::String(one)) => vec![one.clone()],
+        Some(Value::Array(many)) => many
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
     };
     Ok(Ingress {
         protocol: rule
