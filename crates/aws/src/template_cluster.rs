@@ -9,7 +9,9 @@
 
 use aws_sdk_neptune::types::DbCluster;
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::template::{decided_at_deploy, expression_of, referenced, TemplateResource};
+use guardrails_core::template::{
+    as_flag, as_number, decided_at_deploy, expression_of, referenced, TemplateResource,
+};
 use serde_json::Value;
 
 /// The template type of a Neptune cluster.
@@ -64,15 +66,7 @@ pub fn cluster_of(
     if let Some((property, expression)) = resource.decided_at_deploy(reads) {
         return Some(Err(decided_at_deploy(&property, &expression)));
     }
-    // A parameter's default arrives as text ("true"), as CloudFormation passes it.
-    let flag = |name: &str| {
-        let value = resource.property(name);
-        Some(
-            value
-                .and_then(|v| v.as_bool().or_else(|| v.as_str()?.parse().ok()))
-                .unwrap_or(false),
-        )
-    };
+    let flag = |name: &str| Some(resource.property(name).and_then(as_flag).unwrap_or(false));
     // A value known only at deploy that no rule reads here is shown as its expression.
     let text = |name: &str| {
         let value = resource.property(name)?;
@@ -84,7 +78,7 @@ pub fn cluster_of(
     let identifier = text("DBClusterIdentifier").unwrap_or_else(|| resource.id.clone());
     let retention = resource
         .property("BackupRetentionPeriod")
-        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+        .and_then(as_number)
         .and_then(|days| i32::try_from(days).ok())
         .unwrap_or(DEFAULT_BACKUP_RETENTION_DAYS);
     let exports = resource
@@ -107,6 +101,17 @@ pub fn cluster_of(
         .backup_retention_period(retention)
         .set_enabled_cloudwatch_logs_exports(exports)
         .build()))
+}
+
+/// A cluster rule's verdict on a template resource: `evaluate` of the cluster it declares,
+/// or the NOT_APPLICABLE of a property in `reads` only deploy decides; `None` for another
+/// resource type.
+pub fn judged(
+    resource: &TemplateResource,
+    reads: &[&str],
+    evaluate: impl FnOnce(&DbCluster) -> Verdict,
+) -> Option<Verdict> {
+    Some(cluster_of(resource, reads)?.map_or_else(|unknown| unknown, |c| evaluate(&c)))
 }
 
 #[cfg(test)]

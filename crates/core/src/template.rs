@@ -89,6 +89,28 @@ impl TemplateResource {
     }
 }
 
+/// A flag as CloudFormation passes it: a boolean, or a parameter default's text (`"true"`).
+pub fn as_flag(value: &Value) -> Option<bool> {
+    value.as_bool().or_else(|| value.as_str()?.parse().ok())
+}
+
+/// A number as CloudFormation passes it: a number, or a parameter default's text (`"14"`).
+pub fn as_number(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_str()?.parse().ok())
+}
+
+/// A value as the file writes it: the expression only deploy decides, a string, or its JSON.
+pub fn as_written(value: &Value) -> String {
+    expression_of(value).map_or_else(
+        || {
+            value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string)
+        },
+        str::to_string,
+    )
+}
+
 /// The NOT_APPLICABLE of a property only deploy decides.
 pub fn decided_at_deploy(property: &str, expression: &str) -> Verdict {
     Verdict::new(

@@ -27,6 +27,16 @@ struct Mapped {
     lists: &'static [&'static str],
 }
 
+/// The defaults of a mapping, and what a type the rules do not read keeps: every name.
+const PLAIN: Mapped = Mapped {
+    terraform: "",
+    cloudformation: "",
+    properties: &[],
+    single_blocks: &[],
+    fields: &[],
+    lists: &[],
+};
+
 const TYPES: &[Mapped] = &[
     Mapped {
         terraform: "aws_neptune_cluster",
@@ -47,9 +57,8 @@ const TYPES: &[Mapped] = &[
                 "EnableCloudwatchLogsExports",
             ),
         ],
-        single_blocks: &[],
-        fields: &[],
         lists: &["VpcSecurityGroupIds"],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_neptune_cluster_instance",
@@ -60,9 +69,7 @@ const TYPES: &[Mapped] = &[
             ("availability_zone", "AvailabilityZone"),
             ("publicly_accessible", "PubliclyAccessible"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_dms_endpoint",
@@ -80,15 +87,13 @@ const TYPES: &[Mapped] = &[
             ("service_access_role_arn", "ServiceAccessRoleArn"),
             ("s3_bucket_name", "S3BucketName"),
         ],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_iam_policy",
         cloudformation: "AWS::IAM::ManagedPolicy",
         properties: &[("name", "ManagedPolicyName"), ("policy", "PolicyDocument")],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_iam_role",
@@ -99,9 +104,8 @@ const TYPES: &[Mapped] = &[
             ("managed_policy_arns", "ManagedPolicyArns"),
             ("permissions_boundary", "PermissionsBoundary"),
         ],
-        single_blocks: &[],
         fields: &[("name", "PolicyName"), ("policy", "PolicyDocument")],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_iam_user",
@@ -110,17 +114,13 @@ const TYPES: &[Mapped] = &[
             ("name", "UserName"),
             ("permissions_boundary", "PermissionsBoundary"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_iam_group",
         cloudformation: "AWS::IAM::Group",
         properties: &[("name", "GroupName")],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_iam_role_policy",
@@ -130,9 +130,7 @@ const TYPES: &[Mapped] = &[
             ("policy", "PolicyDocument"),
             ("role", "Roles"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_iam_user_policy",
@@ -142,9 +140,7 @@ const TYPES: &[Mapped] = &[
             ("policy", "PolicyDocument"),
             ("user", "Users"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_iam_group_policy",
@@ -154,17 +150,14 @@ const TYPES: &[Mapped] = &[
             ("policy", "PolicyDocument"),
             ("group", "Groups"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_neptune_subnet_group",
         cloudformation: "AWS::Neptune::DBSubnetGroup",
         properties: &[("name", "DBSubnetGroupName"), ("subnet_ids", "SubnetIds")],
-        single_blocks: &[],
-        fields: &[],
         lists: &["SubnetIds"],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_subnet",
@@ -173,9 +166,7 @@ const TYPES: &[Mapped] = &[
             ("vpc_id", "VpcId"),
             ("availability_zone", "AvailabilityZone"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_route_table_association",
@@ -184,21 +175,18 @@ const TYPES: &[Mapped] = &[
             ("subnet_id", "SubnetId"),
             ("route_table_id", "RouteTableId"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_route_table",
         cloudformation: "AWS::EC2::RouteTable",
         // CloudFormation has no inline routes; the network check reads `Routes` too.
         properties: &[("vpc_id", "VpcId"), ("route", "Routes")],
-        single_blocks: &[],
         fields: &[
             ("gateway_id", "GatewayId"),
             ("cidr_block", "DestinationCidrBlock"),
         ],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_route",
@@ -208,23 +196,18 @@ const TYPES: &[Mapped] = &[
             ("gateway_id", "GatewayId"),
             ("destination_cidr_block", "DestinationCidrBlock"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_internet_gateway",
         cloudformation: "AWS::EC2::InternetGateway",
         properties: &[],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_security_group",
         cloudformation: "AWS::EC2::SecurityGroup",
         properties: &[("name", "GroupName"), ("ingress", "SecurityGroupIngress")],
-        single_blocks: &[],
         fields: &[
             ("protocol", "IpProtocol"),
             ("from_port", "FromPort"),
@@ -232,7 +215,7 @@ const TYPES: &[Mapped] = &[
             ("cidr_blocks", "CidrIp"),
             ("ipv6_cidr_blocks", "CidrIpv6"),
         ],
-        lists: &[],
+        ..PLAIN
     },
     Mapped {
         terraform: "aws_vpc_security_group_ingress_rule",
@@ -245,9 +228,7 @@ const TYPES: &[Mapped] = &[
             ("cidr_ipv4", "CidrIp"),
             ("cidr_ipv6", "CidrIpv6"),
         ],
-        single_blocks: &[],
-        fields: &[],
-        lists: &[],
+        ..PLAIN
     },
 ];
 
@@ -279,32 +260,17 @@ pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
             continue; // deleted: nothing left to judge
         };
         let unknown = change.pointer("/change/after_unknown");
-        let (resource_type, names, single_blocks, fields, lists) = TYPES
-            .iter()
-            .find(|mapped| mapped.terraform == kind)
-            .map_or((kind, &[][..], &[][..], &[][..], &[][..]), |m| {
-                (
-                    m.cloudformation,
-                    m.properties,
-                    m.single_blocks,
-                    m.fields,
-                    m.lists,
-                )
-            });
-        let field = |name: &str| {
-            fields
-                .iter()
-                .find(|(f, _)| *f == name)
-                .map_or(name, |(_, p)| p)
-                .to_string()
-        };
-        let property = |attribute: &str| {
-            names
-                .iter()
-                .find(|(a, _)| *a == attribute)
-                .map_or(attribute, |(_, p)| p)
-                .to_string()
-        };
+        let mapped = TYPES.iter().find(|mapped| mapped.terraform == kind);
+        let resource_type = mapped.map_or(kind, |m| m.cloudformation);
+        let Mapped {
+            properties: names,
+            single_blocks,
+            fields,
+            lists,
+            ..
+        } = mapped.unwrap_or(&PLAIN);
+        let field = |name: &str| renamed(fields, name);
+        let property = |attribute: &str| renamed(names, attribute);
         let expression = |attribute: &str| {
             let configured = format!(
                 "{}.{attribute}",
@@ -354,6 +320,15 @@ pub fn resources(text: &str) -> Result<Option<Vec<Located>>, String> {
         ));
     }
     Ok(Some(found))
+}
+
+/// `name` under the name `pairs` gives it, or as it is.
+fn renamed(pairs: &[(&str, &str)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(from, _)| *from == name)
+        .map_or(name, |(_, to)| to)
+        .to_string()
 }
 
 /// `value` with each part the plan marks unknown replaced by its deploy-time expression.

@@ -5,7 +5,7 @@
 
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::posture::scan_clusters;
-use guardrails_aws::template_cluster::cluster_of;
+use guardrails_aws::template_cluster::judged;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -72,7 +72,7 @@ pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook, |scope, _| {
     } else {
         &["EnableCloudwatchLogsExports"]
     };
-    Some(cluster_of(resource, reads)?.map_or_else(|unknown| unknown, |c| evaluate(&c)))
+    judged(resource, reads, evaluate)
 });
 
 fn runbook() -> Runbook {

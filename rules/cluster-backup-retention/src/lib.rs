@@ -5,7 +5,7 @@
 
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::posture::scan_clusters;
-use guardrails_aws::template_cluster::cluster_of;
+use guardrails_aws::template_cluster::judged;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -66,10 +66,9 @@ pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook, |scope, params| {
     Box::pin(scan_clusters(scope, |c| evaluate(c, params)))
 })
 .judging_templates(|resource, _, params| {
-    Some(
-        cluster_of(resource, &["BackupRetentionPeriod"])?
-            .map_or_else(|unknown| unknown, |c| evaluate(&c, params)),
-    )
+    judged(resource, &["BackupRetentionPeriod"], |c| {
+        evaluate(c, params)
+    })
 });
 
 /// The AWS runbook sets `BackupRetentionPeriod` to the rule's minimum (the runbook takes 7 to

@@ -6,7 +6,7 @@ mod runbook;
 
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::posture::scan_clusters;
-use guardrails_aws::template_cluster::cluster_of;
+use guardrails_aws::template_cluster::judged;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -51,12 +51,7 @@ pub const SPEC: RuleSpec = RuleSpec {
 pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook::runbook, |scope, _| {
     Box::pin(scan_clusters(scope, evaluate))
 })
-.judging_templates(|resource, _, _| {
-    Some(
-        cluster_of(resource, &["CopyTagsToSnapshot"])?
-            .map_or_else(|unknown| unknown, |c| evaluate(&c)),
-    )
-});
+.judging_templates(|resource, _, _| judged(resource, &["CopyTagsToSnapshot"], evaluate));
 
 /// The verdict for one Neptune cluster.
 pub fn evaluate(cluster: &DbCluster) -> Verdict {

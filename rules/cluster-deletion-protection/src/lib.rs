@@ -4,7 +4,7 @@
 
 use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::posture::scan_clusters;
-use guardrails_aws::template_cluster::cluster_of;
+use guardrails_aws::template_cluster::judged;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::frameworks::{Framework, Mapping, SECURITY_HUB_NEPTUNE};
@@ -50,12 +50,7 @@ pub const SPEC: RuleSpec = RuleSpec {
 pub const RULE: RuleEntry = RuleEntry::managed(&SPEC, runbook, |scope, _| {
     Box::pin(scan_clusters(scope, evaluate))
 })
-.judging_templates(|resource, _, _| {
-    Some(
-        cluster_of(resource, &["DeletionProtection"])?
-            .map_or_else(|unknown| unknown, |c| evaluate(&c)),
-    )
-});
+.judging_templates(|resource, _, _| judged(resource, &["DeletionProtection"], evaluate));
 
 /// The AWS-owned runbook, for the catalog.
 fn runbook() -> Runbook {

@@ -4,7 +4,7 @@
 
 mod runbook;
 
-use guardrails_aws::template_cluster::cluster_of;
+use guardrails_aws::template_cluster::judged;
 use guardrails_core::entry::RuleEntry;
 use guardrails_core::evaluation::Verdict;
 use guardrails_core::exemption;
@@ -81,10 +81,9 @@ pub const RULE: RuleEntry = RuleEntry::lambda(
     },
 )
 .judging_templates(|resource, _, _| {
-    Some(
-        cluster_of(resource, &["IamAuthEnabled"])?
-            .map_or_else(|unknown| unknown, |c| evaluate(&ClusterFacts::from_sdk(&c))),
-    )
+    judged(resource, &["IamAuthEnabled"], |c| {
+        evaluate(&ClusterFacts::from_sdk(c))
+    })
 });
 
 /// The verdict for one cluster.

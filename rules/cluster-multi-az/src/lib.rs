@@ -4,9 +4,9 @@
 
 mod runbook;
 
-use guardrails_aws::neptune::types::DbCluster;
 use std::collections::BTreeSet;
 
+use guardrails_aws::neptune::types::DbCluster;
 use guardrails_aws::posture::scan_clusters;
 use guardrails_aws::template_cluster::{cluster_of, instances_of};
 use guardrails_core::entry::RuleEntry;

@@ -8,7 +8,9 @@
 use guardrails_aws::ec2::Ingress;
 use guardrails_aws::template_cluster::{instances_of, NEPTUNE_CLUSTER};
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::template::{decided_at_deploy, expression_of, referenced, TemplateResource};
+use guardrails_core::template::{
+    as_flag, as_number, as_written, decided_at_deploy, expression_of, referenced, TemplateResource,
+};
 use serde_json::Value;
 
 use crate::{evaluate, Exposure, DEFAULT_PORT};
@@ -36,14 +38,8 @@ pub fn judge(
 fn undecided(property: &str, value: &Value) -> Verdict {
     let shown = expression_of(value)
         .map(str::to_string)
-        .unwrap_or_else(|| format!("{} (not in this template)", text(value)));
+        .unwrap_or_else(|| format!("{} (not in this template)", as_written(value)));
     decided_at_deploy(property, &shown)
-}
-
-fn text(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), str::to_string)
 }
 
 /// The resource of `resource_type` that `value` names in the template: by reference, or by
@@ -60,12 +56,6 @@ fn named<'a>(
         .find(|r| r.is_named_by(value, name_property))
 }
 
-/// A flag as CloudFormation passes it: `true`, or a parameter default's text.
-fn flag(value: Option<&Value>) -> Option<bool> {
-    let value = value?;
-    value.as_bool().or_else(|| value.as_str()?.parse().ok())
-}
-
 fn exposure_in<'a>(
     cluster: &'a TemplateResource,
     template: &'a [TemplateResource],
@@ -76,7 +66,7 @@ fn exposure_in<'a>(
         .unwrap_or(&cluster.id);
     let port = match cluster.property("Port") {
         None => DEFAULT_PORT,
-        Some(value) => match value.as_i64().or_else(|| value.as_str()?.parse().ok()) {
+        Some(value) => match as_number(value) {
             Some(port) => i32::try_from(port).unwrap_or(DEFAULT_PORT),
             None => return Err(undecided("Port", value)),
         },
@@ -94,7 +84,7 @@ fn exposure_in<'a>(
             // Left out, an instance is private: "By default, new Neptune databases are created
             // with public endpoints disabled" (Neptune User Guide, Neptune public endpoints).
             None => {}
-            Some(value) => match flag(Some(value)) {
+            Some(value) => match as_flag(value) {
                 Some(true) => public_instances.push(*instance),
                 Some(false) => {}
                 None => {
@@ -198,7 +188,7 @@ fn route_to_internet(
             &format!("the route table of subnet {}", subnet.id),
             &format!(
                 "the main route table of {}",
-                vpc.map(text).unwrap_or_default()
+                vpc.map(as_written).unwrap_or_default()
             ),
         ));
     };
@@ -241,7 +231,8 @@ fn route_to_internet(
             None => gateway.as_str().is_some_and(|g| g.starts_with("igw-")),
         };
         if to_internet {
-            let shown = referenced(gateway).map_or_else(|| text(gateway), |(id, _)| id.to_string());
+            let shown =
+                referenced(gateway).map_or_else(|| as_written(gateway), |(id, _)| id.to_string());
             return Ok(Some((table_id.to_string(), shown)));
         }
         if expression_of(gateway).is_some() && referenced(gateway).is_none() {
@@ -307,7 +298,7 @@ fn ingress_of(rule: &Value) -> Result<Ingress, (&'static str, Value)> {
     }
     let port = |name: &str| {
         rule.get(name)
-            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+            .and_then(as_number)
             .and_then(|p| i32::try_from(p).ok())
     };
     // One CIDR in CloudFormation, a list of them in Terraform's ingress blocks.
@@ -322,7 +313,7 @@ fn ingress_of(rule: &Value) -> Result<Ingress, (&'static str, Value)> {
     Ok(Ingress {
         protocol: rule
             .get("IpProtocol")
-            .map(text)
+            .map(as_written)
             .unwrap_or_else(|| "-1".into())
             .to_ascii_lowercase(),
         from_port: port("FromPort"),

@@ -6,7 +6,9 @@
 use guardrails_aws::neptune::ClusterFacts;
 use guardrails_aws::template_cluster::{cluster_of, NEPTUNE_CLUSTER};
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::template::{decided_at_deploy, expression_of, referenced, TemplateResource};
+use guardrails_core::template::{
+    as_flag, decided_at_deploy, expression_of, referenced, TemplateResource,
+};
 use guardrails_core::{Compliance, Params};
 use serde_json::Value;
 
@@ -55,7 +57,7 @@ pub fn judge(
         neptune: settings.map(|_| NeptuneSettingsFacts {
             // Left out, IamAuthEnabled is false (DMS API Reference, NeptuneSettings: "The
             // default is false").
-            iam_auth_enabled: Some(setting("IamAuthEnabled").and_then(flag).unwrap_or(false)),
+            iam_auth_enabled: Some(setting("IamAuthEnabled").and_then(as_flag).unwrap_or(false)),
             service_access_role_arn: present("ServiceAccessRoleArn"),
             s3_bucket_name: present("S3BucketName"),
         }),
@@ -118,9 +120,4 @@ fn target_in(
 
 fn text(value: Option<&Value>) -> Option<String> {
     value?.as_str().map(str::to_string)
-}
-
-/// A flag as CloudFormation passes it: `true`, or the text of a parameter's default.
-fn flag(value: &Value) -> Option<bool> {
-    value.as_bool().or_else(|| value.as_str()?.parse().ok())
 }

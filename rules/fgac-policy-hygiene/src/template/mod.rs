@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use guardrails_aws::iam::NamedDocument;
 use guardrails_core::evaluation::Verdict;
-use guardrails_core::template::{decided_at_deploy, expression_of, TemplateResource};
+use guardrails_core::template::{as_written, decided_at_deploy, TemplateResource};
 use guardrails_core::{Compliance, Params, ResourceType};
 use guardrails_policy::Origin;
 use serde_json::Value;
@@ -36,22 +36,10 @@ const ATTACHMENTS: [(&str, &str, &str); 3] = [
     ("aws_iam_group_policy_attachment", GROUP, "group"),
 ];
 
-/// A value as the template writes it: its expression when only deploy decides it.
-fn shown(value: &Value) -> String {
-    expression_of(value).map_or_else(
-        || {
-            value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_string)
-        },
-        str::to_string,
-    )
-}
-
 /// The verdict for a managed policy `arn` the principal holds that the file does not
 /// declare: its document is read in the account.
 fn held_elsewhere(property: &str, arn: &Value) -> Verdict {
-    let arn = shown(arn);
+    let arn = as_written(arn);
     let what = if is_aws_managed(&arn) {
         "an AWS managed policy, read in the account"
     } else {
@@ -309,7 +297,7 @@ fn principal(
                 .iter()
                 .find(|p| p.resource_type == MANAGED_POLICY && p.is_named_by(arn, ""))
             else {
-                let shown = shown(arn);
+                let shown = as_written(arn);
                 return Err(decided_at_deploy(
                     "PermissionsBoundary",
                     &format!("{shown} (a policy outside this template)"),
@@ -366,7 +354,7 @@ fn groups_of<'a>(
                 .iter()
                 .find(|g| g.resource_type == GROUP && g.is_named_by(value, "GroupName"))
                 .ok_or_else(|| {
-                    let shown = shown(value);
+                    let shown = as_written(value);
                     decided_at_deploy(
                         &format!("group {shown} of user {}", user.id),
                         "a group outside this template",
